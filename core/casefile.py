@@ -1,0 +1,496 @@
+"""Case files (``resistdesk-case/1``): strict parsing and writing.
+
+A file holds one case object or a JSON array of them. Parsing is strict:
+an unknown field, a date that is not ``YYYY-MM-DD``, an unknown code, a last
+dose before the first dose, or an assessment before the first dose in the
+advanced setting raises ``CaseFormatError`` naming the field, because a typo
+must never silently change a classification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core.errors import CaseFormatError
+from core.rules.lesions import (
+    TSTM,
+    Baseline,
+    Criteria,
+    LesionMeasurement,
+    NewLesion,
+    NewLesionStatus,
+    NonTargetLesion,
+    NonTargetStatus,
+    TargetLesion,
+    TargetValue,
+)
+from core.rules.model import Assessment, Course, Regimen, Response, Setting, StopReason
+
+CASE_FORMAT = "resistdesk-case/1"
+
+_E = TypeVar("_E", bound=StrEnum)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+CASE_FIELDS = frozenset(
+    {
+        "format", "subject_id", "tumor_type", "indolent", "setting", "regimen", "agent",
+        "first_dose", "last_dose", "discontinuation_reason", "intercurrent_therapy",
+        "surgery_date", "major_pathological_response", "adjuvant_after_neoadjuvant",
+        "assessments", "criteria", "baseline",
+    }
+)  # fmt: skip
+ASSESSMENT_FIELDS = frozenset(
+    {
+        "date", "response", "clinical_progression", "symptomatic", "nodal_only",
+        "multiple_metastases", "progressing_sites", "biopsy_confirms_progression", "lesions",
+        "ecog", "notes",
+    }
+)  # fmt: skip
+BASELINE_FIELDS = frozenset({"date", "targets", "non_targets"})
+TARGET_FIELDS = frozenset({"id", "organ", "nodal", "mm"})
+NON_TARGET_FIELDS = frozenset({"id", "organ", "nodal"})
+LESIONS_FIELDS = frozenset({"targets", "non_targets", "new_lesions"})
+NEW_LESION_FIELDS = frozenset({"id", "organ", "mm", "measurable"})
+MAX_TARGETS, MAX_PER_ORGAN = 5, 2
+NODAL_ORGAN = "lymph nodes"  # all lymph nodes together are one organ
+
+
+# ---------------------------------------------------------------------------
+# Field readers: each raises CaseFormatError naming the field.
+
+
+def parse_date(value: Any, name: str) -> dt.date:
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise CaseFormatError(name, f"{value!r} is not a date (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CaseFormatError(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _opt_date(obj: Mapping[str, Any], key: str, name: str) -> dt.date | None:
+    value = obj.get(key)
+    return None if value is None else parse_date(value, name)
+
+
+def _bool(obj: Mapping[str, Any], key: str, name: str, default: bool = False) -> bool:
+    value = obj.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise CaseFormatError(name, f"must be true or false, not {value!r}")
+    return value
+
+
+def _opt_bool(obj: Mapping[str, Any], key: str, name: str) -> bool | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise CaseFormatError(name, f"must be true, false or null, not {value!r}")
+    return value
+
+
+def _text(obj: Mapping[str, Any], key: str, name: str, *, required: bool) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise CaseFormatError(name, "is required")
+        return None
+    if not isinstance(value, str):
+        raise CaseFormatError(name, f"must be text, not {value!r}")
+    if required and not value.strip():
+        raise CaseFormatError(name, "must not be empty")
+    return value.strip()
+
+
+def _enum(enum: type[_E], obj: Mapping[str, Any], key: str, name: str, *, required: bool) -> _E | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise CaseFormatError(name, "is required")
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise CaseFormatError(name, f"unknown value {value!r} (allowed: {allowed})") from None
+
+
+def _int(obj: Mapping[str, Any], key: str, name: str, low: int, high: int | None) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CaseFormatError(name, f"must be a whole number, not {value!r}")
+    if value < low or (high is not None and value > high):
+        span = f"{low} to {high}" if high is not None else f"at least {low}"
+        raise CaseFormatError(name, f"must be {span}, not {value}")
+    return value
+
+
+def _check_fields(obj: Any, allowed: frozenset[str], name: str) -> Mapping[str, Any]:
+    if not isinstance(obj, Mapping):
+        raise CaseFormatError(name, "must be a JSON object")
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        where = f"{name}.{unknown[0]}" if name else unknown[0]
+        raise CaseFormatError(where, "unknown field (check the spelling)")
+    return obj
+
+
+# ---------------------------------------------------------------------------
+# Case parsing
+
+
+def parse_case(obj: Any) -> Course:
+    """Parse one case object into a ``Course`` (raises ``CaseFormatError``)."""
+    case = _check_fields(obj, CASE_FIELDS, "")
+    fmt = case.get("format", CASE_FORMAT)
+    if fmt != CASE_FORMAT:
+        raise CaseFormatError("format", f"expected {CASE_FORMAT!r}, not {fmt!r}")
+    subject_id = _text(case, "subject_id", "subject_id", required=True)
+    tumor_type = _text(case, "tumor_type", "tumor_type", required=True)
+    setting = _enum(Setting, case, "setting", "setting", required=True)
+    regimen = _enum(Regimen, case, "regimen", "regimen", required=True)
+    first_dose = parse_date(case.get("first_dose"), "first_dose") if "first_dose" in case else None
+    if first_dose is None:
+        raise CaseFormatError("first_dose", "is required")
+    last_dose = _opt_date(case, "last_dose", "last_dose")
+    if last_dose is not None and last_dose < first_dose:
+        raise CaseFormatError("last_dose", f"{last_dose} is before first_dose {first_dose}")
+    criteria = _enum(Criteria, case, "criteria", "criteria", required=False) or Criteria.RECIST
+    baseline = None if case.get("baseline") is None else parse_baseline(case["baseline"])
+
+    raw_assessments = case.get("assessments", [])
+    if raw_assessments is None:
+        raw_assessments = []
+    if not isinstance(raw_assessments, list):
+        raise CaseFormatError("assessments", "must be a list")
+    fields: list[dict[str, Any]] = []
+    for k, raw in enumerate(raw_assessments):
+        name = f"assessments[{k}]"
+        a = _check_fields(raw, ASSESSMENT_FIELDS, name)
+        if "date" not in a:
+            raise CaseFormatError(f"{name}.date", "is required")
+        date = parse_date(a["date"], f"{name}.date")
+        if setting is Setting.ADVANCED and date < first_dose:
+            raise CaseFormatError(
+                f"{name}.date", f"{date} is before first_dose {first_dose} (advanced setting)"
+            )
+        response = _enum(Response, a, "response", f"{name}.response", required=False)
+        lesions = None
+        if a.get("lesions") is not None:
+            if baseline is None:
+                raise CaseFormatError(f"{name}.lesions", "measurements need a 'baseline' in the case")
+            lesions = parse_lesions(a["lesions"], baseline, f"{name}.lesions")
+        if response is None and lesions is None:
+            raise CaseFormatError(f"{name}.response", "is required when no lesions are measured")
+        notes = a.get("notes", [])
+        if isinstance(notes, str):
+            notes = [notes]
+        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+            raise CaseFormatError(f"{name}.notes", "must be text or a list of text")
+        fields.append(
+            {
+                "date": date,
+                "response": response,
+                "clinical_progression": _bool(a, "clinical_progression", f"{name}.clinical_progression"),
+                "symptomatic": _bool(a, "symptomatic", f"{name}.symptomatic"),
+                "nodal_only": _bool(a, "nodal_only", f"{name}.nodal_only"),
+                "multiple_metastases": _bool(a, "multiple_metastases", f"{name}.multiple_metastases"),
+                "progressing_sites": _int(a, "progressing_sites", f"{name}.progressing_sites", 0, None),
+                "biopsy_confirms_progression": _opt_bool(
+                    a, "biopsy_confirms_progression", f"{name}.biopsy_confirms_progression"
+                ),
+                "ecog": _int(a, "ecog", f"{name}.ecog", 0, 5),
+                "lesions": lesions,
+                "notes": tuple(notes),
+            }
+        )
+
+    return Course(
+        subject_id=subject_id or "",
+        tumor_type=tumor_type or "",
+        setting=setting,  # type: ignore[arg-type]  # required=True never returns None
+        regimen=regimen,  # type: ignore[arg-type]
+        first_dose=first_dose,
+        agent=_text(case, "agent", "agent", required=False) or None,
+        indolent=_bool(case, "indolent", "indolent"),
+        last_dose=last_dose,
+        discontinuation_reason=_enum(
+            StopReason, case, "discontinuation_reason", "discontinuation_reason", required=False
+        ),
+        intercurrent_therapy=_bool(case, "intercurrent_therapy", "intercurrent_therapy"),
+        surgery_date=_opt_date(case, "surgery_date", "surgery_date"),
+        major_pathological_response=_opt_bool(
+            case, "major_pathological_response", "major_pathological_response"
+        ),
+        adjuvant_after_neoadjuvant=_bool(case, "adjuvant_after_neoadjuvant", "adjuvant_after_neoadjuvant"),
+        assessments=tuple(Assessment(**f) for f in fields),
+        criteria=criteria,
+        baseline=baseline,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Lesions (recist.md)
+
+
+def _mm(value: Any, name: str) -> Decimal:
+    """A size in millimetres as an exact Decimal (8.2 stays 8.2, not 8.1999…)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise CaseFormatError(name, f"must be a size in mm, not {value!r}")
+    mm = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not mm.is_finite() or mm < 0:
+        raise CaseFormatError(name, f"must be a size of 0 mm or more, not {value!r}")
+    return mm
+
+
+def _lesion_id(obj: Mapping[str, Any], name: str, seen: set[str]) -> str:
+    lid = _text(obj, "id", f"{name}.id", required=True) or ""
+    if lid in seen:
+        raise CaseFormatError(f"{name}.id", f"lesion id {lid!r} is used twice")
+    seen.add(lid)
+    return lid
+
+
+def parse_baseline(obj: Any) -> Baseline:
+    """The baseline lesions, checked against the RECIST 1.1 selection rules."""
+    b = _check_fields(obj, BASELINE_FIELDS, "baseline")
+    date = parse_date(b.get("date"), "baseline.date")
+    raw_targets = b.get("targets") or []
+    raw_non_targets = b.get("non_targets") or []
+    if not isinstance(raw_targets, list) or not isinstance(raw_non_targets, list):
+        raise CaseFormatError("baseline", "targets and non_targets must be lists")
+    seen: set[str] = set()
+    targets: list[TargetLesion] = []
+    per_organ: dict[str, list[str]] = {}
+    for k, raw in enumerate(raw_targets):
+        name = f"baseline.targets[{k}]"
+        t = _check_fields(raw, TARGET_FIELDS, name)
+        lid = _lesion_id(t, name, seen)
+        where = f"baseline target {lid}"
+        organ = _text(t, "organ", f"{where}.organ", required=True) or ""
+        nodal = _bool(t, "nodal", f"{where}.nodal")
+        mm = _mm(t.get("mm"), f"{where}.mm")
+        if nodal and mm < 15:
+            raise CaseFormatError(f"{where}.mm", f"a nodal target needs a short axis ≥ 15 mm (got {mm})")
+        if not nodal and mm < 10:
+            raise CaseFormatError(
+                f"{where}.mm", f"a non-nodal target needs a longest diameter ≥ 10 mm (got {mm})"
+            )
+        key = NODAL_ORGAN if nodal else organ.strip().lower()
+        per_organ.setdefault(key, []).append(lid)
+        if len(per_organ[key]) > MAX_PER_ORGAN:
+            raise CaseFormatError(
+                where, f"more than {MAX_PER_ORGAN} targets in {key} ({', '.join(per_organ[key])})"
+            )
+        targets.append(TargetLesion(lid, organ, nodal, mm))
+    if len(targets) > MAX_TARGETS:
+        raise CaseFormatError(
+            f"baseline target {targets[MAX_TARGETS].id}", f"more than {MAX_TARGETS} target lesions"
+        )
+    non_targets: list[NonTargetLesion] = []
+    for k, raw in enumerate(raw_non_targets):
+        name = f"baseline.non_targets[{k}]"
+        n = _check_fields(raw, NON_TARGET_FIELDS, name)
+        lid = _lesion_id(n, name, seen)
+        organ = _text(n, "organ", f"baseline non-target {lid}.organ", required=False) or ""
+        non_targets.append(NonTargetLesion(lid, organ))
+    if not targets and not non_targets:
+        raise CaseFormatError("baseline", "no target and no non-target lesions")
+    return Baseline(date, tuple(targets), tuple(non_targets))
+
+
+def parse_lesions(obj: Any, baseline: Baseline, name: str) -> LesionMeasurement:
+    """One timepoint's measurements, checked against the baseline lesion ids."""
+    m = _check_fields(obj, LESIONS_FIELDS, name)
+    raw_targets = m.get("targets") or {}
+    raw_non_targets = m.get("non_targets") or {}
+    if not isinstance(raw_targets, Mapping) or not isinstance(raw_non_targets, Mapping):
+        raise CaseFormatError(name, "targets and non_targets must be objects keyed by lesion id")
+    target_ids = {t.id: t for t in baseline.targets}
+    for lid in raw_targets:
+        if lid not in target_ids:
+            raise CaseFormatError(f"{name}.targets.{lid}", f"unknown target lesion id {lid!r}")
+    targets: list[tuple[str, TargetValue]] = []
+    for t in baseline.targets:
+        if t.id not in raw_targets:
+            raise CaseFormatError(
+                f"{name}.targets.{t.id}", f"target {t.id} is missing (use null if not evaluated)"
+            )
+        value = raw_targets[t.id]
+        if value is None or value == TSTM:
+            targets.append((t.id, value))
+        else:
+            targets.append((t.id, _mm(value, f"{name}.targets.{t.id}")))
+    nt_ids = {n.id for n in baseline.non_targets}
+    for lid in raw_non_targets:
+        if lid not in nt_ids:
+            raise CaseFormatError(f"{name}.non_targets.{lid}", f"unknown non-target lesion id {lid!r}")
+    non_targets: list[tuple[str, NonTargetStatus]] = []
+    for n in baseline.non_targets:
+        if n.id not in raw_non_targets:
+            raise CaseFormatError(
+                f"{name}.non_targets.{n.id}",
+                f'non-target {n.id} is missing (use "not_evaluated" if it was not assessed)',
+            )
+        status = _enum(NonTargetStatus, raw_non_targets, n.id, f"{name}.non_targets.{n.id}", required=True)
+        assert status is not None
+        non_targets.append((n.id, status))
+    raw_new = m.get("new_lesions", "none")
+    new_list: list[NewLesion] = []
+    if isinstance(raw_new, list):
+        seen = {t.id for t in baseline.targets} | nt_ids
+        per_organ: dict[str, int] = {}
+        for k, raw in enumerate(raw_new):
+            where = f"{name}.new_lesions[{k}]"
+            new = _check_fields(raw, NEW_LESION_FIELDS, where)
+            lid = _lesion_id(new, where, seen)
+            organ = _text(new, "organ", f"{where}.organ", required=False) or ""
+            measurable = _bool(new, "measurable", f"{where}.measurable")
+            mm = None if new.get("mm") is None else _mm(new.get("mm"), f"new lesion {lid}.mm")
+            if measurable:
+                if mm is None:
+                    raise CaseFormatError(f"new lesion {lid}.mm", "a measurable new lesion needs its size")
+                per_organ[organ.lower()] = per_organ.get(organ.lower(), 0) + 1
+                if per_organ[organ.lower()] > MAX_PER_ORGAN or sum(per_organ.values()) > MAX_TARGETS:
+                    raise CaseFormatError(
+                        f"new lesion {lid}",
+                        f"at most {MAX_TARGETS} measurable new lesions, {MAX_PER_ORGAN} per organ; "
+                        'record the others with "measurable": false',
+                    )
+            new_list.append(NewLesion(lid, organ, mm, measurable))
+        status_new = NewLesionStatus.UNEQUIVOCAL if new_list else NewLesionStatus.NONE
+    else:
+        parsed = _enum(NewLesionStatus, m, "new_lesions", f"{name}.new_lesions", required=False)
+        status_new = parsed or NewLesionStatus.NONE
+    return LesionMeasurement(tuple(targets), tuple(non_targets), status_new, tuple(new_list))
+
+
+def _case_label(index: int, obj: Any, many: bool) -> str:
+    sid = obj.get("subject_id") if isinstance(obj, Mapping) else None
+    label = f"case {index + 1}" if many else "case"
+    return f"{label} ({sid})" if isinstance(sid, str) and sid else label
+
+
+def parse_document(data: Any, *, source: str = "") -> tuple[list[Course], bool, list[CaseFormatError]]:
+    """Parse a decoded case document: (courses, was_array, errors).
+
+    Every case is checked; errors carry the source and the case label, and
+    no course is returned for a case that has one.
+    """
+    many = isinstance(data, list)
+    items = data if many else [data]
+    courses: list[Course] = []
+    errors: list[CaseFormatError] = []
+    for k, obj in enumerate(items):
+        try:
+            courses.append(parse_case(obj))
+        except CaseFormatError as exc:
+            errors.append(exc.located(source=source, case=_case_label(k, obj, many)))
+    return courses, many, errors
+
+
+def read_document(path: Path) -> Any:
+    """Read and decode a JSON file, turning I/O and syntax errors into CaseFormatError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseFormatError("", f"cannot read file: {exc.strerror or exc}", source=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaseFormatError(
+            "", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", source=str(path)
+        ) from None
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def course_to_case(course: Course) -> dict[str, Any]:
+    """The ``resistdesk-case/1`` object for a course (inverse of ``parse_case``
+    for courses without lesion measurements)."""
+
+    def iso(d: dt.date | None) -> str | None:
+        return None if d is None else d.isoformat()
+
+    assessments = []
+    for a in course.assessments:
+        item: dict[str, Any] = {"date": a.date.isoformat()}
+        if a.response is not None:
+            item["response"] = a.response.value
+        for key in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases"):
+            if getattr(a, key):
+                item[key] = True
+        for key in ("progressing_sites", "biopsy_confirms_progression", "ecog"):
+            if getattr(a, key) is not None:
+                item[key] = getattr(a, key)
+        if a.lesions is not None:
+            item["lesions"] = lesions_to_json(a.lesions)
+        if a.notes:
+            item["notes"] = list(a.notes)
+        assessments.append(item)
+    case: dict[str, Any] = {
+        "format": CASE_FORMAT,
+        "subject_id": course.subject_id,
+        "tumor_type": course.tumor_type,
+        "indolent": course.indolent,
+        "setting": course.setting.value,
+        "regimen": course.regimen.value,
+        "agent": course.agent,
+        "first_dose": course.first_dose.isoformat(),
+        "last_dose": iso(course.last_dose),
+        "discontinuation_reason": None
+        if course.discontinuation_reason is None
+        else course.discontinuation_reason.value,
+        "intercurrent_therapy": course.intercurrent_therapy,
+        "surgery_date": iso(course.surgery_date),
+        "major_pathological_response": course.major_pathological_response,
+        "adjuvant_after_neoadjuvant": course.adjuvant_after_neoadjuvant,
+        "assessments": assessments,
+    }
+    if course.baseline is not None:
+        case["criteria"] = course.criteria.value
+        case["baseline"] = baseline_to_json(course.baseline)
+    return case
+
+
+def _mm_json(mm: Decimal) -> int | float:
+    return int(mm) if mm == mm.to_integral_value() else float(mm)
+
+
+def baseline_to_json(b: Baseline) -> dict[str, Any]:
+    return {
+        "date": b.date.isoformat(),
+        "targets": [
+            {"id": t.id, "organ": t.organ, "nodal": t.nodal, "mm": _mm_json(t.mm)} for t in b.targets
+        ],
+        "non_targets": [{"id": n.id, "organ": n.organ} for n in b.non_targets],
+    }
+
+
+def lesions_to_json(m: LesionMeasurement) -> dict[str, Any]:
+    targets: dict[str, Any] = {
+        lid: value if value is None or isinstance(value, str) else _mm_json(value) for lid, value in m.targets
+    }
+    new: Any = m.new_lesions.value
+    if m.new_lesion_list:
+        new = [
+            {
+                "id": n.id,
+                "organ": n.organ,
+                "mm": None if n.mm is None else _mm_json(n.mm),
+                "measurable": n.measurable,
+            }
+            for n in m.new_lesion_list
+        ]
+    return {"targets": targets, "non_targets": {lid: s.value for lid, s in m.non_targets}, "new_lesions": new}

@@ -1,0 +1,85 @@
+"""Caveat codes, their standing explanations, and the spec's interpretations.
+
+One catalogue serves the CLI output, the screens and the printed worksheet,
+so a caveat reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Caveat(StrEnum):
+    UNRECOGNISED_AGENT = "UNRECOGNISED_AGENT"
+    PSEUDOPROGRESSION_REFUTED = "PSEUDOPROGRESSION_REFUTED"
+    CONFIRMATION_WAIVED_CLINICAL_PROGRESSION = "CONFIRMATION_WAIVED_CLINICAL_PROGRESSION"
+    CONFIRMATION_OUTSIDE_WINDOW = "CONFIRMATION_OUTSIDE_WINDOW"
+    EARLY_SCAN_NOT_CONFIRMATORY = "EARLY_SCAN_NOT_CONFIRMATORY"
+    INITIAL_PD_BEFORE_MIN_EXPOSURE = "INITIAL_PD_BEFORE_MIN_EXPOSURE"
+    GRAY_ZONE_RESPONSE_THEN_EARLY_PD = "GRAY_ZONE_RESPONSE_THEN_EARLY_PD"
+    NON_MEASURABLE_DISEASE = "NON_MEASURABLE_DISEASE"
+    NODAL_ONLY_PROGRESSION = "NODAL_ONLY_PROGRESSION"
+    SINGLE_SITE_PROGRESSION = "SINGLE_SITE_PROGRESSION"
+    EARLY_TOXICITY_DISCONTINUATION = "EARLY_TOXICITY_DISCONTINUATION"
+    DURABLE_SD_BEFORE_DISCONTINUATION = "DURABLE_SD_BEFORE_DISCONTINUATION"
+    PRIMARY_DOCUMENTED_LATE_OFF_TREATMENT = "PRIMARY_DOCUMENTED_LATE_OFF_TREATMENT"
+    INTERCURRENT_THERAPY = "INTERCURRENT_THERAPY"
+    RECHALLENGE_MAY_RESPOND = "RECHALLENGE_MAY_RESPOND"
+    INDOLENT_TUMOR = "INDOLENT_TUMOR"
+    BOUNDARY_DATE = "BOUNDARY_DATE"
+    RESPONSE_DIFFERS_FROM_MEASUREMENTS = "RESPONSE_DIFFERS_FROM_MEASUREMENTS"
+
+
+CAVEAT_HELP: dict[Caveat, str] = {
+    Caveat.UNRECOGNISED_AGENT: "The agent is not one of the PD-1/PD-L1 inhibitors the program "
+    "knows. Check that it is a PD-(L)1 inhibitor given as monotherapy.",
+    Caveat.PSEUDOPROGRESSION_REFUTED: "A progression was not confirmed: the confirmatory "
+    "assessment showed no progression (pseudoprogression). That episode does not count.",
+    Caveat.CONFIRMATION_WAIVED_CLINICAL_PROGRESSION: "Clear clinical progression (performance "
+    "status decline or disease-related symptoms, with radiographic progression) replaces the "
+    "confirmatory scan, as the consensus allows.",
+    Caveat.CONFIRMATION_OUTSIDE_WINDOW: "The confirmatory scan came later than the recommended "
+    "4-12 week window after the initial progression.",
+    Caveat.EARLY_SCAN_NOT_CONFIRMATORY: "An assessment less than 4 weeks after the initial "
+    "progression neither confirms nor refutes it.",
+    Caveat.INITIAL_PD_BEFORE_MIN_EXPOSURE: "The initial progression came before 6 weeks of "
+    "exposure, but resistance was established (confirmed) after 6 weeks (interpretation I-1).",
+    Caveat.GRAY_ZONE_RESPONSE_THEN_EARLY_PD: "Response (CR/PR) followed by progression within "
+    "6 months: the consensus's gray zone, classified as primary resistance.",
+    Caveat.NON_MEASURABLE_DISEASE: "The best response was non-CR/non-PD (non-target disease "
+    "only); benefit could not be measured by target lesions.",
+    Caveat.NODAL_ONLY_PROGRESSION: "Progression was in lymph nodes only; nodal growth can be "
+    "inflammatory. A biopsy is required for secondary resistance when asymptomatic, and to be "
+    "considered otherwise.",
+    Caveat.SINGLE_SITE_PROGRESSION: "The subject has multiple metastases but progression was "
+    "seen at fewer than two sites; the consensus asks for two sites (still classified).",
+    Caveat.EARLY_TOXICITY_DISCONTINUATION: "Therapy stopped for toxicity before 6 weeks of "
+    "exposure; primary resistance is hard to assess after early toxicity (I-4).",
+    Caveat.DURABLE_SD_BEFORE_DISCONTINUATION: "Stable disease lasted at least 6 months, but "
+    "Table 4 counts only CR/PR as prior benefit.",
+    Caveat.PRIMARY_DOCUMENTED_LATE_OFF_TREATMENT: "Primary resistance documented more than 12 "
+    "weeks after the last dose; the consensus prefers it documented on therapy or within 12 weeks.",
+    Caveat.INTERCURRENT_THERAPY: "Other anticancer therapy was given between the last PD-(L)1 "
+    "dose and progression; dates still count from the last PD-(L)1 dose.",
+    Caveat.RECHALLENGE_MAY_RESPOND: "Recurrence more than 6 months after the last adjuvant dose: "
+    "a PD-(L)1 rechallenge may still give benefit.",
+    Caveat.INDOLENT_TUMOR: "Indolent tumor: the 6-month timeframes may need modification "
+    "(the study may override benefit_days).",
+    Caveat.BOUNDARY_DATE: "A date that decided the category lies within a few days of a "
+    "threshold; check the dates against the source documents.",
+    Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS: "The investigator's recorded response differs "
+    "from the one computed from the lesion measurements; the recorded response governs.",
+}
+
+
+INTERPRETATIONS: dict[str, str] = {
+    "I-1": "Exposure is checked at the date resistance is established: a progression before "
+    "6 weeks that is confirmed after 6 weeks is primary resistance.",
+    "I-2": "Stable disease lasting 6 months or more (the text's \"≥6 months\", not the table's "
+    '">6 months") counts as benefit for secondary resistance.',
+    "I-3": '"Prior CR/PR" in Table 4 means a CR or PR recorded on treatment, on or before the last dose.',
+    "I-4": "The 6-week exposure rule still applies after discontinuation: progression after "
+    "fewer than 6 weeks of therapy is not classifiable as primary resistance.",
+    "I-5": "Each table is followed as written at exactly 12 weeks (84 days): Table 2's "
+    '"≥12 weeks" makes it a late relapse, Table 4\'s "≤12 weeks" makes it secondary resistance.',
+}

@@ -1,0 +1,131 @@
+"""The classifier's input: one subject's PD-(L)1 course, as immutable values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from core.rules.lesions import Baseline, Criteria, LesionMeasurement
+
+
+class Setting(StrEnum):
+    ADVANCED = "advanced"
+    ADJUVANT = "adjuvant"
+    NEOADJUVANT = "neoadjuvant"
+
+
+class Regimen(StrEnum):
+    MONOTHERAPY = "monotherapy"
+    COMBINATION = "combination"
+
+
+class StopReason(StrEnum):
+    TOXICITY = "toxicity"
+    MAXIMAL_BENEFIT = "maximal_benefit"
+    COMPLETED = "completed"
+    PATIENT_CHOICE = "patient_choice"
+    PROGRESSION = "progression"
+    OTHER = "other"
+
+
+class Response(StrEnum):
+    """Timepoint response codes of the case file (RECIST 1.1 and iRECIST)."""
+
+    CR = "CR"
+    PR = "PR"
+    SD = "SD"
+    NON_CR_NON_PD = "NON_CR_NON_PD"
+    PD = "PD"
+    NE = "NE"
+    NED = "NED"
+    ICR = "iCR"
+    IPR = "iPR"
+    ISD = "iSD"
+    IUPD = "iUPD"
+    ICPD = "iCPD"
+
+    @property
+    def base(self) -> Response:
+        """The RECIST 1.1 code this response counts as (iUPD/iCPD count as PD)."""
+        return _IRECIST_BASE.get(self, self)
+
+    @property
+    def is_progression(self) -> bool:
+        return self.base is Response.PD
+
+
+_IRECIST_BASE = {
+    Response.ICR: Response.CR,
+    Response.IPR: Response.PR,
+    Response.ISD: Response.SD,
+    Response.IUPD: Response.PD,
+    Response.ICPD: Response.PD,
+}
+
+# Best-response order (higher is better). PD, NE and NED never count as benefit.
+BENEFIT_RANK = {
+    Response.CR: 3,
+    Response.PR: 2,
+    Response.SD: 1,
+    Response.NON_CR_NON_PD: 1,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One dated tumor assessment.
+
+    ``response`` is the investigator's recorded response (None when only
+    lesions were measured). ``computed_response`` is what the measurements
+    give; the classifier fills it in from ``lesions``. The recorded response
+    governs; a difference is reported as a caveat.
+    """
+
+    date: dt.date
+    response: Response | None
+    clinical_progression: bool = False
+    symptomatic: bool = False
+    nodal_only: bool = False
+    multiple_metastases: bool = False
+    progressing_sites: int | None = None
+    biopsy_confirms_progression: bool | None = None
+    ecog: int | None = None
+    computed_response: Response | None = None
+    lesions: LesionMeasurement | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def effective(self) -> Response:
+        """The response that governs: recorded, else computed from lesions."""
+        response = self.response or self.computed_response
+        if response is None:
+            raise ValueError(f"assessment on {self.date} has neither a response nor measurements")
+        return response
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """One subject's PD-(L)1 treatment course with its assessments."""
+
+    subject_id: str
+    tumor_type: str
+    setting: Setting
+    regimen: Regimen
+    first_dose: dt.date
+    agent: str | None = None
+    indolent: bool = False
+    last_dose: dt.date | None = None
+    discontinuation_reason: StopReason | None = None
+    intercurrent_therapy: bool = False
+    surgery_date: dt.date | None = None
+    major_pathological_response: bool | None = None
+    adjuvant_after_neoadjuvant: bool = False
+    assessments: tuple[Assessment, ...] = field(default_factory=tuple)
+    criteria: Criteria = Criteria.RECIST
+    baseline: Baseline | None = None
+
+
+def days(a: dt.date, b: dt.date) -> int:
+    """Calendar days from date ``a`` to date ``b`` (negative when b is earlier)."""
+    return (b - a).days
