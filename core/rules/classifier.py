@@ -750,8 +750,7 @@ def classify(course: Course, as_of: dt.date, ruleset: RuleSet = DEFAULT_RULESET)
     notes.step(
         f"Subject {course.subject_id}: {course.setting.value} {course.tumor_type}, "
         f"{course.regimen.value} {course.agent or '(agent not recorded)'} from "
-        f"{course.first_dose}; {len(visible)} assessment(s) on or before {as_of} considered"
-        + (f", {len(order) - len(visible)} later one(s) ignored." if len(order) > len(visible) else ".")
+        f"{course.first_dose}; {len(visible)} assessment(s) on or before {as_of} considered."
     )
     for _, a in visible:
         if a.response is not None and a.computed_response not in (None, a.response):
