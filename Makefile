@@ -19,7 +19,7 @@ SYS_PKGS  := $(QT_LIBS) $(XCB_LIBS) $(TOOLS)
 run: venv
 	$(BIN)/resistdesk $(ARGS)
 
-test: venv
+test: venv lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -42,7 +42,11 @@ def error_of(obj: Any) -> CaseFormatError:
         (lambda c: c["assessments"][0].pop("date"), "assessments[0].date", "required"),
         (lambda c: c["assessments"][0].update(date="2024-01-01"), "assessments[0].date", "before first_dose"),
         (lambda c: c["assessments"][0].update(ecog=6), "assessments[0].ecog", "0 to 5"),
-        (lambda c: c["assessments"][0].update(progressing_sites=-1), "assessments[0].progressing_sites", "at least 0"),
+        (
+            lambda c: c["assessments"][0].update(progressing_sites=-1),
+            "assessments[0].progressing_sites",
+            "at least 0",
+        ),
         (lambda c: c["assessments"][0].update(nodal_only=1), "assessments[0].nodal_only", "true or false"),
         (lambda c: c.update(assessments={}), "assessments", "list"),
     ],
@@ -60,9 +64,13 @@ def test_document_errors_name_file_and_case() -> None:
     bad = case(visit(49, "XX"))
     bad["subject_id"] = "MEL-002"
     courses, many, errors = parse_document([good, bad], source="roster.json")
-    assert many and len(courses) == 1 and len(errors) == 1
+    assert many
+    assert len(courses) == 1
+    assert len(errors) == 1
     text = str(errors[0])
-    assert "roster.json" in text and "case 2 (MEL-002)" in text and "assessments[0].response" in text
+    assert "roster.json" in text
+    assert "case 2 (MEL-002)" in text
+    assert "assessments[0].response" in text
 
 
 def test_read_document_reports_bad_json(tmp_path: Path) -> None:
@@ -70,7 +78,8 @@ def test_read_document_reports_bad_json(tmp_path: Path) -> None:
     f.write_text("{not json", encoding="utf-8")
     with pytest.raises(CaseFormatError) as info:
         read_document(f)
-    assert "broken.json" in str(info.value) and "line 1" in str(info.value)
+    assert "broken.json" in str(info.value)
+    assert "line 1" in str(info.value)
 
 
 def test_optional_fields_default() -> None:
@@ -82,7 +91,9 @@ def test_optional_fields_default() -> None:
         "first_dose": "2024-01-08",
     }
     course = parse_case(obj)
-    assert course.assessments == () and course.last_dose is None and not course.indolent
+    assert course.assessments == ()
+    assert course.last_dose is None
+    assert not course.indolent
 
 
 def test_example_case_file_parses() -> None:
