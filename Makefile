@@ -44,5 +44,9 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# Screenshots of the real application under Xvfb (used in the README).
+screenshots: venv
+	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.screenshots resources/screenshots
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -45,3 +45,13 @@ def test_example(name: str) -> None:
     assert result["ruleset"]["name"] == "SITC-2020"
     assert result["ruleset"]["version"] == 1
     assert len(result["rationale"]) >= 2
+
+
+def test_help_text_states_every_interpretation_and_rule_table() -> None:
+    from core.rules import INTERPRETATIONS
+
+    text = resource("help", "rules.md").read_text(encoding="utf-8")
+    for key in INTERPRETATIONS:
+        assert f"**{key}**" in text
+    for table in ("Table 1", "Table 2", "Table 3", "Table 4"):
+        assert table in text

@@ -1,0 +1,7 @@
+"""Desktop tests run offscreen, with no user settings touched."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
