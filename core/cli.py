@@ -88,8 +88,12 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_recist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.rules.recist import course_report
+    from core.rules.recist import RecistParameters, course_report
 
+    if args.sd_min_days < 0:
+        err.write("error: --sd-min-days must not be negative\n")
+        return EXIT_MALFORMED
+    params = RecistParameters(sd_min_days=args.sd_min_days, confirm_response=args.confirm_response)
     documents, malformed = load_case_files(args.files, err)
     for path, (courses, many) in documents:
         missing = [c.subject_id for c in courses if c.baseline is None]
@@ -98,7 +102,7 @@ def cmd_recist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 err.write(f"error: {path}: case ({sid}): field 'baseline': is required for recist\n")
             malformed = True
             continue
-        reports = [course_report(c, args.as_of) for c in courses]
+        reports = [course_report(c, args.as_of, params) for c in courses]
         _dump(reports if many else reports[0], out, args.compact)
     return EXIT_MALFORMED if malformed else EXIT_OK
 
@@ -144,6 +148,18 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="case file(s) with a baseline")
     p.add_argument("--as-of", type=_as_of, metavar="DATE", help="ignore assessments after this date")
+    p.add_argument(
+        "--sd-min-days",
+        type=int,
+        default=42,
+        metavar="DAYS",
+        help="minimum time from first dose for SD to count as best response (default 42)",
+    )
+    p.add_argument(
+        "--confirm-response",
+        action="store_true",
+        help="count CR/PR as best response only when confirmed at least 28 days later",
+    )
     p.add_argument("--compact", action="store_true", help="one JSON document per line")
     p.set_defaults(handler=cmd_recist)
     return parser

@@ -517,3 +517,21 @@ def test_recist_cli_rejects_unknown_lesion(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "T7" in r.stderr
     assert r.stdout == ""
+
+
+def test_recist_cli_study_parameters(tmp_path: Path) -> None:
+    f = tmp_path / "lesions.json"
+    f.write_text(json.dumps(lesion_case(tp(56, {"T1": 35}), tp(70, {"T1": 35}))), encoding="utf-8")
+    plain = subprocess.run([EXE, "recist", str(f)], capture_output=True, text=True, check=False)
+    assert json.loads(plain.stdout)["best_overall_response"] == "PR"
+    confirm = subprocess.run(
+        [EXE, "recist", "--confirm-response", str(f)], capture_output=True, text=True, check=False
+    )
+    assert json.loads(confirm.stdout)["best_overall_response"] == "SD"
+    late = subprocess.run(
+        [EXE, "recist", "--confirm-response", "--sd-min-days", "100", str(f)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(late.stdout)["best_overall_response"] == "NE"
