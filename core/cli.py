@@ -74,6 +74,18 @@ def load_case_files(
 
 
 def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.db is not None:
+        if args.files or args.param:
+            err.write(
+                "error: --db classifies stored subjects with the study's rules; give no FILE or --param\n"
+            )
+            return EXIT_MALFORMED
+        from core.cli_store import _guard, cmd_classify_db
+
+        return _guard(cmd_classify_db)(args, out, err)
+    if not args.files:
+        err.write("error: give case FILE(s), or --db to classify a study's stored subjects\n")
+        return EXIT_MALFORMED
     try:
         ruleset = _ruleset(args.param)
     except InputError as exc:
@@ -126,7 +138,10 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
         description="Classify case files under the SITC 2020 rules and print the "
         "classification JSON (one object per case; an array for an array input).",
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="case file(s) (JSON)")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="case file(s) (JSON)")
+    p.add_argument("--db", type=Path, metavar="PATH", help="classify the stored subjects of this database")
+    p.add_argument("--study", metavar="PROTOCOL", help="with --db: the study")
+    p.add_argument("--subject", metavar="ID", help="with --db: only this subject")
     p.add_argument(
         "--as-of", type=_as_of, metavar="DATE", help="date taken as today (YYYY-MM-DD; default: today)"
     )
@@ -162,6 +177,10 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     )
     p.add_argument("--compact", action="store_true", help="one JSON document per line")
     p.set_defaults(handler=cmd_recist)
+
+    from core.cli_store import register
+
+    register(sub)
     return parser
 
 

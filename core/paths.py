@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import platformdirs
+
+from core import APP_NAME
+
+DB_FILENAME = "resistdesk.sqlite3"
+
+
+def default_db_path() -> Path:
+    """The study database in the platform's user data directory."""
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DB_FILENAME
 
 
 def resource(*parts: str) -> Traversable:

@@ -149,6 +149,9 @@ class Classification:
     interpretations: tuple[str, ...] = ()
     # Role of each assessment, by its index in ``course.assessments``.
     visit_roles: tuple[tuple[int, VisitRole], ...] = ()
+    # (index, governing response, response computed from lesions or None) of
+    # each assessment on or before as_of, in date order.
+    visit_responses: tuple[tuple[int, Response, Response | None], ...] = ()
 
     @property
     def caveat_codes(self) -> tuple[Caveat, ...]:
@@ -796,6 +799,7 @@ def classify(course: Course, as_of: dt.date, ruleset: RuleSet = DEFAULT_RULESET)
             ruleset=ruleset,
             interpretations=tuple(sorted(notes.interpretations)),
             visit_roles=tuple(sorted(notes.roles.items())),
+            visit_responses=tuple((k, a.effective, a.computed_response) for k, a in visible),
         )
 
     not_covered = _applicability(course, p, notes)

@@ -1,0 +1,197 @@
+"""SQLModel tables of the study database.
+
+Schema changes happen only through the Alembic migrations in
+``core/store/migrations``; a test checks that the migrated schema matches
+these tables. Sizes in millimetres are stored as decimal text so that
+exactly what the coordinator typed comes back (no binary floats).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Tables whose every insert, update and delete is audited, by entity name.
+AUDITED = (
+    "study",
+    "subject",
+    "course",
+    "assessment",
+    "baseline_lesion",
+    "measurement",
+    "new_lesion",
+    "user_account",
+    "worksheet",
+    "signature",
+)
+
+
+class Study(SQLModel, table=True):
+    __tablename__ = "study"
+
+    id: int | None = Field(default=None, primary_key=True)
+    protocol_id: str = Field(index=True, unique=True)
+    title: str
+    sponsor: str = ""
+    site: str = ""
+    criteria: str = "RECIST 1.1"  # or "iRECIST"
+    rule_overrides: str = "{}"  # JSON object of SITC-2020 parameter overrides
+    enrolled_categories: str = "[]"  # JSON list of categories the protocol enrolls
+    paper_size: str = "A4"  # worksheet paper: A4 or Letter
+    is_demo: bool = False
+
+
+class Subject(SQLModel, table=True):
+    __tablename__ = "subject"
+    __table_args__ = (UniqueConstraint("study_id", "subject_code", name="uq_subject_study_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    subject_code: str = Field(index=True)  # pseudonymous study subject id
+    tumor_type: str
+    indolent: bool = False
+    setting: str  # advanced, adjuvant, neoadjuvant
+    status: str = "active"  # active, off_study, screen_failed
+
+
+class Course(SQLModel, table=True):
+    """The PD-(L)1 treatment course of a subject (one per subject)."""
+
+    __tablename__ = "course"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="subject.id", index=True, unique=True)
+    agent: str | None = None
+    regimen: str = "monotherapy"
+    first_dose: dt.date
+    last_dose: dt.date | None = None
+    discontinuation_reason: str | None = None
+    intercurrent_therapy: bool = False
+    surgery_date: dt.date | None = None
+    major_pathological_response: bool | None = None
+    adjuvant_after_neoadjuvant: bool = False
+    baseline_date: dt.date | None = None
+
+
+class Assessment(SQLModel, table=True):
+    __tablename__ = "assessment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="subject.id", index=True)
+    date: dt.date
+    modality: str = "CT"  # CT, MRI, PET-CT, X-ray, physical examination, other
+    response: str | None = None  # recorded overall response; None when only measured
+    ecog: int | None = None
+    clinical_progression: bool = False
+    symptomatic: bool = False
+    nodal_only: bool = False
+    multiple_metastases: bool = False
+    progressing_sites: int | None = None
+    biopsy_confirms_progression: bool | None = None
+    new_lesions: str | None = None  # none, equivocal, unequivocal (when measured)
+    notes: str = ""
+
+
+class BaselineLesion(SQLModel, table=True):
+    __tablename__ = "baseline_lesion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="subject.id", index=True)
+    code: str  # T1, NT1, ...
+    kind: str  # target, non_target
+    organ: str = ""
+    nodal: bool = False
+    mm: str | None = None  # decimal text, targets only
+
+
+class Measurement(SQLModel, table=True):
+    """One baseline lesion at one assessment: a size (targets) or a status."""
+
+    __tablename__ = "measurement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    lesion_code: str
+    value: str | None = None  # decimal mm, "TSTM", or None (not evaluated); non-targets: status
+
+
+class NewLesion(SQLModel, table=True):
+    __tablename__ = "new_lesion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    code: str
+    organ: str = ""
+    mm: str | None = None
+    measurable: bool = False
+
+
+class UserAccount(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True)
+    full_name: str
+    role: str  # coordinator, investigator, administrator
+    password_hash: str
+    failed_attempts: int = 0
+    locked_until: dt.datetime | None = None
+    active: bool = True
+
+
+class Worksheet(SQLModel, table=True):
+    __tablename__ = "worksheet"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="subject.id", index=True)
+    document_id: str = Field(index=True, unique=True)
+    prepared_by: int = Field(foreign_key="user_account.id")
+    prepared_at: dt.datetime
+    as_of: dt.date
+    case_sha256: str
+    category: str
+    rule: str | None = None
+    pdf_sha256: str | None = None
+    status: str = "draft"  # draft, signed
+
+
+class Signature(SQLModel, table=True):
+    __tablename__ = "signature"
+
+    id: int | None = Field(default=None, primary_key=True)
+    worksheet_id: int = Field(foreign_key="worksheet.id", index=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    printed_name: str
+    role: str
+    meaning: str
+    signed_at: dt.datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only, hash-chained audit trail (triggers forbid UPDATE and DELETE)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at_utc: str  # ISO 8601 UTC with microseconds
+    user: str  # username, or "system"
+    action: str  # insert, update, delete, login, login_failed, export, sign, ...
+    entity: str = ""
+    entity_id: int | None = None
+    field: str = ""
+    old_value: str | None = None
+    new_value: str | None = None
+    reason: str = ""
+    prev_hash: str
+    hash: str
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database (for example the audit chain head)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True)
+    value: str
