@@ -10,6 +10,7 @@ re-reads the file directly with ``sqlite3``, independently of the ORM.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -168,6 +169,9 @@ def serialize(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        # Stored as naive UTC by SQLite; written the same way here so both read alike.
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(value)

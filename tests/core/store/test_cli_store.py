@@ -1,0 +1,136 @@
+"""The database commands, run as a site administrator would, through the installed entry point."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.core.test_cli import EXE, example
+
+
+def rd(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [EXE, *map(str, args)], input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database set up from the command line: administrator, study, coordinator."""
+    db = tmp_path_factory.mktemp("site") / "site.sqlite3"
+    r = rd("init", "--db", db, "--admin", "root", "--name", "Rita Root", stdin="root-password\n")
+    assert r.returncode == 0, r.stderr
+    r = rd(
+        "study", "add", "--db", db, "--user", "root", "--protocol", "P-7", "--title", "After PD-1",
+        "--enrolls", "primary_resistance", "--param", "benefit_days=200", stdin="root-password\n",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = rd(
+        "user", "add", "--db", db, "--user", "root", "cora", "--name", "Cora Coordinator", "--role", "coordinator",
+        stdin="root-password\ncora-password\n",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return db
+
+
+def test_init_refuses_a_second_administrator_bootstrap(site: Path) -> None:
+    r = rd("init", "--db", site, "--admin", "other", "--name", "O", stdin="other-password\n")
+    assert r.returncode == 2
+    assert "already has user accounts" in r.stderr
+
+
+def test_user_and_study_lists(site: Path) -> None:
+    users = rd("user", "list", "--db", site).stdout
+    assert "root\tadministrator" in users
+    assert "cora\tcoordinator" in users
+    assert "P-7\tRECIST 1.1" in rd("study", "list", "--db", site).stdout
+
+
+def test_import_classify_export(site: Path, tmp_path: Path) -> None:
+    r = rd("import", "--db", site, "--user", "cora", example("primary-confirmed"), example("pseudoprogression"),
+           stdin="cora-password\n")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "imported 2" in r.stdout
+    out = json.loads(
+        rd("classify", "--db", site, "--as-of", "2024-06-06", "--subject", "primary-confirmed").stdout
+    )
+    assert out[0]["category"] == "primary_resistance"
+    assert out[0]["ruleset"]["overrides"] == {"benefit_days": 200}
+    exported = json.loads(rd("export", "--db", site, "--subject", "primary-confirmed").stdout)
+    original = json.loads(Path(example("primary-confirmed")).read_text(encoding="utf-8"))
+    assert [a["date"] for a in exported[0]["assessments"]] == [a["date"] for a in original["assessments"]]
+    log = rd("audit", "log", "--db", site, "--limit", "5").stdout
+    assert "export" in log
+
+
+def test_import_of_a_malformed_file_imports_nothing(site: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"subject_id": "Z", "tumor_type": "melanoma"}), encoding="utf-8")
+    r = rd(
+        "import", "--db", site, "--user", "cora", example("too-little-exposure"), bad, stdin="cora-password\n"
+    )
+    assert r.returncode == 2
+    assert "bad.json" in r.stderr
+    assert "nothing was imported" in r.stderr
+    assert "too-little-exposure" not in rd("export", "--db", site).stdout
+
+
+def test_wrong_password_changes_nothing(site: Path) -> None:
+    r = rd("import", "--db", site, "--user", "cora", example("stopped-without-response"), stdin="wrong\n")
+    assert r.returncode == 1
+    assert "wrong user id or password" in r.stderr
+
+
+def test_import_roster_reports_each_rejected_row(site: Path, tmp_path: Path) -> None:
+    f = tmp_path / "roster.csv"
+    f.write_text(
+        "subject_id,tumor_type,setting,regimen,first_dose\nR-1,melanoma,advanced,monotherapy,2024-01-08\n"
+        "R-2,melanoma,advanced,mono,2024-01-08\n",
+        encoding="utf-8",
+    )
+    r = rd("import-roster", "--db", site, "--user", "cora", f, stdin="cora-password\n")
+    assert r.returncode == 2
+    assert "line 3: field 'regimen'" in r.stderr
+    assert "R-1" not in rd("export", "--db", site).stdout
+
+
+def test_backup_restore_and_audit_verify(site: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "saved.sqlite3"
+    assert rd("backup", "--db", site, saved).returncode == 0
+    copy = tmp_path / "copy.sqlite3"
+    r = rd("restore", "--db", copy, "--user", "root", saved, stdin="root-password\n")
+    assert r.returncode == 0, r.stderr
+    assert rd("audit", "verify", "--db", copy).returncode == 0
+    r = rd("restore", "--db", copy, "--user", "cora", saved, stdin="cora-password\n")
+    assert r.returncode == 1
+    assert "administrator" in r.stderr
+    with contextlib.closing(sqlite3.connect(copy)) as conn, conn:
+        conn.execute("DROP TRIGGER audit_event_no_update")
+        conn.execute("UPDATE audit_event SET user = 'mallory' WHERE id = 3")
+    r = rd("audit", "verify", "--db", copy)
+    assert r.returncode == 1
+    assert "row 3" in r.stderr
+
+
+def test_demo_command(tmp_path: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+    r = rd("demo", "--db", db, stdin="demo-password\n")
+    assert r.returncode == 0, r.stderr
+    assert "subjects" in r.stdout
+    results = json.loads(rd("classify", "--db", db, "--compact").stdout)
+    assert len({r["category"] for r in results}) >= 7
+    r = rd("demo", "--db", db, stdin="demo-password\n")
+    assert r.returncode == 1
+    assert "already holds data" in r.stderr
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    r = rd("export", "--db", tmp_path / "none.sqlite3")
+    assert r.returncode == 1
+    assert "no database" in r.stderr
+    assert not (tmp_path / "none.sqlite3").exists()
