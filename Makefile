@@ -24,7 +24,7 @@ test: venv lint
 
 lint: venv
 	$(BIN)/ruff check core desktop tests
-	$(BIN)/mypy core
+	$(BIN)/mypy core desktop
 
 system-deps:
 	@missing=""; for p in $(SYS_PKGS); do \

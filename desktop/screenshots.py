@@ -1,38 +1,89 @@
-"""Save screenshots of the application's screens (``make screenshots``).
+"""Screenshots of every screen of the real application on the demo study
+(``make screenshots``). Run under a real X server (``xvfb-run``).
 
-Run under a real X server (``xvfb-run``) so the window is drawn exactly as a
-user sees it. Usage: ``python -m desktop.screenshots OUTDIR``.
+Usage: ``python -m desktop.screenshots OUTDIR``
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
+import tempfile
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.app import CaseViewer, load_example_courses
+PASSWORD = "screenshot-demo"
 
-# A date on which the examples show a spread of categories.
-SCREENSHOT_AS_OF = dt.date(2024, 9, 14)
+
+def _settle(app: QApplication, window: QWidget, ms: int = 300) -> None:
+    done = [False]
+    QTimer.singleShot(ms, lambda: done.__setitem__(0, True))
+    while not done[0]:
+        app.processEvents()
 
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(argv[:1])
-    viewer = CaseViewer(load_example_courses(), SCREENSHOT_AS_OF)
-    viewer.resize(1100, 720)
-    viewer.show()
-    for row in range(viewer.model.rowCount()):
-        if viewer.model.row_at(row).course.subject_id == "response-then-early-progression-gray-zone":
-            viewer.list.setCurrentIndex(viewer.model.index(row))
-    for _ in range(5):
+    from core.store.demo import create_demo
+    from desktop.main_window import MainWindow
+    from desktop.session import Session
+    from desktop.tasks import DbWriter, forbid_gui_thread_writes
+
+    tmp = Path(tempfile.mkdtemp(prefix="resistdesk-shots-"))
+    store = create_demo(tmp / "demo.sqlite3", PASSWORD)
+    writer = DbWriter()
+    coordinator = store.authenticate("admin", PASSWORD)  # before the guard: runs on this thread
+    store.on_write = forbid_gui_thread_writes
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    session = Session(store, writer, coordinator, store.studies()[0])
+    window = MainWindow(session, settings)
+    window.resize(1360, 820)
+    window.show()
+    while window.loading:
         app.processEvents()
-    path = out / "case-viewer.png"
-    viewer.grab().save(str(path))
-    print(path)
+    _settle(app, window)
+
+    def shot(name: str, widget: QWidget | None = None) -> None:
+        _settle(app, window)
+        path = out / f"{name}.png"
+        (widget or window).grab().save(str(path))
+        print(path)
+
+    shot("roster")
+    window.roster_screen.category.setCurrentIndex(2)  # pending confirmation
+    shot("roster-pending")
+    window.roster_screen.category.setCurrentIndex(0)
+    window.show_reminders()
+    shot("reminders")
+    for code in ("NSCLC-028", "MEL-002"):
+        window.roster_screen.select_subject(code)
+        pk = window.roster_screen.current_subject_pk()
+        assert pk is not None
+        window.open_subject(pk)
+        shot(f"subject-{code}")
+    dialog = window.flows.add_visit(window.subject_screen.subject_pk or 0)
+    shot("visit-dialog", dialog)
+    dialog.reject()
+    window.roster_screen.select_subject("NSCLC-028")
+    window.open_subject(window.roster_screen.current_subject_pk() or 0)
+    dialog = window.flows.add_visit(window.subject_screen.subject_pk or 0)
+    dialog.target_inputs["T1"].setText("30")
+    dialog.target_inputs["T2"].setText("16")
+    shot("visit-dialog-lesions", dialog)
+    dialog.reject()
+    window.show_audit()
+    window.audit_screen.verify()
+    shot("audit")
+    window.show_settings()
+    shot("settings")
+    window.show_help()
+    shot("help")
+    window.close()
+    writer.shutdown()
+    store.close()
     return 0
 
 

@@ -590,7 +590,7 @@ class Store:
             a = _get(tx.session, m.Assessment, assessment_pk)
             rows = self._subject_rows(tx.session, a.subject_id)
             study = _get(tx.session, m.Study, rows.subject.study_id)
-            others = SubjectRows_without(rows, assessment_pk)
+            others = subject_rows_without(rows, assessment_pk)
             case = casemap.case_from_rows(others, study.criteria)
             case["assessments"] = [dict(fields), *case["assessments"]]
             course = self._validate(case, study, visit=0)
@@ -708,10 +708,13 @@ class Store:
         with self.reading() as s:
             return self._subject_rows(s, subject_pk)
 
-    def case(self, subject_pk: int) -> dict[str, Any]:
-        """The subject as a ``resistdesk-case/1`` object."""
+    def case(self, subject_pk: int, *, without_assessment: int | None = None) -> dict[str, Any]:
+        """The subject as a ``resistdesk-case/1`` object (optionally leaving one visit out,
+        to check an edit of it against the others)."""
         with self.reading() as s:
             rows = self._subject_rows(s, subject_pk)
+            if without_assessment is not None:
+                rows = subject_rows_without(rows, without_assessment)
             study = _get(s, m.Study, rows.subject.study_id)
             return casemap.case_from_rows(rows, study.criteria)
 
@@ -893,7 +896,7 @@ _ASSESSMENT_FIELDS = (
 )  # fmt: skip
 
 
-def SubjectRows_without(rows: casemap.SubjectRows, assessment_pk: int) -> casemap.SubjectRows:
+def subject_rows_without(rows: casemap.SubjectRows, assessment_pk: int) -> casemap.SubjectRows:
     return casemap.SubjectRows(
         rows.subject,
         rows.course,

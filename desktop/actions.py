@@ -1,0 +1,72 @@
+"""The application's actions, declared outside the main window: title,
+shortcut, the window method that handles it, and when it is enabled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    key: str
+    title: str
+    shortcut: str
+    handler: str  # method name on the main window
+    menu: str
+    tip: str = ""
+    enabled_when: Callable[[Any], bool] | None = None
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("add_subject", "&Add subject…", "Ctrl+N", "add_subject", "&Subject",
+               "Add a subject to the roster"),
+    ActionSpec("open_subject", "&Open subject", "Ctrl+O", "open_current_subject", "&Subject",
+               "Open the selected subject", lambda w: w.roster_screen.current_subject_pk() is not None),
+    ActionSpec("add_visit", "Add &visit…", "Ctrl+Shift+V", "add_visit", "&Subject",
+               "Record a tumor assessment",
+               lambda w: w.subject_screen.subject_pk is not None and w.showing_subject()),
+    ActionSpec("find", "&Find subject", "Ctrl+F", "focus_search", "&View", "Search the roster"),
+    ActionSpec("refresh", "&Refresh", "F5", "refresh", "&View", "Re-read the database and re-classify"),
+    ActionSpec("roster", "&Roster", "Ctrl+1", "show_roster", "&View"),
+    ActionSpec("reminders", "Re&minders", "Ctrl+2", "show_reminders", "&View"),
+    ActionSpec("audit", "&Audit log", "Ctrl+3", "show_audit", "&View"),
+    ActionSpec("settings", "Study &settings", "Ctrl+4", "show_settings", "&View"),
+    ActionSpec("users", "&Users", "Ctrl+5", "show_users", "&View", "Manage accounts (administrators)",
+               lambda w: w.session.is_admin),
+    ActionSpec("export_ics", "Export reminders to &calendar…", "", "export_ics", "&File",
+               "Save the confirmations due as an .ics file"),
+    ActionSpec("lock", "&Lock", "Ctrl+L", "lock", "&File", "Lock the session now"),
+    ActionSpec("quit", "&Quit", "Ctrl+Q", "close", "&File"),
+    ActionSpec("help", "&Rules and interpretations", "F1", "show_help", "&Help"),
+)  # fmt: skip
+
+
+def install_actions(window: QMainWindow) -> dict[str, QAction]:
+    """Create the actions, their menus, and connect them to the window's handlers."""
+    actions: dict[str, QAction] = {}
+    menus: dict[str, Any] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.title, window)
+        if spec.shortcut:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        if spec.tip:
+            action.setStatusTip(spec.tip)
+            action.setToolTip(spec.tip)
+        action.triggered.connect(getattr(window, spec.handler))
+        menu = menus.get(spec.menu) or window.menuBar().addMenu(spec.menu)
+        menus[spec.menu] = menu
+        menu.addAction(action)
+        window.addAction(action)
+        actions[spec.key] = action
+    return actions
+
+
+def update_enabled(window: Any, actions: dict[str, QAction]) -> None:
+    for spec in ACTIONS:
+        if spec.enabled_when is not None:
+            actions[spec.key].setEnabled(bool(spec.enabled_when(window)))

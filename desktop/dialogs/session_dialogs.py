@@ -1,0 +1,203 @@
+"""Signing in, the first run (create a study, or open the demo), and the idle lock.
+
+Authentication writes audit rows (logins and failed logins), so it runs on
+the database writer like every other write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.store.store import Actor, Store
+from core.store.users import Role
+from desktop.tasks import DbWriter
+from desktop.widgets.forms import ErrorLabel
+
+
+def _password() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+class LoginDialog(QDialog):
+    """User id and password; the actor is in ``self.actor`` once accepted."""
+
+    def __init__(self, store: Store, writer: DbWriter, parent: QWidget | None = None, *, username: str = "",
+                 title: str = "Sign in to ResistDesk", message: str = "") -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.store, self.writer = store, writer
+        self.actor: Actor | None = None
+        self.username = QLineEdit(username)
+        self.password = _password()
+        form = QFormLayout()
+        form.addRow("User id", self.username)
+        form.addRow("Password", self.password)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if message:
+            layout.addWidget(QLabel(message))
+        layout.addWidget(QLabel(f"<small>Database: {store.path}</small>"))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        (self.password if username else self.username).setFocus()
+
+    def submit(self) -> None:
+        user, password = self.username.text().strip(), self.password.text()
+        self.buttons.setEnabled(False)
+
+        def done(actor: Actor) -> None:
+            self.actor = actor
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.buttons.setEnabled(True)
+            self.password.clear()
+            self.error.show_error(None, str(exc))
+
+        self.writer.submit(lambda: self.store.authenticate(user, password), done, failed)
+
+
+class LockDialog(LoginDialog):
+    """The idle lock: only the signed-in user's password reopens the session."""
+
+    def __init__(self, store: Store, writer: DbWriter, actor: Actor, parent: QWidget | None = None) -> None:
+        message = (
+            f"The session of <b>{actor.full_name or actor.username}</b> is locked after a period "
+            "without activity. Enter the password to continue."
+        )
+        super().__init__(
+            store, writer, parent, username=actor.username, title="Session locked", message=message
+        )
+        self.username.setReadOnly(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit ResistDesk")
+        self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
+
+
+class FirstRunDialog(QDialog):
+    """An empty database: create a study with its administrator, or open the demo study."""
+
+    def __init__(
+        self, store: Store, writer: DbWriter, demo_path: Path, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to ResistDesk")
+        self.store, self.writer, self.demo_path = store, writer, demo_path
+        self.choice: str | None = None  # "study" or "demo"
+        self.new_study = QRadioButton("Create a new study, with its administrator account")
+        self.demo = QRadioButton(
+            "Open the demo study (31 example subjects; accounts admin, coordinator, investigator)"
+        )
+        self.new_study.setChecked(True)
+        self.protocol = QLineEdit()
+        self.title = QLineEdit()
+        self.admin = QLineEdit("admin")
+        self.admin_name = QLineEdit()
+        self.admin_name.setPlaceholderText("printed name of the administrator")
+        self.password, self.repeat = _password(), _password()
+        self.demo_password, self.demo_repeat = _password(), _password()
+        study_form = QWidget()
+        f = QFormLayout(study_form)
+        rows = (
+            ("Protocol id", self.protocol),
+            ("Study title", self.title),
+            ("Administrator user id", self.admin),
+            ("Printed name", self.admin_name),
+            ("Password", self.password),
+            ("Repeat password", self.repeat),
+        )
+        for label, w in rows:
+            f.addRow(label, w)
+        demo_form = QWidget()
+        g = QFormLayout(demo_form)
+        exists = demo_path.exists()
+        g.addRow(QLabel(f"Demo database: {demo_path}" + (" (exists: sign in next)" if exists else "")))
+        if not exists:
+            g.addRow("Password for the demo accounts", self.demo_password)
+            g.addRow("Repeat password", self.demo_repeat)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(study_form)
+        self.pages.addWidget(demo_form)
+        self.new_study.toggled.connect(lambda on: self.pages.setCurrentIndex(0 if on else 1))
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<b>This database has no accounts yet.</b> There is no default password: "
+                                "choose how to start."))  # fmt: skip
+        layout.addWidget(self.new_study)
+        layout.addWidget(self.demo)
+        layout.addWidget(self.pages)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def submit(self) -> None:
+        if self.demo.isChecked():
+            self._submit_demo()
+        else:
+            self._submit_study()
+
+    def _run(self, fn: Callable[[], object], choice: str) -> None:
+        self.buttons.setEnabled(False)
+
+        def done(_result: object) -> None:
+            self.choice = choice
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.buttons.setEnabled(True)
+            self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
+
+        self.writer.submit(fn, done, failed)
+
+    def _submit_study(self) -> None:
+        if self.password.text() != self.repeat.text():
+            self.error.show_error("password", "the two passwords differ")
+            return
+        store = self.store
+        admin, name, password = self.admin.text(), self.admin_name.text(), self.password.text()
+        protocol, title = self.protocol.text(), self.title.text()
+
+        def create() -> None:
+            actor = store.create_user(None, admin, name, Role.ADMINISTRATOR, password)
+            store.create_study(actor, protocol, title)
+
+        self._run(create, "study")
+
+    def _submit_demo(self) -> None:
+        if self.demo_path.exists():
+            self.choice = "demo"
+            self.accept()
+            return
+        if self.demo_password.text() != self.demo_repeat.text():
+            self.error.show_error("password", "the two passwords differ")
+            return
+        from core.store.demo import create_demo
+
+        path, password = self.demo_path, self.demo_password.text()
+        self._run(lambda: create_demo(path, password).close(), "demo")

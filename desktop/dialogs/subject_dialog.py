@@ -1,0 +1,138 @@
+"""Add or edit a subject and its PD-(L)1 treatment course."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.rules import Regimen, Setting, StopReason
+from core.rules.classifier import PD1_PDL1_AGENTS
+from core.store.store import SUBJECT_STATUSES
+from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate
+
+# Generic names first, as coordinators write them on the CRF.
+AGENTS = sorted(a for a in PD1_PDL1_AGENTS if a.endswith("mab"))
+MPR_CHOICES = (("not recorded", None), ("yes", True), ("no", False))
+
+
+class SubjectDialog(QDialog):
+    """Fields use the case-file names; the store validates them with the case-file rules."""
+
+    def __init__(
+        self, parent: QWidget | None, case: dict[str, Any] | None = None, status: str = "active"
+    ) -> None:
+        super().__init__(parent)
+        self.editing = case is not None
+        self.setWindowTitle("Edit subject" if self.editing else "Add subject")
+        case = case or {}
+        d = dt.date.fromisoformat
+
+        self.subject_id = QLineEdit(case.get("subject_id", ""))
+        self.subject_id.setPlaceholderText("pseudonymous study subject id, e.g. MEL-014")
+        self.tumor_type = QLineEdit(case.get("tumor_type", ""))
+        self.tumor_type.setPlaceholderText("e.g. melanoma, non-small cell lung cancer")
+        self.indolent = QCheckBox("Indolent tumor (6-month timeframes may need modification)")
+        self.indolent.setChecked(bool(case.get("indolent")))
+        self.setting = QComboBox()
+        self.setting.addItems([s.value for s in Setting])
+        self.setting.setCurrentText(case.get("setting", "advanced"))
+        self.status = QComboBox()
+        self.status.addItems(list(SUBJECT_STATUSES))
+        self.status.setCurrentText(status)
+        self.agent = QComboBox()
+        self.agent.setEditable(True)
+        self.agent.addItems(AGENTS)
+        self.agent.setCurrentText(case.get("agent") or "pembrolizumab")
+        self.regimen = QComboBox()
+        self.regimen.addItems([r.value for r in Regimen])
+        self.regimen.setCurrentText(case.get("regimen", "monotherapy"))
+        self.first_dose = DateEdit(
+            d(case["first_dose"]) if case.get("first_dose") else dt.datetime.now().astimezone().date()
+        )
+        self.last_dose = OptionalDate(
+            "stopped; last dose", d(case["last_dose"]) if case.get("last_dose") else None
+        )
+        self.reason = QComboBox()
+        self.reason.addItem("—", None)
+        for r in StopReason:
+            self.reason.addItem(r.value.replace("_", " "), r.value)
+        self.reason.setCurrentIndex(max(0, self.reason.findData(case.get("discontinuation_reason"))))
+        self.intercurrent = QCheckBox("Other anticancer therapy between the last dose and progression")
+        self.intercurrent.setChecked(bool(case.get("intercurrent_therapy")))
+        self.surgery = OptionalDate(
+            "surgery on", d(case["surgery_date"]) if case.get("surgery_date") else None
+        )
+        self.mpr = QComboBox()
+        for label, value in MPR_CHOICES:
+            self.mpr.addItem(label, value)
+        self.mpr.setCurrentIndex(max(0, self.mpr.findData(case.get("major_pathological_response"))))
+        self.adjuvant_after = QCheckBox("Adjuvant PD-(L)1 therapy after surgery")
+        self.adjuvant_after.setChecked(bool(case.get("adjuvant_after_neoadjuvant")))
+        self.error = ErrorLabel()
+
+        form = QFormLayout()
+        form.addRow("Subject id", self.subject_id)
+        form.addRow("Tumor type", self.tumor_type)
+        form.addRow("", self.indolent)
+        form.addRow("Setting", self.setting)
+        form.addRow("Status", self.status)
+        form.addRow("Agent", self.agent)
+        form.addRow("Regimen", self.regimen)
+        form.addRow("First dose", self.first_dose)
+        form.addRow("Last dose", self.last_dose)
+        form.addRow("Reason for stopping", self.reason)
+        form.addRow("", self.intercurrent)
+        form.addRow("Surgery (neoadjuvant)", self.surgery)
+        form.addRow("Major pathological response", self.mpr)
+        form.addRow("", self.adjuvant_after)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setting.currentTextChanged.connect(self._setting_changed)
+        self._setting_changed(self.setting.currentText())
+
+    def _setting_changed(self, setting: str) -> None:
+        neo = setting == Setting.NEOADJUVANT.value
+        for w in (self.surgery, self.mpr, self.adjuvant_after):
+            w.setEnabled(neo)
+
+    def fields(self) -> dict[str, Any]:
+        """The case-file fields as entered (the store validates them)."""
+        neo = self.setting.currentText() == Setting.NEOADJUVANT.value
+        last = self.last_dose.value()
+        surgery = self.surgery.value() if neo else None
+        return {
+            "subject_id": self.subject_id.text().strip(),
+            "tumor_type": self.tumor_type.text().strip(),
+            "indolent": self.indolent.isChecked(),
+            "setting": self.setting.currentText(),
+            "agent": self.agent.currentText().strip() or None,
+            "regimen": self.regimen.currentText(),
+            "first_dose": self.first_dose.value().isoformat(),
+            "last_dose": last.isoformat() if last else None,
+            "discontinuation_reason": self.reason.currentData() if last else None,
+            "intercurrent_therapy": self.intercurrent.isChecked(),
+            "surgery_date": surgery.isoformat() if surgery else None,
+            "major_pathological_response": self.mpr.currentData() if neo else None,
+            "adjuvant_after_neoadjuvant": self.adjuvant_after.isChecked() if neo else False,
+        }
+
+    def show_error(self, field: str | None, message: str) -> None:
+        self.error.show_error(field, message)
+        self.buttons.setEnabled(True)

@@ -1,0 +1,351 @@
+"""Record or edit a tumor assessment: the recorded response, the progression
+flags, and (when the subject has a baseline) the lesion measurements, whose
+RECIST/iRECIST response, sums and % changes update as the coordinator types.
+
+Every check is the core's (``core.visits.preview_visit``): an invalid entry
+is shown inline and blocks saving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.rules import Response
+from core.rules.lesions import TSTM, NewLesionStatus, NonTargetStatus
+from core.rules.recist import display
+from core.store.store import MODALITIES
+from core.visits import VisitPreview, preview_visit
+from desktop.widgets.forms import DateEdit, ErrorLabel
+
+FROM_MEASUREMENTS = "— computed from measurements —"
+NOT_RECORDED = "— not recorded —"
+BIOPSY_CHOICES = (("not done / no result", None), ("confirms progression", True), ("does not confirm", False))
+
+SaveHandler = Callable[[dict[str, Any], str], None]
+
+
+def _pct(value: Decimal | None) -> str:
+    shown = display(value)
+    return "—" if shown is None else f"{shown:+.1f} %"
+
+
+def _mm(value: Decimal | None) -> str:
+    shown = display(value)
+    return "—" if shown is None else f"{shown:.1f} mm"
+
+
+class VisitDialog(QDialog):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        case: dict[str, Any],
+        today: dt.date,
+        on_save: SaveHandler,
+        visit: dict[str, Any] | None = None,
+        modality: str = "CT",
+    ) -> None:
+        super().__init__(parent)
+        self.case, self.today, self.on_save = case, today, on_save
+        self.editing = visit is not None
+        visit = visit or {}
+        self.setWindowTitle(f"{'Edit' if self.editing else 'New'} visit: {case['subject_id']}")
+        baseline = case.get("baseline")
+
+        self.date = DateEdit(dt.date.fromisoformat(visit["date"]) if visit.get("date") else today)
+        self.modality = QComboBox()
+        self.modality.addItems(list(MODALITIES))
+        self.modality.setCurrentText(modality)
+        self.response = QComboBox()
+        self.response.addItem(FROM_MEASUREMENTS if baseline else NOT_RECORDED, None)
+        for r in Response:
+            self.response.addItem(r.value, r.value)
+        self.response.setCurrentIndex(max(0, self.response.findData(visit.get("response"))))
+        self.ecog = QComboBox()
+        self.ecog.addItem("not recorded", None)
+        for k in range(6):
+            self.ecog.addItem(str(k), k)
+        self.ecog.setCurrentIndex(max(0, self.ecog.findData(visit.get("ecog"))))
+        self.flags = {
+            "clinical_progression": QCheckBox(
+                "Clear clinical progression (PS decline or disease-related symptoms)"
+            ),
+            "symptomatic": QCheckBox("Symptomatic"),
+            "nodal_only": QCheckBox("Progression in lymph nodes only"),
+            "multiple_metastases": QCheckBox("Multiple metastases"),
+        }
+        for key, box in self.flags.items():
+            box.setChecked(bool(visit.get(key)))
+        self.sites = QSpinBox()
+        self.sites.setRange(-1, 50)
+        self.sites.setSpecialValueText("not recorded")
+        self.sites.setValue(visit["progressing_sites"] if visit.get("progressing_sites") is not None else -1)
+        self.biopsy = QComboBox()
+        for label, value in BIOPSY_CHOICES:
+            self.biopsy.addItem(label, value)
+        self.biopsy.setCurrentIndex(max(0, self.biopsy.findData(visit.get("biopsy_confirms_progression"))))
+        self.notes = QPlainTextEdit(
+            visit.get("notes", "") if isinstance(visit.get("notes", ""), str) else "\n".join(visit["notes"])
+        )
+        self.notes.setMaximumHeight(60)
+
+        form = QFormLayout()
+        form.addRow("Date", self.date)
+        form.addRow("Modality", self.modality)
+        form.addRow("Overall response (investigator)", self.response)
+        form.addRow("ECOG", self.ecog)
+        for box in self.flags.values():
+            form.addRow("", box)
+        form.addRow("Progressing sites", self.sites)
+        form.addRow("Biopsy", self.biopsy)
+        form.addRow("Notes", self.notes)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        self.target_inputs: dict[str, QLineEdit] = {}
+        self.non_target_inputs: dict[str, QComboBox] = {}
+        self.new_lesions = QComboBox()
+        self.preview_label = QLabel()
+        self.preview_label.setWordWrap(True)
+        if baseline:
+            layout.addWidget(self._lesion_box(baseline, visit.get("lesions") or {}))
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        for signal in (
+            self.date.dateChanged, self.response.currentIndexChanged, self.ecog.currentIndexChanged,
+            self.sites.valueChanged, self.biopsy.currentIndexChanged, self.new_lesions.currentIndexChanged,
+        ):  # fmt: skip
+            signal.connect(self.refresh)
+        for box in self.flags.values():
+            box.toggled.connect(self.refresh)
+        self.preview = VisitPreview()
+        self.refresh()
+
+    def _lesion_box(self, baseline: dict[str, Any], lesions: dict[str, Any]) -> QGroupBox:
+        box = QGroupBox(
+            f"Lesion measurements ({self.case.get('criteria', 'RECIST 1.1')}; baseline {baseline['date']})"
+        )
+        grid = QGridLayout(box)
+        grid.addWidget(QLabel("<b>Target</b>"), 0, 0)
+        grid.addWidget(QLabel("<b>Baseline</b>"), 0, 1)
+        grid.addWidget(QLabel("<b>Now (mm, TSTM, or blank = not evaluated)</b>"), 0, 2)
+        row = 1
+        old_targets = lesions.get("targets", {})
+        for t in baseline["targets"]:
+            kind = "node, short axis" if t.get("nodal") else "longest diameter"
+            grid.addWidget(QLabel(f"{t['id']} {t.get('organ', '')} ({kind})"), row, 0)
+            grid.addWidget(QLabel(f"{t['mm']} mm"), row, 1)
+            edit = QLineEdit("" if old_targets.get(t["id"]) is None else str(old_targets[t["id"]]))
+            edit.setPlaceholderText("not evaluated")
+            edit.textChanged.connect(self.refresh)
+            grid.addWidget(edit, row, 2)
+            self.target_inputs[t["id"]] = edit
+            row += 1
+        old_nt = lesions.get("non_targets", {})
+        for n in baseline["non_targets"]:
+            grid.addWidget(QLabel(f"{n['id']} {n.get('organ', '')} (non-target)"), row, 0)
+            combo = QComboBox()
+            combo.addItems([s.value for s in NonTargetStatus])
+            combo.setCurrentText(old_nt.get(n["id"], NonTargetStatus.PRESENT.value))
+            combo.currentIndexChanged.connect(self.refresh)
+            grid.addWidget(combo, row, 2)
+            self.non_target_inputs[n["id"]] = combo
+            row += 1
+        grid.addWidget(QLabel("New lesions"), row, 0)
+        self.new_lesions.addItems([s.value for s in NewLesionStatus])
+        new = lesions.get("new_lesions", "none")
+        self.new_lesions.setCurrentText(new if isinstance(new, str) else NewLesionStatus.UNEQUIVOCAL.value)
+        grid.addWidget(self.new_lesions, row, 2)
+        grid.addWidget(self.preview_label, row + 1, 0, 1, 3)
+        return box
+
+    # ------------------------------------------------------------------
+    def _target_value(self, text: str) -> Any:
+        text = text.strip()
+        if not text:
+            return None
+        if text.upper() == TSTM:
+            return TSTM
+        try:
+            return Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            return text  # the core names the lesion and says why
+
+    def fields(self) -> dict[str, Any]:
+        visit: dict[str, Any] = {"date": self.date.value().isoformat()}
+        if self.response.currentData() is not None:
+            visit["response"] = self.response.currentData()
+        if self.ecog.currentData() is not None:
+            visit["ecog"] = self.ecog.currentData()
+        for key, box in self.flags.items():
+            if box.isChecked():
+                visit[key] = True
+        if self.sites.value() >= 0:
+            visit["progressing_sites"] = self.sites.value()
+        if self.biopsy.currentData() is not None:
+            visit["biopsy_confirms_progression"] = self.biopsy.currentData()
+        if self.notes.toPlainText().strip():
+            visit["notes"] = self.notes.toPlainText().strip()
+        if self.target_inputs or self.non_target_inputs:
+            visit["lesions"] = {
+                "targets": {k: self._target_value(e.text()) for k, e in self.target_inputs.items()},
+                "non_targets": {k: c.currentText() for k, c in self.non_target_inputs.items()},
+                "new_lesions": self.new_lesions.currentText(),
+            }
+        return visit
+
+    def refresh(self) -> None:
+        self.preview = preview_visit(self.case, self.fields(), self.today)
+        p = self.preview
+        self.error.show_error(p.error_field, p.error)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(p.ok)
+        if p.timepoint is not None:
+            tp = p.timepoint
+            lines = [
+                f"Sum {_mm(tp.sum_mm)}{' (partial)' if not tp.complete and tp.sum_mm is not None else ''}; "
+                f"from baseline {_pct(tp.change_from_baseline_pct)}; nadir {_mm(tp.nadir_mm)}, "
+                f"change {_mm(tp.change_from_nadir_mm)} / {_pct(tp.change_from_nadir_pct)}",
+                f"Target {tp.target.value if tp.target else '—'}, non-target "
+                f"{tp.non_target.value if tp.non_target else '—'}, new lesions {tp.new_lesions.value}: "
+                f"<b>{p.computed.value if p.computed else '—'}</b> — {tp.row}",
+            ]
+            if p.differs and p.recorded and p.computed:
+                lines.append(
+                    "<span style='color:#b9770e'><b>RESPONSE_DIFFERS_FROM_MEASUREMENTS</b>: recorded "
+                    f"{p.recorded.value}, measurements give {p.computed.value}; "
+                    "the recorded response governs.</span>"
+                )
+            self.preview_label.setText("<br>".join(lines))
+        elif self.target_inputs or self.non_target_inputs:
+            self.preview_label.setText("")
+
+    def _save(self) -> None:
+        self.refresh()
+        if not self.preview.ok:
+            return
+        self.buttons.setEnabled(False)
+        self.on_save(self.fields(), self.modality.currentText())
+
+    def show_error(self, field: str | None, message: str) -> None:
+        """The store refused the visit: say why, keep what was typed."""
+        self.error.show_error(field, message)
+        self.buttons.setEnabled(True)
+
+
+class BaselineDialog(QDialog):
+    """Baseline lesions: targets with their size, non-targets, and the scan date."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        baseline: dict[str, Any] | None,
+        on_save: Callable[[dict[str, Any]], None],
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Baseline lesions")
+        self.on_save = on_save
+        baseline = baseline or {
+            "date": dt.datetime.now().astimezone().date().isoformat(),
+            "targets": [],
+            "non_targets": [],
+        }
+        self.date = DateEdit(dt.date.fromisoformat(baseline["date"]))
+        self.rows: list[tuple[QLineEdit, QComboBox, QLineEdit, QCheckBox, QLineEdit]] = []
+        self.grid = QGridLayout()
+        for col, title in enumerate(("Id", "Kind", "Organ", "Lymph node", "Size (mm)")):
+            self.grid.addWidget(QLabel(f"<b>{title}</b>"), 0, col)
+        for t in baseline["targets"]:
+            self._add_row(t["id"], "target", t.get("organ", ""), bool(t.get("nodal")), str(t["mm"]))
+        for n in baseline["non_targets"]:
+            self._add_row(n["id"], "non_target", n.get("organ", ""), False, "")
+        add_target = QLabel("<a href='t'>Add target</a> · <a href='n'>Add non-target</a>")
+        add_target.linkActivated.connect(self._add_clicked)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Baseline scan date"))
+        top.addWidget(self.date)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(QLabel("At most 5 targets, 2 per organ (all lymph nodes count as one organ); "
+                                "non-nodal ≥ 10 mm longest diameter, nodal ≥ 15 mm short axis."))  # fmt: skip
+        layout.addLayout(self.grid)
+        layout.addWidget(add_target)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def _add_clicked(self, which: str) -> None:
+        kind = "target" if which == "t" else "non_target"
+        count = sum(1 for r in self.rows if r[1].currentText() == kind)
+        self._add_row(("T" if kind == "target" else "NT") + str(count + 1), kind, "", False, "")
+
+    def _add_row(self, lid: str, kind: str, organ: str, nodal: bool, mm: str) -> None:
+        widgets = (QLineEdit(lid), QComboBox(), QLineEdit(organ), QCheckBox(), QLineEdit(mm))
+        widgets[1].addItems(["target", "non_target"])
+        widgets[1].setCurrentText(kind)
+        widgets[3].setChecked(nodal)
+        row = len(self.rows) + 1
+        for col, w in enumerate(widgets):
+            self.grid.addWidget(w, row, col)
+        self.rows.append(widgets)
+
+    def baseline(self) -> dict[str, Any]:
+        targets, non_targets = [], []
+        for lid, kind, organ, nodal, mm in self.rows:
+            if not lid.text().strip():
+                continue
+            if kind.currentText() == "target":
+                try:
+                    size: Any = Decimal(mm.text().strip().replace(",", "."))
+                except InvalidOperation:
+                    size = mm.text().strip()
+                targets.append(
+                    {
+                        "id": lid.text().strip(),
+                        "organ": organ.text().strip(),
+                        "nodal": nodal.isChecked(),
+                        "mm": size,
+                    }
+                )
+            else:
+                non_targets.append({"id": lid.text().strip(), "organ": organ.text().strip()})
+        return {"date": self.date.value().isoformat(), "targets": targets, "non_targets": non_targets}
+
+    def _save(self) -> None:
+        self.buttons.setEnabled(False)
+        self.on_save(self.baseline())
+
+    def show_error(self, field: str | None, message: str) -> None:
+        self.error.show_error(field, message)
+        self.buttons.setEnabled(True)

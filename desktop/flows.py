@@ -1,0 +1,200 @@
+"""Workflows a coordinator runs on subjects and visits: each opens a dialog,
+submits the write through the session (the writer thread), and on a refused
+value shows the core's message in the dialog without losing what was typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+
+from core.errors import InputError
+from core.reminders import pending_confirmations, to_ics
+from core.roster import RosterRow
+from desktop.dialogs.subject_dialog import SubjectDialog
+from desktop.dialogs.visit_dialog import BaselineDialog, VisitDialog
+from desktop.session import Session
+from desktop.widgets.forms import ask_reason
+
+D = TypeVar("D", bound=QDialog)
+
+
+class _ErrorShowing(Protocol):
+    def show_error(self, field: str | None, message: str) -> None: ...
+
+    def accept(self) -> None: ...
+
+
+def _handlers(
+    dialog: _ErrorShowing, after: Callable[[Any], None] | None = None
+) -> tuple[Callable[[Any], None], Callable[[BaseException], None]]:
+    def done(result: Any) -> None:
+        dialog.accept()
+        if after is not None:
+            after(result)
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, InputError):
+            dialog.show_error(exc.field, exc.message)
+        else:
+            dialog.show_error(None, str(exc))
+
+    return done, failed
+
+
+class SubjectFlows:
+    """Add/edit/delete subjects, visits and baselines."""
+
+    def __init__(self, session: Session, parent: QWidget, open_subject: Callable[[int], None]) -> None:
+        self.session, self.parent, self.open_subject = session, parent, open_subject
+        self.last_dialog: Any = None  # the dialog currently open (tests drive it)
+
+    def add_subject(self) -> SubjectDialog:
+        dialog = SubjectDialog(self.parent)
+        s = self.session
+
+        def save() -> None:
+            fields, status = dialog.fields(), dialog.status.currentText()
+            done, failed = _handlers(dialog, lambda pk: self.open_subject(int(pk)))
+            dialog.buttons.setEnabled(False)
+            s.write(lambda: s.store.add_subject(s.actor, s.study_id, fields, status), done, failed)
+
+        dialog.buttons.accepted.connect(save)
+        return self._open(dialog)
+
+    def edit_subject(self, subject_pk: int) -> SubjectDialog:
+        s = self.session
+        rows = s.store.subject_rows(subject_pk)
+        dialog = SubjectDialog(self.parent, s.store.case(subject_pk), rows.subject.status)
+
+        def save() -> None:
+            reason = ask_reason(dialog, "is this subject's course changed")
+            if reason is None:
+                return
+            fields = {**dialog.fields(), "status": dialog.status.currentText()}
+            done, failed = _handlers(dialog)
+            s.write(
+                lambda: s.store.update_subject(s.actor, subject_pk, fields, reason), done, failed, subject_pk
+            )
+
+        dialog.buttons.accepted.connect(save)
+        return self._open(dialog)
+
+    def delete_subject(self, subject_pk: int, after: Callable[[], None]) -> None:
+        s = self.session
+        code = s.store.subject_rows(subject_pk).subject.subject_code
+        reason = ask_reason(self.parent, f"is subject {code} deleted")
+        if reason is None:
+            return
+        s.write(lambda: s.store.delete_subject(s.actor, subject_pk, reason), lambda _r: after(), self._report)
+
+    def add_visit(self, subject_pk: int) -> VisitDialog:
+        s = self.session
+        dialog: VisitDialog
+
+        def save(fields: dict[str, Any], modality: str) -> None:
+            done, failed = _handlers(dialog)
+            s.write(
+                lambda: s.store.add_assessment(s.actor, subject_pk, fields, modality),
+                done,
+                failed,
+                subject_pk,
+            )
+
+        dialog = VisitDialog(self.parent, s.store.case(subject_pk), s.store.today(), save)
+        return self._open(dialog)
+
+    def edit_visit(self, subject_pk: int, assessment_pk: int) -> VisitDialog:
+        s = self.session
+        rows = s.store.subject_rows(subject_pk)
+        saved = next(a for a in rows.assessments if a.id == assessment_pk)
+        others = s.store.case(subject_pk, without_assessment=assessment_pk)
+        full = s.store.case(subject_pk)
+        ordered = sorted(rows.assessments, key=lambda a: (a.date, a.id or 0))
+        visit = full["assessments"][ordered.index(saved)]
+        dialog: VisitDialog
+
+        def save(fields: dict[str, Any], modality: str) -> None:
+            reason = ask_reason(dialog, f"is the visit of {saved.date} changed")
+            if reason is None:
+                dialog.show_error(None, "not saved: a reason is required to change a saved visit")
+                return
+            done, failed = _handlers(dialog)
+            s.write(
+                lambda: s.store.update_assessment(s.actor, assessment_pk, fields, reason, modality),
+                done,
+                failed,
+                subject_pk,
+            )
+
+        dialog = VisitDialog(self.parent, others, s.store.today(), save, visit=visit, modality=saved.modality)
+        return self._open(dialog)
+
+    def delete_visit(self, subject_pk: int, assessment_pk: int) -> None:
+        s = self.session
+        saved = next(a for a in s.store.subject_rows(subject_pk).assessments if a.id == assessment_pk)
+        reason = ask_reason(self.parent, f"is the visit of {saved.date} deleted")
+        if reason is None:
+            return
+        s.write(
+            lambda: s.store.delete_assessment(s.actor, assessment_pk, reason), None, self._report, subject_pk
+        )
+
+    def edit_baseline(self, subject_pk: int) -> BaselineDialog:
+        s = self.session
+        case = s.store.case(subject_pk)
+        had_baseline = case.get("baseline") is not None
+        dialog: BaselineDialog
+
+        def save(baseline: dict[str, Any]) -> None:
+            reason = ""
+            if had_baseline:
+                reason = ask_reason(dialog, "are the baseline lesions changed") or ""
+                if not reason:
+                    dialog.show_error(None, "not saved: a reason is required to change saved lesions")
+                    return
+            done, failed = _handlers(dialog)
+            s.write(
+                lambda: s.store.set_baseline(s.actor, subject_pk, baseline, reason), done, failed, subject_pk
+            )
+
+        dialog = BaselineDialog(self.parent, case.get("baseline"), save)
+        return self._open(dialog)
+
+    def export_ics(self, rows: list[RosterRow], path: Path | None = None) -> Path | None:
+        """Save the pending confirmations as an iCalendar file."""
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self.parent,
+                "Export reminders",
+                f"{self.session.study.protocol_id}-reminders.ics",
+                "Calendar (*.ics)",
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        text = to_ics(
+            pending_confirmations(rows),
+            protocol=self.session.study.protocol_id,
+            stamp=self.session.store.now(),
+        )
+        path.write_text(text, encoding="utf-8", newline="")
+        s = self.session
+        s.write(
+            lambda: s.store.log_event(
+                s.actor, "export", entity="study", entity_id=s.study_id, detail=f"reminders to {path.name}"
+            ),
+            None,
+            self._report,
+        )
+        return path
+
+    def _open(self, dialog: D) -> D:
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _report(self, exc: BaseException) -> None:
+        QMessageBox.warning(self.parent, "Not saved", str(exc))

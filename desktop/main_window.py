@@ -1,0 +1,312 @@
+"""The main window: navigation between screens, the idle lock, and refresh.
+
+It holds no clinical logic and little else: actions are declared in
+``desktop.actions``, workflows live in ``desktop.flows``, and each screen in
+``desktop.screens``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QWidget,
+)
+
+from core import APP_NAME
+from core.paths import resource
+from core.roster import RosterRow
+from desktop.actions import install_actions, update_enabled
+from desktop.dialogs.session_dialogs import LockDialog
+from desktop.flows import SubjectFlows
+from desktop.screens.audit import AuditScreen
+from desktop.screens.help import HelpScreen
+from desktop.screens.reminders import RemindersScreen
+from desktop.screens.roster import RosterScreen
+from desktop.screens.settings import SettingsScreen
+from desktop.screens.subject import SubjectScreen
+from desktop.screens.users import UsersScreen
+from desktop.session import Session
+from desktop.tasks import Task, run_in_background
+
+NAV = (("roster", "Roster"), ("reminders", "Reminders"), ("audit", "Audit log"),
+       ("settings", "Study settings"), ("users", "Users"), ("help", "Help"))  # fmt: skip
+INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(resource("icons", f"{name}.svg")))
+
+
+class _IdleWatcher(QObject):
+    """Counts user input anywhere in the application; the window locks after idle minutes."""
+
+    def __init__(self, on_input: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_input = on_input
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+        if event.type() in INPUT_EVENTS:
+            self._on_input()
+        return False
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, settings: QSettings) -> None:
+        super().__init__()
+        self.session, self.settings = session, settings
+        self.rows: list[RosterRow] = []
+        self._task: Task | None = None
+        self.locked = False
+        self.setWindowIcon(icon("resistdesk"))
+
+        self.roster_screen = RosterScreen()
+        self.subject_screen = SubjectScreen(session)
+        self.reminders_screen = RemindersScreen()
+        self.audit_screen = AuditScreen(session)
+        self.settings_screen = SettingsScreen(session, settings)
+        self.users_screen = UsersScreen(session)
+        self.help_screen = HelpScreen()
+        self.screens: dict[str, QWidget] = {
+            "roster": self.roster_screen, "reminders": self.reminders_screen, "audit": self.audit_screen,
+            "settings": self.settings_screen, "users": self.users_screen, "help": self.help_screen,
+            "subject": self.subject_screen,
+        }  # fmt: skip
+        self.stack = QStackedWidget()
+        for screen in self.screens.values():
+            self.stack.addWidget(screen)
+        self.nav = QListWidget()
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(235)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for key, label in NAV:
+            item = QListWidgetItem(icon(key), label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+            if key == "users" and not session.is_admin:
+                item.setHidden(True)
+        self.nav.currentItemChanged.connect(self._nav_changed)
+        central = self.body = QWidget()
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(200)
+        self.progress.hide()
+        self.status_user = QLabel()
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.status_user)
+
+        self.flows = SubjectFlows(session, self, self.open_subject)
+        self.action_map = install_actions(self)
+        self._connect()
+        self._title()
+        self.resize(1280, 800)
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.roster_screen.restore_layout(settings)
+
+        self._idle = _IdleWatcher(self._activity)
+        QApplication.instance().installEventFilter(self._idle)  # type: ignore[union-attr]
+        self._lock_timer = QTimer(self)
+        self._lock_timer.setSingleShot(True)
+        self._lock_timer.timeout.connect(self.lock)
+        self.set_lock_minutes(int(str(settings.value("session/lock_minutes", 10))))
+        self.nav.setCurrentRow(0)
+        self.refresh()
+
+    # ------------------------------------------------------------------
+    def _connect(self) -> None:
+        s, subj = self.session, self.subject_screen
+        s.sig_changed.connect(self._data_changed)
+        s.sig_error.connect(lambda exc: QMessageBox.warning(self, "Not saved", str(exc)))
+        self.roster_screen.sig_open_subject.connect(self.open_subject)
+        self.roster_screen.sig_add_subject.connect(self.add_subject)
+        self.roster_screen.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.reminders_screen.sig_open_subject.connect(self.open_subject)
+        self.reminders_screen.sig_export.connect(self.export_ics)
+        subj.sig_back.connect(self.show_roster)
+        subj.sig_add_visit.connect(self.flows.add_visit)
+        subj.sig_edit_visit.connect(self.flows.edit_visit)
+        subj.sig_delete_visit.connect(self.flows.delete_visit)
+        subj.sig_edit_subject.connect(self.flows.edit_subject)
+        subj.sig_edit_baseline.connect(self.flows.edit_baseline)
+        subj.sig_delete_subject.connect(lambda pk: self.flows.delete_subject(pk, self.show_roster))
+        self.settings_screen.sig_lock_minutes.connect(self.set_lock_minutes)
+
+    def _title(self) -> None:
+        s = self.session
+        demo = " — DEMO STUDY" if s.study.is_demo else ""
+        self.setWindowTitle(f"{APP_NAME} — {s.study.protocol_id}: {s.study.title}{demo}")
+        self.status_user.setText(
+            f"{s.actor.full_name or s.actor.username} ({s.actor.role.value}) · as of {s.as_of()}"
+        )
+
+    def _nav_changed(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        key = item.data(Qt.ItemDataRole.UserRole)
+        self.stack.setCurrentWidget(self.screens[key])
+        screen = self.screens[key]
+        if hasattr(screen, "refresh") and key in ("audit", "settings", "users"):
+            screen.refresh()
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        update_enabled(self, self.action_map)
+
+    def _data_changed(self, subject_pk: object) -> None:
+        self._title()
+        self.refresh()
+
+    # ------------------------------------------------------------------
+    # Loading
+
+    def refresh(self) -> None:
+        """Re-read and re-classify the roster off the GUI thread, then show it."""
+        if self._task is not None:
+            self._task.cancel()
+        store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
+        self.progress.setRange(0, 0)
+        self.progress.show()
+
+        def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> list[RosterRow]:
+            return store.roster_rows(study_id, as_of, progress=progress, cancelled=cancelled)
+
+        def progress(done: int, total: int) -> None:
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(done)
+
+        self._task = run_in_background(work, self._loaded, self._load_failed, progress)
+        if self.showing_subject():
+            self.subject_screen.refresh()
+
+    def _loaded(self, rows: list[RosterRow]) -> None:
+        self._task = None
+        self.progress.hide()
+        self.rows = rows
+        self.roster_screen.set_rows(rows)
+        self.reminders_screen.set_rows(rows)
+        overdue, due = self.reminders_screen.counts()
+        item = self.nav.item(1)
+        item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")
+        self.statusBar().showMessage(f"{len(rows)} subjects classified as of {self.session.as_of()}", 5000)
+        self._update_actions()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self._task = None
+        self.progress.hide()
+        QMessageBox.critical(self, "Could not read the study", str(exc))
+
+    @property
+    def loading(self) -> bool:
+        return self._task is not None
+
+    # ------------------------------------------------------------------
+    # Handlers named in desktop.actions
+
+    def show_roster(self) -> None:
+        self.nav.setCurrentRow(0)
+        self.stack.setCurrentWidget(self.roster_screen)
+        self._update_actions()
+
+    def show_reminders(self) -> None:
+        self.nav.setCurrentRow(1)
+
+    def show_audit(self) -> None:
+        self.nav.setCurrentRow(2)
+
+    def show_settings(self) -> None:
+        self.nav.setCurrentRow(3)
+
+    def show_users(self) -> None:
+        if self.session.is_admin:
+            self.nav.setCurrentRow(4)
+
+    def show_help(self) -> None:
+        self.nav.setCurrentRow(5)
+
+    def showing_subject(self) -> bool:
+        return self.stack.currentWidget() is self.subject_screen
+
+    def open_subject(self, subject_pk: int) -> None:
+        self.subject_screen.show_subject(subject_pk)
+        self.nav.blockSignals(True)
+        self.nav.clearSelection()
+        self.nav.blockSignals(False)
+        self.stack.setCurrentWidget(self.subject_screen)
+        self._update_actions()
+
+    def open_current_subject(self) -> None:
+        pk = self.roster_screen.current_subject_pk()
+        if pk is not None:
+            self.open_subject(pk)
+
+    def add_subject(self) -> None:
+        self.flows.add_subject()
+
+    def add_visit(self) -> None:
+        if self.subject_screen.subject_pk is not None:
+            self.flows.add_visit(self.subject_screen.subject_pk)
+
+    def focus_search(self) -> None:
+        self.show_roster()
+        self.roster_screen.search.setFocus()
+        self.roster_screen.search.selectAll()
+
+    def export_ics(self) -> None:
+        path = self.flows.export_ics(self.rows)
+        if path is not None:
+            self.statusBar().showMessage(f"Reminders saved to {path}", 8000)
+
+    # ------------------------------------------------------------------
+    # Idle lock
+
+    def set_lock_minutes(self, minutes: int) -> None:
+        self._lock_ms = max(1, minutes) * 60_000
+        self._lock_timer.start(self._lock_ms)
+
+    def _activity(self) -> None:
+        if not self.locked:
+            self._lock_timer.start(self._lock_ms)
+
+    def lock(self) -> None:
+        if self.locked:
+            return
+        self.locked = True
+        self.body.hide()  # nothing readable while locked
+        dialog = LockDialog(self.session.store, self.session.writer, self.session.actor, self)
+        self.lock_dialog = dialog
+
+        def finished(result: int) -> None:
+            if result and dialog.actor is not None:
+                self.locked = False
+                self.body.show()
+                self._lock_timer.start(self._lock_ms)
+            else:
+                self.close()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    # ------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.roster_screen.save_layout(self.settings)
+        if self._task is not None:
+            self._task.cancel()
+        QApplication.instance().removeEventFilter(self._idle)  # type: ignore[union-attr]
+        super().closeEvent(event)

@@ -1,0 +1,278 @@
+"""The roster: every subject with its classification and what is due.
+
+``RosterModel`` is a thin adapter over ``core.roster.RosterRow`` values. It
+filters and sorts itself over keys precomputed once per load: a
+``QSortFilterProxyModel`` would call back into Python for every row on
+every keystroke (10,000 calls), where one list comprehension does here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.roster import RosterRow
+from core.rules import CATEGORY_LABELS, Category
+from desktop.style import URGENCY_COLOURS, category_colour
+from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
+
+Index = QModelIndex | QPersistentModelIndex
+
+(
+    COL_SUBJECT,
+    COL_TUMOR,
+    COL_SETTING,
+    COL_AGENT,
+    COL_FIRST,
+    COL_RESPONSE,
+    COL_CATEGORY,
+    COL_CONFIRM,
+    COL_DUE,
+) = range(9)
+HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest response", "Classification",
+           "Confirmation", "Next due")  # fmt: skip
+SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# Category filter choices: (label, categories matched; empty means all)
+FILTERS: tuple[tuple[str, frozenset[Category]], ...] = (
+    ("All categories", frozenset()),
+    (
+        "Resistant (primary or secondary)",
+        frozenset({Category.PRIMARY_RESISTANCE, Category.SECONDARY_RESISTANCE}),
+    ),
+    ("Pending confirmation", frozenset({Category.PENDING_CONFIRMATION})),
+    *((CATEGORY_LABELS[c], frozenset({c})) for c in Category if c is not Category.PENDING_CONFIRMATION),
+)
+
+
+def _confirmation_text(row: RosterRow) -> str:
+    c = row.result.confirmation
+    if c.status == "pending" and c.due_status:
+        return f"{c.required} pending ({c.due_status.replace('_', ' ')})"
+    if c.status == "not_required":
+        return "—"
+    return f"{c.required} {c.status}"
+
+
+class RosterModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._all: list[RosterRow] = []
+        self._keys: list[str] = []
+        self._visible: list[int] = []
+        self._text = ""
+        self._categories: frozenset[Category] = frozenset()
+        self._sort: tuple[int, Qt.SortOrder] = (COL_SUBJECT, Qt.SortOrder.AscendingOrder)
+
+    # -- data in --------------------------------------------------------
+    def set_rows(self, rows: Sequence[RosterRow]) -> None:
+        self.beginResetModel()
+        self._all = list(rows)
+        self._keys = [
+            " ".join((r.subject_id, r.tumor_type, r.agent, r.setting, CATEGORY_LABELS[r.category])).lower()
+            for r in self._all
+        ]
+        self._visible = self._filtered()
+        self._apply_sort()
+        self.endResetModel()
+
+    def set_filter(self, text: str, categories: frozenset[Category] = frozenset()) -> None:
+        self.beginResetModel()
+        self._text, self._categories = text.strip().lower(), categories
+        self._visible = self._filtered()
+        self._apply_sort()
+        self.endResetModel()
+
+    def _filtered(self) -> list[int]:
+        words, cats = self._text.split(), self._categories
+        return [
+            k
+            for k, key in enumerate(self._keys)
+            if all(w in key for w in words) and (not cats or self._all[k].category in cats)
+        ]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._apply_sort()
+        self.layoutChanged.emit()
+
+    def _apply_sort(self) -> None:
+        column, order = self._sort
+        rows = self._all
+
+        def key(k: int) -> tuple[object, ...]:
+            r = rows[k]
+            values: dict[int, object] = {
+                COL_SUBJECT: r.subject_id,
+                COL_TUMOR: r.tumor_type.lower(),
+                COL_SETTING: r.setting,
+                COL_AGENT: r.agent.lower(),
+                COL_FIRST: r.first_dose,
+                COL_RESPONSE: r.latest_response,
+                COL_CATEGORY: CATEGORY_LABELS[r.category],
+                COL_CONFIRM: _confirmation_text(r),
+                COL_DUE: r.next_due.date if r.next_due else dt.date.max,
+            }
+            return (values[column], r.subject_id)
+
+        self._visible.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+
+    # -- data out -------------------------------------------------------
+    def row_at(self, row: int) -> RosterRow:
+        return self._all[self._visible[row]]
+
+    def all_rows(self) -> list[RosterRow]:
+        return list(self._all)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        r = self.row_at(index.row())
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_SUBJECT:
+                return r.subject_id
+            if col == COL_TUMOR:
+                return r.tumor_type
+            if col == COL_SETTING:
+                return r.setting
+            if col == COL_AGENT:
+                return r.agent
+            if col == COL_FIRST:
+                return r.first_dose.isoformat()
+            if col == COL_RESPONSE:
+                return f"{r.latest_response} ({r.latest_date})" if r.latest_date else r.latest_response
+            if col == COL_CATEGORY:
+                if r.result.provisional_category:
+                    return f"Pending → {CATEGORY_LABELS[r.result.provisional_category].lower()}"
+                return CATEGORY_LABELS[r.category]
+            if col == COL_CONFIRM:
+                return _confirmation_text(r)
+            if col == COL_DUE:
+                return f"{r.next_due.date}  {r.next_due.what}" if r.next_due else ""
+        if role == BADGE_COLOUR_ROLE and col == COL_CATEGORY:
+            return category_colour(r.category)
+        if role == Qt.ItemDataRole.ForegroundRole and col in (COL_DUE, COL_CONFIRM) and r.next_due:
+            return (
+                QColor(URGENCY_COLOURS.get(r.next_due.urgency, "#000"))
+                if r.next_due.urgency != "upcoming"
+                else None
+            )
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return r.result.reason or (r.result.rule.value if r.result.rule else CATEGORY_LABELS[r.category])
+        if role == SUBJECT_PK_ROLE:
+            return r.subject_pk
+        return None
+
+
+class RosterScreen(QWidget):
+    sig_open_subject = Signal(int)
+    """Open a subject: (subject primary key)."""
+    sig_add_subject = Signal()
+    """The coordinator asked to add a subject."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RosterModel(self)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search subject, tumor, agent…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.category = QComboBox()
+        for label, _ in FILTERS:
+            self.category.addItem(label)
+        self.count = QLabel()
+        add = QPushButton("Add subject…")
+        add.clicked.connect(self.sig_add_subject)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 3)
+        top.addWidget(self.category, 2)
+        top.addWidget(self.count)
+        top.addStretch(1)
+        top.addWidget(add)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_SUBJECT, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setItemDelegateForColumn(COL_CATEGORY, BadgeDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((100, 200, 95, 115, 95, 145, 265, 190)):
+            self.table.setColumnWidth(col, width)
+        self.table.activated.connect(self._activated)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        self.search.textChanged.connect(self._filter)
+        self.category.currentIndexChanged.connect(self._filter)
+
+    def set_rows(self, rows: Sequence[RosterRow]) -> None:
+        self.model.set_rows(rows)
+        self._update_count()
+
+    def _filter(self) -> None:
+        self.model.set_filter(self.search.text(), FILTERS[self.category.currentIndex()][1])
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self.count.setText(f"{self.model.rowCount()} of {len(self.model.all_rows())} subjects")
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.sig_open_subject.emit(self.model.row_at(index.row()).subject_pk)
+
+    def current_subject_pk(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()).subject_pk if index.isValid() else None
+
+    def select_subject(self, subject_id: str) -> bool:
+        for row in range(self.model.rowCount()):
+            if self.model.row_at(row).subject_id == subject_id:
+                self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, 0))
+                return True
+        return False
+
+    def save_layout(self, settings: QSettings) -> None:
+        settings.setValue("roster/header", self.table.horizontalHeader().saveState())
+
+    def restore_layout(self, settings: QSettings) -> None:
+        state = settings.value("roster/header")
+        if state is not None:
+            self.table.horizontalHeader().restoreState(state)

@@ -1,0 +1,205 @@
+"""Study settings: protocol details, response criteria, the categories the
+protocol enrolls, and rule-parameter overrides with an explanation of each."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import InputError
+from core.rules import CATEGORY_LABELS, PARAMETER_HELP, Category, Parameters
+from desktop.session import Session
+from desktop.widgets.forms import ErrorLabel, ask_reason
+
+DEFAULTS = Parameters()
+
+
+class SettingsScreen(QWidget):
+    sig_lock_minutes = Signal(int)
+    """The idle time before the session locks changed: (minutes)."""
+
+    def __init__(self, session: Session, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.settings = session, settings
+        self.protocol = QLineEdit()
+        self.title = QLineEdit()
+        self.sponsor = QLineEdit()
+        self.site = QLineEdit()
+        self.criteria = QComboBox()
+        self.criteria.addItems(["RECIST 1.1", "iRECIST"])
+        self.paper = QComboBox()
+        self.paper.addItems(["A4", "Letter"])
+        details = QFormLayout()
+        for label, w in (
+            ("Protocol id", self.protocol),
+            ("Title", self.title),
+            ("Sponsor", self.sponsor),
+            ("Site", self.site),
+            ("Response criteria", self.criteria),
+            ("Worksheet paper", self.paper),
+        ):
+            details.addRow(label, w)
+
+        self.enrolled: dict[Category, QCheckBox] = {}
+        enrolls = QGroupBox("Categories this protocol enrolls (shown on the eligibility worksheet)")
+        grid = QGridLayout(enrolls)
+        for k, cat in enumerate(c for c in Category if c is not Category.PENDING_CONFIRMATION):
+            box = QCheckBox(CATEGORY_LABELS[cat])
+            self.enrolled[cat] = box
+            grid.addWidget(box, k // 3, k % 3)
+
+        self.params: dict[str, QWidget] = {}
+        params = QGroupBox(
+            "SITC-2020 rule parameters (a change is a study override, recorded with every result)"
+        )
+        grid_p = QGridLayout(params)
+        grid_p.setColumnStretch(2, 1)
+        for row, f in enumerate(dataclasses.fields(Parameters)):
+            default = getattr(DEFAULTS, f.name)
+            if isinstance(default, bool):
+                widget: QWidget = QCheckBox()
+            elif isinstance(default, int):
+                spin = QSpinBox()
+                spin.setRange(0, 3650)
+                spin.setSuffix(" days")
+                spin.setMinimumWidth(110)
+                widget = spin
+            else:
+                widget = QLineEdit()
+                widget.setMinimumWidth(320)
+            widget.setToolTip(PARAMETER_HELP[f.name])
+            shown = ", ".join(default) if isinstance(default, tuple) else str(default).lower()
+            explanation = QLabel(f"{PARAMETER_HELP[f.name]} <i>Default: {shown}.</i>")
+            explanation.setWordWrap(True)
+            grid_p.addWidget(QLabel(f"<b>{f.name}</b>"), row, 0)
+            grid_p.addWidget(widget, row, 1)
+            grid_p.addWidget(explanation, row, 2)
+            self.params[f.name] = widget
+
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(1, 240)
+        self.lock_minutes.setSuffix(" minutes")
+        self.lock_minutes.setValue(int(str(settings.value("session/lock_minutes", 10))))
+        self.lock_minutes.valueChanged.connect(self._lock_changed)
+        local = QFormLayout()
+        local.addRow("Lock the session after idle", self.lock_minutes)
+
+        self.error = ErrorLabel()
+        self.save = QPushButton("Save study settings…")
+        self.save.clicked.connect(self._save)
+        self.reset = QPushButton("Revert")
+        self.reset.clicked.connect(self.refresh)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.reset)
+        buttons.addWidget(self.save)
+
+        inner = QWidget()
+        col = QVBoxLayout(inner)
+        col.addLayout(details)
+        col.addWidget(enrolls)
+        col.addWidget(params)
+        col.addWidget(QLabel("<b>This workstation</b>"))
+        col.addLayout(local)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+
+    def _lock_changed(self, minutes: int) -> None:
+        self.settings.setValue("session/lock_minutes", minutes)
+        self.sig_lock_minutes.emit(minutes)
+
+    def refresh(self) -> None:
+        study = self.session.study
+        self.protocol.setText(study.protocol_id)
+        self.title.setText(study.title)
+        self.sponsor.setText(study.sponsor)
+        self.site.setText(study.site)
+        self.criteria.setCurrentText(study.criteria)
+        self.paper.setCurrentText(study.paper_size)
+        enrolled = set(json.loads(study.enrolled_categories))
+        for cat, box in self.enrolled.items():
+            box.setChecked(cat.value in enrolled)
+        values = self.session.ruleset.parameters
+        for name, widget in self.params.items():
+            value = getattr(values, name)
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(int(value))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(", ".join(value))
+        editable = self.session.is_admin
+        for w in (self.save, self.reset):
+            w.setEnabled(editable)
+        self.save.setToolTip("" if editable else "Only an administrator changes study settings")
+        self.error.show_error(None, None)
+
+    def changes(self) -> dict[str, Any]:
+        overrides: dict[str, Any] = {}
+        for name, widget in self.params.items():
+            if isinstance(widget, QCheckBox):
+                value: Any = widget.isChecked()
+            elif isinstance(widget, QSpinBox):
+                value = widget.value()
+            else:
+                assert isinstance(widget, QLineEdit)
+                value = [w.strip().lower() for w in widget.text().split(",") if w.strip()]
+            default = getattr(DEFAULTS, name)
+            if (list(default) if isinstance(default, tuple) else default) != value:
+                overrides[name] = value
+        return {
+            "protocol_id": self.protocol.text(),
+            "title": self.title.text(),
+            "sponsor": self.sponsor.text(),
+            "site": self.site.text(),
+            "criteria": self.criteria.currentText(),
+            "paper_size": self.paper.currentText(),
+            "enrolled_categories": [c.value for c, box in self.enrolled.items() if box.isChecked()],
+            "rule_overrides": overrides,
+        }
+
+    def _save(self) -> None:
+        reason = ask_reason(self, "are the study settings changed")
+        if reason is None:
+            return
+        changes, session = self.changes(), self.session
+        self.save.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.save.setEnabled(True)
+            if isinstance(exc, InputError):
+                self.error.show_error(exc.field, exc.message)
+            else:
+                self.error.show_error(None, str(exc))
+
+        def done(_result: object) -> None:
+            self.save.setEnabled(True)
+            session.reload_study()
+            self.refresh()
+
+        session.write(
+            lambda: session.store.update_study(session.actor, session.study_id, changes, reason), done, failed
+        )

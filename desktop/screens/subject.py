@@ -1,0 +1,301 @@
+"""One subject: header, treatment course, visits with their role in the
+classification, the classification panel, the timeline and the spider plot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.casefile import parse_case
+from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
+from core.rules.recist import evaluate
+from core.store import models as m
+from desktop.session import Session
+from desktop.style import category_colour, response_colour
+from desktop.widgets.charts import SpiderWidget, TimelineData, TimelineWidget
+from desktop.widgets.result_view import result_html
+
+Index = QModelIndex | QPersistentModelIndex
+
+ROLE_LABELS = {
+    VisitRole.INITIAL_PD: "Initial PD",
+    VisitRole.CONFIRMATORY: "Confirms the PD",
+    VisitRole.REFUTING: "Refutes the PD (pseudoprogression)",
+    VisitRole.TOO_EARLY: "Too early to confirm (< 4 weeks)",
+    VisitRole.CLINICAL_PROGRESSION: "Clinical progression: scan waived",
+    VisitRole.BIOPSY: "Biopsy result",
+    VisitRole.BEST_RESPONSE: "Best response before PD",
+    VisitRole.REFUTED_PD: "PD later refuted",
+    VisitRole.AFTER_AS_OF: "After the as-of date (not used)",
+}
+VISIT_HEADERS = (
+    "Date",
+    "Modality",
+    "Recorded",
+    "From lesions",
+    "Governs",
+    "Role in classification",
+    "Flags",
+    "Notes",
+)
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    assessment_pk: int
+    date: dt.date
+    modality: str
+    recorded: str
+    computed: str
+    governing: str
+    role: str
+    flags: str
+    notes: str
+
+
+def visit_rows(assessments: Sequence[m.Assessment], result: Classification) -> list[VisitRow]:
+    """Rows for the visit table, in the case-file order the classification indexes."""
+    ordered = sorted(assessments, key=lambda a: (a.date, a.id or 0))
+    roles = dict(result.visit_roles)
+    responses = {k: (gov, comp) for k, gov, comp in result.visit_responses}
+    out = []
+    for k, a in enumerate(ordered):
+        gov, comp = responses.get(k, (None, None))
+        flags = [
+            label
+            for label, on in (
+                ("clinical progression", a.clinical_progression),
+                ("symptomatic", a.symptomatic),
+                ("nodal only", a.nodal_only),
+                ("multiple metastases", a.multiple_metastases),
+            )
+            if on
+        ]
+        if a.progressing_sites is not None:
+            flags.append(f"{a.progressing_sites} site(s)")
+        if a.biopsy_confirms_progression is not None:
+            flags.append("biopsy +" if a.biopsy_confirms_progression else "biopsy −")
+        if a.ecog is not None:
+            flags.append(f"ECOG {a.ecog}")
+        role = roles.get(k)
+        out.append(
+            VisitRow(
+                a.id or 0,
+                a.date,
+                a.modality,
+                a.response or "—",
+                comp.value if comp else ("measured" if a.new_lesions is not None else ""),
+                gov.value if gov else "",
+                ROLE_LABELS.get(role, "") if role else "",
+                ", ".join(flags),
+                a.notes,
+            )
+        )
+    return out
+
+
+class VisitModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[VisitRow] = []
+
+    def set_rows(self, rows: list[VisitRow]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def row_at(self, row: int) -> VisitRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(VISIT_HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return VISIT_HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        r = self._rows[index.row()]
+        values = (
+            r.date.isoformat(),
+            r.modality,
+            r.recorded,
+            r.computed,
+            r.governing,
+            r.role,
+            r.flags,
+            r.notes,
+        )
+        if role == Qt.ItemDataRole.DisplayRole:
+            return values[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 4 and r.governing:
+            return response_colour(r.governing)
+        return None
+
+
+class SubjectScreen(QWidget):
+    sig_back = Signal()
+    """Return to the roster."""
+    sig_edit_subject = Signal(int)
+    """Edit this subject's course: (subject pk)."""
+    sig_add_visit = Signal(int)
+    """Record a visit: (subject pk)."""
+    sig_edit_visit = Signal(int, int)
+    """Edit a saved visit: (subject pk, assessment pk)."""
+    sig_delete_visit = Signal(int, int)
+    """Delete a saved visit: (subject pk, assessment pk)."""
+    sig_edit_baseline = Signal(int)
+    """Set the baseline lesions: (subject pk)."""
+    sig_delete_subject = Signal(int)
+    """Delete the subject: (subject pk)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.subject_pk: int | None = None
+        self.course: Course | None = None
+        self.result: Classification | None = None
+
+        back = QPushButton("← Roster")
+        back.clicked.connect(self.sig_back)
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        buttons = QHBoxLayout()
+        buttons.addWidget(back)
+        buttons.addWidget(self.title, 1)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, label in (
+            ("add_visit", "Add visit…"),
+            ("edit_visit", "Edit visit…"),
+            ("delete_visit", "Delete visit…"),
+            ("baseline", "Baseline lesions…"),
+            ("edit", "Edit course…"),
+            ("delete", "Delete subject…"),
+        ):
+            button = QPushButton(label)
+            buttons.addWidget(button)
+            self.buttons[key] = button
+        self.buttons["add_visit"].clicked.connect(lambda: self._emit(self.sig_add_visit))
+        self.buttons["edit"].clicked.connect(lambda: self._emit(self.sig_edit_subject))
+        self.buttons["baseline"].clicked.connect(lambda: self._emit(self.sig_edit_baseline))
+        self.buttons["delete"].clicked.connect(lambda: self._emit(self.sig_delete_subject))
+        self.buttons["edit_visit"].clicked.connect(self._edit_visit)
+        self.buttons["delete_visit"].clicked.connect(self._delete_visit)
+
+        self.visits = VisitModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.visits)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _index: self._edit_visit())
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+
+        self.timeline = TimelineWidget()
+        self.spider = SpiderWidget()
+        charts = QTabWidget()
+        charts.addTab(self.timeline, "Timeline")
+        charts.addTab(self.spider, "Spider plot (% change from baseline)")
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.table)
+        left.addWidget(charts)
+        left.setSizes([260, 220])
+        self.panel = QTextBrowser()
+        self.panel.setOpenExternalLinks(False)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.panel)
+        split.setSizes([700, 480])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(split)
+        self._update_buttons()
+
+    def _emit(self, signal: SignalInstance) -> None:
+        if self.subject_pk is not None:
+            signal.emit(self.subject_pk)
+
+    def selected_visit_pk(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.visits.row_at(index.row()).assessment_pk if index.isValid() else None
+
+    def _edit_visit(self) -> None:
+        pk = self.selected_visit_pk()
+        if self.subject_pk is not None and pk is not None:
+            self.sig_edit_visit.emit(self.subject_pk, pk)
+
+    def _delete_visit(self) -> None:
+        pk = self.selected_visit_pk()
+        if self.subject_pk is not None and pk is not None:
+            self.sig_delete_visit.emit(self.subject_pk, pk)
+
+    def _update_buttons(self) -> None:
+        has_visit = self.selected_visit_pk() is not None
+        self.buttons["edit_visit"].setEnabled(has_visit)
+        self.buttons["delete_visit"].setEnabled(has_visit)
+
+    def show_subject(self, subject_pk: int) -> None:
+        self.subject_pk = subject_pk
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.subject_pk is None:
+            return
+        store, as_of = self.session.store, self.session.as_of()
+        rows = store.subject_rows(self.subject_pk)
+        case = store.case(self.subject_pk)
+        course = parse_case(case)
+        result = classify(course, as_of, self.session.ruleset)
+        self.course, self.result = course, result
+        s = rows.subject
+        colour = category_colour(result.category).name()
+        c = rows.course
+        self.title.setText(
+            f"<span style='font-size:large'><b>{s.subject_code}</b></span> &nbsp; {s.tumor_type} · "
+            f"{s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) from {c.first_dose}"
+            + (f" to {c.last_dose}" if c.last_dose else "")
+            + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
+            f"{CATEGORY_LABELS[result.category]}&nbsp;</span>"
+        )
+        self.visits.set_rows(visit_rows(rows.assessments, result))
+        self.panel.setHtml(result_html(s.subject_code, result))
+        self.timeline.set_data(TimelineData(course, result))
+        points: list[tuple[int, float]] = []
+        if course.baseline is not None:
+            measured = [
+                (a.date, a.lesions) for a in course.assessments if a.lesions is not None and a.date <= as_of
+            ]
+            recist = evaluate(
+                course.baseline, measured, criteria=course.criteria, first_dose=course.first_dose
+            )
+            points = [((d - course.first_dose).days, v) for d, v in recist.spider_points()]
+        self.spider.set_points(points)
+        self._update_buttons()

@@ -1,0 +1,88 @@
+"""The classification laid out for reading: category, rule, confirmation
+window, rationale steps, caveats with their explanations, key dates, the
+interpretations that applied, and the rule set with every parameter."""
+
+from __future__ import annotations
+
+import html
+
+from core.rules import CATEGORY_LABELS, CAVEAT_HELP, PARAMETER_HELP, Classification
+from desktop.style import CATEGORY_COLOURS, URGENCY_COLOURS
+
+
+def result_html(subject_id: str, result: Classification, *, full: bool = True) -> str:
+    e = html.escape
+    colour = CATEGORY_COLOURS[result.category]
+    parts = [
+        f"<h2 style='margin-bottom:2px'>{e(subject_id)}</h2>",
+        f"<p><span style='background:{colour};color:white;font-weight:bold;font-size:large'>"
+        f"&nbsp;{e(CATEGORY_LABELS[result.category])}&nbsp;</span>",
+    ]
+    if result.provisional_category:
+        parts.append(f" &nbsp;provisionally <b>{e(CATEGORY_LABELS[result.provisional_category])}</b>")
+    parts.append("</p><table cellspacing='3'>")
+    facts = [
+        ("Rule", result.rule.value if result.rule else "—"),
+        ("Progression date", str(result.progression_date or "—")),
+    ]
+    c = result.confirmation
+    facts.append(("Confirmation", f"{c.required}: {c.status}" + (f" on {c.date}" if c.date else "")))
+    if c.opens and c.closes:
+        window = f"{c.opens} to {c.closes}"
+        if c.due_status:
+            tint = URGENCY_COLOURS.get(c.due_status, "#000")
+            window += f" <b style='color:{tint}'>({e(c.due_status.replace('_', ' '))})</b>"
+        facts.append(("Confirmation window", window))
+    if result.reason:
+        facts.append(("Reason", e(result.reason)))
+    parts += [
+        f"<tr><td><b>{e(k)}</b></td><td>{v if k == 'Confirmation window' else e(v)}</td></tr>"
+        for k, v in facts
+    ]
+    parts.append("</table><h3>Rationale</h3><ol>")
+    parts += [f"<li>{e(step)}</li>" for step in result.rationale]
+    parts.append("</ol>")
+    if result.caveats:
+        parts.append("<h3>Caveats</h3><ul>")
+        parts += [
+            f"<li><b>{e(cv.code.value)}</b>: {e(cv.text)}<br><i>{e(CAVEAT_HELP[cv.code])}</i></li>"
+            for cv in result.caveats
+        ]
+        parts.append("</ul>")
+    k = result.key_dates
+    parts.append("<h3>Key dates</h3><ul>")
+    parts.append(f"<li>6 weeks of exposure: {k.min_exposure_reached}</li>")
+    parts.append(f"<li>6 months from first dose: {k.benefit_threshold}</li>")
+    if k.off_treatment_threshold:
+        parts.append(f"<li>12 weeks after the last dose: {k.off_treatment_threshold}</li>")
+    if k.opens and k.closes:
+        parts.append(f"<li>Confirmation window: {k.opens} to {k.closes}</li>")
+    parts.append("</ul>")
+    if result.interpretations:
+        parts.append("<h3>Interpretations applied</h3><ul>")
+        parts += [f"<li><b>{e(i)}</b>: {e(text)}</li>" for i, text in _interpretations(result)]
+        parts.append("</ul>")
+    if full:
+        rs = result.ruleset
+        parts.append(f"<h3>Rule set {e(rs.name)} v{rs.version}</h3><table cellspacing='2'>")
+        overrides = rs.overrides
+        for name, value in rs.parameters.to_json().items():
+            shown = (
+                ", ".join(value)
+                if isinstance(value, list)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
+            mark = " <b>(study override)</b>" if name in overrides else ""
+            parts.append(
+                f"<tr><td title='{e(PARAMETER_HELP[name])}'>{e(name)}</td><td>{e(shown)}{mark}</td></tr>"
+            )
+        parts.append(f"</table><p style='color:gray'>Classified as of {result.as_of}.</p>")
+    return "".join(parts)
+
+
+def _interpretations(result: Classification) -> list[tuple[str, str]]:
+    from core.rules import INTERPRETATIONS
+
+    return [(i, INTERPRETATIONS[i]) for i in result.interpretations]

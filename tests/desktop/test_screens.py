@@ -1,0 +1,286 @@
+"""Every screen and dialog, through its widgets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog, QWidget
+from pytestqt.qtbot import QtBot
+
+from core.rules import Category
+from core.store.store import Store
+from desktop import flows
+from desktop.dialogs.session_dialogs import FirstRunDialog, LoginDialog
+from desktop.screens import settings as settings_module
+from desktop.screens import users as users_module
+from desktop.tasks import DbWriter
+from tests.desktop.conftest import PASSWORD, Desk
+
+
+def open_code(desk: Desk, code: str) -> int:
+    w = desk.window
+    assert w.roster_screen.select_subject(code)
+    pk = w.roster_screen.current_subject_pk()
+    assert pk is not None
+    w.open_subject(pk)
+    return pk
+
+
+def test_window_title_says_demo_and_user(demo_desk: Desk) -> None:
+    w = demo_desk.window
+    assert "DEMO" in w.windowTitle()
+    assert "DEMO-PD1-R" in w.windowTitle()
+    assert "Avery Admin" in w.status_user.text()
+
+
+def test_subject_screen_shows_roles_classification_timeline_and_spider(demo_desk: Desk) -> None:
+    open_code(demo_desk, "MEL-005")  # pseudoprogression
+    screen = demo_desk.window.subject_screen
+    roles = [screen.visits.row_at(r).role for r in range(screen.visits.rowCount())]
+    assert roles[:2] == ["PD later refuted", "Refutes the PD (pseudoprogression)"]
+    assert "PSEUDOPROGRESSION_REFUTED" in screen.panel.toPlainText()
+    assert screen.result is not None
+    assert screen.result.category is Category.NO_PROGRESSION
+    assert screen.spider.points == []
+    open_code(demo_desk, "MEL-029")  # lesion-measured
+    assert len(screen.spider.points) == 5
+    assert screen.spider.points[0][1] == pytest.approx(-10.77, abs=0.01)  # 58 mm against 65 mm
+    assert "Rule set SITC-2020 v1" in screen.panel.toPlainText()
+    image = screen.timeline.grab().toImage()
+    assert image.width() > 300  # painted at its real size
+
+
+def test_visit_dialog_computes_recist_as_the_coordinator_types(demo_desk: Desk) -> None:
+    pk = open_code(demo_desk, "NSCLC-028")
+    dialog = demo_desk.window.flows.add_visit(pk)
+    assert set(dialog.target_inputs) == {"T1", "T2"}
+    dialog.target_inputs["T1"].setText("18")
+    dialog.target_inputs["T2"].setText("9")
+    text = dialog.preview_label.text()
+    assert "Sum 27.0 mm" in text
+    assert "PR" in text
+    dialog.response.setCurrentIndex(dialog.response.findData("SD"))
+    assert "RESPONSE_DIFFERS_FROM_MEASUREMENTS" in dialog.preview_label.text()
+    dialog.target_inputs["T1"].setText("-4")
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
+    assert "T1" in dialog.error.text()
+    dialog.reject()
+
+
+def test_baseline_dialog_sets_lesions(qtbot: QtBot, empty_desk: Desk) -> None:
+    s = empty_desk.session
+    done: list[int] = []
+    fields = {"subject_id": "L-1", "tumor_type": "melanoma", "setting": "advanced", "regimen": "monotherapy",
+              "first_dose": "2025-01-06"}  # fmt: skip
+    s.write(lambda: s.store.add_subject(s.actor, s.study_id, fields), done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    dialog = empty_desk.window.flows.edit_baseline(done[0])
+    dialog._add_clicked("t")
+    lid, _kind, organ, _nodal, mm = dialog.rows[0]
+    organ.setText("liver")
+    mm.setText("8")  # too small for a target
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10000)
+    assert "T1" in dialog.error.text()
+    mm.setText("25")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    assert s.store.case(done[0])["baseline"]["targets"][0]["id"] == lid.text()
+
+
+def test_subject_dialog_refuses_bad_input_inline(qtbot: QtBot, empty_desk: Desk) -> None:
+    dialog = empty_desk.window.flows.add_subject()
+    dialog.subject_id.setText("BAD-1")
+    dialog.tumor_type.setText("")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10000)
+    assert "tumor_type" in dialog.error.text()
+    assert dialog.isVisible()
+    assert not empty_desk.store.all_rows(empty_desk.session.study_id)
+    dialog.reject()
+
+
+def test_edit_and_delete_subject_with_reason(
+    qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pk = open_code(demo_desk, "MCC-021")
+    monkeypatch.setattr(flows, "ask_reason", lambda *_a: "data entry correction")
+    dialog = demo_desk.window.flows.edit_subject(pk)
+    dialog.tumor_type.setText("Merkel cell carcinoma, skin")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    assert demo_desk.store.case(pk)["tumor_type"] == "Merkel cell carcinoma, skin"
+    demo_desk.window.flows.delete_subject(pk, demo_desk.window.show_roster)
+    qtbot.waitUntil(
+        lambda: not demo_desk.window.roster_screen.select_subject("MCC-021") and not demo_desk.window.loading,
+        timeout=10000,
+    )
+    assert demo_desk.store.audit_events(limit=1)[0].reason == "data entry correction"
+
+
+def test_reminders_screen_and_calendar_export(qtbot: QtBot, demo_desk: Desk, tmp_path: Path) -> None:
+    screen = demo_desk.window.reminders_screen
+    urgencies = [m.urgency for m in screen.confirmations.rows()]
+    assert urgencies == sorted(urgencies, key=["overdue", "open", "not_yet_open"].index)
+    assert screen.counts() == (1, 5)
+    assert "1 overdue" in demo_desk.window.nav.item(1).text()
+    screen.days.setValue(365)
+    assert screen.thresholds.rowCount() > 0
+    path = demo_desk.window.flows.export_ics(demo_desk.window.rows, tmp_path / "due.ics")
+    assert path is not None
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("BEGIN:VCALENDAR")
+    assert text.count("BEGIN:VEVENT") == len(screen.confirmations.rows())
+    assert "NSCLC-003" in text
+    qtbot.waitUntil(lambda: not demo_desk.writer.busy, timeout=10000)
+    assert demo_desk.store.audit_events(limit=1)[0].action == "export"
+
+
+def test_audit_screen_filters_and_verifies(demo_desk: Desk) -> None:
+    w = demo_desk.window
+    w.show_audit()
+    screen = w.audit_screen
+    assert screen.model.rowCount() > 100
+    screen.subject.setText("MEL-001")
+    screen.refresh()
+    assert 0 < screen.model.rowCount() < 20
+    screen.verify()
+    assert "intact" in screen.verdict.text()
+
+
+def test_settings_screen_override_reclassifies(
+    qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = demo_desk.window
+    w.show_settings()
+    screen = w.settings_screen
+    before = {r.subject_id: r.category for r in w.rows}
+    assert before["RCC-009"] is Category.SECONDARY_RESISTANCE  # PD at day 252
+    screen.params["benefit_days"].setValue(300)  # type: ignore[attr-defined]
+    monkeypatch.setattr(settings_module, "ask_reason", lambda *_a: "protocol amendment 2")
+    screen.save.click()
+    qtbot.waitUntil(lambda: demo_desk.session.ruleset.overrides == {"benefit_days": 300}, timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            not w.loading
+            and {r.subject_id: r.category for r in w.rows}["RCC-009"] is Category.PRIMARY_RESISTANCE
+        ),
+        timeout=10000,
+    )
+    screen.params["confirm_min_days"].setValue(90)  # type: ignore[attr-defined]
+    screen.save.click()
+    qtbot.waitUntil(lambda: screen.error.isVisible(), timeout=10000)
+    assert "confirm_min_days" in screen.error.text()
+
+
+def test_users_screen_adds_a_user(qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = demo_desk.window
+    w.show_users()
+    screen = w.users_screen
+    assert screen.model.rowCount() == 3
+    dialogs: list[users_module.NewUserDialog] = []
+    monkeypatch.setattr(users_module.NewUserDialog, "open", lambda self: dialogs.append(self))
+    screen.add_user()
+    d = dialogs[0]
+    d.username.setText("nurse1")
+    d.full_name.setText("Nora Nurse")
+    d.password.setText("nurse-password")
+    d.repeat.setText("nurse-password")
+    d.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 4, timeout=10000)
+
+
+def test_users_screen_is_hidden_from_non_administrators(empty_desk: Desk) -> None:
+    w = empty_desk.window
+    assert w.nav.item(4).isHidden()
+    assert not w.action_map["users"].isEnabled()
+
+
+def test_help_shows_rules_interpretations_and_caveats(demo_desk: Desk) -> None:
+    demo_desk.window.show_help()
+    text = demo_desk.window.help_screen.browser.toPlainText()
+    for needle in ("I-1", "I-5", "Table 4", "PSEUDOPROGRESSION_REFUTED", "benefit_days"):
+        assert needle in text
+
+
+def test_login_dialog(qtbot: QtBot, demo_template: Path, tmp_path: Path) -> None:
+    from tests.desktop.conftest import _copy
+
+    store = Store.open(_copy(demo_template, tmp_path / "d.sqlite3"), backup_daily=False)
+    writer = DbWriter()
+    try:
+        dialog = LoginDialog(store, writer)
+        qtbot.addWidget(dialog)
+        dialog.username.setText("coordinator")
+        dialog.password.setText("not-it")
+        dialog.submit()
+        qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=10000)
+        assert "wrong user id or password" in dialog.error.text()
+        dialog.password.setText(PASSWORD)
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10000)
+        assert dialog.actor is not None
+        assert dialog.actor.username == "coordinator"
+    finally:
+        writer.shutdown()
+        store.close()
+
+
+def test_first_run_creates_a_study_with_its_administrator(qtbot: QtBot, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "new.sqlite3")
+    writer = DbWriter()
+    try:
+        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
+        qtbot.addWidget(dialog)
+        dialog.protocol.setText("NEW-1")
+        dialog.title.setText("New study")
+        dialog.admin_name.setText("Ann Admin")
+        dialog.password.setText("admin-pass-1")
+        dialog.repeat.setText("admin-pass-2")
+        dialog.submit()
+        assert "differ" in dialog.error.text()
+        dialog.repeat.setText("admin-pass-1")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
+        assert [s.protocol_id for s in store.studies()] == ["NEW-1"]
+        assert store.authenticate("admin", "admin-pass-1").full_name == "Ann Admin"
+    finally:
+        writer.shutdown()
+        store.close()
+
+
+def test_first_run_opens_the_demo(qtbot: QtBot, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "new.sqlite3")
+    writer = DbWriter()
+    try:
+        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
+        qtbot.addWidget(dialog)
+        dialog.demo.setChecked(True)
+        dialog.demo_password.setText("demo-pass-1")
+        dialog.demo_repeat.setText("demo-pass-1")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.choice == "demo", timeout=20000)
+        with Store.open(tmp_path / "demo.sqlite3") as demo:
+            assert demo.studies()[0].is_demo
+    finally:
+        writer.shutdown()
+        store.close()
+
+
+def test_window_geometry_and_columns_are_remembered(qtbot: QtBot, demo_desk: Desk, settings: object) -> None:
+    w = demo_desk.window
+    w.roster_screen.table.setColumnWidth(1, 333)
+    w.close()
+    assert w.settings.value("roster/header") is not None
+    assert w.settings.value("window/geometry") is not None
+
+
+def test_every_action_has_a_handler(demo_desk: Desk) -> None:
+    from desktop.actions import ACTIONS
+
+    for spec in ACTIONS:
+        assert callable(getattr(demo_desk.window, spec.handler)), spec.key
+    assert json.dumps([a.key for a in ACTIONS])
+    assert isinstance(demo_desk.window.screens["roster"], QWidget)
