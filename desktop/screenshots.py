@@ -32,9 +32,19 @@ def main(argv: list[str]) -> int:
     from desktop.session import Session
     from desktop.tasks import DbWriter, forbid_gui_thread_writes
 
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import FirstRunDialog
+
     tmp = Path(tempfile.mkdtemp(prefix="resistdesk-shots-"))
-    store = create_demo(tmp / "demo.sqlite3", PASSWORD)
     writer = DbWriter()
+    with Store.open(tmp / "empty.sqlite3") as empty:
+        first = FirstRunDialog(empty, writer, tmp / "demo.sqlite3")
+        first.show()
+        _settle(app, first)
+        first.grab().save(str(out / "first-run.png"))
+        print(out / "first-run.png")
+        first.close()
+    store = create_demo(tmp / "demo.sqlite3", PASSWORD)
     coordinator = store.authenticate("admin", PASSWORD)  # before the guard: runs on this thread
     store.on_write = forbid_gui_thread_writes
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)

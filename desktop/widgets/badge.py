@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 BADGE_COLOUR_ROLE = Qt.ItemDataRole.UserRole + 10
+PAD = 6.0
 
 
 class BadgeDelegate(QStyledItemDelegate):
@@ -22,20 +23,18 @@ class BadgeDelegate(QStyledItemDelegate):
         if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        metrics = option.fontMetrics
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font, painter.device())  # the bold font, at the device's resolution
         rect = QRectF(option.rect).adjusted(3, 3, -3, -3)
-        width = min(rect.width(), metrics.horizontalAdvance(text) + 14)
+        width = min(rect.width(), metrics.horizontalAdvance(text) + 2 * PAD)
         badge = QRectF(rect.left(), rect.top(), width, rect.height())
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawRoundedRect(badge, 4, 4)
         painter.setPen(QColor("white"))
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        painter.drawText(
-            badge,
-            Qt.AlignmentFlag.AlignCenter,
-            metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 8),
-        )
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 2 * PAD)
+        baseline = badge.center().y() + (metrics.ascent() - metrics.descent()) / 2
+        painter.drawText(QPointF(badge.left() + PAD, baseline), shown)
         painter.restore()
