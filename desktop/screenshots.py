@@ -28,12 +28,11 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(argv[:1])
     from core.store.demo import create_demo
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import FirstRunDialog
     from desktop.main_window import MainWindow
     from desktop.session import Session
     from desktop.tasks import DbWriter, forbid_gui_thread_writes
-
-    from core.store.store import Store
-    from desktop.dialogs.session_dialogs import FirstRunDialog
 
     tmp = Path(tempfile.mkdtemp(prefix="resistdesk-shots-"))
     writer = DbWriter()
