@@ -4,15 +4,19 @@ value shows the core's message in the dialog without losing what was typed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
+from core.casefile import parse_document, read_document
 from core.errors import InputError
 from core.reminders import pending_confirmations, to_ics
 from core.roster import RosterRow
+from core.store.store import ImportReport, import_roster_csv
 from desktop.dialogs.subject_dialog import SubjectDialog
 from desktop.dialogs.visit_dialog import BaselineDialog, VisitDialog
 from desktop.session import Session
@@ -44,12 +48,19 @@ def _handlers(
     return done, failed
 
 
+def _json_number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value).__name__)
+
+
 class SubjectFlows:
     """Add/edit/delete subjects, visits and baselines."""
 
     def __init__(self, session: Session, parent: QWidget, open_subject: Callable[[int], None]) -> None:
         self.session, self.parent, self.open_subject = session, parent, open_subject
         self.last_dialog: Any = None  # the dialog currently open (tests drive it)
+        self.last_progress: Any = None
 
     def add_subject(self) -> SubjectDialog:
         dialog = SubjectDialog(self.parent)
@@ -190,6 +201,89 @@ class SubjectFlows:
             self._report,
         )
         return path
+
+    # ------------------------------------------------------------------
+    # Import and export
+
+    def import_cases(self, paths: list[Path] | None = None) -> None:
+        """Import case files (all or nothing), with progress and cancel."""
+        if paths is None:
+            chosen, _ = QFileDialog.getOpenFileNames(
+                self.parent, "Import case files", "", "Case files (*.json)"
+            )
+            if not chosen:
+                return
+            paths = [Path(p) for p in chosen]
+        s, files = self.session, list(paths)
+
+        def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> int:
+            courses = []
+            for path in files:
+                found, _many, errors = parse_document(read_document(path), source=path.name)
+                if errors:
+                    raise errors[0]
+                courses.extend(found)
+            reason = "import from " + ", ".join(p.name for p in files)
+            return s.store.import_cases(
+                s.actor, s.study_id, courses, reason, progress=progress, cancelled=cancelled
+            )
+
+        self.last_progress = s.write_with_progress(
+            self.parent,
+            "Importing case files…",
+            work,
+            lambda n: self._tell(f"Imported {n} subject(s)."),
+            self._report,
+        )
+
+    def import_roster(self, path: Path | None = None) -> None:
+        """Import a roster CSV: every row checked first, all rows or none."""
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self.parent, "Import roster", "", "Roster (*.csv)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        s, csv_path = self.session, path
+
+        def done(report: ImportReport) -> None:
+            if report.ok:
+                self._tell(f"Imported {report.imported} subject(s) from {csv_path.name}.")
+                return
+            lines = "\n".join(f"line {r.line}: {r.field}: {r.message}" for r in report.rejected[:30])
+            more = f"\n… and {len(report.rejected) - 30} more" if len(report.rejected) > 30 else ""
+            QMessageBox.warning(
+                self.parent, "Nothing imported", f"{len(report.rejected)} row(s) rejected:\n{lines}{more}"
+            )
+
+        s.write(lambda: import_roster_csv(s.store, s.actor, s.study_id, csv_path), done, self._report)
+
+    def export_cases(self, path: Path | None = None) -> Path | None:
+        """Save every subject as case files (a JSON array), for the sponsor or another site."""
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(
+                self.parent,
+                "Export case files",
+                f"{self.session.study.protocol_id}-cases.json",
+                "Case files (*.json)",
+            )
+            if not chosen:
+                return None
+            path = Path(chosen)
+        s = self.session
+        cases = s.store.export_cases(s.study_id)
+        path.write_text(
+            json.dumps(cases, indent=2, ensure_ascii=False, default=_json_number) + "\n", encoding="utf-8"
+        )
+        detail = f"{len(cases)} case(s) to {path.name}"
+        s.write(
+            lambda: s.store.log_event(s.actor, "export", entity="study", entity_id=s.study_id, detail=detail),
+            None,
+            self._report,
+        )
+        return path
+
+    def _tell(self, message: str) -> None:
+        QMessageBox.information(self.parent, "ResistDesk", message)
 
     def _open(self, dialog: D) -> D:
         self.last_dialog = dialog

@@ -267,6 +267,17 @@ class MainWindow(QMainWindow):
         self.roster_screen.search.setFocus()
         self.roster_screen.search.selectAll()
 
+    def import_cases(self) -> None:
+        self.flows.import_cases()
+
+    def import_roster(self) -> None:
+        self.flows.import_roster()
+
+    def export_cases(self) -> None:
+        path = self.flows.export_cases()
+        if path is not None:
+            self.statusBar().showMessage(f"Case files saved to {path}", 8000)
+
     def export_ics(self) -> None:
         path = self.flows.export_ics(self.rows)
         if path is not None:

@@ -8,10 +8,12 @@ change with ``sig_changed`` so every screen refreshes from the store.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from core.rules import RuleSet
 from core.store.models import Study
@@ -77,6 +79,45 @@ class Session(QObject):
 
         self.writer.submit(fn, done, on_error or self.sig_error.emit)
 
+    def write_with_progress(
+        self,
+        parent: QWidget,
+        title: str,
+        fn: Callable[[Callable[[int, int], None], Callable[[], bool]], Any],
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
+    ) -> QProgressDialog:
+        """A long write on the writer thread, with a progress dialog whose Cancel rolls it back."""
+        dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        stop = threading.Event()
+        bridge = _ProgressBridge(dialog)
+
+        def show(done: int, total: int) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+
+        bridge.sig_progress.connect(show)
+        dialog.canceled.connect(stop.set)
+
+        def finish(result: Any) -> None:
+            dialog.reset()
+            if on_done is not None:
+                on_done(result)
+
+        def fail(exc: BaseException) -> None:
+            dialog.reset()
+            (on_error or self.sig_error.emit)(exc)
+
+        self.write(lambda: fn(bridge.sig_progress.emit, stop.is_set), finish, fail)
+        return dialog
+
     def reload_study(self) -> None:
         self.study = self.store.study(self.study_id)
         self.sig_changed.emit(0)
+
+
+class _ProgressBridge(QObject):
+    sig_progress = Signal(int, int)
+    """(done, total) emitted on the writer thread, shown on the GUI thread."""

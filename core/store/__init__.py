@@ -18,6 +18,7 @@ _EXPORTS = {
     "Store": "core.store.store",
     "Role": "core.store.users",
     "AuthError": "core.store.errors",
+    "Cancelled": "core.store.errors",
     "NotFoundError": "core.store.errors",
     "SchemaError": "core.store.errors",
     "StoreBusyError": "core.store.errors",

@@ -32,3 +32,7 @@ class NotFoundError(StoreError):
 
 class AuthError(StoreError):
     """Authentication or permission failure."""
+
+
+class Cancelled(StoreError):
+    """The user cancelled a long operation; nothing was changed."""

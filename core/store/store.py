@@ -33,7 +33,7 @@ from core.store import models as m
 from core.store.audit import REDACTED, AuditReport, AuditWriter, serialize, verify_audit
 from core.store.backup import daily_backup
 from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, default_db_path, make_engine
-from core.store.errors import AuthError, NotFoundError, StoreBusyError, StoreError
+from core.store.errors import AuthError, Cancelled, NotFoundError, StoreBusyError, StoreError
 from core.store.migrate import migrate, revisions
 from core.store.users import (
     LOCKOUT_MINUTES,
@@ -443,14 +443,29 @@ class Store:
             return self._insert_course(tx, study, course, _status(status))
 
     def import_cases(
-        self, actor: Actor, study_id: int, courses: Sequence[Course], reason: str = "import"
+        self,
+        actor: Actor,
+        study_id: int,
+        courses: Sequence[Course],
+        reason: str = "import",
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> int:
-        """Insert whole courses (with assessments and lesions); all or nothing."""
+        """Insert whole courses (with assessments and lesions); all or nothing.
+        A cancel rolls everything back (``Cancelled``)."""
         with self.writing(actor) as tx:
             study = _get(tx.session, m.Study, study_id)
-            for course in courses:
-                self._check_future(course, "")
-                self._insert_course(tx, study, course, "active", reason)
+            for k, course in enumerate(courses):
+                if cancelled is not None and cancelled():
+                    raise Cancelled("import cancelled; nothing was imported")
+                try:
+                    self._check_future(course, "")
+                    self._insert_course(tx, study, course, "active", reason)
+                except InputError as exc:
+                    raise InputError(exc.field, f"subject {course.subject_id}: {exc.message}") from None
+                if progress is not None and k % 25 == 0:
+                    progress(k, len(courses))
             tx.log("import", entity="study", entity_id=study_id, new=str(len(courses)), reason=reason)
         return len(courses)
 

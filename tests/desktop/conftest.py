@@ -13,6 +13,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
@@ -72,8 +73,9 @@ def _open(qtbot: QtBot, path: Path, settings: QSettings, username: str) -> Itera
     window.show()
     qtbot.waitUntil(lambda: not window.loading, timeout=20000)
     yield Desk(window, store, writer, session)
+    if shiboken6.isValid(window):  # pytest-qt may already have scheduled its deletion
+        window.close()
     qtbot.waitUntil(lambda: not writer.busy, timeout=20000)
-    window.close()
     writer.shutdown()
     store.close()
 

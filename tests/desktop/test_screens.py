@@ -284,3 +284,59 @@ def test_every_action_has_a_handler(demo_desk: Desk) -> None:
         assert callable(getattr(demo_desk.window, spec.handler)), spec.key
     assert json.dumps([a.key for a in ACTIONS])
     assert isinstance(demo_desk.window.screens["roster"], QWidget)
+
+
+def test_import_and_export_case_files(
+    qtbot: QtBot, empty_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.paths import resource
+
+    told: list[str] = []
+    monkeypatch.setattr(flows.SubjectFlows, "_tell", lambda self, message: told.append(message))
+    files = [
+        Path(str(resource("examples", "cases", f"{n}.json")))
+        for n in ("primary-confirmed", "pseudoprogression")
+    ]
+    empty_desk.window.flows.import_cases(files)
+    qtbot.waitUntil(lambda: bool(told), timeout=10000)
+    assert told == ["Imported 2 subject(s)."]
+    qtbot.waitUntil(lambda: not empty_desk.window.loading and len(empty_desk.window.rows) == 2, timeout=10000)
+    out = empty_desk.window.flows.export_cases(tmp_path / "out.json")
+    assert out is not None
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    assert sorted(c["subject_id"] for c in exported) == ["primary-confirmed", "pseudoprogression"]
+
+
+def test_cancelled_import_from_the_gui_imports_nothing(
+    qtbot: QtBot, empty_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.store import Cancelled
+
+    errors: list[BaseException] = []
+    monkeypatch.setattr(flows.SubjectFlows, "_report", lambda self, exc: errors.append(exc))
+    monkeypatch.setattr(flows.SubjectFlows, "_tell", lambda self, message: errors.append(AssertionError(message)))
+    many = [{"subject_id": f"C-{k}", "tumor_type": "melanoma", "setting": "advanced", "regimen": "monotherapy",
+             "first_dose": "2025-01-06", "assessments": []} for k in range(300)]  # fmt: skip
+    f = tmp_path / "many.json"
+    f.write_text(json.dumps(many), encoding="utf-8")
+    empty_desk.window.flows.import_cases([f])
+    empty_desk.window.flows.last_progress.canceled.emit()  # what the Cancel button emits
+    qtbot.waitUntil(lambda: bool(errors), timeout=20000)
+    assert isinstance(errors[0], Cancelled)
+    assert empty_desk.store.all_rows(empty_desk.session.study_id) == []
+
+
+def test_import_roster_csv_reports_rejected_rows(
+    qtbot: QtBot, empty_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop import flows as flows_module
+
+    warnings: list[str] = []
+    monkeypatch.setattr(flows_module.QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    f = tmp_path / "roster.csv"
+    f.write_text("subject_id,tumor_type,setting,regimen,first_dose\nR-1,melanoma,advanced,monotherapy,2025-01-06\n"
+                 "R-2,melanoma,advanced,mono,2025-01-06\n", encoding="utf-8")  # fmt: skip
+    empty_desk.window.flows.import_roster(f)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10000)
+    assert "line 3: regimen" in warnings[0]
+    assert empty_desk.store.all_rows(empty_desk.session.study_id) == []

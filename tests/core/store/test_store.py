@@ -331,3 +331,22 @@ def test_daily_backup_at_most_once_a_day_with_retention(db_path: Path) -> None:
     assert daily_backup(db_path, start + dt.timedelta(days=4), retention=3) is None
     kept = sorted(p.name for p in (db_path.parent / "backups").glob("daily-*"))
     assert kept == ["daily-2025-01-03.sqlite3", "daily-2025-01-04.sqlite3", "daily-2025-01-05.sqlite3"]
+
+
+def test_cancelled_import_changes_nothing(db_path: Path, store: Store, admin: Actor, study_id: int) -> None:
+    from core.store import Cancelled
+
+    courses = [parse_case({**subject_fields(f"IMP-{k}"), "assessments": []}) for k in range(60)]
+    seen: list[tuple[int, int]] = []
+    before = dump(db_path)
+    with pytest.raises(Cancelled):
+        store.import_cases(
+            admin,
+            study_id,
+            courses,
+            progress=lambda d, t: seen.append((d, t)),
+            cancelled=lambda: len(seen) >= 2,
+        )
+    assert seen[:2] == [(0, 60), (25, 60)]
+    assert dump(db_path) == before
+    assert store.import_cases(admin, study_id, courses) == 60
