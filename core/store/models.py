@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Tables whose every insert, update and delete is audited, by entity name.
@@ -139,6 +139,8 @@ class UserAccount(SQLModel, table=True):
     failed_attempts: int = 0
     locked_until: dt.datetime | None = None
     active: bool = True
+    certificate_pem: str | None = None  # issued by the site CA
+    private_key_pem: str | None = None  # PKCS#8, encrypted under the user's password
 
 
 class Worksheet(SQLModel, table=True):
@@ -147,7 +149,8 @@ class Worksheet(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subject_id: int = Field(foreign_key="subject.id", index=True)
     document_id: str = Field(index=True, unique=True)
-    prepared_by: int = Field(foreign_key="user_account.id")
+    prepared_by: int | None = Field(default=None, foreign_key="user_account.id")
+    prepared_by_label: str = ""
     prepared_at: dt.datetime
     as_of: dt.date
     case_sha256: str
@@ -155,6 +158,7 @@ class Worksheet(SQLModel, table=True):
     rule: str | None = None
     pdf_sha256: str | None = None
     status: str = "draft"  # draft, signed
+    pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class Signature(SQLModel, table=True):

@@ -50,6 +50,9 @@ T = TypeVar("T", bound=SQLModel)
 MODALITIES = ("CT", "MRI", "PET-CT", "X-ray", "ultrasound", "physical examination", "other")
 SUBJECT_STATUSES = ("active", "off_study", "screen_failed")
 SYSTEM_USER = "system"
+# Never written into the audit trail: password hashes and key material; a worksheet's PDF is
+# identified by its SHA-256 instead.
+SECRET_FIELDS = frozenset({"password_hash", "private_key_pem", "certificate_pem", "pdf"})
 
 
 def utc_now() -> dt.datetime:
@@ -99,8 +102,8 @@ class _Tx:
         self.session.add(obj)
         self.session.flush()
         values = {k: serialize(v) for k, v in obj.model_dump().items() if k != "id" and v is not None}
-        if "password_hash" in values:
-            values["password_hash"] = REDACTED
+        for secret in SECRET_FIELDS & set(values):
+            values[secret] = REDACTED
         self.log(
             "insert",
             entity=_entity(obj),
@@ -120,8 +123,8 @@ class _Tx:
             setattr(obj, name, value)
             changed[name] = (old, value)
             shown_old, shown_new = serialize(old), serialize(value)
-            if name == "password_hash":
-                shown_old = shown_new = REDACTED
+            if name in SECRET_FIELDS:
+                shown_old, shown_new = (REDACTED if old is not None else None), REDACTED
             self.log(
                 "update",
                 entity=_entity(obj),
@@ -138,6 +141,8 @@ class _Tx:
 
     def delete(self, obj: SQLModel, reason: str) -> None:
         values = {k: serialize(v) for k, v in obj.model_dump().items() if k != "id" and v is not None}
+        for secret in SECRET_FIELDS & set(values):
+            values[secret] = REDACTED
         self.log(
             "delete",
             entity=_entity(obj),
@@ -197,7 +202,19 @@ class Store:
         migrate(db)
         if existed and backup_daily:
             daily_backup(db, clock().date())
-        return cls(db, clock=clock, busy_timeout_ms=busy_timeout_ms)
+        store = cls(db, clock=clock, busy_timeout_ms=busy_timeout_ms)
+        store._ensure_site_ca()
+        return store
+
+    def _ensure_site_ca(self) -> None:
+        """The site certificate authority is created the first time a database is opened."""
+        from core.store.worksheets import CA_CERT_KEY, ensure_site_ca
+
+        with self.reading() as s:
+            if s.get(m.Meta, CA_CERT_KEY) is not None:
+                return
+        with self.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR)) as tx:
+            ensure_site_ca(tx, "", self.now())
 
     def close(self) -> None:
         self._read.dispose()
@@ -286,6 +303,9 @@ class Store:
                 ),
                 reason="first administrator" if first else "",
             )
+            from core.store.worksheets import give_user_a_key
+
+            give_user_a_key(tx, row, password, self.now())
         return Actor(name, role, row.full_name, row.id)
 
     def authenticate(self, username: str, password: str) -> Actor:
@@ -321,6 +341,10 @@ class Store:
                 if user.failed_attempts or user.locked_until is not None:
                     tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason="successful login")
                 tx.log("login", entity="user_account", entity_id=user.id)
+                if user.private_key_pem is None:  # an account from before signing keys existed
+                    from core.store.worksheets import give_user_a_key
+
+                    give_user_a_key(tx, user, password, now)
                 return Actor(user.username, Role(user.role), user.full_name, user.id)
         raise AuthError(failure)
 
@@ -329,7 +353,12 @@ class Store:
         check_password_policy(new_password, actor.username)
         with self.writing(actor) as tx:
             user = self._user(tx.session, actor.username)
-            tx.update(user, {"password_hash": hash_password(new_password)}, reason="password change")
+            changes: dict[str, Any] = {"password_hash": hash_password(new_password)}
+            if user.private_key_pem is not None:
+                from core.worksheet.pki import reencrypt_key
+
+                changes["private_key_pem"] = reencrypt_key(user.private_key_pem, old_password, new_password)
+            tx.update(user, changes, reason="password change")
 
     def set_role(self, actor: Actor, username: str, role: Role | str, reason: str) -> None:
         _admin(actor)

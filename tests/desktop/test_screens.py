@@ -314,7 +314,9 @@ def test_cancelled_import_from_the_gui_imports_nothing(
 
     errors: list[BaseException] = []
     monkeypatch.setattr(flows.SubjectFlows, "_report", lambda self, exc: errors.append(exc))
-    monkeypatch.setattr(flows.SubjectFlows, "_tell", lambda self, message: errors.append(AssertionError(message)))
+    monkeypatch.setattr(
+        flows.SubjectFlows, "_tell", lambda self, message: errors.append(AssertionError(message))
+    )
     many = [{"subject_id": f"C-{k}", "tumor_type": "melanoma", "setting": "advanced", "regimen": "monotherapy",
              "first_dose": "2025-01-06", "assessments": []} for k in range(300)]  # fmt: skip
     f = tmp_path / "many.json"

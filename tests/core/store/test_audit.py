@@ -18,6 +18,7 @@ from core.errors import InputError
 from core.store import Actor, Role, Store
 from core.store import models as m
 from core.store.audit import REDACTED, serialize, verify_audit
+from core.store.store import SECRET_FIELDS
 from tests.core.store.conftest import copy_db, fixed_clock, subject_fields
 
 TABLES: dict[str, type[SQLModel]] = {
@@ -46,7 +47,8 @@ def table_state(store: Store) -> dict[tuple[str, int], dict[str, Any]]:
         for name, model in TABLES.items():
             for row in s.exec(select(model)):
                 values = {k: serialize(v) for k, v in row.model_dump().items() if k != "id" and v is not None}
-                values.pop("password_hash", None)
+                for secret in SECRET_FIELDS:
+                    values.pop(secret, None)
                 state[(name, row.id)] = values
     return state
 
@@ -65,7 +67,8 @@ def replayed_state(store: Store) -> dict[tuple[str, int], dict[str, Any]]:
         elif e.action == "delete":
             del state[key]
     for values in state.values():
-        values.pop("password_hash", None)
+        for secret in SECRET_FIELDS:
+            values.pop(secret, None)
         for k in [k for k, v in values.items() if v is None]:
             del values[k]
     return state

@@ -1,0 +1,711 @@
+"""The eligibility worksheet as a PDF (ReportLab), from values the core built.
+
+The page says what was decided, on which evidence, by which rule and with
+which parameters, so that it can be checked years later. Fonts (DejaVu Sans)
+are embedded, so it prints the same everywhere. An unsigned worksheet says
+DRAFT on every page; every page's footer carries the page number, the
+document id and the SHA-256 of the case data the result was computed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from core import __version__
+from core.casefile import parse_case
+from core.paths import resource
+from core.rules import CATEGORY_LABELS, CAVEAT_HELP, INTERPRETATIONS, PARAMETER_HELP, Category, Classification
+from core.rules.recist import evaluate
+
+FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+CATEGORY_HEX = {
+    Category.PRIMARY_RESISTANCE: "#c0392b",
+    Category.SECONDARY_RESISTANCE: "#d35400",
+    Category.LATE_PROGRESSION: "#8e44ad",
+    Category.LATE_RELAPSE: "#8e44ad",
+    Category.PENDING_CONFIRMATION: "#9a7d0a",
+    Category.INSUFFICIENT_EXPOSURE: "#5d6d7e",
+    Category.NO_PROGRESSION: "#1e8449",
+    Category.NOT_APPLICABLE: "#7f8c8d",
+    Category.INDETERMINATE: "#2c3e50",
+}
+RESPONSE_HEX = {
+    "CR": "#1e8449",
+    "PR": "#52be80",
+    "SD": "#2e86c1",
+    "NON_CR_NON_PD": "#5dade2",
+    "PD": "#c0392b",
+    "NE": "#95a5a6",
+    "NED": "#17a589",
+}
+ROLE_TEXT = {
+    "initial_pd": "Initial PD",
+    "confirmatory": "Confirms the PD",
+    "refuting": "Refutes the PD",
+    "too_early_to_confirm": "Too early to confirm",
+    "clinical_progression": "Clinical progression",
+    "biopsy": "Biopsy result",
+    "best_response": "Best response",
+    "refuted_pd": "PD later refuted",
+    "after_as_of": "After the as-of date",
+}
+DEFAULT_MEANING = "I have reviewed the evidence and confirm this classification."
+
+
+def _fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for name, file in ((FONT, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf")):
+        pdfmetrics.registerFont(TTFont(name, str(resource("fonts", file))))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def canonical_case_json(case: dict[str, Any]) -> bytes:
+    """The case file as it is hashed and embedded: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        case, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_number
+    ).encode()
+
+
+def case_sha256(case: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_case_json(case)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StudyInfo:
+    protocol_id: str
+    title: str
+    site: str = ""
+    sponsor: str = ""
+    enrolled_categories: tuple[str, ...] = ()
+    paper_size: str = "A4"
+    is_demo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureBlock:
+    printed_name: str
+    user_id: str
+    role: str
+    meaning: str
+    signed_at: dt.datetime  # aware, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class WorksheetContent:
+    study: StudyInfo
+    case: dict[str, Any]
+    result: Classification
+    document_id: str
+    generated_at: dt.datetime  # aware
+    prepared_by: str
+    signature: SignatureBlock | None = None
+
+    @property
+    def case_sha256(self) -> str:
+        return case_sha256(self.case)
+
+
+def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[bool, str]:
+    """Whether the category is one the protocol enrolls, in words."""
+    label = CATEGORY_LABELS[result.category]
+    enrolled = set(study.enrolled_categories)
+    names = (
+        ", ".join(CATEGORY_LABELS[Category(c)].lower() for c in sorted(enrolled)) or "no category recorded"
+    )
+    if result.category is Category.PENDING_CONFIRMATION:
+        provisional = (
+            CATEGORY_LABELS[result.provisional_category].lower() if result.provisional_category else "—"
+        )
+        return False, (
+            f"Not yet eligible: the progression awaits confirmation (provisionally {provisional}). "
+            f"Protocol {study.protocol_id} enrolls: {names}."
+        )
+    if result.category.value in enrolled:
+        return True, f"{label} is a category protocol {study.protocol_id} enrolls ({names})."
+    return False, f"{label} is not a category protocol {study.protocol_id} enrolls ({names})."
+
+
+# ---------------------------------------------------------------------------
+# Drawing
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=11)
+    return {
+        "base": base,
+        "small": ParagraphStyle(
+            "small", parent=base, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444")
+        ),
+        "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=15, leading=19, spaceAfter=2),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=7, spaceAfter=3
+        ),
+        "result": ParagraphStyle(
+            "result", parent=base, fontName=BOLD, fontSize=20, leading=25, textColor=colors.white
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6),
+        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=7.6, leading=9.4),
+    }
+
+
+def _cell(value: Any, style: ParagraphStyle) -> Any:
+    """Text becomes a wrapping paragraph (escaped); flowables pass through."""
+    if isinstance(value, str):
+        return Paragraph(xml_escape(value), style)
+    return value
+
+
+def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool = True) -> Table:
+    styles = _styles()
+    body, head = styles["cell"], styles["head"]
+    data = [[_cell(v, head if header and k == 0 else body) for v in row] for k, row in enumerate(rows)]
+    t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0)
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b0b0")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecef")))
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _timeline(content: WorksheetContent, width: float) -> Drawing:
+    """Swimmer lane: treatment bar, visits by response, 6-week/6-month/12-weeks-off marks, window."""
+    course = parse_case(content.case)
+    r = content.result
+    k = r.key_dates
+    dates = [course.first_dose, r.as_of, k.min_exposure_reached, *(a.date for a in course.assessments)]
+    for d in (course.last_dose, r.confirmation.closes):
+        if d:
+            dates.append(d)
+    start, end = min(dates) - dt.timedelta(days=7), max(dates) + dt.timedelta(days=14)
+    span = max((end - start).days, 1)
+    height = 46 * mm
+    d = Drawing(width, height)
+    left, right = 4.0, width - 4.0
+
+    def x(day: dt.date) -> float:
+        return left + (right - left) * (day - start).days / span
+
+    c = r.confirmation
+    if c.opens and c.closes:
+        d.add(
+            Rect(
+                x(c.opens),
+                14,
+                x(c.closes) - x(c.opens),
+                height - 24,
+                fillColor=colors.HexColor("#fbe5c4"),
+                strokeColor=None,
+            )
+        )
+        d.add(String(x(c.opens) + 2, height - 18, "confirmation window", fontName=FONT, fontSize=6.5))
+    bar_end = course.last_dose or r.as_of
+    lane = height - 42
+    d.add(
+        Rect(
+            x(course.first_dose),
+            lane,
+            max(2.0, x(bar_end) - x(course.first_dose)),
+            9,
+            fillColor=colors.HexColor("#5d6d7e"),
+            strokeColor=None,
+            rx=2,
+            ry=2,
+        )
+    )
+    marks = [(k.min_exposure_reached, "6 wk"), (k.benefit_threshold, "6 mo")]
+    if k.off_treatment_threshold:
+        marks.append((k.off_treatment_threshold, "12 wk off"))
+    for day, label in marks:
+        if start <= day <= end:
+            d.add(Line(x(day), 10, x(day), height - 8, strokeDashArray=[2, 2], strokeWidth=0.5))
+            d.add(String(x(day) + 2, height - 8, label, fontName=FONT, fontSize=6.5))
+    d.add(Line(x(r.as_of), 8, x(r.as_of), height - 4, strokeColor=colors.HexColor("#2e86c1"), strokeWidth=1))
+    near_right = x(r.as_of) > right - 60  # keep the label on the page
+    d.add(
+        String(
+            x(r.as_of) + (-2 if near_right else 2),
+            2,
+            f"as of {r.as_of}",
+            fontName=FONT,
+            fontSize=6.5,
+            fillColor=colors.HexColor("#2e86c1"),
+            textAnchor="end" if near_right else "start",
+        )
+    )
+    responses = {i: resp.value for i, resp, _ in r.visit_responses}
+    for i, a in enumerate(course.assessments):
+        code = responses.get(i) or (a.response.value if a.response else "NE")
+        base = {"iCR": "CR", "iPR": "PR", "iSD": "SD", "iUPD": "PD", "iCPD": "PD"}.get(code, code)
+        cx = x(a.date)
+        d.add(
+            Circle(
+                cx,
+                lane - 12,
+                3.6,
+                fillColor=colors.HexColor(RESPONSE_HEX.get(base, "#95a5a6")),
+                strokeColor=colors.white,
+                strokeWidth=0.6,
+            )
+        )
+        d.add(String(cx, lane - 23, code, fontName=FONT, fontSize=6, textAnchor="middle"))
+    d.add(String(left, 2, str(start), fontName=FONT, fontSize=6.5))
+    return d
+
+
+def _spider(points: list[tuple[int, float]], width: float) -> Drawing:
+    height = 42 * mm
+    d = Drawing(width, height)
+    pts = [(0, 0.0), *points]
+    max_day = max(p[0] for p in pts) or 1
+    lo, hi = min(-40.0, min(p[1] for p in pts) - 10), max(30.0, max(p[1] for p in pts) + 10)
+    left, right, bottom, top = 30.0, width - 6, 10.0, height - 6
+
+    def pos(day: int, value: float) -> tuple[float, float]:
+        return left + (right - left) * day / max_day, bottom + (top - bottom) * (value - lo) / (hi - lo)
+
+    for value, label, colour in (
+        (0.0, "0 %", colors.black),
+        (-30.0, "−30 %", colors.HexColor("#1e8449")),
+        (20.0, "+20 %", colors.HexColor("#c0392b")),
+    ):
+        y = pos(0, value)[1]
+        d.add(
+            Line(
+                left,
+                y,
+                right,
+                y,
+                strokeColor=colour,
+                strokeWidth=0.5,
+                strokeDashArray=None if value == 0 else [2, 2],
+            )
+        )
+        d.add(String(left - 3, y - 2, label, fontName=FONT, fontSize=6, textAnchor="end"))
+    flat = [c for p in pts for c in pos(*p)]
+    d.add(PolyLine(flat, strokeColor=colors.HexColor("#2e86c1"), strokeWidth=1.2))
+    for p in pts:
+        px, py = pos(*p)
+        d.add(Circle(px, py, 2, fillColor=colors.HexColor("#2e86c1"), strokeColor=None))
+    d.add(
+        String(
+            left,
+            0,
+            "days since first dose →   % change of the target sum from baseline",
+            fontName=FONT,
+            fontSize=6,
+        )
+    )
+    return d
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
+    """Draws 'page X of Y', the document id, the case hash and DRAFT once the page count is known."""
+
+    content: WorksheetContent
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._decorate(total)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, total: int) -> None:
+        c = self.content
+        width, height = self._pagesize
+        self.saveState()
+        if c.signature is None:
+            self.setFont(BOLD, 80)
+            self.setFillColor(colors.Color(0.75, 0.2, 0.2, alpha=0.16))
+            self.translate(width / 2, height / 2)
+            self.rotate(40)
+            self.drawCentredString(0, -25, "DRAFT")
+            self.rotate(-40)
+            self.translate(-width / 2, -height / 2)
+        self.setFont(FONT, 6.2)
+        self.setFillColor(colors.HexColor("#555555"))
+        footer = (
+            f"Page {self._pageNumber} of {total}  ·  Document {c.document_id}  ·  "
+            f"Case SHA-256 {c.case_sha256}"
+        )
+        self.drawString(14 * mm, 8 * mm, footer)
+        status = "SIGNED" if c.signature else "DRAFT — not signed"
+        self.drawRightString(
+            width - 14 * mm,
+            height - 9 * mm,
+            f"{c.study.protocol_id} · subject {c.result.subject_id} · {status}",
+        )
+        self.restoreState()
+
+
+def render_worksheet(content: WorksheetContent) -> bytes:
+    """The worksheet PDF (without attachments; ``pdfsign`` adds them)."""
+    _fonts()
+    s = _styles()
+    page = LETTER if content.study.paper_size == "Letter" else A4
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=page,
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=14 * mm,
+        bottomMargin=15 * mm,
+        title=f"Eligibility worksheet {content.study.protocol_id} {content.result.subject_id}",
+        author=content.prepared_by,
+        subject=f"case-sha256:{content.case_sha256}",
+        creator=f"ResistDesk {__version__}",
+        keywords=f"document-id:{content.document_id}",
+    )
+    width = doc.width
+    r, study, case = content.result, content.study, content.case
+    story: list[Any] = []
+    demo = "  (DEMO STUDY)" if study.is_demo else ""
+    story.append(Paragraph("PD-(L)1 resistance eligibility worksheet", s["h1"]))
+    local = content.generated_at.astimezone()
+    story.append(
+        _table(
+            [
+                ["Protocol", f"{study.protocol_id}: {study.title}{demo}", "Site", study.site or "—"],
+                ["Subject", r.subject_id, "Sponsor", study.sponsor or "—"],
+                [
+                    "Generated",
+                    f"{content.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
+                    f"({local:%Y-%m-%d %H:%M %Z})",
+                    "Prepared by",
+                    content.prepared_by,
+                ],
+                ["Classified as of", str(r.as_of), "Document id", content.document_id],
+            ],
+            [24 * mm, width / 2 - 24 * mm, 24 * mm, width / 2 - 24 * mm],
+            header=False,
+        )
+    )
+    # The result, in large type
+    story.append(Spacer(1, 5))
+    colour = colors.HexColor(CATEGORY_HEX[r.category])
+    label = CATEGORY_LABELS[r.category]
+    if r.provisional_category:
+        label += f" (provisionally {CATEGORY_LABELS[r.provisional_category].lower()})"
+    box = Table([[Paragraph(label, s["result"])]], colWidths=[width])
+    box.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colour),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    story.append(box)
+    c = r.confirmation
+    confirmation = f"{c.required}: {c.status}" + (f" on {c.date}" if c.date else "")
+    if c.opens and c.closes:
+        confirmation += f"; window {c.opens} to {c.closes}" + (
+            f" ({c.due_status.replace('_', ' ')})" if c.due_status else ""
+        )
+    eligible, statement = eligibility_statement(study, r)
+    facts = [
+        ["Rule", r.rule.value if r.rule else "— (the definitions do not name a table row)"],
+        ["Progression date", str(r.progression_date or "—")],
+        ["Confirmation", confirmation],
+    ]
+    if r.reason:
+        facts.append(["Reason", Paragraph(r.reason, s["cell"])])
+    facts.append(
+        [
+            "Eligibility",
+            Paragraph(
+                ("<b>ELIGIBLE BY CATEGORY.</b> " if eligible else "<b>NOT ELIGIBLE BY CATEGORY.</b> ")
+                + statement,
+                s["cell"],
+            ),
+        ]
+    )
+    story.append(_table(facts, [30 * mm, width - 30 * mm], header=False))
+
+    # Treatment course
+    story.append(Paragraph("Treatment course", s["h2"]))
+    course_rows = [
+        ["Tumor type", case["tumor_type"], "Setting", case["setting"]],
+        ["Agent", case.get("agent") or "—", "Regimen", case["regimen"]],
+        ["First dose", case["first_dose"], "Last dose", case.get("last_dose") or "ongoing"],
+        [
+            "Reason for stopping",
+            (case.get("discontinuation_reason") or "—").replace("_", " "),
+            "Intercurrent therapy",
+            "yes" if case.get("intercurrent_therapy") else "no",
+        ],
+    ]
+    if case["setting"] == "neoadjuvant":
+        mpr = case.get("major_pathological_response")
+        course_rows.append(
+            [
+                "Surgery",
+                case.get("surgery_date") or "—",
+                "Major pathological response",
+                "not recorded" if mpr is None else ("yes" if mpr else "no"),
+            ]
+        )
+    story.append(
+        _table(course_rows, [30 * mm, width / 2 - 30 * mm, 34 * mm, width / 2 - 34 * mm], header=False)
+    )
+
+    # Assessments with their role
+    story.append(Paragraph("Assessments", s["h2"]))
+    roles = dict(r.visit_roles)
+    responses = {i: (gov, comp) for i, gov, comp in r.visit_responses}
+    rows: list[list[Any]] = [
+        ["Date", "Recorded", "From lesions", "Governs", "Role in the classification", "Flags"]
+    ]
+    for i, a in enumerate(case["assessments"]):
+        gov, comp = responses.get(i, (None, None))
+        flags = [
+            k.replace("_", " ")
+            for k in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases")
+            if a.get(k)
+        ]
+        if a.get("progressing_sites") is not None:
+            flags.append(f"{a['progressing_sites']} site(s)")
+        if a.get("biopsy_confirms_progression") is not None:
+            flags.append(
+                "biopsy confirms PD" if a["biopsy_confirms_progression"] else "biopsy does not confirm PD"
+            )
+        role = roles.get(i)
+        rows.append(
+            [
+                a["date"],
+                a.get("response", "—"),
+                comp.value if comp else "",
+                gov.value if gov else "",
+                ROLE_TEXT.get(role.value, "") if role else "",
+                Paragraph(", ".join(flags), s["cell"]),
+            ]
+        )
+    story.append(_table(rows, [22 * mm, 19 * mm, 19 * mm, 18 * mm, 40 * mm, width - 118 * mm]))
+
+    # Timeline and, when measured, the spider plot and sums
+    story.append(Paragraph("Timeline", s["h2"]))
+    story.append(_timeline(content, width))
+    course = parse_case(case)
+    if course.baseline is not None:
+        measured = [
+            (a.date, a.lesions) for a in course.assessments if a.lesions is not None and a.date <= r.as_of
+        ]
+        recist = evaluate(
+            course.baseline,
+            [(d, m) for d, m in measured if m is not None],
+            criteria=course.criteria,
+            first_dose=course.first_dose,
+        )
+        points = [((d - course.first_dose).days, v) for d, v in recist.spider_points()]
+        sums = [
+            [
+                "Date",
+                "Sum (mm)",
+                "From baseline",
+                "Nadir (mm)",
+                "From nadir",
+                "Target",
+                "Non-target",
+                "New",
+                "Overall",
+            ]
+        ]
+        for tp in recist.timepoints:
+            sums.append(
+                [
+                    str(tp.date),
+                    f"{tp.sum_mm}" if tp.sum_mm is not None else "—",
+                    f"{float(tp.change_from_baseline_pct):+.1f} %"
+                    if tp.change_from_baseline_pct is not None
+                    else "—",
+                    f"{tp.nadir_mm}" if tp.nadir_mm is not None else "—",
+                    f"{float(tp.change_from_nadir_mm):+.1f} mm"
+                    if tp.change_from_nadir_mm is not None
+                    else "—",
+                    tp.target.value if tp.target else "—",
+                    tp.non_target.value if tp.non_target else "—",
+                    tp.new_lesions.value,
+                    (tp.irecist or tp.overall).value,
+                ]
+            )
+        block = [
+            Paragraph(
+                f"Lesion measurements ({course.criteria.value}; baseline {course.baseline.date}, "
+                f"sum {recist.baseline_sum_mm} mm)",
+                s["h2"],
+            )
+        ]
+        if points:
+            block.append(_spider(points, width))
+        block.append(
+            _table(
+                sums,
+                [19 * mm, 17 * mm, 20 * mm, 18 * mm, 20 * mm, 18 * mm, 28 * mm, 19 * mm, width - 159 * mm],
+            )
+        )
+        story.append(KeepTogether(block))
+
+    # Rationale, caveats, key dates, interpretations, rule set
+    story.append(Paragraph("Rationale", s["h2"]))
+    story.append(
+        ListFlowable(
+            [ListItem(Paragraph(step, s["base"])) for step in r.rationale],
+            bulletType="1",
+            bulletFontName=FONT,
+            bulletFontSize=8,
+        )
+    )
+    story.append(Paragraph("Caveats", s["h2"]))
+    if r.caveats:
+        story.append(
+            _table(
+                [["Caveat", "What it means here"]]
+                + [
+                    [cv.code.value, Paragraph(f"{cv.text}<br/><i>{CAVEAT_HELP[cv.code]}</i>", s["cell"])]
+                    for cv in r.caveats
+                ],
+                [62 * mm, width - 62 * mm],
+            )
+        )
+    else:
+        story.append(Paragraph("None.", s["base"]))
+    k = r.key_dates
+    keys = [
+        ["6 weeks of exposure", str(k.min_exposure_reached)],
+        ["6 months from first dose", str(k.benefit_threshold)],
+        ["12 weeks after the last dose", str(k.off_treatment_threshold or "— (no last dose)")],
+    ]
+    if k.opens and k.closes:
+        keys.append(["Confirmation window", f"{k.opens} to {k.closes}"])
+    story.append(
+        KeepTogether(
+            [Paragraph("Key dates", s["h2"]), _table(keys, [50 * mm, width - 50 * mm], header=False)]
+        )
+    )
+    story.append(Paragraph("Interpretations that applied", s["h2"]))
+    if r.interpretations:
+        story.append(
+            _table(
+                [[i, Paragraph(INTERPRETATIONS[i], s["cell"])] for i in r.interpretations],
+                [14 * mm, width - 14 * mm],
+                header=False,
+            )
+        )
+    else:
+        story.append(Paragraph("None of the interpretations I-1 to I-5 changed this result.", s["base"]))
+    rs = r.ruleset
+    overrides = rs.overrides
+    params = [["Parameter", "Value", "Meaning"]]
+    for name, value in rs.parameters.to_json().items():
+        shown = (
+            ", ".join(value)
+            if isinstance(value, list)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
+        if name in overrides:
+            shown += " (study override)"
+        params.append([name, Paragraph(shown, s["cell"]), Paragraph(PARAMETER_HELP[name], s["cell"])])
+    story.append(Paragraph(f"Rule set {rs.name}, version {rs.version}", s["h2"]))
+    story.append(_table(params, [48 * mm, 42 * mm, width - 90 * mm]))
+
+    # Evidence and signature
+    story.append(Paragraph("Evidence", s["h2"]))
+    story.append(
+        Paragraph(
+            "The case file (resistdesk-case/1) this result was computed from and the classification "
+            f"(JSON) are attached to this PDF. Case data SHA-256: <b>{content.case_sha256}</b>. "
+            "A monitor can check the signature and re-classify the attached case with "
+            "<i>resistdesk verify</i>.",
+            s["base"],
+        )
+    )
+    story.append(Paragraph("Investigator signature", s["h2"]))
+    if content.signature is None:
+        story.append(
+            Paragraph(
+                "<b>DRAFT — not signed.</b> Only an investigator can sign, after re-entering the password.",
+                s["base"],
+            )
+        )
+    else:
+        sig = content.signature
+        utc = sig.signed_at.astimezone(dt.UTC)
+        local_sig = sig.signed_at.astimezone()
+        story.append(
+            _table(
+                [
+                    ["Printed name", sig.printed_name],
+                    ["User id and role", f"{sig.user_id} ({sig.role})"],
+                    [
+                        "Date and time",
+                        f"{utc:%Y-%m-%d %H:%M:%S} UTC ({local_sig:%Y-%m-%d %H:%M:%S %Z} local)",
+                    ],
+                    ["Meaning of the signature", Paragraph(sig.meaning, s["cell"])],
+                    [
+                        "Electronic signature",
+                        "PAdES signature of this document with the investigator's key, certified by "
+                        "the site CA (21 CFR 11.50, 11.70, 11.200)",
+                    ],
+                ],
+                [45 * mm, width - 45 * mm],
+                header=False,
+            )
+        )
+
+    def decorate(canvas: Canvas, _doc: Any) -> None:
+        canvas.content = content
+
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
+    return buf.getvalue()
