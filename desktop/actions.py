@@ -34,9 +34,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("refresh", "&Refresh", "F5", "refresh", "&View", "Re-read the database and re-classify"),
     ActionSpec("roster", "&Roster", "Ctrl+1", "show_roster", "&View"),
     ActionSpec("reminders", "Re&minders", "Ctrl+2", "show_reminders", "&View"),
-    ActionSpec("audit", "&Audit log", "Ctrl+3", "show_audit", "&View"),
-    ActionSpec("settings", "Study &settings", "Ctrl+4", "show_settings", "&View"),
-    ActionSpec("users", "&Users", "Ctrl+5", "show_users", "&View", "Manage accounts (administrators)",
+    ActionSpec("worksheets", "&Worksheets", "Ctrl+3", "show_worksheets", "&View"),
+    ActionSpec("audit", "&Audit log", "Ctrl+4", "show_audit", "&View"),
+    ActionSpec("settings", "Study &settings", "Ctrl+5", "show_settings", "&View"),
+    ActionSpec("users", "&Users", "Ctrl+6", "show_users", "&View", "Manage accounts (administrators)",
                lambda w: w.session.is_admin),
     ActionSpec("import_cases", "&Import case files…", "", "import_cases", "&File",
                "Add subjects from resistdesk-case/1 files (all or nothing)"),
@@ -63,7 +64,8 @@ def install_actions(window: QMainWindow) -> dict[str, QAction]:
         if spec.tip:
             action.setStatusTip(spec.tip)
             action.setToolTip(spec.tip)
-        action.triggered.connect(getattr(window, spec.handler))
+        handler = getattr(window, spec.handler)
+        action.triggered.connect(lambda _checked=False, handler=handler: handler())  # never pass `checked` on
         menu = menus.get(spec.menu) or window.menuBar().addMenu(spec.menu)
         menus[spec.menu] = menu
         menu.addAction(action)

@@ -37,10 +37,11 @@ from desktop.screens.roster import RosterScreen
 from desktop.screens.settings import SettingsScreen
 from desktop.screens.subject import SubjectScreen
 from desktop.screens.users import UsersScreen
+from desktop.screens.worksheets import WorksheetsScreen
 from desktop.session import Session
 from desktop.tasks import Task, run_in_background
 
-NAV = (("roster", "Roster"), ("reminders", "Reminders"), ("audit", "Audit log"),
+NAV = (("roster", "Roster"), ("reminders", "Reminders"), ("worksheets", "Worksheets"), ("audit", "Audit log"),
        ("settings", "Study settings"), ("users", "Users"), ("help", "Help"))  # fmt: skip
 INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
 
@@ -78,8 +79,10 @@ class MainWindow(QMainWindow):
         self.settings_screen = SettingsScreen(session, settings)
         self.users_screen = UsersScreen(session)
         self.help_screen = HelpScreen()
+        self.worksheets_screen = WorksheetsScreen(session)
         self.screens: dict[str, QWidget] = {
-            "roster": self.roster_screen, "reminders": self.reminders_screen, "audit": self.audit_screen,
+            "roster": self.roster_screen, "reminders": self.reminders_screen,
+            "worksheets": self.worksheets_screen, "audit": self.audit_screen,
             "settings": self.settings_screen, "users": self.users_screen, "help": self.help_screen,
             "subject": self.subject_screen,
         }  # fmt: skip
@@ -145,6 +148,10 @@ class MainWindow(QMainWindow):
         subj.sig_edit_subject.connect(self.flows.edit_subject)
         subj.sig_edit_baseline.connect(self.flows.edit_baseline)
         subj.sig_delete_subject.connect(lambda pk: self.flows.delete_subject(pk, self.show_roster))
+        subj.sig_worksheet.connect(self.show_worksheets)
+        self.worksheets_screen.sig_saved.connect(
+            lambda path: self.statusBar().showMessage(f"Saved {path}", 8000)
+        )
         self.settings_screen.sig_lock_minutes.connect(self.set_lock_minutes)
 
     def _title(self) -> None:
@@ -161,7 +168,9 @@ class MainWindow(QMainWindow):
         key = item.data(Qt.ItemDataRole.UserRole)
         self.stack.setCurrentWidget(self.screens[key])
         screen = self.screens[key]
-        if hasattr(screen, "refresh") and key in ("audit", "settings", "users"):
+        if key == "worksheets" and not self.showing_subject():
+            self.worksheets_screen.subject_pk = self.roster_screen.current_subject_pk()
+        if hasattr(screen, "refresh") and key in ("audit", "settings", "users", "worksheets"):
             screen.refresh()
         self._update_actions()
 
@@ -171,6 +180,8 @@ class MainWindow(QMainWindow):
     def _data_changed(self, subject_pk: object) -> None:
         self._title()
         self.refresh()
+        if self.stack.currentWidget() is self.worksheets_screen:
+            self.worksheets_screen.refresh()
 
     # ------------------------------------------------------------------
     # Loading
@@ -226,18 +237,24 @@ class MainWindow(QMainWindow):
     def show_reminders(self) -> None:
         self.nav.setCurrentRow(1)
 
-    def show_audit(self) -> None:
+    def show_worksheets(self, subject_pk: int | None = None) -> None:
+        if subject_pk is not None:
+            self.worksheets_screen.subject_pk = subject_pk
         self.nav.setCurrentRow(2)
+        self.worksheets_screen.refresh()
+
+    def show_audit(self) -> None:
+        self.nav.setCurrentRow(3)
 
     def show_settings(self) -> None:
-        self.nav.setCurrentRow(3)
+        self.nav.setCurrentRow(4)
 
     def show_users(self) -> None:
         if self.session.is_admin:
-            self.nav.setCurrentRow(4)
+            self.nav.setCurrentRow(5)
 
     def show_help(self) -> None:
-        self.nav.setCurrentRow(5)
+        self.nav.setCurrentRow(6)
 
     def showing_subject(self) -> bool:
         return self.stack.currentWidget() is self.subject_screen

@@ -172,6 +172,8 @@ class SubjectScreen(QWidget):
     """Set the baseline lesions: (subject pk)."""
     sig_delete_subject = Signal(int)
     """Delete the subject: (subject pk)."""
+    sig_worksheet = Signal(int)
+    """Prepare or sign this subject's worksheet: (subject pk)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -193,6 +195,7 @@ class SubjectScreen(QWidget):
             ("edit_visit", "Edit visit…"),
             ("delete_visit", "Delete visit…"),
             ("baseline", "Baseline lesions…"),
+            ("worksheet", "Worksheet…"),
             ("edit", "Edit course…"),
             ("delete", "Delete subject…"),
         ):
@@ -203,6 +206,7 @@ class SubjectScreen(QWidget):
         self.buttons["edit"].clicked.connect(lambda: self._emit(self.sig_edit_subject))
         self.buttons["baseline"].clicked.connect(lambda: self._emit(self.sig_edit_baseline))
         self.buttons["delete"].clicked.connect(lambda: self._emit(self.sig_delete_subject))
+        self.buttons["worksheet"].clicked.connect(lambda: self._emit(self.sig_worksheet))
         self.buttons["edit_visit"].clicked.connect(self._edit_visit)
         self.buttons["delete_visit"].clicked.connect(self._delete_visit)
 

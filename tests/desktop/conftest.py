@@ -86,6 +86,13 @@ def demo_desk(qtbot: QtBot, demo_template: Path, tmp_path: Path, settings: QSett
 
 
 @pytest.fixture
+def investigator_desk(
+    qtbot: QtBot, demo_template: Path, tmp_path: Path, settings: QSettings
+) -> Iterator[Desk]:
+    yield from _open(qtbot, _copy(demo_template, tmp_path / "demo.sqlite3"), settings, "investigator")
+
+
+@pytest.fixture
 def empty_desk(qtbot: QtBot, empty_template: Path, tmp_path: Path, settings: QSettings) -> Iterator[Desk]:
     yield from _open(qtbot, _copy(empty_template, tmp_path / "study.sqlite3"), settings, "coord")
 

@@ -194,7 +194,7 @@ def test_users_screen_adds_a_user(qtbot: QtBot, demo_desk: Desk, monkeypatch: py
 
 def test_users_screen_is_hidden_from_non_administrators(empty_desk: Desk) -> None:
     w = empty_desk.window
-    assert w.nav.item(4).isHidden()
+    assert w.nav.item(5).isHidden()
     assert not w.action_map["users"].isEnabled()
 
 
@@ -342,3 +342,53 @@ def test_import_roster_csv_reports_rejected_rows(
     qtbot.waitUntil(lambda: bool(warnings), timeout=10000)
     assert "line 3: regimen" in warnings[0]
     assert empty_desk.store.all_rows(empty_desk.session.study_id) == []
+
+
+def test_prepare_sign_and_verify_a_worksheet_from_the_gui(
+    qtbot: QtBot, investigator_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.screens import worksheets as ws_module
+
+    monkeypatch.setattr(ws_module.QMessageBox, "open", lambda self: None)
+    desk = investigator_desk
+    w = desk.window
+    pk = open_code(desk, "MEL-001")
+    w.subject_screen.buttons["worksheet"].click()
+    screen = w.worksheets_screen
+    assert screen.subject_pk == pk
+    assert screen.prepare_button.isEnabled()
+    screen.prepare(tmp_path / "draft.pdf")
+    qtbot.waitUntil(lambda: (tmp_path / "draft.pdf").exists(), timeout=20000)
+    assert screen.model.rowCount() == 1
+    row = screen.model.row_at(0)
+    assert row.status == "draft"
+    screen.view.selectRow(0)
+    assert screen.sign_button.isEnabled()
+    dialog = screen.sign(tmp_path / "signed.pdf")
+    assert dialog is not None
+    dialog.password.setText("wrong-password")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=20000)
+    assert "wrong password" in dialog.error.text()
+    dialog.password.setText(PASSWORD)
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: (tmp_path / "signed.pdf").exists(), timeout=20000)
+    assert screen.model.row_at(0).status == "signed"
+    report = screen.verify_file(tmp_path / "signed.pdf")
+    assert report is not None
+    assert report.ok, report.describe()
+    assert screen.export_certificate(tmp_path / "site.pem") is not None
+    assert "BEGIN CERTIFICATE" in (tmp_path / "site.pem").read_text(encoding="ascii")
+
+
+def test_coordinators_prepare_but_cannot_sign(qtbot: QtBot, demo_desk: Desk, tmp_path: Path) -> None:
+    w = demo_desk.window
+    pk = open_code(demo_desk, "MEL-001")
+    w.show_worksheets(pk)
+    screen = w.worksheets_screen
+    screen.prepare(tmp_path / "draft.pdf")
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=20000)
+    screen.view.selectRow(0)
+    assert not demo_desk.session.can_sign
+    assert not screen.sign_button.isEnabled()
+    assert "Only an investigator can sign" in screen.info.text()

@@ -1,0 +1,270 @@
+"""Worksheets: prepare a subject's eligibility worksheet, sign it (investigators),
+save or print the PDF, verify a PDF, and export the site certificate.
+
+Rendering and signing run on the database writer thread (they write the
+worksheet, the signature and the audit rows); the screen only shows results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import InputError
+from core.store.worksheets import (
+    WorksheetRow,
+    prepare_worksheet,
+    sign_worksheet,
+    site_certificate_pem,
+    worksheet_pdf,
+    worksheets,
+)
+from core.worksheet.document import DEFAULT_MEANING
+from core.worksheet.pdfsign import VerificationReport, verify_pdf
+from desktop.screens.simple_table import RowsModel, table_view
+from desktop.session import Session
+from desktop.widgets.forms import ErrorLabel
+
+
+def _signed_by(row: WorksheetRow) -> str:
+    if row.signed_by and row.signed_at:
+        return f"{row.signed_by} ({row.signed_at:%Y-%m-%d %H:%M} UTC)"
+    return ""
+
+
+def _status(row: WorksheetRow) -> str:
+    text = "signed" if row.status == "signed" else "draft"
+    return text + (" — superseded: data changed since" if row.superseded else "")
+
+
+class SignDialog(QDialog):
+    """The investigator's electronic signature: printed name, role, time, meaning, password."""
+
+    def __init__(self, parent: QWidget | None, session: Session, row: WorksheetRow) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Sign worksheet {row.document_id}")
+        actor = session.actor
+        self.meaning = QLineEdit(DEFAULT_MEANING)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow(
+            "Subject", QLabel(f"{row.subject_id}: {row.category.replace('_', ' ')} ({row.rule or '—'})")
+        )
+        form.addRow("Printed name", QLabel(actor.full_name or actor.username))
+        form.addRow("Role", QLabel(actor.role.value))
+        form.addRow(
+            "Date and time", QLabel(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC (recorded when signed)")
+        )
+        form.addRow("Meaning of the signature", self.meaning)
+        form.addRow("Re-enter your password", self.password)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign")
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        notice = (
+            "Your electronic signature is the legally binding equivalent of your handwritten "
+            "signature (21 CFR 11.100)."
+        )
+        layout.addWidget(QLabel(notice))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def show_error(self, field: str | None, message: str) -> None:
+        self.error.show_error(field, message)
+        self.buttons.setEnabled(True)
+        self.password.clear()
+
+
+class WorksheetsScreen(QWidget):
+    sig_saved = Signal(str)
+    """A PDF was written: (path)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.subject_pk: int | None = None  # the subject to prepare for, when one is open
+        self.model: RowsModel[WorksheetRow] = RowsModel(
+            [
+                ("Document", lambda r: r.document_id),
+                ("Subject", lambda r: r.subject_id),
+                ("Prepared (UTC)", lambda r: f"{r.prepared_at:%Y-%m-%d %H:%M}"),
+                ("By", lambda r: r.prepared_by),
+                ("As of", lambda r: r.as_of),
+                ("Category", lambda r: r.category.replace("_", " ")),
+                ("Status", _status),
+                ("Signed by", _signed_by),
+            ],
+            colour=lambda r: "#c0392b" if r.superseded else ("#1e8449" if r.status == "signed" else None),
+        )  # fmt: skip
+        self.view = table_view(self.model)
+        for col, width in enumerate((190, 100, 120, 140, 90, 160, 230)):
+            self.view.setColumnWidth(col, width)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.prepare_button = QPushButton("Prepare worksheet…")
+        self.sign_button = QPushButton("Sign…")
+        self.save_button = QPushButton("Save PDF…")
+        verify = QPushButton("Verify a PDF…")
+        cert = QPushButton("Export site certificate…")
+        self.info = QLabel()
+        bar = QHBoxLayout()
+        for w in (self.prepare_button, self.sign_button, self.save_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(verify)
+        bar.addWidget(cert)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.info)
+        layout.addWidget(self.view)
+        self.prepare_button.clicked.connect(lambda: self.prepare())
+        self.sign_button.clicked.connect(lambda: self.sign())
+        self.save_button.clicked.connect(lambda: self.save_selected())
+        verify.clicked.connect(lambda: self.verify_file())
+        cert.clicked.connect(lambda: self.export_certificate())
+        self.last_dialog: SignDialog | None = None
+
+    # ------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.model.set_rows(worksheets(self.session.store, study_id=self.session.study_id))
+        who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
+        subject = ""
+        if self.subject_pk is not None:
+            code = self.session.store.subject_rows(self.subject_pk).subject.subject_code
+            subject = f" Prepares for subject {code}."
+        self.info.setText(
+            f"{who}{subject} Superseded worksheets (red) must be prepared again before signing."
+        )
+        self._update_buttons()
+
+    def selected(self) -> WorksheetRow | None:
+        index = self.view.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def select_document(self, document_id: str) -> None:
+        for row in range(self.model.rowCount()):
+            if self.model.row_at(row).document_id == document_id:
+                self.view.selectRow(row)
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        self.prepare_button.setEnabled(self.subject_pk is not None)
+        signable = row is not None and row.status == "draft" and not row.superseded
+        self.sign_button.setEnabled(self.session.can_sign and signable)
+        self.save_button.setEnabled(row is not None)
+
+    def _ask_path(self, title: str, name: str, pattern: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, title, name, pattern)
+        return Path(chosen) if chosen else None
+
+    def _failed(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, "Worksheet", str(exc))
+
+    # ------------------------------------------------------------------
+    def prepare(self, path: Path | None = None) -> None:
+        """Prepare a draft for the open subject and save it."""
+        if self.subject_pk is None:
+            return
+        s, pk = self.session, self.subject_pk
+        as_of = s.as_of()
+
+        def done(result: tuple[int, bytes]) -> None:
+            self.refresh()
+            worksheet_id, pdf = result
+            row = next(r for r in self.model.rows() if r.worksheet_id == worksheet_id)
+            self.select_document(row.document_id)
+            target = path or self._ask_path(
+                "Save the draft worksheet", f"{row.document_id}-DRAFT.pdf", "PDF (*.pdf)"
+            )
+            if target is not None:
+                target.write_bytes(pdf)
+                self.sig_saved.emit(str(target))
+
+        s.write(lambda: prepare_worksheet(s.store, s.actor, pk, as_of), done, self._failed)
+
+    def sign(self, path: Path | None = None) -> SignDialog | None:
+        row = self.selected()
+        if row is None:
+            return None
+        s = self.session
+        dialog = SignDialog(self, s, row)
+        self.last_dialog = dialog
+
+        def submit() -> None:
+            password, meaning = dialog.password.text(), dialog.meaning.text()
+            dialog.buttons.setEnabled(False)
+
+            def done(pdf: bytes) -> None:
+                dialog.accept()
+                self.refresh()
+                target = path or self._ask_path(
+                    "Save the signed worksheet", f"{row.document_id}-SIGNED.pdf", "PDF (*.pdf)"
+                )
+                if target is not None:
+                    target.write_bytes(pdf)
+                    self.sig_saved.emit(str(target))
+
+            def failed(exc: BaseException) -> None:
+                dialog.show_error(
+                    exc.field if isinstance(exc, InputError) else None, getattr(exc, "message", str(exc))
+                )
+
+            s.write(
+                lambda: sign_worksheet(s.store, s.actor, row.worksheet_id, password, meaning), done, failed
+            )
+
+        dialog.buttons.accepted.connect(submit)
+        dialog.open()
+        return dialog
+
+    def save_selected(self, path: Path | None = None) -> Path | None:
+        row = self.selected()
+        if row is None:
+            return None
+        suffix = "SIGNED" if row.status == "signed" else "DRAFT"
+        target = path or self._ask_path("Save worksheet", f"{row.document_id}-{suffix}.pdf", "PDF (*.pdf)")
+        if target is not None:
+            target.write_bytes(worksheet_pdf(self.session.store, row.worksheet_id))
+            self.sig_saved.emit(str(target))
+        return target
+
+    def verify_file(self, path: Path | None = None) -> VerificationReport | None:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Verify a worksheet", "", "PDF (*.pdf)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        report = verify_pdf(path.read_bytes(), site_certificate_pem(self.session.store))
+        box = QMessageBox(QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning,
+                          "Worksheet verification", f"{path.name}", parent=self)  # fmt: skip
+        box.setInformativeText(report.describe())
+        box.open()
+        self.last_report_box = box
+        return report
+
+    def export_certificate(self, path: Path | None = None) -> Path | None:
+        target = path or self._ask_path(
+            "Export the site certificate", "resistdesk-site-ca.pem", "Certificate (*.pem)"
+        )
+        if target is not None:
+            target.write_text(site_certificate_pem(self.session.store), encoding="ascii")
+        return target
