@@ -14,7 +14,7 @@ XCB_LIBS  := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 TOOLS     := poppler-utils
 SYS_PKGS  := $(QT_LIBS) $(XCB_LIBS) $(TOOLS)
 
-.PHONY: run test lint typecheck system-deps venv clean screenshots
+.PHONY: run test lint typecheck system-deps venv clean screenshots installer installer-test
 
 run: venv
 	$(BIN)/resistdesk $(ARGS)
@@ -47,6 +47,23 @@ $(STAMP): pyproject.toml | system-deps
 # Screenshots of the real application under Xvfb (used in the README).
 screenshots: venv
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.screenshots resources/screenshots
+
+# The offline workstation bundle (PyInstaller, one folder) and its versioned archive.
+installer: venv
+	$(BIN)/python -m pip install -q -e '.[installer]'
+	bash installer/build.sh
+
+# Unpack the archive, install it for a throwaway user, and run the installed
+# program's --selftest with no Python environment on PATH.
+installer-test: installer
+	@tmp=$$(mktemp -d); \
+	tar -C $$tmp -xzf $$(ls -t dist/ResistDesk-*-linux-*.tar.gz | head -1); \
+	env -i HOME=$$tmp/home PATH=/usr/bin:/bin LANG=C.UTF-8 bash $$tmp/ResistDesk-*/install-linux.sh && \
+	env -i HOME=$$tmp/home PATH=/usr/bin:/bin LANG=C.UTF-8 $$tmp/home/.local/bin/resistdesk --selftest && \
+	env -i HOME=$$tmp/home PATH=/usr/bin:/bin LANG=C.UTF-8 $$tmp/home/.local/bin/resistdesk classify \
+	  --as-of 2024-06-06 resources/examples/cases/primary-confirmed.json | grep -q primary_resistance && \
+	echo "installer-test passed: $$(du -sh $$tmp/ResistDesk-* | cut -f1) bundle"; \
+	status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

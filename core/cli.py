@@ -130,6 +130,11 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"resistdesk {__version__}")
     if with_gui:
         parser.add_argument("--db", type=Path, help="study database to open (default: user data directory)")
+        parser.add_argument(
+            "--selftest",
+            action="store_true",
+            help="check this installation end to end, offscreen, in a temporary folder, and exit",
+        )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(

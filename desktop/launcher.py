@@ -10,8 +10,19 @@ from collections.abc import Sequence
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from desktop.app import run
+    if getattr(args, "selftest", False):
+        from desktop.selftest import run as selftest
 
+        return selftest()
+    try:
+        from desktop.app import run
+    except ImportError as exc:  # Qt's system libraries are missing: say which, don't crash
+        sys.stderr.write(
+            f"ResistDesk cannot start its window: {exc}.\n"
+            "Install the system libraries Qt needs (Debian/Ubuntu: libegl1 libgl1 libxkbcommon0 "
+            "libfontconfig1 libdbus-1-3 libxcb-cursor0), or use the command-line subcommands.\n"
+        )
+        return 3
     return run(args)
 
 
