@@ -101,9 +101,7 @@ class _Tx:
     def insert(self, obj: T, reason: str = "") -> T:
         self.session.add(obj)
         self.session.flush()
-        values = {k: serialize(v) for k, v in obj.model_dump().items() if k != "id" and v is not None}
-        for secret in SECRET_FIELDS & set(values):
-            values[secret] = REDACTED
+        values = _audit_values(obj)
         self.log(
             "insert",
             entity=_entity(obj),
@@ -140,9 +138,7 @@ class _Tx:
         return changed
 
     def delete(self, obj: SQLModel, reason: str) -> None:
-        values = {k: serialize(v) for k, v in obj.model_dump().items() if k != "id" and v is not None}
-        for secret in SECRET_FIELDS & set(values):
-            values[secret] = REDACTED
+        values = _audit_values(obj)
         self.log(
             "delete",
             entity=_entity(obj),
@@ -153,6 +149,14 @@ class _Tx:
         )
         self.session.delete(obj)
         self.session.flush()
+
+
+def _audit_values(obj: SQLModel) -> dict[str, str | None]:
+    """A row's fields as the audit trail records them, secrets redacted."""
+    values = {k: serialize(v) for k, v in obj.model_dump().items() if k != "id" and v is not None}
+    for secret in SECRET_FIELDS & set(values):
+        values[secret] = REDACTED
+    return values
 
 
 def _entity(obj: SQLModel) -> str:

@@ -41,30 +41,11 @@ from reportlab.platypus import (
 from core import __version__
 from core.casefile import parse_case
 from core.paths import resource
+from core.presentation import CATEGORY_HEX, parameter_text, response_hex
 from core.rules import CATEGORY_LABELS, CAVEAT_HELP, INTERPRETATIONS, PARAMETER_HELP, Category, Classification
 from core.rules.recist import evaluate
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
-CATEGORY_HEX = {
-    Category.PRIMARY_RESISTANCE: "#c0392b",
-    Category.SECONDARY_RESISTANCE: "#d35400",
-    Category.LATE_PROGRESSION: "#8e44ad",
-    Category.LATE_RELAPSE: "#8e44ad",
-    Category.PENDING_CONFIRMATION: "#9a7d0a",
-    Category.INSUFFICIENT_EXPOSURE: "#5d6d7e",
-    Category.NO_PROGRESSION: "#1e8449",
-    Category.NOT_APPLICABLE: "#7f8c8d",
-    Category.INDETERMINATE: "#2c3e50",
-}
-RESPONSE_HEX = {
-    "CR": "#1e8449",
-    "PR": "#52be80",
-    "SD": "#2e86c1",
-    "NON_CR_NON_PD": "#5dade2",
-    "PD": "#c0392b",
-    "NE": "#95a5a6",
-    "NED": "#17a589",
-}
 ROLE_TEXT = {
     "initial_pd": "Initial PD",
     "confirmatory": "Confirms the PD",
@@ -274,14 +255,13 @@ def _timeline(content: WorksheetContent, width: float) -> Drawing:
     responses = {i: resp.value for i, resp, _ in r.visit_responses}
     for i, a in enumerate(course.assessments):
         code = responses.get(i) or (a.response.value if a.response else "NE")
-        base = {"iCR": "CR", "iPR": "PR", "iSD": "SD", "iUPD": "PD", "iCPD": "PD"}.get(code, code)
         cx = x(a.date)
         d.add(
             Circle(
                 cx,
                 lane - 12,
                 3.6,
-                fillColor=colors.HexColor(RESPONSE_HEX.get(base, "#95a5a6")),
+                fillColor=colors.HexColor(response_hex(code)),
                 strokeColor=colors.white,
                 strokeWidth=0.6,
             )
@@ -647,13 +627,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     overrides = rs.overrides
     params = [["Parameter", "Value", "Meaning"]]
     for name, value in rs.parameters.to_json().items():
-        shown = (
-            ", ".join(value)
-            if isinstance(value, list)
-            else str(value).lower()
-            if isinstance(value, bool)
-            else str(value)
-        )
+        shown = parameter_text(value)
         if name in overrides:
             shown += " (study override)"
         params.append([name, Paragraph(shown, s["cell"]), Paragraph(PARAMETER_HELP[name], s["cell"])])

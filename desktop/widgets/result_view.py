@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 
+from core.presentation import parameter_text
 from core.rules import CATEGORY_LABELS, CAVEAT_HELP, PARAMETER_HELP, Classification
 from desktop.style import CATEGORY_COLOURS, URGENCY_COLOURS
 
@@ -67,13 +68,7 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
         parts.append(f"<h3>Rule set {e(rs.name)} v{rs.version}</h3><table cellspacing='2'>")
         overrides = rs.overrides
         for name, value in rs.parameters.to_json().items():
-            shown = (
-                ", ".join(value)
-                if isinstance(value, list)
-                else str(value).lower()
-                if isinstance(value, bool)
-                else str(value)
-            )
+            shown = parameter_text(value)
             mark = " <b>(study override)</b>" if name in overrides else ""
             parts.append(
                 f"<tr><td title='{e(PARAMETER_HELP[name])}'>{e(name)}</td><td>{e(shown)}{mark}</td></tr>"
