@@ -9,6 +9,7 @@ decided it and carries the rationale a monitor can follow step by step.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -212,8 +213,9 @@ OTHER_IMMUNOTHERAPY_AGENTS = frozenset(
 HEMATOLOGIC_WORDS = ("lymphoma", "leukemia", "leukaemia", "myeloma", "myelodysplastic", "hodgkin")
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
+@functools.lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def _mentions(text: str, phrase: str) -> bool:
@@ -227,31 +229,46 @@ def _mentions(text: str, phrase: str) -> bool:
     return any(words[k : k + n] == target for k in range(len(words) - n + 1))
 
 
+@functools.lru_cache(maxsize=4096)
+def _tumor_exclusion(tumor_type: str, excluded: tuple[str, ...]) -> str | None:
+    """Why a tumor type is outside SITC 2020, or None (cached: rosters repeat a few tumor types)."""
+    for phrase in excluded:
+        if _mentions(tumor_type, phrase):
+            return (
+                f"Tumor type '{tumor_type}' is excluded ({phrase}): no standard radiographic "
+                "response criteria."
+            )
+    for word in HEMATOLOGIC_WORDS:
+        if _mentions(tumor_type, word):
+            return f"Tumor type '{tumor_type}' is a hematologic malignancy; SITC 2020 covers solid tumors."
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _agent_check(agent: str) -> tuple[str | None, bool]:
+    """(reason it is not covered, or None; whether it is a recognised PD-(L)1 inhibitor)."""
+    words = set(_words(agent))
+    others = sorted(words & OTHER_IMMUNOTHERAPY_AGENTS)
+    if others:
+        return (
+            f"Agent '{agent}' includes {', '.join(others)}, which is not a PD-1/PD-L1 inhibitor; "
+            "SITC 2020 covers PD-(L)1 monotherapy."
+        ), False
+    return None, bool(words & PD1_PDL1_AGENTS)
+
+
 def _applicability(course: Course, p: Parameters, notes: _Notes) -> str | None:
     """The reason the course is outside SITC 2020, or None when it is covered."""
     if course.regimen is Regimen.COMBINATION:
         return "SITC 2020 defines resistance to PD-(L)1 monotherapy only; this is a combination regimen."
-    for phrase in p.excluded_tumor_types:
-        if _mentions(course.tumor_type, phrase):
-            return (
-                f"Tumor type '{course.tumor_type}' is excluded ({phrase}): no standard "
-                "radiographic response criteria."
-            )
-    for word in HEMATOLOGIC_WORDS:
-        if _mentions(course.tumor_type, word):
-            return (
-                f"Tumor type '{course.tumor_type}' is a hematologic malignancy; SITC 2020 "
-                "covers solid tumors."
-            )
+    excluded = _tumor_exclusion(course.tumor_type, p.excluded_tumor_types)
+    if excluded:
+        return excluded
     if course.agent:
-        words = set(_words(course.agent))
-        others = sorted(words & OTHER_IMMUNOTHERAPY_AGENTS)
-        if others:
-            return (
-                f"Agent '{course.agent}' includes {', '.join(others)}, which is not a PD-1/PD-L1 "
-                "inhibitor; SITC 2020 covers PD-(L)1 monotherapy."
-            )
-        if not words & PD1_PDL1_AGENTS:
+        reason, recognised = _agent_check(course.agent)
+        if reason:
+            return reason
+        if not recognised:
             notes.caveat(
                 Caveat.UNRECOGNISED_AGENT,
                 f"Agent '{course.agent}' is not a recognised PD-1/PD-L1 inhibitor; check that it is one.",
