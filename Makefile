@@ -14,7 +14,7 @@ XCB_LIBS  := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 TOOLS     := poppler-utils
 SYS_PKGS  := $(QT_LIBS) $(XCB_LIBS) $(TOOLS)
 
-.PHONY: run test lint typecheck system-deps venv clean screenshots installer installer-test
+.PHONY: run test lint typecheck system-deps venv clean screenshots installer installer-test bench
 
 run: venv
 	$(BIN)/resistdesk $(ARGS)
@@ -47,6 +47,10 @@ $(STAMP): pyproject.toml | system-deps
 # Screenshots of the real application under Xvfb (used in the README).
 screenshots: venv
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.screenshots resources/screenshots
+
+# Speed at site scale against floors measured in the same run (not part of `make test`).
+bench: venv
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 # The offline workstation bundle (PyInstaller, one folder) and its versioned archive.
 installer: venv

@@ -26,7 +26,18 @@ from sqlmodel import Session, SQLModel, col, select
 from core.casefile import parse_case
 from core.errors import CaseFormatError, InputError
 from core.roster import RosterRow, roster_row
-from core.rules import Category, Classification, Course, RuleSet, classify
+from core.rules import Assessment as RuleAssessment
+from core.rules import (
+    Category,
+    Classification,
+    Course,
+    Regimen,
+    Response,
+    RuleSet,
+    Setting,
+    StopReason,
+    classify,
+)
 from core.rules.lesions import Criteria
 from core.store import casemap
 from core.store import models as m
@@ -842,6 +853,68 @@ class Store:
             for rows in self.all_rows(study_id)
         ]
 
+    def read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
+        """(subject pk, status, course) for every subject, read in two plain queries.
+
+        The roster's fast path: it builds the classifier's values straight from
+        rows, instead of ORM objects and a case file to re-validate (every row
+        was validated when it was written). Subjects with lesion measurements
+        take the validated path. A test checks both paths give equal courses.
+        """
+        with self._read.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            cursor = driver.cursor()  # plain tuples, no Row objects
+            subjects = cursor.execute(_SUBJECTS_SQL, (study_id,)).fetchall()
+            visits = cursor.execute(_VISITS_SQL, (study_id,)).fetchall()
+            cursor.close()
+        by_subject: dict[int, list[RuleAssessment]] = defaultdict(list)
+        date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
+        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes in visits:
+            by_subject[sid].append(
+                RuleAssessment(
+                    date=date(day),
+                    response=None if resp is None else response(resp),
+                    clinical_progression=bool(clin),
+                    symptomatic=bool(symp),
+                    nodal_only=bool(nodal),
+                    multiple_metastases=bool(multi),
+                    progressing_sites=sites,
+                    biopsy_confirms_progression=None if biopsy is None else bool(biopsy),
+                    ecog=ecog,
+                    notes=(notes,) if notes else (),
+                )
+            )
+        out: list[tuple[int, str, Course]] = []
+        for (sid, code, tumor, indolent, setting, status, agent, regimen, first, last, reason, intercurrent,
+             surgery, mpr, adj_after, baseline) in subjects:  # fmt: skip
+            if baseline is not None:
+                out.append((sid, status, self.course(sid)))
+                continue
+            out.append(
+                (
+                    sid,
+                    status,
+                    Course(
+                        subject_id=code,
+                        tumor_type=tumor,
+                        setting=_SETTINGS[setting],
+                        regimen=_REGIMENS[regimen],
+                        first_dose=date(first),
+                        agent=agent or None,
+                        indolent=bool(indolent),
+                        last_dose=None if last is None else date(last),
+                        discontinuation_reason=None if reason is None else _REASONS[reason],
+                        intercurrent_therapy=bool(intercurrent),
+                        surgery_date=None if surgery is None else date(surgery),
+                        major_pathological_response=None if mpr is None else bool(mpr),
+                        adjuvant_after_neoadjuvant=bool(adj_after),
+                        assessments=tuple(by_subject.get(sid, ())),
+                    ),
+                )
+            )
+        return out
+
     def roster_rows(
         self,
         study_id: int,
@@ -851,17 +924,15 @@ class Store:
         cancelled: Callable[[], bool] | None = None,
     ) -> list[RosterRow]:
         """Every subject with its classification and what is due, as of a date."""
-        study = self.study(study_id)
-        ruleset = self.ruleset(study)
-        pairs = self.courses(study_id)
+        ruleset = self.ruleset(self.study(study_id))
+        triples = self.read_courses(study_id)
         out = []
-        for k, (subject, course) in enumerate(pairs):
+        for k, (subject_pk, status, course) in enumerate(triples):
             if cancelled is not None and cancelled():
                 break
-            assert subject.id is not None
-            out.append(roster_row(subject.id, subject.status, course, classify(course, as_of, ruleset)))
-            if progress is not None and k % 200 == 0:
-                progress(k, len(pairs))
+            out.append(roster_row(subject_pk, status, course, classify(course, as_of, ruleset)))
+            if progress is not None and k % 500 == 0:
+                progress(k, len(triples))
         return out
 
     def classify_subject(self, subject_pk: int, as_of: dt.date) -> Classification:
@@ -933,6 +1004,24 @@ class Store:
 
 # ---------------------------------------------------------------------------
 # Helpers
+
+_RESPONSES = {r.value: r for r in Response}
+_SETTINGS = {x.value: x for x in Setting}
+_REGIMENS = {x.value: x for x in Regimen}
+_REASONS = {x.value: x for x in StopReason}
+_SUBJECTS_SQL = (
+    "SELECT s.id, s.subject_code, s.tumor_type, s.indolent, s.setting, s.status, c.agent, c.regimen, "
+    "c.first_dose, c.last_dose, c.discontinuation_reason, c.intercurrent_therapy, c.surgery_date, "
+    "c.major_pathological_response, c.adjuvant_after_neoadjuvant, c.baseline_date "
+    "FROM subject s JOIN course c ON c.subject_id = s.id "
+    "WHERE s.study_id = ? ORDER BY s.subject_code"
+)
+_VISITS_SQL = (
+    "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
+    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes "
+    "FROM assessment a JOIN subject s ON s.id = a.subject_id WHERE s.study_id = ? "
+    "ORDER BY a.subject_id, a.date, a.id"
+)
 
 _COURSE_FIELDS = (
     "agent", "regimen", "first_dose", "last_dose", "discontinuation_reason", "intercurrent_therapy",

@@ -350,3 +350,16 @@ def test_cancelled_import_changes_nothing(db_path: Path, store: Store, admin: Ac
     assert seen[:2] == [(0, 60), (25, 60)]
     assert dump(db_path) == before
     assert store.import_cases(admin, study_id, courses) == 60
+
+
+def test_fast_roster_read_gives_the_validated_courses(tmp_path: Path) -> None:
+    from tests.bench.generator import bulk_load, synthetic_cases
+
+    demo = create_demo(tmp_path / "demo.sqlite3", "demo-password", today=dt.date(2026, 11, 24))
+    study = demo.studies()[0].id or 0
+    assert [c for _, _, c in demo.read_courses(study)] == [c for _, c in demo.courses(study)]
+    demo.close()
+    bulk_load(tmp_path / "synthetic.sqlite3", synthetic_cases(300))
+    with Store(tmp_path / "synthetic.sqlite3") as store:
+        sid = store.studies()[0].id or 0
+        assert [c for _, _, c in store.read_courses(sid)] == [c for _, c in store.courses(sid)]

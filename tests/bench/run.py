@@ -1,0 +1,256 @@
+"""ResistDesk benchmarks at site scale (``make bench``), each against a floor
+measured in the same run, as the median of several runs with min and max.
+
+Writes the table to standard output and to ``build/bench/results.json``.
+Not part of ``make test``: timing assertions do not belong in the suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBJECTS, VISITS = 10_000, 10
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+class Bench:
+    def __init__(self, quick: bool) -> None:
+        self.quick = quick
+        self.runs = 3 if quick else 5
+        self.rows: list[dict[str, Any]] = []
+        self.tmp = Path(tempfile.mkdtemp(prefix="resistdesk-bench-"))
+
+    def record(
+        self, figure: str, value: str, floor: str, ratio: float | None, target: str, ok: bool | None
+    ) -> None:
+        row = {"figure": figure, "value": value, "floor": floor, "ratio": ratio, "target": target, "met": ok}
+        self.rows.append(row)
+        mark = {True: "yes", False: "NO", None: "report"}[ok]
+        ratio_text = f"{ratio:.2f}x" if ratio is not None else ""
+        print(f"{figure:<52} {value:<34} {floor:<28} {ratio_text:<7} {target:<14} {mark}", flush=True)
+
+    # ------------------------------------------------------------------
+    def database(self) -> Path:
+        from core.store.store import Store
+        from core.store.users import Role
+        from tests.bench.generator import bulk_load, synthetic_cases
+
+        db = self.tmp / "site.sqlite3"
+        bulk_load(db, synthetic_cases(SUBJECTS, VISITS))
+        with Store.open(db, backup_daily=False) as store:
+            store.create_user(None, "bench", "Bench Mark", Role.ADMINISTRATOR, "bench-password")
+        return db
+
+    def classifier(self) -> None:
+        from core.casefile import parse_case
+        from core.rules import classify
+        from tests.bench.generator import synthetic_cases
+
+        courses = [parse_case(c) for c in synthetic_cases(SUBJECTS, VISITS, seed=7)]
+        as_of = dt.date(2026, 11, 24)
+        times, _ = timed(lambda: [classify(c, as_of) for c in courses], self.runs)
+        rates = [len(courses) / t for t in times]
+        med = statistics.median(rates)
+        self.record("classifier throughput (10 visits each, one core)", f"{med:,.0f}/s (min {min(rates):,.0f})",
+                    "—", None, "≥ 20,000/s", med >= 20_000)  # fmt: skip
+
+    def store_read(self, db: Path) -> None:
+        from core.store.store import Store
+
+        def raw() -> int:
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                n = len(conn.execute("SELECT * FROM subject").fetchall())
+                n += len(conn.execute("SELECT * FROM course").fetchall())
+                return n + len(conn.execute("SELECT * FROM assessment").fetchall())
+
+        with Store(db) as store:
+            study = store.studies()[0].id or 0
+            floor, _ = timed(raw, self.runs)
+            read, _ = timed(lambda: store.read_courses(study), self.runs)
+            ratio = statistics.median(read) / statistics.median(floor)
+            self.record(f"store read: {SUBJECTS:,} subjects, {SUBJECTS * VISITS:,} visits",
+                        f"{statistics.median(read) * 1000:.0f} ms", f"raw sqlite3 {statistics.median(floor) * 1000:.0f} ms",
+                        ratio, "≤ 3x", ratio <= 3)  # fmt: skip
+            as_of = dt.date(2026, 11, 24)
+            rows_t, _ = timed(lambda: store.roster_rows(study, as_of), self.runs)
+            med = statistics.median(rows_t)
+            self.record("roster rows ready (read + classified)", f"{med * 1000:.0f} ms (max {max(rows_t) * 1000:.0f})",
+                        "—", None, "≤ 1 s", med <= 1.0)  # fmt: skip
+
+    def _start(self, args: list[str]) -> tuple[float, int]:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        out = subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+        )
+        line = next(ln for ln in out.stdout.splitlines() if ln.startswith("shown "))
+        _, seconds, rss = line.split()
+        return float(seconds), int(rss)
+
+    def startup(self, db: Path) -> None:
+        floor = [self._start(["-m", "tests.bench.bare_window"]) for _ in range(self.runs)]
+        empty = self.tmp / "empty.sqlite3"
+        from core.store.store import Store
+        from core.store.users import Role
+
+        with Store.open(empty) as store:
+            admin = store.create_user(None, "bench", "Bench Mark", Role.ADMINISTRATOR, "bench-password")
+            store.create_study(admin, "E-1", "Empty")
+        window = [
+            self._start(["-m", "tests.bench.start_app", str(empty), "window"]) for _ in range(self.runs)
+        ]
+        roster = [self._start(["-m", "tests.bench.start_app", str(db), "roster"]) for _ in range(self.runs)]
+        f = statistics.median(t for t, _ in floor)
+        w = statistics.median(t for t, _ in window)
+        r = statistics.median(t for t, _ in roster)
+        self.record(
+            "cold start to main window shown",
+            f"{w:.2f} s",
+            f"bare QMainWindow {f:.2f} s",
+            w / f,
+            "≤ 1.5x",
+            w / f <= 1.5,
+        )
+        self.record(f"cold start to roster shown ({SUBJECTS:,} subjects)", f"{r:.2f} s", f"bare QMainWindow {f:.2f} s",
+                    r / f, "report; aim ≤ 1 s", None)  # fmt: skip
+        fm = statistics.median(m for _, m in floor) / 1024
+        rm = statistics.median(m for _, m in roster) / 1024
+        self.record(f"peak memory, {SUBJECTS:,} subjects open", f"{rm:.0f} MiB", f"bare window {fm:.0f} MiB", rm / fm,
+                    "report", None)  # fmt: skip
+
+    def filter_keystroke(self, db: Path) -> None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtWidgets import QApplication
+
+        from core.store.store import Store
+        from desktop.screens.roster import RosterScreen
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        with Store(db) as store:
+            rows = store.roster_rows(store.studies()[0].id or 0, dt.date(2026, 11, 24))
+        screen = RosterScreen()
+        screen.resize(1200, 800)
+        screen.show()
+        screen.set_rows(rows)
+        app.processEvents()
+        times = []
+        for word in ("melanoma", "renal", "S012", "nivolumab", "lung cancer"):
+            screen.search.clear()
+            app.processEvents()
+            for k in range(1, len(word) + 1):
+                start = time.perf_counter()
+                screen.search.setText(word[:k])  # as a keystroke: filter, then repaint
+                app.processEvents()
+                screen.table.viewport().repaint()
+                times.append(time.perf_counter() - start)
+        med = statistics.median(times)
+        self.record(f"roster filter keystroke ({SUBJECTS:,} rows)", f"{med * 1000:.1f} ms median (max {max(times) * 1000:.0f})",
+                    "—", None, "≤ 50 ms", med <= 0.050)  # fmt: skip
+
+    def worksheet(self) -> None:
+        from reportlab.pdfgen import canvas
+
+        from core.store.demo import create_demo
+        from core.store.worksheets import prepare_worksheet, sign_worksheet
+        from core.worksheet.pdfsign import sign_pdf
+        from core.worksheet.pki import create_site_ca, decrypt_key, issue_user_key
+
+        store = create_demo(self.tmp / "demo.sqlite3", "bench-password")
+        inv = store.authenticate("investigator", "bench-password")
+        pk = store.subject_pk(store.studies()[0].id or 0, "NSCLC-028")
+
+        def full() -> bytes:
+            wid, _ = prepare_worksheet(store, inv, pk, store.today())
+            return sign_worksheet(store, inv, wid, "bench-password")
+
+        now = dt.datetime.now(dt.UTC)
+        ca = create_site_ca("bench", now)
+        user = issue_user_key(ca, "u", "User", "investigator", "pw-pw-pw-1", now)
+        key = decrypt_key(user.private_key_pem, "pw-pw-pw-1")
+
+        def floor() -> bytes:
+            buf = io.BytesIO()
+            c = canvas.Canvas(buf)
+            c.drawString(72, 720, "A one-page document")
+            c.showPage()
+            c.save()
+            return sign_pdf(buf.getvalue(), certificate_pem=user.certificate_pem, private_key=key,
+                            ca_certificate_pem=ca.certificate_pem, printed_name="User", meaning="floor")  # fmt: skip
+
+        f, _ = timed(floor, self.runs)
+        w, _ = timed(full, self.runs)
+        store.close()
+        ratio = statistics.median(w) / statistics.median(f)
+        self.record("worksheet render + sign", f"{statistics.median(w) * 1000:.0f} ms",
+                    f"bare ReportLab + pyHanko {statistics.median(f) * 1000:.0f} ms", ratio, "≤ 3x", ratio <= 3)  # fmt: skip
+
+    def crash(self) -> None:
+        rounds = 100 if self.quick else 500
+        env = {**os.environ, "RESISTDESK_KILL_ROUNDS": str(rounds)}
+        start = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "tests/core/store/test_durability.py", "-k", "sigkill"],
+                           capture_output=True, text=True, env=env, cwd=ROOT, check=False)  # fmt: skip
+        ok = r.returncode == 0
+        self.record(f"crash test: SIGKILL during writes, {rounds} rounds",
+                    "0 corrupt, 0 lost" if ok else "FAILED (see pytest output)", "—", None,
+                    "0 corrupt, 0 lost", ok)  # fmt: skip
+        if not ok:
+            print(r.stdout[-3000:], file=sys.stderr)
+        print(f"  ({time.perf_counter() - start:.0f} s)")
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    bench = Bench(quick)
+    started = time.perf_counter()
+    print(f"ResistDesk benchmarks on {platform.node()}: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, {dt.datetime.now().astimezone().date()}")  # fmt: skip
+    print(f"{'figure':<52} {'value':<34} {'floor':<28} {'ratio':<7} {'target':<14} met")
+    db = bench.database()
+    bench.classifier()
+    bench.store_read(db)
+    bench.startup(db)
+    bench.filter_keystroke(db)
+    bench.worksheet()
+    bench.crash()
+    out = ROOT / "build" / "bench" / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "machine": {"node": platform.node(), "cpu": platform.processor() or platform.machine(),
+                    "cores": os.cpu_count(), "python": platform.python_version()},
+        "date": dt.datetime.now().astimezone().date().isoformat(), "runs": bench.runs, "results": bench.rows,
+        "seconds": round(time.perf_counter() - started, 1),
+    }, indent=2) + "\n", encoding="utf-8")  # fmt: skip
+    print(f"written to {out.relative_to(ROOT)} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
