@@ -343,7 +343,7 @@ def cmd_worksheet(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_site_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.store.worksheets import site_certificate_pem
+    from core.store.site_keys import site_certificate_pem
     from core.worksheet.pki import fingerprint
 
     with _open(args) as store:
@@ -366,7 +366,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError("--trust", f"cannot read {args.trust}: {exc}") from None
     else:
-        from core.store.worksheets import site_certificate_pem
+        from core.store.site_keys import site_certificate_pem
 
         with _open(args) as store:
             trust = site_certificate_pem(store)

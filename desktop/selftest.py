@@ -82,7 +82,7 @@ def run() -> int:
         return f"{len(state['pdf'])} bytes, signed"
 
     def verify() -> str:
-        from core.store.worksheets import site_certificate_pem
+        from core.store.site_keys import site_certificate_pem
         from core.worksheet.pdfsign import verify_pdf
 
         report = verify_pdf(state["pdf"], site_certificate_pem(state["store"]))

@@ -223,7 +223,7 @@ class Store:
 
     def _ensure_site_ca(self) -> None:
         """The site certificate authority is created the first time a database is opened."""
-        from core.store.worksheets import CA_CERT_KEY, ensure_site_ca
+        from core.store.site_keys import CA_CERT_KEY, ensure_site_ca
 
         with self.reading() as s:
             if s.get(m.Meta, CA_CERT_KEY) is not None:
@@ -318,7 +318,7 @@ class Store:
                 ),
                 reason="first administrator" if first else "",
             )
-            from core.store.worksheets import give_user_a_key
+            from core.store.site_keys import give_user_a_key
 
             give_user_a_key(tx, row, password, self.now())
         return Actor(name, role, row.full_name, row.id)
@@ -357,7 +357,7 @@ class Store:
                     tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason="successful login")
                 tx.log("login", entity="user_account", entity_id=user.id)
                 if user.private_key_pem is None:  # an account from before signing keys existed
-                    from core.store.worksheets import give_user_a_key
+                    from core.store.site_keys import give_user_a_key
 
                     give_user_a_key(tx, user, password, now)
                 return Actor(user.username, Role(user.role), user.full_name, user.id)

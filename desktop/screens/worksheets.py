@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -26,19 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.store.worksheets import (
-    WorksheetRow,
-    prepare_worksheet,
-    sign_worksheet,
-    site_certificate_pem,
-    worksheet_pdf,
-    worksheets,
-)
-from core.worksheet.document import DEFAULT_MEANING
-from core.worksheet.pdfsign import VerificationReport, verify_pdf
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
 from desktop.widgets.forms import ErrorLabel
+
+if TYPE_CHECKING:  # the PDF stack (ReportLab, pyHanko) loads on first use, not at start-up
+    from core.store.worksheets import WorksheetRow
+    from core.worksheet.pdfsign import VerificationReport
 
 
 def _signed_by(row: WorksheetRow) -> str:
@@ -59,6 +54,8 @@ class SignDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Sign worksheet {row.document_id}")
         actor = session.actor
+        from core.worksheet.document import DEFAULT_MEANING
+
         self.meaning = QLineEdit(DEFAULT_MEANING)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -145,6 +142,8 @@ class WorksheetsScreen(QWidget):
 
     # ------------------------------------------------------------------
     def refresh(self) -> None:
+        from core.store.worksheets import worksheets
+
         self.model.set_rows(worksheets(self.session.store, study_id=self.session.study_id))
         who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
         subject = ""
@@ -184,6 +183,8 @@ class WorksheetsScreen(QWidget):
         """Prepare a draft for the open subject and save it."""
         if self.subject_pk is None:
             return
+        from core.store.worksheets import prepare_worksheet
+
         s, pk = self.session, self.subject_pk
         as_of = s.as_of()
 
@@ -205,6 +206,8 @@ class WorksheetsScreen(QWidget):
         row = self.selected()
         if row is None:
             return None
+        from core.store.worksheets import sign_worksheet
+
         s = self.session
         dialog = SignDialog(self, s, row)
         self.last_dialog = dialog
@@ -240,6 +243,8 @@ class WorksheetsScreen(QWidget):
         row = self.selected()
         if row is None:
             return None
+        from core.store.worksheets import worksheet_pdf
+
         suffix = "SIGNED" if row.status == "signed" else "DRAFT"
         target = path or self._ask_path("Save worksheet", f"{row.document_id}-{suffix}.pdf", "PDF (*.pdf)")
         if target is not None:
@@ -248,6 +253,9 @@ class WorksheetsScreen(QWidget):
         return target
 
     def verify_file(self, path: Path | None = None) -> VerificationReport | None:
+        from core.store.site_keys import site_certificate_pem
+        from core.worksheet.pdfsign import verify_pdf
+
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(self, "Verify a worksheet", "", "PDF (*.pdf)")
             if not chosen:
@@ -262,6 +270,8 @@ class WorksheetsScreen(QWidget):
         return report
 
     def export_certificate(self, path: Path | None = None) -> Path | None:
+        from core.store.site_keys import site_certificate_pem
+
         target = path or self._ask_path(
             "Export the site certificate", "resistdesk-site-ca.pem", "Certificate (*.pem)"
         )

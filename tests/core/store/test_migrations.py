@@ -95,3 +95,9 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(SchemaError, match="newer"):
         Store.open(db)
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    from core.store.migrate import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION

@@ -16,7 +16,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from core.errors import InputError
 from core.store import AuthError, Store
 from core.store.demo import create_demo
-from core.store.worksheets import prepare_worksheet, sign_worksheet, site_certificate_pem, worksheets
+from core.store.site_keys import site_certificate_pem
+from core.store.worksheets import prepare_worksheet, sign_worksheet, worksheets
 from core.worksheet.pdfsign import CASE_ATTACHMENT, verify_pdf
 from core.worksheet.pki import create_site_ca
 from tests.core.test_cli import EXE
