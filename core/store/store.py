@@ -201,6 +201,9 @@ class Store:
         self._write = make_engine(path, writer=True, busy_timeout_ms=busy_timeout_ms)
         # Called with the thread that writes; the GUI uses it to assert its writer thread.
         self.on_write: Callable[[threading.Thread], None] | None = None
+        # Classifications keyed by their whole input (course, as_of, rule set): all immutable
+        # values, so a changed subject is simply a different key. Bounded; see _classified().
+        self._results: dict[tuple[Course, dt.date, RuleSet], Classification] = {}
 
     @classmethod
     def open(
@@ -930,10 +933,22 @@ class Store:
         for k, (subject_pk, status, course) in enumerate(triples):
             if cancelled is not None and cancelled():
                 break
-            out.append(roster_row(subject_pk, status, course, classify(course, as_of, ruleset)))
+            out.append(roster_row(subject_pk, status, course, self._classified(course, as_of, ruleset)))
             if progress is not None and k % 500 == 0:
                 progress(k, len(triples))
         return out
+
+    RESULT_CACHE_LIMIT = 100_000
+
+    def _classified(self, course: Course, as_of: dt.date, ruleset: RuleSet) -> Classification:
+        """classify(), remembered by input: re-reading a roster re-classifies only what changed."""
+        key = (course, as_of, ruleset)
+        result = self._results.get(key)
+        if result is None:
+            if len(self._results) >= self.RESULT_CACHE_LIMIT:
+                self._results.clear()
+            result = self._results[key] = classify(course, as_of, ruleset)
+        return result
 
     def classify_subject(self, subject_pk: int, as_of: dt.date) -> Classification:
         with self.reading() as s:

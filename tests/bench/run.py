@@ -99,9 +99,16 @@ class Bench:
                         f"{statistics.median(read) * 1000:.0f} ms", f"raw sqlite3 {statistics.median(floor) * 1000:.0f} ms",
                         ratio, "≤ 3x", ratio <= 3)  # fmt: skip
             as_of = dt.date(2026, 11, 24)
-            rows_t, _ = timed(lambda: store.roster_rows(study, as_of), self.runs)
-            med = statistics.median(rows_t)
-            self.record("roster rows ready (read + classified)", f"{med * 1000:.0f} ms (max {max(rows_t) * 1000:.0f})",
+            cold = []
+            for _ in range(self.runs):
+                store._results.clear()
+                cold.append(timed(lambda: store.roster_rows(study, as_of), 1)[0][0])
+            warm, _ = timed(lambda: store.roster_rows(study, as_of), self.runs)
+            med = statistics.median(cold)
+            self.record("roster rows ready, first load (read + classify)", f"{med * 1000:.0f} ms (max {max(cold) * 1000:.0f})",
+                        "—", None, "≤ 1 s", med <= 1.0)  # fmt: skip
+            med = statistics.median(warm)
+            self.record("roster rows ready, reload (results cached by input)", f"{med * 1000:.0f} ms (max {max(warm) * 1000:.0f})",
                         "—", None, "≤ 1 s", med <= 1.0)  # fmt: skip
 
     def _start(self, args: list[str]) -> tuple[float, int]:

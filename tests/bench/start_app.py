@@ -33,8 +33,12 @@ def main() -> int:
     settings = QSettings(str(db.with_suffix(".ini")), QSettings.Format.IniFormat)
     window = MainWindow(Session(store, writer, actor, store.studies()[0]), settings)
     window.show()
+    from PySide6.QtCore import QEventLoop
+
     while not window.isVisible() or (mode == "roster" and window.loading):
-        app.processEvents()
+        # wait for events as the real event loop does; a busy loop would hold the GIL
+        # the roster's loading thread needs
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
     app.processEvents()
     print(
         f"shown {time.perf_counter() - START:.4f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}",

@@ -363,3 +363,20 @@ def test_fast_roster_read_gives_the_validated_courses(tmp_path: Path) -> None:
     with Store(tmp_path / "synthetic.sqlite3") as store:
         sid = store.studies()[0].id or 0
         assert [c for _, _, c in store.read_courses(sid)] == [c for _, c in store.courses(sid)]
+
+
+def test_roster_results_are_cached_by_input_and_follow_changes(
+    store: Store, admin: Actor, study_id: int
+) -> None:
+    pk = store.add_subject(admin, study_id, subject_fields("CACHE-1"))
+    store.add_assessment(admin, pk, {"date": "2024-02-26", "response": "SD"})
+    visit = store.add_assessment(admin, pk, {"date": "2024-04-22", "response": "PD"})
+    as_of = dt.date(2024, 5, 1)
+    first = store.roster_rows(study_id, as_of)[0].result
+    assert store.roster_rows(study_id, as_of)[0].result is first  # same input: the cached result
+    store.update_assessment(admin, visit, {"date": "2024-04-22", "response": "SD"}, reason="re-read")
+    changed = store.roster_rows(study_id, as_of)[0].result
+    assert changed is not first
+    assert changed.category is Category.NO_PROGRESSION
+    store.update_study(admin, study_id, {"rule_overrides": {"benefit_days": 300}}, reason="amendment")
+    assert store.roster_rows(study_id, as_of)[0].result.ruleset.overrides == {"benefit_days": 300}
