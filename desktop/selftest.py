@@ -53,16 +53,21 @@ def run() -> int:
         from desktop.session import Session
         from desktop.tasks import DbWriter
 
-        app = QApplication.instance() or QApplication(sys.argv[:1])
+        state["app"] = QApplication.instance() or QApplication(sys.argv[:1])  # kept alive
         store = state["store"]
         actor = store.authenticate("coordinator", PASSWORD)
         writer = DbWriter()
         settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(Session(store, writer, actor, store.studies()[0]), settings)
         window.show()
-        deadline = time.monotonic() + 60
-        while window.loading and time.monotonic() < deadline:
-            app.processEvents()
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        # A real event loop (processEvents() in a loop would starve the loading thread).
+        loop, check = QEventLoop(), QTimer()
+        check.timeout.connect(lambda: loop.quit() if not window.loading else None)
+        check.start(10)
+        QTimer.singleShot(60_000, loop.quit)
+        loop.exec()
         shown = window.roster_screen.model.rowCount()
         window.close()
         writer.shutdown()
