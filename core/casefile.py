@@ -468,6 +468,13 @@ def _mm_json(mm: Decimal) -> int | float:
     return int(mm) if mm == mm.to_integral_value() else float(mm)
 
 
+def json_number(value: Any) -> Any:
+    """``json.dumps(default=...)`` for case files: exact millimetres become JSON numbers."""
+    if isinstance(value, Decimal):
+        return _mm_json(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
 def baseline_to_json(b: Baseline) -> dict[str, Any]:
     return {
         "date": b.date.isoformat(),

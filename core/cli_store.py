@@ -17,10 +17,10 @@ import json
 import sqlite3
 import sys
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from core.casefile import json_number
 from core.errors import InputError, ResistDeskError
 from core.paths import default_db_path
 from core.store.errors import AuthError, NotFoundError
@@ -86,12 +86,6 @@ def _study(store: Store, protocol: str | None) -> Study:
         listed = ", ".join(s.protocol_id for s in studies) or "none"
         raise InputError("--study", f"name the study (studies in this database: {listed})")
     return studies[0]
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _guard(handler: Handler) -> Handler:
@@ -204,7 +198,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             entity_id=study.id,
             detail=f"{len(cases)} case(s)" + (f" subject {args.subject}" if args.subject else ""),
         )
-    out.write(json.dumps(cases, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+    out.write(json.dumps(cases, indent=2, ensure_ascii=False, default=json_number) + "\n")
     return EXIT_OK
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
-from core.casefile import parse_document, read_document
+from core.casefile import json_number, parse_document, read_document
 from core.errors import InputError
 from core.reminders import pending_confirmations, to_ics
 from core.roster import RosterRow
@@ -46,12 +45,6 @@ def _handlers(
             dialog.show_error(None, str(exc))
 
     return done, failed
-
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(type(value).__name__)
 
 
 class SubjectFlows:
@@ -272,7 +265,7 @@ class SubjectFlows:
         s = self.session
         cases = s.store.export_cases(s.study_id)
         path.write_text(
-            json.dumps(cases, indent=2, ensure_ascii=False, default=_json_number) + "\n", encoding="utf-8"
+            json.dumps(cases, indent=2, ensure_ascii=False, default=json_number) + "\n", encoding="utf-8"
         )
         detail = f"{len(cases)} case(s) to {path.name}"
         s.write(

@@ -15,7 +15,6 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -39,7 +38,7 @@ from reportlab.platypus import (
 )
 
 from core import __version__
-from core.casefile import parse_case
+from core.casefile import json_number, parse_case
 from core.paths import resource
 from core.presentation import CATEGORY_HEX, parameter_text, response_hex
 from core.rules import CATEGORY_LABELS, CAVEAT_HELP, INTERPRETATIONS, PARAMETER_HELP, Category, Classification
@@ -68,16 +67,10 @@ def _fonts() -> None:
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
 
-def _json_number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 def canonical_case_json(case: dict[str, Any]) -> bytes:
     """The case file as it is hashed and embedded: sorted keys, no spaces, UTF-8."""
     return json.dumps(
-        case, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_number
+        case, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=json_number
     ).encode()
 
 
