@@ -15,6 +15,7 @@ from core.casefile import json_number, parse_document, read_document
 from core.errors import InputError
 from core.reminders import pending_confirmations, to_ics
 from core.roster import RosterRow
+from core.store.casemap import assessment_to_case
 from core.store.store import ImportReport, import_roster_csv
 from desktop.dialogs.subject_dialog import SubjectDialog
 from desktop.dialogs.visit_dialog import BaselineDialog, VisitDialog
@@ -115,9 +116,12 @@ class SubjectFlows:
         rows = s.store.subject_rows(subject_pk)
         saved = next(a for a in rows.assessments if a.id == assessment_pk)
         others = s.store.case(subject_pk, without_assessment=assessment_pk)
-        full = s.store.case(subject_pk)
-        ordered = sorted(rows.assessments, key=lambda a: (a.date, a.id or 0))
-        visit = full["assessments"][ordered.index(saved)]
+        visit = assessment_to_case(
+            saved,
+            rows.lesions,
+            rows.measurements.get(assessment_pk, []),
+            rows.new_lesions.get(assessment_pk, []),
+        )
         dialog: VisitDialog
 
         def save(fields: dict[str, Any], modality: str) -> None:

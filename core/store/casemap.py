@@ -42,6 +42,12 @@ class SubjectRows:
     new_lesions: dict[int, list[m.NewLesion]]  # by assessment id
 
 
+def visit_order(assessments: Sequence[m.Assessment]) -> list[m.Assessment]:
+    """Visits in case-file order (date, then entry): the order a classification's
+    visit indices refer to."""
+    return sorted(assessments, key=lambda a: (a.date, a.id or 0))
+
+
 def assessment_to_case(
     a: m.Assessment,
     lesions: Sequence[m.BaselineLesion],
@@ -97,7 +103,7 @@ def case_from_rows(rows: SubjectRows, criteria: str) -> dict[str, Any]:
             assessment_to_case(
                 a, rows.lesions, rows.measurements.get(a.id or 0, []), rows.new_lesions.get(a.id or 0, [])
             )
-            for a in sorted(rows.assessments, key=lambda a: (a.date, a.id or 0))
+            for a in visit_order(rows.assessments)
         ],
     }
     if c.baseline_date is not None:

@@ -26,6 +26,7 @@ from core.casefile import parse_case
 from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
+from core.store.casemap import visit_order
 from desktop.session import Session
 from desktop.style import category_colour, response_colour
 from desktop.widgets.charts import SpiderWidget, TimelineData, TimelineWidget
@@ -71,7 +72,7 @@ class VisitRow:
 
 def visit_rows(assessments: Sequence[m.Assessment], result: Classification) -> list[VisitRow]:
     """Rows for the visit table, in the case-file order the classification indexes."""
-    ordered = sorted(assessments, key=lambda a: (a.date, a.id or 0))
+    ordered = visit_order(assessments)
     roles = dict(result.visit_roles)
     responses = {k: (gov, comp) for k, gov, comp in result.visit_responses}
     out = []
