@@ -374,6 +374,18 @@ def parse_lesions(obj: Any, baseline: Baseline, name: str) -> LesionMeasurement:
     return LesionMeasurement(tuple(targets), tuple(non_targets), status_new, tuple(new_list))
 
 
+def future_dates(course: Course, today: dt.date) -> list[tuple[str, dt.date]]:
+    """Every date of the course later than ``today``, with its case-file field name."""
+    dated: list[tuple[str, dt.date | None]] = [
+        ("first_dose", course.first_dose),
+        ("last_dose", course.last_dose),
+        ("surgery_date", course.surgery_date),
+        ("baseline.date", course.baseline.date if course.baseline else None),
+    ]
+    dated += [(f"assessments[{k}].date", a.date) for k, a in enumerate(course.assessments)]
+    return [(name, value) for name, value in dated if value is not None and value > today]
+
+
 def _case_label(index: int, obj: Any, many: bool) -> str:
     sid = obj.get("subject_id") if isinstance(obj, Mapping) else None
     label = f"case {index + 1}" if many else "case"

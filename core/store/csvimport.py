@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.casefile import CASE_FIELDS, parse_case
+from core.casefile import CASE_FIELDS, future_dates, parse_case
 from core.errors import CaseFormatError, InputError
 from core.rules import Course
 
@@ -70,15 +70,7 @@ def read_roster_csv(
         except CaseFormatError as exc:
             rejected.append((line, exc.field, exc.message))
             continue
-        future = [
-            (name, value)
-            for name, value in (
-                ("first_dose", course.first_dose),
-                ("last_dose", course.last_dose),
-                ("surgery_date", course.surgery_date),
-            )
-            if value is not None and value > today
-        ]
+        future = future_dates(course, today)
         if future:
             rejected.append((line, future[0][0], f"{future[0][1]} is in the future (today is {today})"))
             continue

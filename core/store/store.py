@@ -23,7 +23,7 @@ from sqlalchemy import func, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
-from core.casefile import parse_case
+from core.casefile import future_dates, parse_case
 from core.errors import CaseFormatError, InputError
 from core.roster import RosterRow, roster_row
 from core.rules import Assessment as RuleAssessment
@@ -720,17 +720,9 @@ class Store:
 
     def _check_future(self, course: Course, visit_prefix: str) -> None:
         today = self.today()
-        dated: list[tuple[str, dt.date | None]] = [
-            ("first_dose", course.first_dose),
-            ("last_dose", course.last_dose),
-            ("surgery_date", course.surgery_date),
-            ("baseline.date", course.baseline.date if course.baseline else None),
-        ]
-        for k, a in enumerate(course.assessments):
-            dated.append(("date" if visit_prefix and k == 0 else f"assessments[{k}].date", a.date))
-        for name, value in dated:
-            if value is not None and value > today:
-                raise InputError(name, f"{value} is in the future (today is {today})")
+        for name, value in future_dates(course, today)[:1]:
+            shown = "date" if visit_prefix and name == "assessments[0].date" else name
+            raise InputError(shown, f"{value} is in the future (today is {today})")
 
     # ------------------------------------------------------------------
     # Reads
