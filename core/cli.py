@@ -26,7 +26,8 @@ EXIT_OK, EXIT_FAILURE, EXIT_MALFORMED = 0, 1, 2
 GuiLauncher = Callable[[argparse.Namespace], int]
 
 
-def _as_of(text: str) -> dt.date:
+def date_arg(text: str) -> dt.date:
+    """An argparse type for ``--as-of DATE`` (YYYY-MM-DD)."""
     try:
         return parse_date(text, "--as-of")
     except CaseFormatError as exc:
@@ -148,7 +149,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     p.add_argument("--study", metavar="PROTOCOL", help="with --db: the study")
     p.add_argument("--subject", metavar="ID", help="with --db: only this subject")
     p.add_argument(
-        "--as-of", type=_as_of, metavar="DATE", help="date taken as today (YYYY-MM-DD; default: today)"
+        "--as-of", type=date_arg, metavar="DATE", help="date taken as today (YYYY-MM-DD; default: today)"
     )
     p.add_argument(
         "--param",
@@ -167,7 +168,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
         "and print the arithmetic as JSON.",
     )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="case file(s) with a baseline")
-    p.add_argument("--as-of", type=_as_of, metavar="DATE", help="ignore assessments after this date")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="ignore assessments after this date")
     p.add_argument(
         "--sd-min-days",
         type=int,

@@ -377,16 +377,6 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # Parser
 
 
-def _date(text: str) -> dt.date:
-    from core.casefile import parse_date
-    from core.errors import CaseFormatError
-
-    try:
-        return parse_date(text, "--as-of")
-    except CaseFormatError as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
-
-
 def _db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, metavar="PATH", help=f"study database (default: {default_db_path()})")
 
@@ -397,6 +387,8 @@ def _user_arg(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     """Add the database subcommands to the ``resistdesk`` parser."""
+    from core.cli import date_arg  # core.cli is loaded: it is the one calling register()
+
     p = sub.add_parser("init", help="create a new database with its first administrator")
     _db_arg(p)
     p.add_argument("--admin", required=True, metavar="ID", help="user id of the administrator")
@@ -490,7 +482,7 @@ def register(sub: Any) -> None:
     p.add_argument("--study", metavar="PROTOCOL")
     p.add_argument("--subject", required=True, metavar="ID")
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="classify as of this date (default: today)")
+    p.add_argument("--as-of", type=date_arg, metavar="DATE", help="classify as of this date (default: today)")
     p.add_argument("--user", metavar="ID", help="who prepares it (password first on standard input)")
     p.add_argument("--sign-as", metavar="USERID", help="investigator who signs (password on standard input)")
     p.add_argument("--meaning", help="meaning of the signature (default: reviewed and confirmed)")

@@ -36,7 +36,6 @@ class Session(QObject):
         self.writer = writer
         self.actor = actor
         self.study = study
-        self._as_of: dt.date | None = None
 
     @property
     def study_id(self) -> int:
@@ -56,12 +55,8 @@ class Session(QObject):
         return self.actor.role is Role.INVESTIGATOR
 
     def as_of(self) -> dt.date:
-        """The date classifications are computed for: today, unless pinned (tests, screenshots)."""
-        return self._as_of or self.store.today()
-
-    def pin_as_of(self, day: dt.date | None) -> None:
-        self._as_of = day
-        self.sig_changed.emit(0)
+        """The date classifications are computed for: today."""
+        return self.store.today()
 
     def write(
         self,

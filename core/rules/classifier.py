@@ -158,11 +158,6 @@ class Classification:
     def caveat_codes(self) -> tuple[Caveat, ...]:
         return tuple(c.code for c in self.caveats)
 
-    @property
-    def effective_category(self) -> Category:
-        """The category, or the provisional one while confirmation is pending."""
-        return self.provisional_category or self.category
-
     def to_json(self) -> dict[str, Any]:
         return {
             "format": "resistdesk-classification/1",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -1003,10 +1003,6 @@ class Store:
 
     def verify_audit(self) -> AuditReport:
         return verify_audit(self.path)
-
-    def integrity_ok(self) -> bool:
-        with self.reading() as s:
-            return bool(s.execute(text("PRAGMA integrity_check")).scalar() == "ok")
 
 
 # ---------------------------------------------------------------------------
