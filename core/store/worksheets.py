@@ -21,6 +21,7 @@ from core.casefile import parse_case
 from core.errors import InputError
 from core.rules import classify
 from core.store import models as m
+from core.store.casemap import case_from_rows
 from core.store.errors import AuthError, NotFoundError
 from core.store.site_keys import give_user_a_key, site_certificate_pem
 from core.store.users import Role, verify_password
@@ -70,7 +71,7 @@ def _content(
 ) -> WorksheetContent:
     rows = store.subject_rows(subject_pk)
     study = store.study(rows.subject.study_id)
-    case = store.case(subject_pk)
+    case = case_from_rows(rows, study.criteria)
     result = classify(parse_case(case), as_of, store.ruleset(study))
     info = StudyInfo(
         protocol_id=study.protocol_id,

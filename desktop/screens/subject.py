@@ -26,7 +26,7 @@ from core.casefile import parse_case
 from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
-from core.store.casemap import visit_order
+from core.store.casemap import case_from_rows, visit_order
 from desktop.session import Session
 from desktop.style import category_colour, response_colour
 from desktop.widgets.charts import SpiderWidget, TimelineData, TimelineWidget
@@ -276,7 +276,7 @@ class SubjectScreen(QWidget):
             return
         store, as_of = self.session.store, self.session.as_of()
         rows = store.subject_rows(self.subject_pk)
-        case = store.case(self.subject_pk)
+        case = case_from_rows(rows, self.session.study.criteria)
         course = parse_case(case)
         result = classify(course, as_of, self.session.ruleset)
         self.course, self.result = course, result
