@@ -14,9 +14,9 @@ XCB_LIBS  := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 TOOLS     := poppler-utils
 SYS_PKGS  := $(QT_LIBS) $(XCB_LIBS) $(TOOLS)
 
-.PHONY: run test lint typecheck system-deps venv clean screenshots installer installer-test bench
+.PHONY: run test lint typecheck system-deps venv bytecode clean screenshots installer installer-test bench
 
-run: venv
+run: venv bytecode
 	$(BIN)/resistdesk $(ARGS)
 
 test: venv lint
@@ -38,6 +38,11 @@ system-deps:
 
 venv: $(STAMP)
 
+# Compiled modules, as an installed wheel or the bundle has them: without them every start
+# compiles our sources again (always, where PYTHONDONTWRITEBYTECODE is set).
+bytecode: venv
+	$(BIN)/python -m compileall -q -j 0 core desktop resources tests
+
 $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -49,7 +54,7 @@ screenshots: venv
 	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.screenshots resources/screenshots
 
 # Speed at site scale against floors measured in the same run (not part of `make test`).
-bench: venv
+bench: venv bytecode
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 # The offline workstation bundle (PyInstaller, one folder) and its versioned archive.

@@ -4,15 +4,13 @@ shortcut, the window method that handles it, and when it is enabled."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow
 
 
-@dataclass(frozen=True, slots=True)
-class ActionSpec:
+class ActionSpec(NamedTuple):  # not a dataclass: this module loads before the window shows
     key: str
     title: str
     shortcut: str
@@ -53,25 +51,42 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )  # fmt: skip
 
 
+MENUS = ("&File", "&Subject", "&View", "&Help")
+
+
 def install_actions(window: QMainWindow) -> dict[str, QAction]:
     """Create the actions, their menus, and connect them to the window's handlers."""
     actions: dict[str, QAction] = {}
-    menus: dict[str, Any] = {}
+    menus: dict[str, Any] = {title: window.menuBar().addMenu(title) for title in MENUS}
     for spec in ACTIONS:
         action = QAction(spec.title, window)
-        if spec.shortcut:
-            action.setShortcut(QKeySequence(spec.shortcut))
         if spec.tip:
             action.setStatusTip(spec.tip)
             action.setToolTip(spec.tip)
         handler = getattr(window, spec.handler)
         action.triggered.connect(lambda _checked=False, handler=handler: handler())  # never pass `checked` on
-        menu = menus.get(spec.menu) or window.menuBar().addMenu(spec.menu)
-        menus[spec.menu] = menu
-        menu.addAction(action)
+        menus[spec.menu].addAction(action)
         window.addAction(action)
         actions[spec.key] = action
     return actions
+
+
+def set_all_enabled(actions: dict[str, QAction], enabled: bool, keep: tuple[str, ...] = ()) -> None:
+    """Enable or disable every action but those in ``keep`` (the shell before sign-in)."""
+    for key, action in actions.items():
+        if key not in keep:
+            action.setEnabled(enabled)
+
+
+def install_shortcuts(actions: dict[str, QAction]) -> None:
+    """Give the actions their keyboard shortcuts. Separate from ``install_actions`` because
+    the first shortcut loads Qt's key enumerations, which take longer than showing the
+    window: the window installs them once it is shown."""
+    from PySide6.QtGui import QKeySequence
+
+    for spec in ACTIONS:
+        if spec.shortcut:
+            actions[spec.key].setShortcut(QKeySequence(spec.shortcut))
 
 
 def update_enabled(window: Any, actions: dict[str, QAction]) -> None:

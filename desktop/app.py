@@ -1,38 +1,57 @@
-"""Application start: a window appears at once, then the heavy modules load."""
+"""Application start: the main window is on screen at once, then the database opens.
+
+Only Qt and the shell's modules load before the window is shown; the
+database layer (SQLAlchemy), the classifier and the screens load behind it
+(see ``desktop.main_window`` and ``desktop.bootstrap``).
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
 from core import APP_NAME, __version__
+from desktop.bootstrap import start
+from desktop.main_window import MainWindow
+
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
 
 
 def app_settings() -> QSettings:
     return QSettings(APP_NAME, APP_NAME)
 
 
-def run(args: argparse.Namespace) -> int:
+def application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
-    splash = QLabel(f"<h2>{APP_NAME} {__version__}</h2><p>Opening the study database…</p>")
-    splash.setWindowFlag(Qt.WindowType.SplashScreen)
-    splash.setMargin(24)
-    splash.show()
-    app.processEvents()
+    return app
 
-    from desktop.bootstrap import start  # the store, SQLAlchemy and the screens load now
 
-    window = start(getattr(args, "db", None), app_settings())
-    splash.close()
-    if window is None:
-        return 1
-    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+def open_window(db: Path | None, settings: QSettings) -> MainWindow:
+    """Show the main window now; open ``db`` and sign in as soon as the event loop runs."""
+    window = MainWindow(settings)
     window.show()
+
+    def then() -> None:
+        from PySide6.QtCore import Qt  # its enums take longer to load than the window to show
+
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        start(db, settings, window)
+
+    # Twice deferred: the first turn of the event loop paints the window, the next opens the database.
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, then))
+    return window
+
+
+def run(args: argparse.Namespace) -> int:
+    app = application()
+    open_window(getattr(args, "db", None), app_settings())
     return app.exec()

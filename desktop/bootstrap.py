@@ -1,92 +1,124 @@
 """From a database path to a signed-in main window.
 
-Opens (creating or upgrading) the store, installs the rule that the GUI
-thread never writes, starts the single writer, runs the first-run choice
-and the sign-in, and picks the study.
+The main window is already on screen (``MainWindow(settings)``, the shell).
+``start`` opens (creating or upgrading) the store on a pool thread, so the
+database layer loads and any migration runs while the window stays
+responsive; back on the GUI thread it installs the rule that the GUI thread
+never writes, starts the single writer, runs the first-run choice and the
+sign-in over the window, picks the study and attaches the session.
+
+This module loads before the window is shown: it imports nothing at the top
+but what the shell needs (each Qt class imported builds its enumerations).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
 
-from core.errors import ResistDeskError
-from core.paths import default_db_path
-from core.store.store import Store
-from desktop.dialogs.session_dialogs import FirstRunDialog, LoginDialog
-from desktop.main_window import MainWindow
-from desktop.session import Session
-from desktop.tasks import DbWriter, forbid_gui_thread_writes
+if TYPE_CHECKING:
+    from core.store.store import Store
+    from desktop.main_window import MainWindow
 
 DEMO_FILENAME = "demo.sqlite3"
 
 
-def open_store(path: Path, parent: QWidget | None = None) -> Store | None:
-    try:
-        store = Store.open(path)
-    except ResistDeskError as exc:
-        QMessageBox.critical(parent, "Cannot open the database", str(exc))
-        return None
-    store.on_write = forbid_gui_thread_writes
-    return store
+def _open(path: Path) -> Store:
+    from core.store.store import Store  # SQLAlchemy loads here: off the GUI thread when started below
+
+    return Store.open(path)
 
 
-def start(db: Path | None, settings: QSettings, parent: QWidget | None = None) -> MainWindow | None:
-    """Run the opening dialogs; the main window, or None when the user gave up."""
+def start(db: Path | None, settings: QSettings, window: MainWindow) -> None:
+    """Open the database behind ``window``, then sign in; on giving up, close the window."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.paths import default_db_path
+    from desktop.tasks import run_in_background
+
     path = db or default_db_path()
-    store = open_store(path, parent)
-    if store is None:
-        return None
+    window.show_opening(f"<h2>Opening the study database…</h2><p>{path}</p>", busy=True)
+
+    def work(_progress: Callable[[int, int], None], _cancelled: Callable[[], bool]) -> Store:
+        return _open(path)
+
+    def failed(exc: BaseException) -> None:
+        QMessageBox.critical(window, "Cannot open the database", f"{path}:\n{exc}")
+        window.close()
+
+    def opened(store: Store) -> None:
+        if not shiboken6.isValid(window) or not window.isVisible():  # closed while opening
+            store.close()
+            return
+        sign_in(store, path, settings, window)
+
+    window.opening_task = run_in_background(work, opened, failed)
+
+
+def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -> bool:
+    """The first-run choice, the sign-in and the study, over ``window``; attaches the
+    session and returns True, or closes the window and returns False."""
+    from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox
+
+    from desktop.dialogs.session_dialogs import FirstRunDialog, LoginDialog
+    from desktop.session import Session
+    from desktop.tasks import DbWriter, forbid_gui_thread_writes
+
+    window.opening_task = None
+    store.on_write = forbid_gui_thread_writes
     writer = DbWriter()
+    held: dict[str, Any] = {"store": store}
+
+    def give_up() -> bool:
+        writer.shutdown()
+        held["store"].close()
+        window.close()
+        return False
+
+    window.show_opening("<h2>Sign in to open the study</h2>", busy=False)
     if not store.has_users():
-        first = FirstRunDialog(store, writer, path.parent / DEMO_FILENAME, parent)
+        first = FirstRunDialog(store, writer, path.parent / DEMO_FILENAME, window)
         if first.exec() != QDialog.DialogCode.Accepted:
-            _give_up(store, writer)
-            return None
+            return give_up()
         if first.choice == "demo":
             store.close()
-            store = open_store(path.parent / DEMO_FILENAME, parent)
-            if store is None:
-                _give_up(None, writer)
-                return None
-    login = LoginDialog(store, writer, parent, username=str(settings.value("session/last_user", "")))
+            try:
+                held["store"] = store = _open(path.parent / DEMO_FILENAME)
+            except Exception as exc:
+                QMessageBox.critical(window, "Cannot open the demo database", str(exc))
+                writer.shutdown()
+                window.close()
+                return False
+            store.on_write = forbid_gui_thread_writes
+    login = LoginDialog(store, writer, window, username=str(settings.value("session/last_user", "")))
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
-        _give_up(store, writer)
-        return None
+        return give_up()
     settings.setValue("session/last_user", login.actor.username)
     studies = store.studies()
     if not studies:
         QMessageBox.information(
-            parent, "No study", "This database has no study yet. Create one with `resistdesk study add`."
+            window, "No study", "This database has no study yet. Create one with `resistdesk study add`."
         )
-        _give_up(store, writer)
-        return None
+        return give_up()
     study = studies[0]
     if len(studies) > 1:
         names = [f"{s.protocol_id}: {s.title}" for s in studies]
         last = str(settings.value("session/last_study", ""))
         current = next((k for k, s in enumerate(studies) if s.protocol_id == last), 0)
-        choice, ok = QInputDialog.getItem(parent, "Choose a study", "Study", names, current, False)
+        choice, ok = QInputDialog.getItem(window, "Choose a study", "Study", names, current, False)
         if not ok:
-            _give_up(store, writer)
-            return None
+            return give_up()
         study = studies[names.index(choice)]
     settings.setValue("session/last_study", study.protocol_id)
-    session = Session(store, writer, login.actor, study)
-    window = MainWindow(session, settings)
 
     def closed() -> None:
         writer.shutdown()
         store.close()
 
-    window.destroyed.connect(closed)
-    return window
-
-
-def _give_up(store: Store | None, writer: DbWriter) -> None:
-    writer.shutdown()
-    if store is not None:
-        store.close()
-    return None
+    window.when_closed(closed)
+    window.attach(Session(store, writer, login.actor, study))
+    return True

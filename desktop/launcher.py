@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _run_gui(args: argparse.Namespace) -> int:
@@ -26,7 +27,30 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def gui_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments when they only open the application (``--db PATH``, ``--selftest``);
+    None for anything else (a subcommand, ``--help``, a mistake), which the full
+    command line handles. Opening the application this way skips building the
+    command-line parser, which imports the classifier before the window shows."""
+    args = argparse.Namespace(command=None, db=None, selftest=False)
+    rest = list(argv)
+    while rest:
+        word = rest.pop(0)
+        if word == "--selftest":
+            args.selftest = True
+        elif word == "--db" and rest and not rest[0].startswith("-"):
+            args.db = Path(rest.pop(0))
+        elif word.startswith("--db=") and len(word) > len("--db="):
+            args.db = Path(word[len("--db=") :])
+        else:
+            return None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = gui_arguments(sys.argv[1:] if argv is None else argv)
+    if args is not None:
+        return _run_gui(args)
     from core.cli import main as cli_main
 
     return cli_main(argv, gui=_run_gui)

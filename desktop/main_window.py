@@ -3,14 +3,21 @@
 It holds no clinical logic and little else: actions are declared in
 ``desktop.actions``, workflows live in ``desktop.flows``, and each screen in
 ``desktop.screens``.
+
+The window opens in two steps so that it is on screen as fast as a bare Qt
+window: ``MainWindow(settings)`` is the shell (navigation, menus, status bar,
+"Opening the study database"), built from Qt alone; ``attach(session)`` adds
+the screens once the database is open and someone has signed in. Keep this
+module's imports to Qt and the shell's own modules: everything else loads in
+``attach`` (``make bench`` measures the difference).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtCore import QObject, QSettings, QSize
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -18,60 +25,150 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from core import APP_NAME
-from core.paths import resource
-from core.roster import RosterRow
-from desktop.actions import install_actions, update_enabled
-from desktop.dialogs.session_dialogs import LockDialog
-from desktop.flows import SubjectFlows
-from desktop.screens.audit import AuditScreen
-from desktop.screens.help import HelpScreen
-from desktop.screens.reminders import RemindersScreen
-from desktop.screens.roster import RosterScreen
-from desktop.screens.settings import SettingsScreen
-from desktop.screens.subject import SubjectScreen
-from desktop.screens.users import UsersScreen
-from desktop.screens.worksheets import WorksheetsScreen
-from desktop.session import Session
-from desktop.tasks import Task, run_in_background
+from desktop.actions import install_actions, install_shortcuts, set_all_enabled, update_enabled
+from desktop.icons import icon
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QCloseEvent
+
+    from core.roster import RosterRow
+    from desktop.flows import SubjectFlows
+    from desktop.screens.audit import AuditScreen
+    from desktop.screens.help import HelpScreen
+    from desktop.screens.reminders import RemindersScreen
+    from desktop.screens.roster import RosterScreen
+    from desktop.screens.settings import SettingsScreen
+    from desktop.screens.subject import SubjectScreen
+    from desktop.screens.users import UsersScreen
+    from desktop.screens.worksheets import WorksheetsScreen
+    from desktop.session import Session
+    from desktop.tasks import Task
 
 NAV = (("roster", "Roster"), ("reminders", "Reminders"), ("worksheets", "Worksheets"), ("audit", "Audit log"),
        ("settings", "Study settings"), ("users", "Users"), ("help", "Help"))  # fmt: skip
-INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel, QEvent.Type.MouseMove}
-
-
-def icon(name: str) -> QIcon:
-    return QIcon(str(resource("icons", f"{name}.svg")))
+NAV_KEYS = tuple(key for key, _label in NAV)
 
 
 class _IdleWatcher(QObject):
     """Counts user input anywhere in the application; the window locks after idle minutes."""
 
     def __init__(self, on_input: Callable[[], None]) -> None:
+        from PySide6.QtCore import QEvent
+
         super().__init__()
         self._on_input = on_input
+        t = QEvent.Type
+        self._input_events = {t.KeyPress, t.MouseButtonPress, t.Wheel, t.MouseMove}
 
     def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
-        if event.type() in INPUT_EVENTS:
+        if event.type() in self._input_events:
             self._on_input()
         return False
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, session: Session, settings: QSettings) -> None:
+class _Opening(QWidget):
+    """What the window shows until the study is open: a message, centred."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.session, self.settings = session, settings
+        self.message = QLabel("<h2>Opening the study database…</h2>")
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.message)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+
+
+class MainWindow(QMainWindow):
+    roster_screen: RosterScreen
+    subject_screen: SubjectScreen
+    reminders_screen: RemindersScreen
+    audit_screen: AuditScreen
+    settings_screen: SettingsScreen
+    users_screen: UsersScreen
+    help_screen: HelpScreen
+    worksheets_screen: WorksheetsScreen
+    flows: SubjectFlows
+    session: Session
+    """Set by ``attach``; until then the window is the shell."""
+
+    def __init__(self, settings: QSettings, session: Session | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.attached = False
         self.rows: list[RosterRow] = []
+        self.screens: dict[str, QWidget] = {}
         self._task: Task | None = None
+        self.opening_task: Task | None = None
+        self._on_closed: list[Callable[[], None]] = []
+        """Opening the database (``desktop.bootstrap.start``), until it is open."""
         self.locked = False
         self.setWindowIcon(icon("resistdesk"))
+        self.setWindowTitle(APP_NAME)
 
+        self.opening = _Opening()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.opening)
+        self.nav = QListWidget()
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(235)
+        for key, label in NAV:
+            self.nav.addItem(QListWidgetItem(icon(key), label))
+        self.nav.setEnabled(False)
+        central = self.body = QWidget()
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(200)
+        self.progress.setRange(0, 0)
+        self.status_user = QLabel()
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.status_user)
+        self.action_map = install_actions(self)
+        set_all_enabled(self.action_map, False, keep=("quit",))
+        self.resize(1280, 800)
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if session is not None:
+            self.attach(session)
+
+    def show_opening(self, message: str, *, busy: bool) -> None:
+        """Say what the window is waiting for before the study is open (``busy``: for
+        the computer, with the progress bar running; otherwise for the user)."""
+        self.opening.message.setText(message)
+        self.progress.setVisible(busy)
+
+    def attach(self, session: Session) -> None:
+        """Signed in: build the screens for ``session`` and load the roster."""
+        from PySide6.QtCore import Qt, QTimer
+
+        from desktop.flows import SubjectFlows
+        from desktop.screens.audit import AuditScreen
+        from desktop.screens.help import HelpScreen
+        from desktop.screens.reminders import RemindersScreen
+        from desktop.screens.roster import RosterScreen
+        from desktop.screens.settings import SettingsScreen
+        from desktop.screens.subject import SubjectScreen
+        from desktop.screens.users import UsersScreen
+        from desktop.screens.worksheets import WorksheetsScreen
+
+        assert not self.attached, "a window holds one session"
+        self.session, self.attached = session, True
+        settings = self.settings
         self.roster_screen = RosterScreen()
         self.subject_screen = SubjectScreen(session)
         self.reminders_screen = RemindersScreen()
@@ -80,46 +177,24 @@ class MainWindow(QMainWindow):
         self.users_screen = UsersScreen(session)
         self.help_screen = HelpScreen()
         self.worksheets_screen = WorksheetsScreen(session)
-        self.screens: dict[str, QWidget] = {
+        self.screens = {
             "roster": self.roster_screen, "reminders": self.reminders_screen,
             "worksheets": self.worksheets_screen, "audit": self.audit_screen,
             "settings": self.settings_screen, "users": self.users_screen, "help": self.help_screen,
             "subject": self.subject_screen,
         }  # fmt: skip
-        self.stack = QStackedWidget()
         for screen in self.screens.values():
             self.stack.addWidget(screen)
-        self.nav = QListWidget()
-        self.nav.setIconSize(QSize(22, 22))
-        self.nav.setFixedWidth(235)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for key, label in NAV:
-            item = QListWidgetItem(icon(key), label)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            self.nav.addItem(item)
-            if key == "users" and not session.is_admin:
-                item.setHidden(True)
+        self.nav.item(NAV_KEYS.index("users")).setHidden(not session.is_admin)
         self.nav.currentItemChanged.connect(self._nav_changed)
-        central = self.body = QWidget()
-        layout = QHBoxLayout(central)
-        layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(200)
-        self.progress.hide()
-        self.status_user = QLabel()
-        self.statusBar().addPermanentWidget(self.progress)
-        self.statusBar().addPermanentWidget(self.status_user)
+        self.nav.setEnabled(True)
 
         self.flows = SubjectFlows(session, self, self.open_subject)
-        self.action_map = install_actions(self)
+        set_all_enabled(self.action_map, True)
+        install_shortcuts(self.action_map)
         self._connect()
         self._title()
-        self.resize(1280, 800)
-        geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
         self.roster_screen.restore_layout(settings)
 
         self._idle = _IdleWatcher(self._activity)
@@ -133,6 +208,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------
     def _connect(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         s, subj = self.session, self.subject_screen
         s.sig_changed.connect(self._data_changed)
         s.sig_error.connect(lambda exc: QMessageBox.warning(self, "Not saved", str(exc)))
@@ -165,7 +242,7 @@ class MainWindow(QMainWindow):
     def _nav_changed(self, item: QListWidgetItem | None) -> None:
         if item is None:
             return
-        key = item.data(Qt.ItemDataRole.UserRole)
+        key = NAV_KEYS[self.nav.row(item)]
         self.stack.setCurrentWidget(self.screens[key])
         screen = self.screens[key]
         if key == "worksheets" and not self.showing_subject():
@@ -188,6 +265,10 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Re-read and re-classify the roster off the GUI thread, then show it."""
+        if not self.attached:
+            return
+        from desktop.tasks import run_in_background
+
         if self._task is not None:
             self._task.cancel()
         store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
@@ -218,6 +299,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _load_failed(self, exc: BaseException) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         self._task = None
         self.progress.hide()
         QMessageBox.critical(self, "Could not read the study", str(exc))
@@ -312,8 +395,10 @@ class MainWindow(QMainWindow):
             self._lock_timer.start(self._lock_ms)
 
     def lock(self) -> None:
-        if self.locked:
+        if self.locked or not self.attached:
             return
+        from desktop.dialogs.session_dialogs import LockDialog
+
         self.locked = True
         self.body.hide()  # nothing readable while locked
         dialog = LockDialog(self.session.store, self.session.writer, self.session.actor, self)
@@ -333,8 +418,16 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.roster_screen.save_layout(self.settings)
-        if self._task is not None:
-            self._task.cancel()
-        QApplication.instance().removeEventFilter(self._idle)  # type: ignore[union-attr]
+        if self.attached:
+            self.roster_screen.save_layout(self.settings)
+            if self._task is not None:
+                self._task.cancel()
+            QApplication.instance().removeEventFilter(self._idle)  # type: ignore[union-attr]
         super().closeEvent(event)
+        if event.isAccepted():
+            while self._on_closed:
+                self._on_closed.pop()()
+
+    def when_closed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the window has closed (last registered, first called)."""
+        self._on_closed.append(callback)

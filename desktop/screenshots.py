@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
     store.on_write = forbid_gui_thread_writes
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     session = Session(store, writer, coordinator, store.studies()[0])
-    window = MainWindow(session, settings)
+    window = MainWindow(settings, session)
     window.resize(1360, 820)
     window.show()
     while window.loading:

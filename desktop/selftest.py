@@ -58,7 +58,7 @@ def run() -> int:
         actor = store.authenticate("coordinator", PASSWORD)
         writer = DbWriter()
         settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(Session(store, writer, actor, store.studies()[0]), settings)
+        window = MainWindow(settings, Session(store, writer, actor, store.studies()[0]))
         window.show()
         from PySide6.QtCore import QEventLoop, QTimer
 

@@ -68,7 +68,7 @@ def _open(qtbot: QtBot, path: Path, settings: QSettings, username: str) -> Itera
     store.on_write = forbid_gui_thread_writes  # from here on, only the writer thread writes
     writer = DbWriter()
     session = Session(store, writer, actor, store.studies()[0])
-    window = MainWindow(session, settings)
+    window = MainWindow(settings, session)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: not window.loading, timeout=20000)

@@ -1,0 +1,235 @@
+"""Starting the application as a user does: the window first, then the database
+opens behind it, the sign-in runs over it, and the screens attach."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop import icons
+from desktop.bootstrap import start
+from desktop.dialogs.session_dialogs import FirstRunDialog, LoginDialog
+from desktop.launcher import gui_arguments
+from desktop.main_window import MainWindow
+from tests.desktop.conftest import PASSWORD, _copy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Answers:
+    """Answers modal dialogs as they open (they run their own event loops)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self._handlers: dict[type, Callable[[QDialog], None]] = {}
+        self._timer = QTimer()
+        self._timer.timeout.connect(self._poll)
+        self._timer.start(10)
+
+    def on(self, kind: type, handler: Callable[[QDialog], None]) -> None:
+        self._handlers[kind] = handler
+
+    def _poll(self) -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QDialog) and dialog.isVisible() and not getattr(dialog, "_answered", False):
+            for kind, handler in self._handlers.items():
+                if isinstance(dialog, kind):
+                    dialog._answered = True  # type: ignore[attr-defined]
+                    self.seen.append(kind.__name__)
+                    handler(dialog)
+                    return
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+@pytest.fixture
+def answers() -> Iterator[Answers]:
+    a = Answers()
+    yield a
+    a.stop()
+
+
+def shell(qtbot: QtBot, settings: QSettings) -> MainWindow:
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def sign_in_as(username: str, password: str = PASSWORD) -> Callable[[QDialog], None]:
+    def answer(dialog: QDialog) -> None:
+        assert isinstance(dialog, LoginDialog)
+        dialog.username.setText(username)
+        dialog.password.setText(password)
+        dialog.submit()
+
+    return answer
+
+
+def test_the_window_is_a_shell_until_someone_signs_in(qtbot: QtBot, settings: QSettings) -> None:
+    window = shell(qtbot, settings)
+    assert not window.attached
+    assert window.stack.currentWidget() is window.opening
+    assert not window.nav.isEnabled()
+    enabled = {key for key, action in window.action_map.items() if action.isEnabled()}
+    assert enabled == {"quit"}
+    window.refresh()  # nothing to load yet: a no-op, not an error
+    window.lock()
+    assert not window.locked
+    window.close()  # closing the shell needs no session
+
+
+def test_start_opens_the_database_then_signs_in_over_the_window(
+    qtbot: QtBot, settings: QSettings, demo_template: Path, tmp_path: Path, answers: Answers
+) -> None:
+    db = _copy(demo_template, tmp_path / "site.sqlite3")
+    window = shell(qtbot, settings)
+    closed: list[bool] = []
+    answers.on(LoginDialog, sign_in_as("investigator"))
+    start(db, settings, window)
+    assert window.opening_task is not None  # opening runs off the GUI thread
+    qtbot.waitUntil(lambda: window.attached and not window.loading, timeout=20000)
+    assert answers.seen == ["LoginDialog"]
+    assert window.nav.isEnabled()
+    assert window.action_map["add_subject"].isEnabled()
+    assert window.action_map["find"].shortcut().toString() == "Ctrl+F"
+    assert len(window.rows) == 31
+    assert "DEMO-PD1-R" in window.windowTitle()
+    assert window.nav.item(5).isHidden()  # the investigator is not an administrator
+    assert settings.value("session/last_user") == "investigator"
+    store, writer = window.session.store, window.session.writer
+    assert store.on_write is not None  # the GUI thread may not write from here on
+    window.when_closed(lambda: closed.append(True))
+    window.close()
+    assert closed == [True]
+    assert not writer._thread.isRunning()  # the writer stopped with the window
+
+
+def test_cancelling_the_sign_in_closes_the_window_and_the_database(
+    qtbot: QtBot, settings: QSettings, demo_template: Path, tmp_path: Path, answers: Answers
+) -> None:
+    db = _copy(demo_template, tmp_path / "site.sqlite3")
+    window = shell(qtbot, settings)
+    answers.on(LoginDialog, lambda d: d.reject())
+    start(db, settings, window)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window) or not window.isVisible(), timeout=20000)
+    assert answers.seen == ["LoginDialog"]
+    assert not window.attached
+
+
+def test_a_wrong_password_is_refused_in_the_dialog(
+    qtbot: QtBot, settings: QSettings, demo_template: Path, tmp_path: Path, answers: Answers
+) -> None:
+    db = _copy(demo_template, tmp_path / "site.sqlite3")
+    window = shell(qtbot, settings)
+    errors: list[str] = []
+
+    def wrong_then_cancel(dialog: QDialog) -> None:
+        assert isinstance(dialog, LoginDialog)
+        dialog.username.setText("coordinator")
+        dialog.password.setText("not-the-password")
+        dialog.submit()
+
+        def check() -> None:
+            if dialog.buttons.isEnabled():  # the writer answered
+                errors.append(dialog.error.text())
+                dialog.reject()
+            else:
+                QTimer.singleShot(10, check)
+
+        QTimer.singleShot(10, check)
+
+    answers.on(LoginDialog, wrong_then_cancel)
+    start(db, settings, window)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+    assert errors
+    assert "password" in errors[0].lower()
+    assert not window.attached
+
+
+def test_a_new_database_asks_how_to_start(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path, answers: Answers
+) -> None:
+    window = shell(qtbot, settings)
+    answers.on(FirstRunDialog, lambda d: d.reject())
+    start(tmp_path / "new.sqlite3", settings, window)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+    assert answers.seen == ["FirstRunDialog"]
+    assert (tmp_path / "new.sqlite3").exists()  # created and migrated, off the GUI thread
+
+
+def test_a_file_that_is_not_a_database_is_reported(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "notes.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, title, text: shown.append(f"{title}: {text}"))
+    window = shell(qtbot, settings)
+    start(bad, settings, window)
+    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    assert shown[0].startswith("Cannot open the database")
+    assert str(bad) in shown[0]
+    assert not window.isVisible()
+    assert bad.read_bytes() == b"this is not a database" * 100  # untouched
+
+
+def test_opening_the_window_loads_no_database_code() -> None:
+    """The window shows before SQLAlchemy, the classifier or the screens load: a
+    deterministic check of what makes the cold start fast (timed in ``make bench``)."""
+    code = (
+        "import sys, json; import desktop.app; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('sqlalchemy', 'sqlmodel', 'pydantic', 'core', 'desktop', 'reportlab', 'pyhanko'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = set(json.loads(out.stdout))
+    assert loaded == {"core", "desktop", "desktop.actions", "desktop.app", "desktop.bootstrap",
+                      "desktop.icons", "desktop.main_window"}  # fmt: skip
+
+
+def test_the_launcher_opens_the_window_without_the_command_line_parser() -> None:
+    args = gui_arguments([])
+    assert args is not None
+    assert args.db is None
+    assert not args.selftest
+    args = gui_arguments(["--db", "site.sqlite3"])
+    assert args is not None
+    assert args.db == Path("site.sqlite3")
+    args = gui_arguments(["--db=other.sqlite3", "--selftest"])
+    assert args is not None
+    assert args.db == Path("other.sqlite3")
+    assert args.selftest
+    for argv in (["classify", "x.json"], ["--help"], ["--version"], ["--db"], ["--db", "--selftest"], ["-x"]):
+        assert gui_arguments(argv) is None, argv  # the full command line answers these
+
+
+def test_the_icons_are_renders_of_their_svg_sources(qtbot: QtBot) -> None:
+    names = icons.sources()
+    assert {"resistdesk", "roster", "help"} <= set(names)
+    for name in names:
+        for size in icons.sizes(name):
+            shipped = QImage(str(icons.png_path(name, size)))
+            assert not shipped.isNull(), f"{name}-{size}.png is missing: run python -m desktop.icons"
+            drawn = icons.render(name, size).convertToFormat(shipped.format())
+            assert shipped.size() == drawn.size()
+            worst = max(
+                abs(a - b)
+                for y in range(size)
+                for x in range(size)
+                for a, b in zip(
+                    shipped.pixelColor(x, y).getRgb(), drawn.pixelColor(x, y).getRgb(), strict=True
+                )
+            )
+            assert worst <= 8, f"{name}-{size}.png differs from {name}.svg: run python -m desktop.icons"
