@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from core import __version__
+from core.bulk import bulk
 from core.casefile import parse_date, parse_document, read_document
 from core.errors import CaseFormatError, InputError
 from core.rules import DEFAULT_RULESET, Course, RuleSet, classify, parse_override
@@ -93,10 +94,11 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"error: --param {exc}\n")
         return EXIT_MALFORMED
     as_of = args.as_of or dt.datetime.now().astimezone().date()  # local "today"
-    documents, malformed = load_case_files(args.files, err)
-    for _, (courses, many) in documents:
-        results = [classify(c, as_of, ruleset).to_json() for c in courses]
-        _dump(results if many else results[0], out, args.compact)
+    with bulk():
+        documents, malformed = load_case_files(args.files, err)
+        for _, (courses, many) in documents:
+            results = [classify(c, as_of, ruleset).to_json() for c in courses]
+            _dump(results if many else results[0], out, args.compact)
     return EXIT_MALFORMED if malformed else EXIT_OK
 
 

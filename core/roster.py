@@ -10,8 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from core.rules import Category, Classification, Course
+from core.rules.frozen import fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Due:
     """The next date a coordinator has to act on or watch for."""
@@ -21,6 +23,7 @@ class Due:
     urgency: str  # overdue, open, upcoming
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RosterRow:
     subject_pk: int

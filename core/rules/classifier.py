@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.rules.caveats import INTERPRETATIONS, Caveat
+from core.rules.frozen import fast_init
 from core.rules.model import (
     BENEFIT_RANK,
     Assessment,
@@ -87,6 +88,7 @@ class VisitRole(StrEnum):
 # Result values
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Confirmation:
     required: str = "none"  # scan, biopsy, scan+biopsy, none
@@ -107,12 +109,14 @@ class Confirmation:
         }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CaveatNote:
     code: Caveat
     text: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class KeyDates:
     min_exposure_reached: dt.date
@@ -131,6 +135,7 @@ class KeyDates:
         }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Classification:
     """One subject's result, with everything needed to show and reproduce it."""
@@ -315,6 +320,7 @@ class _Notes:
             self.role(index, role)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Ctx:
     course: Course
@@ -330,6 +336,7 @@ class _Ctx:
         return self.visible[pos][0]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     category: Category
@@ -338,6 +345,7 @@ class _Outcome:
     reason: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Refuted:
     pos: int  # position (in ctx.visible) of the refuting assessment
@@ -348,6 +356,7 @@ class _Refuted:
 # Confirmation (R-3)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Part:
     status: str  # confirmed, refuted, waived, pending
@@ -430,6 +439,7 @@ def _confirm_biopsy(ctx: _Ctx, i: int, notes: _Notes) -> _Part:
     return _Part("pending")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Confirmed:
     """A confirmation that was not refuted, and when resistance was established."""
@@ -752,15 +762,19 @@ def classify(course: Course, as_of: dt.date, ruleset: RuleSet = DEFAULT_RULESET)
     """Classify one course as of a date, under a rule set (pure; never reads the clock)."""
     p = ruleset.parameters
     notes = _Notes(p)
-    order = sorted(range(len(course.assessments)), key=lambda k: course.assessments[k].date)
-    visible = tuple((k, course.assessments[k]) for k in order if course.assessments[k].date <= as_of)
+    assessments = course.assessments
+    dates = [a.date for a in assessments]
+    order = sorted(range(len(assessments)), key=dates.__getitem__)
+    visible = tuple([(k, assessments[k]) for k in order if dates[k] <= as_of])
     if course.baseline is not None:
         # Responses from measurements use only what was known on as_of.
         visible = with_computed_responses(course, visible, as_of)
     for k in order:
-        if course.assessments[k].date > as_of:
+        if dates[k] > as_of:
             notes.role(k, VisitRole.AFTER_AS_OF)
     ctx = _Ctx(course, as_of, p, visible)
+    effective = [a.effective for _, a in visible]
+    progressions = [r.is_progression for r in effective]
 
     notes.step(
         f"Subject {course.subject_id}: {course.setting.value} {course.tumor_type}, "
@@ -811,7 +825,9 @@ def classify(course: Course, as_of: dt.date, ruleset: RuleSet = DEFAULT_RULESET)
             ruleset=ruleset,
             interpretations=tuple(sorted(notes.interpretations)),
             visit_roles=tuple(sorted(notes.roles.items())),
-            visit_responses=tuple((k, a.effective, a.computed_response) for k, a in visible),
+            visit_responses=tuple(
+                [(k, r, a.computed_response) for (k, a), r in zip(visible, effective, strict=True)]
+            ),
         )
 
     not_covered = _applicability(course, p, notes)
@@ -822,7 +838,7 @@ def classify(course: Course, as_of: dt.date, ruleset: RuleSet = DEFAULT_RULESET)
 
     start = 0
     while True:
-        i = next((pos for pos in range(start, len(visible)) if ctx.at(pos).effective.is_progression), None)
+        i = progressions.index(True, start) if True in progressions[start:] else None
         if i is None:
             notes.step(
                 "No progression on file"

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core.rules.frozen import fast_init
 from core.rules.lesions import Baseline, Criteria, LesionMeasurement
 
 
@@ -72,6 +73,7 @@ BENEFIT_RANK = {
 }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """One dated tumor assessment.
@@ -104,6 +106,7 @@ class Assessment:
         return response
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Course:
     """One subject's PD-(L)1 treatment course with its assessments."""

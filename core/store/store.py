@@ -23,6 +23,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
+from core.bulk import bulk
 from core.casefile import future_dates, parse_case
 from core.errors import CaseFormatError, InputError
 from core.roster import RosterRow, roster_row
@@ -856,6 +857,10 @@ class Store:
         was validated when it was written). Subjects with lesion measurements
         take the validated path. A test checks both paths give equal courses.
         """
+        with bulk():
+            return self._read_courses(study_id)
+
+    def _read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
         with self._read.connect() as conn:
             driver = conn.connection.driver_connection
             assert driver is not None
@@ -920,14 +925,15 @@ class Store:
     ) -> list[RosterRow]:
         """Every subject with its classification and what is due, as of a date."""
         ruleset = self.ruleset(self.study(study_id))
-        triples = self.read_courses(study_id)
-        out = []
-        for k, (subject_pk, status, course) in enumerate(triples):
-            if cancelled is not None and cancelled():
-                break
-            out.append(roster_row(subject_pk, status, course, self._classified(course, as_of, ruleset)))
-            if progress is not None and k % 500 == 0:
-                progress(k, len(triples))
+        with bulk():
+            triples = self.read_courses(study_id)
+            out = []
+            for k, (subject_pk, status, course) in enumerate(triples):
+                if cancelled is not None and cancelled():
+                    break
+                out.append(roster_row(subject_pk, status, course, self._classified(course, as_of, ruleset)))
+                if progress is not None and k % 500 == 0:
+                    progress(k, len(triples))
         return out
 
     RESULT_CACHE_LIMIT = 100_000
