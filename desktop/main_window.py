@@ -290,8 +290,11 @@ class MainWindow(QMainWindow):
         self._task = None
         self.progress.hide()
         self.rows = rows
-        self.roster_screen.set_rows(rows)
-        self.reminders_screen.set_rows(rows)
+        from core.bulk import bulk
+
+        with bulk():  # sorting and filtering 10,000 rows: see core.bulk
+            self.roster_screen.set_rows(rows)
+            self.reminders_screen.set_rows(rows)
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")

@@ -9,7 +9,7 @@ every keystroke (10,000 calls), where one list comprehension does here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QColor
@@ -69,6 +69,20 @@ def _confirmation_text(row: RosterRow) -> str:
     return f"{c.required} {c.status}"
 
 
+SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
+    COL_SUBJECT: lambda r: r.subject_id,
+    COL_TUMOR: lambda r: r.tumor_type.lower(),
+    COL_SETTING: lambda r: r.setting,
+    COL_AGENT: lambda r: r.agent.lower(),
+    COL_FIRST: lambda r: r.first_dose,
+    COL_RESPONSE: lambda r: r.latest_response,
+    COL_CATEGORY: lambda r: CATEGORY_LABELS[r.category],
+    COL_CONFIRM: _confirmation_text,
+    COL_DUE: lambda r: r.next_due.date if r.next_due else dt.date.max,
+}
+"""What each column sorts by (ties: the subject id)."""
+
+
 class RosterModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,22 +128,11 @@ class RosterModel(QAbstractTableModel):
 
     def _apply_sort(self) -> None:
         column, order = self._sort
-        rows = self._all
+        rows, value = self._all, SORT_KEYS[column]
 
         def key(k: int) -> tuple[object, ...]:
             r = rows[k]
-            values: dict[int, object] = {
-                COL_SUBJECT: r.subject_id,
-                COL_TUMOR: r.tumor_type.lower(),
-                COL_SETTING: r.setting,
-                COL_AGENT: r.agent.lower(),
-                COL_FIRST: r.first_dose,
-                COL_RESPONSE: r.latest_response,
-                COL_CATEGORY: CATEGORY_LABELS[r.category],
-                COL_CONFIRM: _confirmation_text(r),
-                COL_DUE: r.next_due.date if r.next_due else dt.date.max,
-            }
-            return (values[column], r.subject_id)
+            return (value(r), r.subject_id)
 
         self._visible.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
 

@@ -12,7 +12,6 @@ from the start of this script (as ``bare_window`` counts), then exits.
 
 from __future__ import annotations
 
-import resource
 import sys
 import time
 
@@ -20,8 +19,10 @@ START = time.perf_counter()
 
 
 def mark(what: str) -> None:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{what} {time.perf_counter() - START:.4f} {rss}", flush=True)
+    seconds = time.perf_counter() - START
+    from tests.bench.memory import peak_rss_kib
+
+    print(f"{what} {seconds:.4f} {peak_rss_kib()}", flush=True)
 
 
 def main() -> int:
