@@ -290,11 +290,12 @@ class MainWindow(QMainWindow):
         self._task = None
         self.progress.hide()
         self.rows = rows
-        from core.bulk import bulk
+        from core.bulk import bulk, keep_alive_objects_out_of_collections
 
         with bulk():  # sorting and filtering 10,000 rows: see core.bulk
             self.roster_screen.set_rows(rows)
             self.reminders_screen.set_rows(rows)
+        keep_alive_objects_out_of_collections()
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")

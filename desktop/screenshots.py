@@ -23,6 +23,34 @@ def _settle(app: QApplication, window: QWidget, ms: int = 300) -> None:
         app.processEvents()
 
 
+def _sign_in_shot(app: QApplication, store: object, writer: object, out: Path) -> None:
+    """The window as it opens: the shell, with the sign-in dialog over it."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from desktop.main_window import MainWindow
+
+    settings = QSettings(str(out / ".sign-in.ini"), QSettings.Format.IniFormat)
+    shell = MainWindow(settings)
+    shell.resize(1360, 820)
+    shell.show_opening("<h2>Sign in to open the study</h2>", busy=False)
+    shell.show()
+    login = LoginDialog(store, writer, shell, username="coordinator")  # type: ignore[arg-type]
+    login.show()
+    _settle(app, shell)
+    picture = shell.grab()
+    painter = QPainter(picture)
+    dialog = login.grab()
+    painter.drawPixmap(QPoint((picture.width() - dialog.width()) // 2, picture.height() // 3), dialog)
+    painter.end()
+    picture.save(str(out / "sign-in.png"))
+    print(out / "sign-in.png")
+    login.close()
+    shell.close()
+    Path(settings.fileName()).unlink(missing_ok=True)
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -44,6 +72,7 @@ def main(argv: list[str]) -> int:
         print(out / "first-run.png")
         first.close()
     store = create_demo(tmp / "demo.sqlite3", PASSWORD)
+    _sign_in_shot(app, store, writer, out)
     coordinator = store.authenticate("admin", PASSWORD)  # before the guard: runs on this thread
     store.on_write = forbid_gui_thread_writes
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)

@@ -153,6 +153,7 @@ class Bench:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from PySide6.QtWidgets import QApplication
 
+        from core.bulk import keep_alive_objects_out_of_collections
         from core.store.store import Store
         from desktop.screens.roster import RosterScreen
 
@@ -163,6 +164,7 @@ class Bench:
         screen.resize(1200, 800)
         screen.show()
         screen.set_rows(rows)
+        keep_alive_objects_out_of_collections()  # as MainWindow._loaded does after a load
         app.processEvents()
         times = []
         for word in ("melanoma", "renal", "S012", "nivolumab", "lung cancer"):

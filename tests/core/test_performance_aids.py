@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from core.bulk import BULK_THRESHOLD, bulk
+from core.bulk import BULK_THRESHOLD, bulk, keep_alive_objects_out_of_collections
 from core.rules import Assessment, Course, Regimen, Response, Setting
 from core.rules.frozen import fast_init
 
@@ -122,3 +122,22 @@ def test_overlapping_bulk_sections_in_threads_restore_the_default() -> None:
     release.set()
     thread.join(10)
     assert gc.get_threshold() == before
+
+
+def test_loaded_values_leave_the_collector_but_are_still_freed() -> None:
+    import weakref
+
+    class Box:
+        pass
+
+    gc.unfreeze()
+    value = Box()
+    alive = weakref.ref(value)
+    keep_alive_objects_out_of_collections()
+    try:
+        assert gc.get_freeze_count() > 0
+        assert alive() is value
+        del value  # reference counting still frees a frozen object
+        assert alive() is None
+    finally:
+        gc.unfreeze()

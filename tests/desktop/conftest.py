@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -78,6 +79,7 @@ def _open(qtbot: QtBot, path: Path, settings: QSettings, username: str) -> Itera
     qtbot.waitUntil(lambda: not writer.busy, timeout=20000)
     writer.shutdown()
     store.close()
+    gc.unfreeze()  # the window froze its roster (core.bulk); give the rest of the session back
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ opens behind it, the sign-in runs over it, and the screens attach."""
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -97,6 +98,7 @@ def test_start_opens_the_database_then_signs_in_over_the_window(
     window = shell(qtbot, settings)
     closed: list[bool] = []
     answers.on(LoginDialog, sign_in_as("investigator"))
+    gc.unfreeze()
     start(db, settings, window)
     assert window.opening_task is not None  # opening runs off the GUI thread
     qtbot.waitUntil(lambda: window.attached and not window.loading, timeout=20000)
@@ -105,6 +107,7 @@ def test_start_opens_the_database_then_signs_in_over_the_window(
     assert window.action_map["add_subject"].isEnabled()
     assert window.action_map["find"].shortcut().toString() == "Ctrl+F"
     assert len(window.rows) == 31
+    assert gc.get_freeze_count() > 0  # the loaded roster is out of the collector's way
     assert "DEMO-PD1-R" in window.windowTitle()
     assert window.nav.item(5).isHidden()  # the investigator is not an administrator
     assert settings.value("session/last_user") == "investigator"
@@ -114,6 +117,7 @@ def test_start_opens_the_database_then_signs_in_over_the_window(
     window.close()
     assert closed == [True]
     assert not writer._thread.isRunning()  # the writer stopped with the window
+    gc.unfreeze()
 
 
 def test_cancelling_the_sign_in_closes_the_window_and_the_database(
