@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QSettings
@@ -71,11 +71,13 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
     window.opening_task = None
     store.on_write = forbid_gui_thread_writes
     writer = DbWriter()
-    held: dict[str, Any] = {"store": store}
+
+    def release() -> None:  # the store as it is when called: the demo choice rebinds it
+        writer.shutdown()
+        store.close()
 
     def give_up() -> bool:
-        writer.shutdown()
-        held["store"].close()
+        release()
         window.close()
         return False
 
@@ -87,12 +89,10 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
         if first.choice == "demo":
             store.close()
             try:
-                held["store"] = store = _open(path.parent / DEMO_FILENAME)
+                store = _open(path.parent / DEMO_FILENAME)
             except Exception as exc:
                 QMessageBox.critical(window, "Cannot open the demo database", str(exc))
-                writer.shutdown()
-                window.close()
-                return False
+                return give_up()  # closing the closed store again is harmless
             store.on_write = forbid_gui_thread_writes
     login = LoginDialog(store, writer, window, username=str(settings.value("session/last_user", "")))
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
@@ -115,10 +115,6 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
         study = studies[names.index(choice)]
     settings.setValue("session/last_study", study.protocol_id)
 
-    def closed() -> None:
-        writer.shutdown()
-        store.close()
-
-    window.when_closed(closed)
+    window.when_closed(release)
     window.attach(Session(store, writer, login.actor, study))
     return True

@@ -111,8 +111,8 @@ class MainWindow(QMainWindow):
         self.screens: dict[str, QWidget] = {}
         self._task: Task | None = None
         self.opening_task: Task | None = None
-        self._on_closed: list[Callable[[], None]] = []
         """Opening the database (``desktop.bootstrap.start``), until it is open."""
+        self._on_closed: list[Callable[[], None]] = []
         self.locked = False
         self.setWindowIcon(icon("resistdesk"))
         self.setWindowTitle(APP_NAME)

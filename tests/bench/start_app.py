@@ -28,8 +28,7 @@ def mark(what: str) -> None:
 def main() -> int:
     from pathlib import Path
 
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QSettings
 
     from desktop.app import application, open_window
 
@@ -42,27 +41,11 @@ def main() -> int:
     app.processEvents()
     mark("shown")
 
-    from desktop.dialogs.session_dialogs import LoginDialog
+    from desktop.selftest import sign_in_and_wait
 
-    # A real event loop, as the application runs: spinning processEvents() holds the GIL
-    # while it waits and starves the loading threads (measured: 4.2 s instead of 1.4 s).
-    loop = QEventLoop()
-    signed: list[bool] = []
-
-    def poll() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, LoginDialog) and not signed:
-            signed.append(True)
-            dialog.username.setText("bench")
-            dialog.password.setText("bench-password")
-            dialog.submit()
-        elif window.attached and not window.loading:
-            loop.quit()
-
-    check = QTimer()
-    check.timeout.connect(poll)
-    check.start(5)
-    loop.exec()
+    sign_in_and_wait(window, "bench", "bench-password")
+    if not window.attached:
+        raise SystemExit("the sign-in did not complete")
     app.processEvents()
     mark("roster")
     window.close()
