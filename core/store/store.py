@@ -48,13 +48,10 @@ from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, default_db_path, make_eng
 from core.store.errors import AuthError, Cancelled, NotFoundError, StoreBusyError, StoreError
 from core.store.migrate import migrate, revisions
 from core.store.users import (
-    LOCKOUT_MINUTES,
-    MAX_FAILED_ATTEMPTS,
     Role,
     check_password_policy,
     check_username,
     hash_password,
-    verify_password,
 )
 
 T = TypeVar("T", bound=SQLModel)
@@ -64,7 +61,9 @@ SUBJECT_STATUSES = ("active", "off_study", "screen_failed")
 SYSTEM_USER = "system"
 # Never written into the audit trail: password hashes and key material; a worksheet's PDF is
 # identified by its SHA-256 instead.
-SECRET_FIELDS = frozenset({"password_hash", "private_key_pem", "certificate_pem", "pdf"})
+SECRET_FIELDS = frozenset(
+    {"password_hash", "private_key_pem", "public_key_pem", "certificate_pem", "pdf"}
+)
 
 
 def utc_now() -> dt.datetime:
@@ -221,19 +220,7 @@ class Store:
         migrate(db)
         if existed and backup_daily:
             daily_backup(db, clock().date())
-        store = cls(db, clock=clock, busy_timeout_ms=busy_timeout_ms)
-        store._ensure_site_ca()
-        return store
-
-    def _ensure_site_ca(self) -> None:
-        """The site certificate authority is created the first time a database is opened."""
-        from core.store.site_keys import CA_CERT_KEY, ensure_site_ca
-
-        with self.reading() as s:
-            if s.get(m.Meta, CA_CERT_KEY) is not None:
-                return
-        with self.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR)) as tx:
-            ensure_site_ca(tx, "", self.now())
+        return cls(db, clock=clock, busy_timeout_ms=busy_timeout_ms)
 
     def close(self) -> None:
         self._read.dispose()
@@ -296,13 +283,14 @@ class Store:
     def create_user(
         self, actor: Actor | None, username: str, full_name: str, role: Role | str, password: str
     ) -> Actor:
-        """Create an account. Administrators do this; the very first account needs no actor
-        and must be an administrator."""
+        """Create an account. Administrators do this, with a one-time password the user must change
+        at the first sign-in; the very first account needs no actor, must be an administrator, and
+        keeps the password its owner typed (and gets its key pair at once)."""
         name = check_username(username)
         role = _role(role)
         if not full_name.strip():
             raise InputError("full_name", "the printed name is required (it appears on signatures)")
-        check_password_policy(password, name)
+        check_password_policy(password, name, full_name)
         first = not self.has_users()
         if first:
             if role is not Role.ADMINISTRATOR:
@@ -319,65 +307,41 @@ class Store:
                     full_name=full_name.strip(),
                     role=role.value,
                     password_hash=hash_password(password),
+                    must_change_password=not first,
                 ),
                 reason="first administrator" if first else "",
             )
-            from core.store.site_keys import give_user_a_key
+            if first:
+                from core.store.accounts import give_own_key
 
-            give_user_a_key(tx, row, password, self.now())
+                give_own_key(tx, row, password)
         return Actor(name, role, row.full_name, row.id)
 
-    def authenticate(self, username: str, password: str) -> Actor:
-        """Check a password; lock the account after repeated failures. Audited."""
-        name = username.strip()
-        now = self.now()
-        anon = Actor(name or "?", Role.COORDINATOR)
-        with self.writing(anon) as tx:
-            user = tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first()
-            if user is None:
-                tx.log("login_failed", entity="user_account", reason="unknown user id")
-                failure = "wrong user id or password"
-            elif not user.active:
-                tx.log("login_failed", entity="user_account", entity_id=user.id, reason="account disabled")
-                failure = "this account is disabled"
-            elif user.locked_until is not None and _aware(user.locked_until) > now:
-                tx.log("login_failed", entity="user_account", entity_id=user.id, reason="account locked")
-                failure = f"account locked until {_aware(user.locked_until).astimezone():%H:%M}"
-            elif not verify_password(password, user.password_hash):
-                attempts = user.failed_attempts + 1
-                changes: dict[str, Any] = {"failed_attempts": attempts}
-                if attempts >= MAX_FAILED_ATTEMPTS:
-                    changes = {
-                        "failed_attempts": 0,
-                        "locked_until": now + dt.timedelta(minutes=LOCKOUT_MINUTES),
-                    }
-                tx.update(user, changes, reason="failed login")
-                tx.log("login_failed", entity="user_account", entity_id=user.id, reason="wrong password")
-                failure = "wrong user id or password"
-                if attempts >= MAX_FAILED_ATTEMPTS:
-                    failure = f"too many failed attempts: account locked for {LOCKOUT_MINUTES} minutes"
-            else:
-                if user.failed_attempts or user.locked_until is not None:
-                    tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason="successful login")
-                tx.log("login", entity="user_account", entity_id=user.id)
-                if user.private_key_pem is None:  # an account from before signing keys existed
-                    from core.store.site_keys import give_user_a_key
+    def authenticate(self, username: str, password: str, *, purpose: str = "login") -> Actor:
+        """Check a password; lock the account after repeated failures. Audited. An account whose
+        password an administrator set raises PasswordChangeRequired (see change_password)."""
+        from core.store.accounts import authenticate
 
-                    give_user_a_key(tx, user, password, now)
-                return Actor(user.username, Role(user.role), user.full_name, user.id)
-        raise AuthError(failure)
+        return authenticate(self, username, password, purpose=purpose)
 
-    def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
-        self.authenticate(actor.username, old_password)
-        check_password_policy(new_password, actor.username)
-        with self.writing(actor) as tx:
-            user = self._user(tx.session, actor.username)
-            changes: dict[str, Any] = {"password_hash": hash_password(new_password)}
-            if user.private_key_pem is not None:
-                from core.worksheet.pki import reencrypt_key
+    def change_password(self, actor: Actor | str, old_password: str, new_password: str) -> Actor:
+        """The user's own password change (the actor, or the user id of a forced change)."""
+        from core.store.accounts import change_password
 
-                changes["private_key_pem"] = reencrypt_key(user.private_key_pem, old_password, new_password)
-            tx.update(user, changes, reason="password change")
+        return change_password(
+            self, actor if isinstance(actor, str) else actor.username, old_password, new_password
+        )
+
+    def reset_password(self, actor: Actor, username: str, reason: str) -> str:
+        """An administrator's reset: returns a one-time password; the user's key is discarded."""
+        from core.store.accounts import reset_password
+
+        return reset_password(self, actor, username, reason)
+
+    def unlock_user(self, actor: Actor, username: str, reason: str) -> None:
+        from core.store.accounts import unlock
+
+        unlock(self, actor, username, reason)
 
     def set_role(self, actor: Actor, username: str, role: Role | str, reason: str) -> None:
         _admin(actor)
@@ -392,12 +356,21 @@ class Store:
                 ).one()
                 if admins <= 1:
                     raise InputError("role", "the last administrator cannot lose the role")
+            if user.role != role.value:
+                from core.store.site_keys import revoke_certificates
+
+                revoke_certificates(tx, user, f"role changed to {role.value}", self.now())
             tx.update(user, {"role": role.value}, reason)
 
     def set_active(self, actor: Actor, username: str, active: bool, reason: str) -> None:
         _admin(actor)
         with self.writing(actor) as tx:
-            tx.update(self._user(tx.session, username), {"active": active}, _require_reason(reason))
+            user = self._user(tx.session, username)
+            if not active and user.active:
+                from core.store.site_keys import revoke_certificates
+
+                revoke_certificates(tx, user, "account disabled", self.now())
+            tx.update(user, {"active": active}, _require_reason(reason))
 
     def _user(self, session: Session, username: str) -> m.UserAccount:
         user = session.exec(select(m.UserAccount).where(m.UserAccount.username == username)).first()

@@ -22,7 +22,7 @@ from core.worksheet.pdfsign import CASE_ATTACHMENT, verify_pdf
 from core.worksheet.pki import create_site_ca
 from tests.core.test_cli import EXE
 
-PASSWORD = "sign-pass-1"
+PASSWORD = "sign-pass-phrase-1"
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) not installed")
 
