@@ -116,8 +116,12 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if store.has_users():
             raise InputError("--db", f"{db} already has user accounts")
         password = PASSWORDS.new(f"Password for the administrator {args.admin}: ")
-        store.create_user(None, args.admin, args.name, Role.ADMINISTRATOR, password)
-    out.write(f"created {db} with administrator {args.admin}\n")
+        actor = store.create_user(None, args.admin, args.name, Role.ADMINISTRATOR, password)
+        from core.store.site_keys import create_site_ca
+
+        passphrase = PASSWORDS.new("CA passphrase (issues certificates; kept by administrators, never stored): ")
+        fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
+    out.write(f"created {db} with administrator {args.admin}; site CA fingerprint {fingerprint}\n")
     return EXIT_OK
 
 
@@ -325,9 +329,7 @@ def cmd_worksheet(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if signer.role is not Role.INVESTIGATOR:
                 raise AuthError("only an investigator can sign a worksheet; a coordinator prepares it")
         as_of = args.as_of or store.today()
-        worksheet_id, pdf = prepare_worksheet(
-            store, preparer or signer, pk, as_of, label=f"os:{getpass.getuser()}"
-        )
+        worksheet_id, pdf = prepare_worksheet(store, preparer or signer, pk, as_of)
         if signer is not None:
             pdf = sign_worksheet(store, signer, worksheet_id, password, args.meaning or DEFAULT_MEANING)
     args.output.write_bytes(pdf)
@@ -345,32 +347,6 @@ def cmd_site_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     args.output.write_text(pem, encoding="ascii")
     out.write(f"wrote {args.output}: site certificate, SHA-256 fingerprint {fingerprint(pem)}\n")
     return EXIT_OK
-
-
-def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.worksheet.pdfsign import verify_pdf
-
-    if (args.trust is None) == (args.db is None):
-        raise InputError(
-            "--trust", "give the site certificate (--trust FILE.pem) or the database (--db PATH)"
-        )
-    if args.trust is not None:
-        try:
-            trust = args.trust.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError("--trust", f"cannot read {args.trust}: {exc}") from None
-    else:
-        from core.store.site_keys import site_certificate_pem
-
-        with _open(args) as store:
-            trust = site_certificate_pem(store)
-    try:
-        pdf = args.file.read_bytes()
-    except OSError as exc:
-        raise InputError("FILE", f"cannot read {args.file}: {exc.strerror}") from None
-    report = verify_pdf(pdf, trust)
-    out.write(f"{args.file}\n{report.describe()}\n")
-    return EXIT_OK if report.ok else EXIT_FAILURE
 
 
 # ---------------------------------------------------------------------------
@@ -393,6 +369,8 @@ def register(sub: Any) -> None:
     _db_arg(p)
     p.add_argument("--admin", required=True, metavar="ID", help="user id of the administrator")
     p.add_argument("--name", required=True, help="printed name of the administrator")
+    p.add_argument("--site", help="site name, in the site CA's name")
+    p.add_argument("--study", help="study (protocol id), in the site CA's name")
     p.set_defaults(handler=_guard(cmd_init))
 
     p = sub.add_parser("demo", help="create a database holding the demo study (about 30 subjects)")
@@ -476,7 +454,8 @@ def register(sub: Any) -> None:
         "worksheet",
         help="write a subject's eligibility worksheet (PDF): a draft, or signed with --sign-as",
         description="Prepare a subject's eligibility worksheet. Without --sign-as it is a DRAFT; with "
-        "--sign-as USERID the investigator's password is read from standard input and the PDF is signed.",
+        "--sign-as USERID the investigator's password is read from standard input and the PDF is signed. "
+        "A draft needs a signed-in user (--user, or --sign-as).",
     )
     _db_arg(p)
     p.add_argument("--study", metavar="PROTOCOL")
@@ -493,16 +472,10 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pem")
     p.set_defaults(handler=_guard(cmd_site_cert))
 
-    p = sub.add_parser(
-        "verify",
-        help="verify a signed worksheet PDF (exit 0 only when everything holds)",
-        description="Check a worksheet's signature, its integrity and coverage, the certificate chain to the "
-        "site authority, the attached case, and re-classify it with the recorded rule set.",
-    )
-    p.add_argument("file", type=Path, metavar="FILE.pdf")
-    p.add_argument("--trust", type=Path, metavar="FILE.pem", help="the site certificate")
-    p.add_argument("--db", type=Path, metavar="PATH", help="or take the site certificate from this database")
-    p.set_defaults(handler=_guard(cmd_verify))
+    from core import cli_keys
+
+    cli_keys.register(sub, _guard, _db_arg, _user_arg)
+    cli_keys.register_user(user, _guard, _db_arg, _user_arg)
 
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(
         dest="audit_command", metavar="ACTION", required=True

@@ -109,7 +109,8 @@ def check_password(
                 return user
     if failure == "change":
         raise PasswordChangeRequired(
-            "your password was set by an administrator: choose a new password before anything else"
+            "your password was set by an administrator: choose a new password before anything else "
+            "(in the application, or `resistdesk user passwd --user ID`)"
         )
     raise AuthError(failure)
 
