@@ -149,6 +149,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError("--trust", "give the site certificate (--trust FILE.pem) or the database (--db PATH)")
     crl = None
     recorded = None
+    record = None
     if args.crl is not None:
         try:
             crl = args.crl.read_text(encoding="ascii")
@@ -160,7 +161,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError("--trust", f"cannot read {args.trust}: {exc}") from None
     else:
-        from core.store.site_keys import recorded_before, site_certificate_pem, site_crl_pem
+        from core.store.site_keys import recorded_before, site_certificate_pem, site_crl_pem, site_record
 
         store = cs._open(args)
         trust = site_certificate_pem(store)
@@ -169,11 +170,14 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         def recorded(document_id: str, moment: Any) -> bool:
             return recorded_before(store, document_id, moment)
 
+        def record(document_id: str, case_sha256: str) -> tuple[bool, str]:
+            return site_record(store, document_id, case_sha256)
+
     try:
         pdf = args.file.read_bytes()
     except OSError as exc:
         raise InputError("FILE", f"cannot read {args.file}: {exc.strerror}") from None
-    report = verify_pdf(pdf, trust, crl_pem=crl, recorded_before=recorded)
+    report = verify_pdf(pdf, trust, crl_pem=crl, recorded_before=recorded, site_record=record)
     if args.db is not None:
         store.close()
     if args.json:

@@ -262,3 +262,23 @@ def set_tsa_url(store: Store, actor: Actor, url: str) -> None:
     with store.writing(actor) as tx:
         _set_meta(tx, TSA_URL_KEY, url)
         tx.log("setting", field=TSA_URL_KEY, new=url, reason="time-stamping service")
+
+
+def site_record(store: Store, document_id: str, case_sha256: str) -> tuple[bool, str]:
+    """What the site's database says of a worksheet: signed here, and still current?"""
+    from core.store.worksheets import case_sha256 as current_sha
+
+    with store.reading() as s:
+        ws = s.exec(select(m.Worksheet).where(m.Worksheet.document_id == document_id)).first()
+    if ws is None:
+        return False, f"this database has no worksheet {document_id or '(no document id)'}"
+    if ws.status != "signed":
+        return False, f"worksheet {document_id} is recorded here as an unsigned draft"
+    if ws.case_sha256 != case_sha256:
+        return False, f"worksheet {document_id} was recorded here with other case data"
+    if current_sha(store.case(ws.subject_id)) != case_sha256:
+        return False, (
+            f"the subject's data changed after worksheet {document_id} was signed: it is superseded "
+            "and must not be used as the current decision"
+        )
+    return True, f"worksheet {document_id} is recorded here as signed, and the subject's data is unchanged"

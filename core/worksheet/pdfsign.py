@@ -332,6 +332,7 @@ def verify_pdf(
     crl_pem: str | None = None,
     recorded_before: Callable[[str, dt.datetime], bool] | None = None,
     rules_today: RuleSet | None = None,
+    site_record: Callable[[str, str], tuple[bool, str]] | None = None,
 ) -> VerificationReport:
     """Check a worksheet PDF against the site certificate (``trust_pem``).
 
@@ -340,6 +341,8 @@ def verify_pdf(
     worksheet as signed before ``moment`` (corroborates a signature made before a revocation).
     ``rules_today``: the rule set to compare with (default: this program's, with the study's
     recorded overrides).
+    ``site_record(document_id, case_sha256)``: (ok, detail) from the site's database: the worksheet
+    is recorded as signed there, and the subject's data has not changed since (not replayed).
     """
     report = VerificationReport()
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # the report says it; no tracebacks on stderr
@@ -364,6 +367,10 @@ def verify_pdf(
     else:
         _check_signature(report, reader, signatures, trust, trust_x509, crl_pem, recorded_before, files)
     _check_evidence(report, info, files, rules_today)
+    if site_record is not None:
+        case_bytes = files.get(CASE_ATTACHMENT, b"")
+        ok, detail = site_record(report.document_id or "", hashlib.sha256(case_bytes).hexdigest())
+        report.add("site record", ok, detail)
     return report
 
 

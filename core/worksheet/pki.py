@@ -214,6 +214,7 @@ def issue_certificate(
     full_name: str,
     role: str,
     now: dt.datetime,
+    days: int | None = None,
 ) -> str:
     """A certificate for a user's public key; the role is carried in the subject."""
     ca_cert = x509.load_pem_x509_certificate(ca_certificate_pem.encode())
@@ -228,6 +229,8 @@ def issue_certificate(
         ]
     )
     start, end = _validity(now, USER_YEARS)
+    if days is not None:
+        end = now + dt.timedelta(days=days)
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -272,7 +275,8 @@ def make_crl(
         entry = (
             x509.RevokedCertificateBuilder()
             .serial_number(item.serial)
-            .revocation_date(item.revoked_at)
+            # CRL times have whole seconds: round up, so a revocation never predates its cause.
+            .revocation_date(item.revoked_at.replace(microsecond=0) + dt.timedelta(seconds=1))
             .add_extension(x509.CRLReason(item.reason), critical=False)
             .build()
         )
