@@ -23,6 +23,7 @@ from core.rules import classify
 from core.store import models as m
 from core.store.casemap import case_from_rows
 from core.store.errors import AuthError, NotFoundError
+from core.store.permissions import require
 from core.store.site_keys import give_user_a_key, site_certificate_pem
 from core.store.users import Role, verify_password
 from core.worksheet.document import (
@@ -127,8 +128,7 @@ def sign_worksheet(
     store: Store, actor: Actor, worksheet_id: int, password: str, meaning: str = DEFAULT_MEANING
 ) -> bytes:
     """Sign a prepared worksheet: an investigator, re-entering the password, on unchanged data."""
-    if actor.role is not Role.INVESTIGATOR:
-        raise AuthError("only an investigator can sign a worksheet; a coordinator prepares it")
+    require(actor.role, "worksheet.sign")
     if not meaning.strip():
         raise InputError("meaning", "state what the signature means")
     now = store.now()
