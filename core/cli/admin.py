@@ -59,6 +59,7 @@ def cmd_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args) as store:
+        login(store, args, "user.list")
         for u in store.users():
             state = "active" if u.active else "disabled"
             out.write(f"{u.username}\t{u.role}\t{state}\t{u.full_name}\n")
@@ -91,6 +92,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 def cmd_study_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args) as store:
+        login(store, args, "study.read")
         for s in store.studies():
             out.write(f"{s.protocol_id}\t{s.criteria}\t{'demo' if s.is_demo else ''}\t{s.title}\n")
     return EXIT_OK
@@ -119,6 +121,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=guard(cmd_user_add))
     p = user.add_parser("list", help="list user accounts")
     db_arg(p)
+    user_arg(p)
     p.set_defaults(handler=guard(cmd_user_list))
 
     study = sub.add_parser("study", help="studies").add_subparsers(
@@ -145,4 +148,5 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=guard(cmd_study_add))
     p = study.add_parser("list", help="list studies")
     db_arg(p)
+    user_arg(p)
     p.set_defaults(handler=guard(cmd_study_list))

@@ -10,12 +10,15 @@ from core.cli.common import (
     EXIT_OK,
     db_arg,
     guard,
+    login,
     open_store,
+    user_arg,
 )
 
 
 def cmd_audit_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args) as store:
+        login(store, args, "audit.verify")
         report = store.verify_audit()
     (out if report.ok else err).write(report.describe() + "\n")
     return EXIT_OK if report.ok else EXIT_FAILURE
@@ -23,6 +26,7 @@ def cmd_audit_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_audit_log(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args) as store:
+        login(store, args, "audit.read")
         events = store.audit_events(user=args.filter_user, entity=args.entity, limit=args.limit)
     for e in reversed(events):
         change = ""
@@ -44,9 +48,11 @@ def register(sub: Any) -> None:
         "verify", help="check the hash chain; names the first row altered, inserted or removed"
     )
     db_arg(p)
+    user_arg(p)
     p.set_defaults(handler=guard(cmd_audit_verify))
     p = audit.add_parser("log", help="show the audit trail, oldest first")
     db_arg(p)
+    user_arg(p)
     p.add_argument("--filter-user", metavar="ID")
     p.add_argument("--entity", metavar="TABLE")
     p.add_argument("--limit", type=int, default=200)

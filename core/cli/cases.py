@@ -12,10 +12,12 @@ from core.bulk import bulk
 from core.cli.common import EXIT_MALFORMED, EXIT_OK, date_arg, dump, guard, load_case_files
 from core.errors import InputError
 from core.rules import DEFAULT_RULESET, RuleSet, classify, parse_override
+from core.rules.ranges import check_ranges
 
 
 def _ruleset(overrides: Sequence[str]) -> RuleSet:
     pairs = dict(parse_override(text) for text in overrides)
+    check_ranges(pairs)
     return DEFAULT_RULESET.with_overrides(pairs)
 
 
@@ -77,6 +79,7 @@ def register(sub: Any) -> None:
     p.add_argument("--db", type=Path, metavar="PATH", help="classify the stored subjects of this database")
     p.add_argument("--study", metavar="PROTOCOL", help="with --db: the study")
     p.add_argument("--subject", metavar="ID", help="with --db: only this subject")
+    p.add_argument("--user", metavar="ID", help="with --db: who reads (password from standard input)")
     p.add_argument(
         "--as-of", type=date_arg, metavar="DATE", help="date taken as today (YYYY-MM-DD; default: today)"
     )

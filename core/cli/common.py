@@ -108,10 +108,13 @@ def open_store(args: argparse.Namespace) -> Store:
     return Store.open(db)
 
 
-def login(store: Store, args: argparse.Namespace) -> Actor:
+def login(store: Store, args: argparse.Namespace, action: str | None = None) -> Actor:
+    """Sign in the ``--user`` (password from standard input); with ``action``, also check
+    the permission table for it (every command that reads study data names its action)."""
     if not args.user:
         raise InputError("--user", "name the acting user (its password is read from standard input)")
-    return store.authenticate(args.user, PASSWORDS.read(f"Password for {args.user}: "))
+    actor = store.authenticate(args.user, PASSWORDS.read(f"Password for {args.user}: "))
+    return actor if action is None else store.authorize(actor, action)
 
 
 def pick_study(store: Store, protocol: str | None) -> Study:

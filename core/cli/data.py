@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import json
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,17 +20,15 @@ from core.cli.common import (
     user_arg,
 )
 from core.store.errors import NotFoundError
-from core.store.users import Role
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.store.store import Actor
-
     with open_store(args) as store:
+        actor = login(store, args, "study.export")
         study = pick_study(store, args.study)
         cases = store.export_cases(study.id or 0, args.subject)
         store.log_event(
-            Actor(f"os:{getpass.getuser()}", Role.COORDINATOR),
+            actor,
             "export",
             entity="study",
             entity_id=study.id,
@@ -77,6 +74,7 @@ def cmd_import_roster(args: argparse.Namespace, out: TextIO, err: TextIO) -> int
 def cmd_classify_db(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``classify --db``: classify every stored subject of a study."""
     with open_store(args) as store:
+        login(store, args, "study.read")
         study = pick_study(store, args.study)
         as_of = args.as_of or dt.datetime.now().astimezone().date()
         rows = store.roster_rows(study.id or 0, as_of)
@@ -90,6 +88,7 @@ def cmd_classify_db(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("export", help="export subjects as case files (JSON array on standard output)")
     db_arg(p)
+    user_arg(p)
     p.add_argument("--study", metavar="PROTOCOL", help="study (needed when the database holds several)")
     p.add_argument("--subject", metavar="ID", help="only this subject")
     p.set_defaults(handler=guard(cmd_export))

@@ -14,10 +14,12 @@ from core.cli.common import (
     db_arg,
     db_path,
     guard,
+    login,
+    open_store,
     user_arg,
 )
 from core.errors import InputError
-from core.store.errors import AuthError, NotFoundError
+from core.store.errors import AuthError
 from core.store.users import Role
 
 
@@ -25,8 +27,8 @@ def cmd_backup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.backup import backup_database, backup_dir_for
 
     db = db_path(args)
-    if not db.exists():
-        raise NotFoundError(f"no database at {db}")
+    with open_store(args) as store:
+        login(store, args, "backup.create")
     dest = args.dest or backup_dir_for(db)
     made = backup_database(db, Path(dest))
     out.write(f"{made}\n")
@@ -64,6 +66,7 @@ def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("backup", help="online backup (default: the backups folder beside the database)")
     db_arg(p)
+    user_arg(p)
     p.add_argument("dest", nargs="?", type=Path, metavar="PATH", help="backup file or folder")
     p.set_defaults(handler=guard(cmd_backup))
 

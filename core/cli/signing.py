@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,28 +18,24 @@ from core.cli.common import (
     pick_study,
 )
 from core.errors import InputError
-from core.store.errors import AuthError
-from core.store.users import Role
 
 
 def cmd_worksheet(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.worksheets import prepare_worksheet, sign_worksheet
     from core.worksheet.document import DEFAULT_MEANING
 
+    if not args.user and not args.sign_as:
+        raise InputError("--user", "name who prepares the worksheet (or --sign-as, the investigator)")
     with open_store(args) as store:
-        study = pick_study(store, args.study)
-        pk = store.subject_pk(study.id or 0, args.subject)
-        preparer = login(store, args) if args.user else None
+        preparer = login(store, args, "worksheet.prepare") if args.user else None
         signer = None
         if args.sign_as:
             password = PASSWORDS.read(f"Password for {args.sign_as} (to sign): ")
-            signer = store.authenticate(args.sign_as, password)
-            if signer.role is not Role.INVESTIGATOR:
-                raise AuthError("only an investigator can sign a worksheet; a coordinator prepares it")
+            signer = store.authorize(store.authenticate(args.sign_as, password), "worksheet.sign")
+        study = pick_study(store, args.study)
+        pk = store.subject_pk(study.id or 0, args.subject)
         as_of = args.as_of or store.today()
-        worksheet_id, pdf = prepare_worksheet(
-            store, preparer or signer, pk, as_of, label=f"os:{getpass.getuser()}"
-        )
+        worksheet_id, pdf = prepare_worksheet(store, preparer or signer, pk, as_of)
         if signer is not None:
             pdf = sign_worksheet(store, signer, worksheet_id, password, args.meaning or DEFAULT_MEANING)
     args.output.write_bytes(pdf)

@@ -10,9 +10,8 @@ from sqlmodel import Session, col, select
 
 from core.errors import InputError
 from core.store import models as m
-from core.store.base import Actor, StoreCore, _aware, _require_reason
+from core.store.base import BOOTSTRAP, SIGN_IN, Actor, StoreCore, _aware, _require_reason
 from core.store.errors import AuthError, NotFoundError
-from core.store.permissions import require
 from core.store.users import (
     LOCKOUT_MINUTES,
     MAX_FAILED_ATTEMPTS,
@@ -52,9 +51,7 @@ class Accounts(StoreCore):
             actor = Actor(name, Role.ADMINISTRATOR, full_name.strip())
         elif actor is None:
             raise AuthError("only an administrator can create accounts")
-        else:
-            require(actor.role, "user.create")
-        with self.writing(actor) as tx:
+        with self.writing(actor, BOOTSTRAP if first else "user.create") as tx:
             if tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first():
                 raise InputError("username", f"user id {name!r} already exists")
             row = tx.insert(
@@ -76,7 +73,7 @@ class Accounts(StoreCore):
         name = username.strip()
         now = self.now()
         anon = Actor(name or "?", Role.COORDINATOR)
-        with self.writing(anon) as tx:
+        with self.writing(anon, SIGN_IN) as tx:
             user = tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first()
             if user is None:
                 tx.log("login_failed", entity="user_account", reason="unknown user id")
@@ -114,7 +111,7 @@ class Accounts(StoreCore):
     def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
         self.authenticate(actor.username, old_password)
         check_password_policy(new_password, actor.username)
-        with self.writing(actor) as tx:
+        with self.writing(actor, "user.change_password") as tx:
             user = self._user(tx.session, actor.username)
             changes: dict[str, Any] = {"password_hash": hash_password(new_password)}
             if user.private_key_pem is not None:
@@ -124,9 +121,8 @@ class Accounts(StoreCore):
             tx.update(user, changes, reason="password change")
 
     def set_role(self, actor: Actor, username: str, role: Role | str, reason: str) -> None:
-        require(actor.role, "user.set_role")
         role, reason = _role(role), _require_reason(reason)
-        with self.writing(actor) as tx:
+        with self.writing(actor, "user.set_role") as tx:
             user = self._user(tx.session, username)
             if user.role == Role.ADMINISTRATOR and role is not Role.ADMINISTRATOR:
                 admins = tx.session.exec(
@@ -139,8 +135,7 @@ class Accounts(StoreCore):
             tx.update(user, {"role": role.value}, reason)
 
     def set_active(self, actor: Actor, username: str, active: bool, reason: str) -> None:
-        require(actor.role, "user.set_active")
-        with self.writing(actor) as tx:
+        with self.writing(actor, "user.set_active") as tx:
             tx.update(self._user(tx.session, username), {"active": active}, _require_reason(reason))
 
     def _user(self, session: Session, username: str) -> m.UserAccount:

@@ -50,7 +50,7 @@ class AuditLog(StoreCore):
         detail: str | None = None,
     ) -> None:
         """Audit an event that changes no study data (an export, a print, a verification)."""
-        with self.writing(actor) as tx:
+        with self.writing(actor, "audit.note") as tx:
             tx.log(action, entity=entity, entity_id=entity_id, new=detail, reason=reason)
 
     def audit_events(

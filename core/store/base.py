@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel
 
@@ -23,7 +24,8 @@ from core.errors import InputError
 from core.rules import Classification, Course, RuleSet
 from core.store.audit_chain import REDACTED, AuditWriter, serialize
 from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, make_engine
-from core.store.errors import NotFoundError, StoreBusyError, StoreError
+from core.store.errors import AuthError, NotFoundError, StoreBusyError, StoreError
+from core.store.permissions import require
 from core.store.users import Role
 
 T = TypeVar("T", bound=SQLModel)
@@ -151,6 +153,37 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+# Write actions outside the permission table: the sign-in itself (it audits failures of
+# anyone), the program's own set-up, and the first account of a new database.
+SIGN_IN, SYSTEM, BOOTSTRAP = "sign_in", "system", "bootstrap"
+
+
+def _authorise(session: Session, actor: Actor, action: str) -> None:
+    if action == SIGN_IN:
+        return
+    if action == SYSTEM:
+        if actor.username != SYSTEM_USER:
+            raise AuthError("internal action refused to a user")
+        return
+    count = session.execute(text("SELECT count(*) FROM user_account")).scalar_one()
+    if action == BOOTSTRAP:
+        if count:
+            raise AuthError("this database already has accounts; an administrator creates new ones")
+        return
+    row = session.execute(
+        text("SELECT role, active FROM user_account WHERE username = :u"), {"u": actor.username}
+    ).first()
+    if row is None:
+        raise AuthError(f"no account {actor.username!r} in this database: sign in again")
+    if not row[1]:
+        raise AuthError(f"the account {actor.username!r} has been disabled: nothing was saved")
+    try:
+        role = Role(row[0])
+    except ValueError:
+        raise AuthError(f"the account {actor.username!r} has no valid role") from None
+    require(role, action)
+
+
 class StoreCore:
     """One open study file: engines, clock, transactions. See ``Store`` for the whole API."""
 
@@ -193,18 +226,36 @@ class StoreCore:
     def _stamp(self) -> str:
         return self._clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
 
+    def authorize(self, actor: Actor, action: str) -> Actor:
+        """Check, with the account as it is now, that ``actor`` may do ``action`` (for reads:
+        writes check inside their transaction). Returns the actor with its current role."""
+        with self.reading() as session:
+            _authorise(session, actor, action)
+            row = session.execute(
+                text("SELECT role, full_name, id FROM user_account WHERE username = :u"),
+                {"u": actor.username},
+            ).one()
+        return Actor(actor.username, Role(row[0]), row[1], row[2])
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
         with Session(self._read) as session:
             yield session
 
     @contextlib.contextmanager
-    def writing(self, actor: Actor) -> Iterator[Tx]:
-        """One audited write transaction (``BEGIN IMMEDIATE``)."""
+    def writing(self, actor: Actor, action: str) -> Iterator[Tx]:
+        """One audited write transaction (``BEGIN IMMEDIATE``) doing ``action``.
+
+        Inside the transaction, before anything is written, the actor's current
+        role and active flag are read again and checked against the permission
+        table: a user disabled or demoted in another session loses the power at
+        once, not at the next sign-in.
+        """
         if self.on_write is not None:
             self.on_write(threading.current_thread())
         try:
             with Session(self._write, expire_on_commit=False) as session, session.begin():
+                _authorise(session, actor, action)
                 tx = Tx(session, AuditWriter(session, self._stamp), actor)
                 yield tx
                 tx.audit.close()

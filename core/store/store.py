@@ -25,7 +25,7 @@ from core.store import models as m
 from core.store.accounts import Accounts
 from core.store.audit import AuditLog
 from core.store.backup import daily_backup
-from core.store.base import SECRET_FIELDS, SYSTEM_USER, Actor, Tx, _Tx, utc_now
+from core.store.base import SECRET_FIELDS, SYSTEM, SYSTEM_USER, Actor, Tx, _Tx, utc_now
 from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, default_db_path
 from core.store.migrate import migrate, revisions
 from core.store.reading import subject_rows_without
@@ -86,7 +86,7 @@ class Store(Subjects, Accounts, AuditLog):
         with self.reading() as s:
             if s.get(m.Meta, CA_CERT_KEY) is not None:
                 return
-        with self.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR)) as tx:
+        with self.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR), SYSTEM) as tx:
             ensure_site_ca(tx, "", self.now())
 
 

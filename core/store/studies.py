@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from core.errors import InputError
 from core.rules import Category, RuleSet
 from core.rules.lesions import Criteria
+from core.rules.ranges import check_ranges
 from core.store import models as m
 from core.store.base import Actor, StoreCore, _get, _require_reason
 from core.store.errors import NotFoundError
@@ -43,14 +44,14 @@ class Studies(StoreCore):
             enrolled_categories=enrolled_categories,
             paper_size=paper_size,
         )
-        with self.writing(actor) as tx:
+        with self.writing(actor, "study.create") as tx:
             if tx.session.exec(select(m.Study).where(m.Study.protocol_id == values["protocol_id"])).first():
                 raise InputError("protocol_id", f"a study {values['protocol_id']!r} already exists")
             return tx.insert(m.Study(**values, is_demo=is_demo))
 
     def update_study(self, actor: Actor, study_id: int, changes: Mapping[str, Any], reason: str) -> m.Study:
         reason = _require_reason(reason)
-        with self.writing(actor) as tx:
+        with self.writing(actor, "study.update") as tx:
             study = _get(tx.session, m.Study, study_id)
             current = {
                 "protocol_id": study.protocol_id,
@@ -110,6 +111,7 @@ def _study_values(
         raise InputError("criteria", f"unknown value {criteria!r} (allowed: RECIST 1.1, iRECIST)") from None
     if paper_size not in ("A4", "Letter"):
         raise InputError("paper_size", "must be A4 or Letter")
+    check_ranges(rule_overrides, "rule_overrides.")
     try:
         ruleset = RuleSet().with_overrides(dict(rule_overrides))
     except InputError as exc:

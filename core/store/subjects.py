@@ -51,7 +51,7 @@ class Subjects(Reading):
     ) -> int:
         """Add a subject from case-file fields (subject_id, tumor_type, setting, first_dose, ...)."""
         case = {"format": "resistdesk-case/1", "assessments": [], **fields}
-        with self.writing(actor) as tx:
+        with self.writing(actor, "subject.add") as tx:
             study = _get(tx.session, m.Study, study_id)
             course = self._validate(case, study)
             return self._insert_course(tx, study, course, _status(status))
@@ -68,7 +68,7 @@ class Subjects(Reading):
     ) -> int:
         """Insert whole courses (with assessments and lesions); all or nothing.
         A cancel rolls everything back (``Cancelled``)."""
-        with self.writing(actor) as tx:
+        with self.writing(actor, "subject.import") as tx:
             study = _get(tx.session, m.Study, study_id)
             for k, course in enumerate(courses):
                 if cancelled is not None and cancelled():
@@ -116,7 +116,7 @@ class Subjects(Reading):
         unknown = set(changes) - allowed
         if unknown:
             raise InputError(sorted(unknown)[0], "not a subject or course field")
-        with self.writing(actor) as tx:
+        with self.writing(actor, "subject.update") as tx:
             rows = self._subject_rows(tx.session, subject_pk)
             study = _get(tx.session, m.Study, rows.subject.study_id)
             case = casemap.case_from_rows(rows, study.criteria)
@@ -144,7 +144,7 @@ class Subjects(Reading):
 
     def delete_subject(self, actor: Actor, subject_pk: int, reason: str) -> None:
         reason = _require_reason(reason)
-        with self.writing(actor) as tx:
+        with self.writing(actor, "subject.delete") as tx:
             rows = self._subject_rows(tx.session, subject_pk)
             if tx.session.exec(select(m.Worksheet).where(m.Worksheet.subject_id == subject_pk)).first():
                 raise InputError(
@@ -164,7 +164,7 @@ class Subjects(Reading):
         self, actor: Actor, subject_pk: int, baseline: Mapping[str, Any] | None, reason: str = ""
     ) -> None:
         """Set (or replace, with a reason) the baseline lesions; measurements must still match."""
-        with self.writing(actor) as tx:
+        with self.writing(actor, "baseline.set") as tx:
             rows = self._subject_rows(tx.session, subject_pk)
             if rows.course.baseline_date is not None or rows.lesions:
                 reason = _require_reason(reason)
@@ -192,7 +192,7 @@ class Subjects(Reading):
         self, actor: Actor, subject_pk: int, fields: Mapping[str, Any], modality: str = "CT"
     ) -> int:
         """Add a visit (case-file assessment fields); errors name the field without a prefix."""
-        with self.writing(actor) as tx:
+        with self.writing(actor, "visit.add") as tx:
             rows = self._subject_rows(tx.session, subject_pk)
             study = _get(tx.session, m.Study, rows.subject.study_id)
             case = casemap.case_from_rows(rows, study.criteria)
@@ -215,7 +215,7 @@ class Subjects(Reading):
     ) -> None:
         """Replace a saved visit's fields (the whole case-file assessment object)."""
         reason = _require_reason(reason)
-        with self.writing(actor) as tx:
+        with self.writing(actor, "visit.update") as tx:
             a = _get(tx.session, m.Assessment, assessment_pk)
             rows = self._subject_rows(tx.session, a.subject_id)
             study = _get(tx.session, m.Study, rows.subject.study_id)
@@ -248,7 +248,7 @@ class Subjects(Reading):
 
     def delete_assessment(self, actor: Actor, assessment_pk: int, reason: str) -> None:
         reason = _require_reason(reason)
-        with self.writing(actor) as tx:
+        with self.writing(actor, "visit.delete") as tx:
             a = _get(tx.session, m.Assessment, assessment_pk)
             rows = self._subject_rows(tx.session, a.subject_id)
             self._delete_assessment_rows(tx, a, rows, reason)

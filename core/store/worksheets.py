@@ -102,7 +102,7 @@ def prepare_worksheet(
     content = _content(store, subject_pk, as_of, document_id, who, now)
     pdf = _pdf(content)
     acting = actor or _Actor(label or "os:unknown", Role.COORDINATOR)
-    with store.writing(acting) as tx:
+    with store.writing(acting, "worksheet.prepare") as tx:
         row = tx.insert(
             m.Worksheet(
                 subject_id=subject_pk,
@@ -152,7 +152,7 @@ def sign_worksheet(
             "the subject's data changed since this worksheet was prepared; prepare it again before signing",
         )
     if user.private_key_pem is None or user.certificate_pem is None:
-        with store.writing(actor) as tx:
+        with store.writing(actor, "worksheet.sign") as tx:
             fresh = tx.session.get(m.UserAccount, user.id)
             assert fresh is not None
             give_user_a_key(tx, fresh, password, now)
@@ -182,7 +182,7 @@ def sign_worksheet(
         meaning=meaning.strip(),
         location=study.site,
     )
-    with store.writing(actor) as tx:
+    with store.writing(actor, "worksheet.sign") as tx:
         row = tx.session.get(m.Worksheet, worksheet_id)
         assert row is not None
         tx.update(
