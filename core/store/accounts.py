@@ -1,222 +1,133 @@
-"""Accounts own their passwords: sign-in with lockout, password change, reset, unlock.
-
-- Every place a password is checked (sign-in, unlock, signing, restore, the
-  CA passphrase) counts failures on the account and refuses a locked one.
-- An account an administrator created or reset must choose its own password
-  at the next sign-in before anything else (``PasswordChangeRequired``).
-- A user's signing key is generated when the user chooses a password and is
-  sealed under it; a change re-seals it; an administrator's reset discards
-  it (nobody can open it without the old password) and revokes its
-  certificate.
-"""
+"""User accounts and sign-in: creating users, roles, disabling, authenticating."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Any
-
-from sqlmodel import select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from core.errors import InputError
 from core.store import models as m
-from core.store.errors import AuthError, NotFoundError, PasswordChangeRequired
+from core.store.base import BOOTSTRAP, Actor, StoreCore, _require_reason
+from core.store.errors import AuthError, NotFoundError
 from core.store.users import (
-    LOCKOUT_MINUTES,
-    MAX_FAILED_ATTEMPTS,
     Role,
     check_password_policy,
+    check_username,
     hash_password,
-    temporary_password,
-    verify_password,
 )
-from core.worksheet import pki
-
-if TYPE_CHECKING:
-    from core.store.store import Actor, Store, _Tx
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+class Accounts(StoreCore):
+    """Users and sign-in."""
 
+    def has_users(self) -> bool:
+        with self.reading() as s:
+            return bool(s.exec(select(func.count()).select_from(m.UserAccount)).one())
 
-def _find(tx: _Tx, username: str) -> m.UserAccount | None:
-    return tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == username)).first()
+    def users(self) -> list[m.UserAccount]:
+        with self.reading() as s:
+            return list(s.exec(select(m.UserAccount).order_by(col(m.UserAccount.username))))
 
-
-def _failure(tx: _Tx, user: m.UserAccount, now: dt.datetime, what: str) -> str:
-    """Count a failed attempt (locking at the limit); the suffix to add to the message."""
-    attempts = user.failed_attempts + 1
-    changes: dict[str, Any] = {"failed_attempts": attempts}
-    suffix = ""
-    if attempts >= MAX_FAILED_ATTEMPTS:
-        changes = {"failed_attempts": 0, "locked_until": now + dt.timedelta(minutes=LOCKOUT_MINUTES)}
-        suffix = f": too many failed attempts, account locked for {LOCKOUT_MINUTES} minutes"
-    tx.update(user, changes, reason=f"failed attempt ({what})")
-    return suffix
-
-
-def record_failure(store: Store, username: str, what: str) -> str:
-    """Count a failed secret (for example the CA passphrase) against an account."""
-    from core.store.store import Actor
-
-    with store.writing(Actor(username, Role.COORDINATOR)) as tx:
-        user = _find(tx, username)
-        if user is None:
-            return ""
-        suffix = _failure(tx, user, store.now(), what)
-        tx.log(f"{what.split()[0]}_failed", entity="user_account", entity_id=user.id, reason=what)
-    return suffix
-
-
-def check_password(
-    store: Store, username: str, password: str, *, purpose: str = "login", allow_change: bool = False
-) -> m.UserAccount:
-    """The account, if ``password`` opens it now; else AuthError (failures counted, lockout applied).
-
-    ``purpose`` names the place (login, unlock, sign, restore) in the audit trail. Unless
-    ``allow_change``, an account that must choose a new password raises PasswordChangeRequired.
-    """
-    from core.store.store import Actor
-
-    name = username.strip()
-    now = store.now()
-    failure = ""
-    with store.writing(Actor(name or "?", Role.COORDINATOR)) as tx:
-        user = _find(tx, name)
-        if user is None:
-            tx.log(f"{purpose}_failed", entity="user_account", reason="unknown user id")
-            failure = "wrong user id or password"
-        elif not user.active:
-            tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="account disabled")
-            failure = "this account is disabled"
-        elif user.locked_until is not None and _aware(user.locked_until) > now:
-            tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="account locked")
-            failure = f"account locked until {_aware(user.locked_until).astimezone():%H:%M}"
-        elif not verify_password(password, user.password_hash):
-            suffix = _failure(tx, user, now, purpose)
-            tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="wrong password")
-            failure = ("wrong user id or password" if purpose == "login" else "wrong password") + suffix
-        else:
-            if user.failed_attempts or user.locked_until is not None:
-                tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason=f"successful {purpose}")
-            if user.must_change_password and not allow_change:
-                tx.log(f"{purpose}_refused", entity="user_account", entity_id=user.id,
-                       reason="a new password must be chosen first")  # fmt: skip
-                failure = "change"
-            else:
-                tx.log(purpose, entity="user_account", entity_id=user.id)
-                tx.session.expunge(user)
-                return user
-    if failure == "change":
-        raise PasswordChangeRequired(
-            "your password was set by an administrator: choose a new password before anything else "
-            "(in the application, or `resistdesk user passwd --user ID`)"
-        )
-    raise AuthError(failure)
-
-
-def authenticate(store: Store, username: str, password: str, *, purpose: str = "login") -> Actor:
-    from core.store.store import Actor
-
-    user = check_password(store, username, password, purpose=purpose)
-    return Actor(user.username, Role(user.role), user.full_name, user.id)
-
-
-def change_password(store: Store, username: str, old_password: str, new_password: str) -> Actor:
-    """The user's own change (also the forced one after a reset); re-seals or makes the key."""
-    from core.store.store import Actor
-
-    user = check_password(store, username, old_password, purpose="password_change", allow_change=True)
-    check_password_policy(new_password, user.username, user.full_name)
-    if new_password == old_password:
-        raise InputError("new_password", "must differ from the current password")
-    actor = Actor(user.username, Role(user.role), user.full_name, user.id)
-    key_changes: dict[str, Any] = {}
-    if pki.is_sealed(user.private_key_pem):
-        assert user.private_key_pem is not None
-        try:
-            key_changes["private_key_pem"] = pki.reseal(
-                user.private_key_pem, old_password, new_password, pki.user_key_purpose(user.username)
+    def create_user(
+        self, actor: Actor | None, username: str, full_name: str, role: Role | str, password: str
+    ) -> Actor:
+        """Create an account. Administrators do this, with a one-time password the user must change
+        at the first sign-in; the very first account needs no actor, must be an administrator, and
+        keeps the password its owner typed (and gets its key pair at once)."""
+        name = check_username(username)
+        role = _role(role)
+        if not full_name.strip():
+            raise InputError("full_name", "the printed name is required (it appears on signatures)")
+        check_password_policy(password, name, full_name)
+        first = not self.has_users()
+        if first:
+            if role is not Role.ADMINISTRATOR:
+                raise InputError("role", "the first account must be an administrator")
+            actor = Actor(name, Role.ADMINISTRATOR, full_name.strip())
+        elif actor is None:
+            raise AuthError("only an administrator can create accounts")
+        with self.writing(actor, BOOTSTRAP if first else "user.create") as tx:
+            if tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first():
+                raise InputError("username", f"user id {name!r} already exists")
+            row = tx.insert(
+                m.UserAccount(
+                    username=name,
+                    full_name=full_name.strip(),
+                    role=role.value,
+                    password_hash=hash_password(password),
+                    must_change_password=not first,
+                ),
+                reason="first administrator" if first else "",
             )
-        except InputError:
-            key_changes = {}
-    if not key_changes:
-        key = pki.new_user_key(user.username, new_password)
-        key_changes = {"private_key_pem": key.sealed_key, "public_key_pem": key.public_key_pem}
-    with store.writing(actor) as tx:
-        row = _find(tx, user.username)
-        assert row is not None
-        if "public_key_pem" in key_changes:
-            from core.store.site_keys import revoke_certificates
+            if first:
+                from core.store.passwords import give_own_key
 
-            revoke_certificates(tx, row, "a new key pair replaced the old one", store.now())
-        tx.update(
-            row,
-            {"password_hash": hash_password(new_password), "must_change_password": False, **key_changes},
-            reason="password changed by its owner",
-        )
-    return actor
+                give_own_key(tx, row, password)
+        return Actor(name, role, row.full_name, row.id)
 
+    def authenticate(self, username: str, password: str, *, purpose: str = "login") -> Actor:
+        """Check a password; lock the account after repeated failures. Audited. An account whose
+        password an administrator set raises PasswordChangeRequired (see change_password)."""
+        from core.store.passwords import authenticate
 
-def reset_password(store: Store, actor: Actor, username: str, reason: str) -> str:
-    """An administrator's reset: a one-time password to hand over; the key is discarded.
+        return authenticate(self, username, password, purpose=purpose)  # type: ignore[arg-type]
 
-    The old key cannot be opened without the old password, so it is deleted and its
-    certificate revoked; the user generates a new key when choosing the new password.
-    """
-    _admin(actor)
-    if username == actor.username:
-        raise InputError("username", "change your own password instead of resetting it")
-    reason = _reason(reason)
-    temporary = temporary_password()
-    with store.writing(actor) as tx:
-        user = _find(tx, username)
+    def change_password(self, actor: Actor | str, old_password: str, new_password: str) -> Actor:
+        """The user's own password change (the actor, or the user id of a forced change)."""
+        from core.store.passwords import change_password
+
+        name = actor if isinstance(actor, str) else actor.username
+        return change_password(self, name, old_password, new_password)  # type: ignore[arg-type]
+
+    def reset_password(self, actor: Actor, username: str, reason: str) -> str:
+        """An administrator's reset: returns a one-time password; the user's key is discarded."""
+        from core.store.passwords import reset_password
+
+        return reset_password(self, actor, username, reason)  # type: ignore[arg-type]
+
+    def unlock_user(self, actor: Actor, username: str, reason: str) -> None:
+        from core.store.passwords import unlock
+
+        unlock(self, actor, username, reason)  # type: ignore[arg-type]
+
+    def set_role(self, actor: Actor, username: str, role: Role | str, reason: str) -> None:
+        role, reason = _role(role), _require_reason(reason)
+        with self.writing(actor, "user.set_role") as tx:
+            user = self._user(tx.session, username)
+            if user.role == Role.ADMINISTRATOR and role is not Role.ADMINISTRATOR:
+                admins = tx.session.exec(
+                    select(func.count())
+                    .select_from(m.UserAccount)
+                    .where(m.UserAccount.role == Role.ADMINISTRATOR.value, col(m.UserAccount.active))
+                ).one()
+                if admins <= 1:
+                    raise InputError("role", "the last administrator cannot lose the role")
+            if user.role != role.value:
+                from core.store.site_keys import revoke_certificates
+
+                revoke_certificates(tx, user, f"role changed to {role.value}", self.now())
+            tx.update(user, {"role": role.value}, reason)
+
+    def set_active(self, actor: Actor, username: str, active: bool, reason: str) -> None:
+        with self.writing(actor, "user.set_active") as tx:
+            user = self._user(tx.session, username)
+            if not active and user.active:
+                from core.store.site_keys import revoke_certificates
+
+                revoke_certificates(tx, user, "account disabled", self.now())
+            tx.update(user, {"active": active}, _require_reason(reason))
+
+    def _user(self, session: Session, username: str) -> m.UserAccount:
+        user = session.exec(select(m.UserAccount).where(m.UserAccount.username == username)).first()
         if user is None:
             raise NotFoundError(f"no user {username!r}")
-        from core.store.site_keys import revoke_certificates
-
-        revoke_certificates(tx, user, "password reset by an administrator", store.now())
-        tx.update(
-            user,
-            {
-                "password_hash": hash_password(temporary),
-                "must_change_password": True,
-                "failed_attempts": 0,
-                "locked_until": None,
-                "private_key_pem": None,
-                "public_key_pem": None,
-            },
-            reason=f"password reset: {reason}",
-        )
-    return temporary
+        return user
 
 
-def unlock(store: Store, actor: Actor, username: str, reason: str) -> None:
-    _admin(actor)
-    reason = _reason(reason)
-    with store.writing(actor) as tx:
-        user = _find(tx, username)
-        if user is None:
-            raise NotFoundError(f"no user {username!r}")
-        tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason=f"unlocked: {reason}")
-
-
-def give_own_key(tx: _Tx, user: m.UserAccount, password: str) -> None:
-    """A key pair for a user who chose ``password`` themselves (the first administrator, demo users)."""
-    key = pki.new_user_key(user.username, password)
-    tx.update(
-        user,
-        {"private_key_pem": key.sealed_key, "public_key_pem": key.public_key_pem},
-        reason="signing key generated for its owner",
-    )
-
-
-def _admin(actor: Actor) -> None:
-    if actor.role is not Role.ADMINISTRATOR:
-        raise AuthError("only an administrator can do this")
-
-
-def _reason(reason: str) -> str:
-    if not reason or not reason.strip():
-        raise InputError("reason", "a reason is required")
-    return reason.strip()
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise InputError(
+            "role", f"unknown role {role!r} (allowed: {', '.join(r.value for r in Role)})"
+        ) from None

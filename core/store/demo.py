@@ -8,12 +8,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from core.casefile import parse_case
 from sqlmodel import select
 
+from core.casefile import parse_case
 from core.store import models as m
-from core.store.accounts import give_own_key
 from core.store.errors import StoreError
+from core.store.passwords import give_own_key
 from core.store.site_keys import create_site_ca
 from core.store.store import Actor, Store
 from core.store.users import Role
@@ -272,7 +272,7 @@ def create_demo(db_path: Path, password: str, today: dt.date | None = None) -> S
 
 def _own_passwords(store: Store, admin: Actor, password: str) -> None:
     """The demo's accounts keep the password the demo's creator typed (see create_demo)."""
-    with store.writing(admin) as tx:
+    with store.writing(admin, "user.create") as tx:
         for user in tx.session.exec(select(m.UserAccount)).all():
             if user.must_change_password:
                 tx.update(user, {"must_change_password": False}, reason="demo account")

@@ -30,7 +30,9 @@ from core.worksheet import pki
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from core.store.store import Actor, Store, _Tx
+    from core.store.base import Actor
+    from core.store.base import Tx as _Tx
+    from core.store.store import Store
 
 CA_CERT_KEY = "site_ca_certificate"
 CA_SEALED_KEY = "site_ca_sealed_key"
@@ -89,7 +91,7 @@ def _admin(actor: Actor) -> None:
 
 def _open_ca(store: Store, actor: Actor, passphrase: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
     """The CA certificate and key; a wrong passphrase counts as a failed attempt on the account."""
-    from core.store.accounts import record_failure
+    from core.store.passwords import record_failure
 
     with store.reading() as s:
         cert, sealed = s.get(m.Meta, CA_CERT_KEY), s.get(m.Meta, CA_SEALED_KEY)
@@ -126,12 +128,14 @@ def create_site_ca(store: Store, actor: Actor, passphrase: str, *, site: str = "
         site = site or (studies[0].site if studies else "")
         study = study or (studies[0].protocol_id if studies else "")
     ca = pki.create_site_ca(site, study, passphrase, store.now())
-    with store.writing(actor) as tx:
+    with store.writing(actor, "ca.manage") as tx:
         if tx.session.get(m.Meta, CA_CERT_KEY) is not None:
             raise InputError("ca_passphrase", "this database already has a site certificate authority")
         _set_meta(tx, CA_CERT_KEY, ca.certificate_pem)
         _set_meta(tx, CA_SEALED_KEY, ca.sealed_key)
-        tx.log("site_ca_created", new=pki.fingerprint(ca.certificate_pem), reason="site CA under a passphrase")
+        tx.log(
+            "site_ca_created", new=pki.fingerprint(ca.certificate_pem), reason="site CA under a passphrase"
+        )
     issue_certificates(store, actor, passphrase)
     return pki.fingerprint(ca.certificate_pem)
 
@@ -184,11 +188,12 @@ def issue_certificates(store: Store, actor: Actor, passphrase: str) -> list[str]
     ca_pem, ca_key = _open_ca(store, actor, passphrase)
     now = store.now()
     issued: list[str] = []
-    with store.writing(actor) as tx:
+    with store.writing(actor, "ca.manage") as tx:
         for user in tx.session.exec(select(m.UserAccount)).all():
             if not _needs_certificate(user):
                 continue
-            assert user.public_key_pem is not None and user.id is not None
+            assert user.public_key_pem is not None
+            assert user.id is not None
             revoke_certificates(tx, user, "superseded by a new certificate", now)
             pem = pki.issue_certificate(
                 ca_pem, ca_key, user.public_key_pem,
@@ -208,7 +213,7 @@ def issue_certificates(store: Store, actor: Actor, passphrase: str) -> list[str]
 def publish_crl(store: Store, actor: Actor, passphrase: str) -> None:
     _admin(actor)
     ca_pem, ca_key = _open_ca(store, actor, passphrase)
-    with store.writing(actor) as tx:
+    with store.writing(actor, "ca.manage") as tx:
         _publish(tx, ca_pem, ca_key, store.now())
 
 
@@ -259,14 +264,14 @@ def set_tsa_url(store: Store, actor: Actor, url: str) -> None:
     url = url.strip()
     if url and not url.startswith(("http://", "https://")):
         raise InputError("tsa_url", "must be an http:// or https:// address of an RFC 3161 service")
-    with store.writing(actor) as tx:
+    with store.writing(actor, "ca.manage") as tx:
         _set_meta(tx, TSA_URL_KEY, url)
         tx.log("setting", field=TSA_URL_KEY, new=url, reason="time-stamping service")
 
 
 def site_record(store: Store, document_id: str, case_sha256: str) -> tuple[bool, str]:
     """What the site's database says of a worksheet: signed here, and still current?"""
-    from core.store.worksheets import case_sha256 as current_sha
+    from core.worksheet.document import case_sha256 as current_sha
 
     with store.reading() as s:
         ws = s.exec(select(m.Worksheet).where(m.Worksheet.document_id == document_id)).first()

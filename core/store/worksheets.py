@@ -26,6 +26,7 @@ from core.rules import classify
 from core.store import models as m
 from core.store.casemap import case_from_rows
 from core.store.errors import AuthError, NotFoundError
+from core.store.permissions import require
 from core.store.users import Role
 from core.worksheet.document import (
     DEFAULT_MEANING,
@@ -118,7 +119,7 @@ def prepare_worksheet(
     content = _content(store, subject_pk, as_of, document_id, who, now)
     pdf = _pdf(content)
     study = store.study(store.subject_rows(subject_pk).subject.study_id)
-    with store.writing(actor) as tx:
+    with store.writing(actor, "worksheet.prepare") as tx:
         row = tx.insert(
             m.Worksheet(
                 subject_id=subject_pk,
@@ -153,7 +154,7 @@ def sign_worksheet(
     """Sign a prepared worksheet: an investigator, re-entering the password, on unchanged data.
 
     The account is re-read (role, active, lock, certificate), not taken from the session."""
-    from core.store.accounts import check_password
+    from core.store.passwords import check_password
     from core.store.site_keys import (
         certificate_matches,
         certificate_revoked,
@@ -164,8 +165,7 @@ def sign_worksheet(
     from core.worksheet.pdfsign import sign_pdf
     from core.worksheet.pki import is_sealed, open_user_key
 
-    if actor.role is not Role.INVESTIGATOR:
-        raise AuthError("only an investigator can sign a worksheet; a coordinator prepares it")
+    require(actor.role, "worksheet.sign")
     if not meaning.strip():
         raise InputError("meaning", "state what the signature means")
     with store.reading() as s:
@@ -232,7 +232,7 @@ def sign_worksheet(
         timestamper=timestamper,
         sign=sign_pdf,
     )
-    with store.writing(actor) as tx:
+    with store.writing(actor, "worksheet.sign") as tx:
         row = tx.session.get(m.Worksheet, worksheet_id)
         assert row is not None
         tx.update(

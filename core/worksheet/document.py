@@ -211,14 +211,22 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=15, leading=19, spaceAfter=2),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=7, spaceAfter=3,
+            "h2",
+            parent=base,
+            fontName=BOLD,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=7,
+            spaceAfter=3,
             keepWithNext=1,
         ),
         "result": ParagraphStyle(
             "result", parent=base, fontName=BOLD, fontSize=20, leading=25, textColor=colors.white
         ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6, splitLongWords=0),
-        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=7.6, leading=9.4, splitLongWords=0),
+        "head": ParagraphStyle(
+            "head", parent=base, fontName=BOLD, fontSize=7.6, leading=9.4, splitLongWords=0
+        ),
         "manifest": ParagraphStyle("manifest", parent=base, fontSize=8, leading=10.2, splitLongWords=0),
     }
 
@@ -624,11 +632,11 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
     # Timeline and, when measured, the spider plot and sums
     story.append(Paragraph("Timeline", s["h2"]))
     story.append(_timeline(content, width))
-    shown = sorted({(code or "NE") for _, code, _ in _visit_codes(content)})
+    legend = sorted({(code or "NE") for _, code, _ in _visit_codes(content)})
     story.append(
         Paragraph(
             "Dots: each assessment, labelled with its response: "
-            + "; ".join(f"{code} = {response_words(code)}" for code in shown)
+            + "; ".join(f"{code} = {response_words(code)}" for code in legend)
             + ". Bar: treatment from the first to the last dose. Dashed lines: 6 weeks and 6 months "
             "after the first dose, 12 weeks after the last.",
             s["small"],
@@ -693,7 +701,9 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
             )
         )
         story.append(KeepTogether(block))
-        story.append(KeepTogether([Paragraph("Sizes of each lesion (mm)", s["h2"]), _lesion_table(course, width)]))
+        story.append(
+            KeepTogether([Paragraph("Sizes of each lesion (mm)", s["h2"]), _lesion_table(course, width)])
+        )
 
     # Rationale, caveats, key dates, interpretations, rule set
     story.append(Paragraph("Rationale", s["h2"]))
@@ -711,7 +721,10 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
             _table(
                 [["Caveat", "What it means here"]]
                 + [
-                    [code_words(cv.code.value), Paragraph(f"{cv.text}<br/><i>{CAVEAT_HELP[cv.code]}</i>", s["cell"])]
+                    [
+                        code_words(cv.code.value),
+                        Paragraph(f"{cv.text}<br/><i>{CAVEAT_HELP[cv.code]}</i>", s["cell"]),
+                    ]
                     for cv in r.caveats
                 ],
                 [62 * mm, width - 62 * mm],
@@ -745,7 +758,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         story.append(Paragraph("None of the interpretations I-1 to I-5 changed this result.", s["base"]))
     rs = r.ruleset
     overrides = rs.overrides
-    params = [["Parameter", "Value", "Meaning"]]
+    params: list[list[Any]] = [["Parameter", "Value", "Meaning"]]
     for name, value in rs.parameters.to_json().items():
         shown = parameter_text(value)
         if name in overrides:
@@ -753,9 +766,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         help_text = PARAMETER_HELP[name]
         for code in Caveat:
             help_text = help_text.replace(code.value, code_words(code.value).lower())
-        params.append(
-            [parameter_words(name), Paragraph(shown, s["cell"]), Paragraph(help_text, s["cell"])]
-        )
+        params.append([parameter_words(name), Paragraph(shown, s["cell"]), Paragraph(help_text, s["cell"])])
     story.append(Paragraph(f"Rule set {rs.name}, version {rs.version}", s["h2"]))
     story.append(_table(params, [48 * mm, 42 * mm, width - 90 * mm]))
 
@@ -793,9 +804,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         ]
         slot = _SignatureSlot(*STAMP_SIZE)
         story.append(
-            KeepTogether(
-                [_table(rows_sig, [45 * mm, width - 45 * mm], header=False), Spacer(1, 4), slot]
-            )
+            KeepTogether([_table(rows_sig, [45 * mm, width - 45 * mm], header=False), Spacer(1, 4), slot])
         )
         placed.append(slot)
 
@@ -890,7 +899,9 @@ def _lesion_table(course: Any, width: float) -> Table:
         for a in visits:
             status = dict(a.lesions.non_targets).get(n.id)
             code = getattr(status, "value", status)
-            row.append("—" if code is None else NON_TARGET_WORDS.get(str(code), code_words(str(code)).lower()))
+            row.append(
+                "—" if code is None else NON_TARGET_WORDS.get(str(code), code_words(str(code)).lower())
+            )
         rows.append(row)
     first = [30 * mm, 24 * mm, 24 * mm]
     per_table = max(1, int((width - sum(first)) // (21 * mm)))

@@ -46,11 +46,12 @@ from pyhanko.pdf_utils import embed
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
+from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -65,8 +66,7 @@ SIGNATURE_ATTACHMENT = "signature.json"
 SIGNATURE_FIELD = "InvestigatorSignature"
 SIGNER_ROLE = "investigator"
 WORKSTATION_CLOCK = (
-    "the signing time is the workstation's clock as the signer's computer reported it "
-    "(no trusted timestamp)"
+    "the signing time is the workstation's clock as the signer's computer reported it (no trusted timestamp)"
 )
 
 
@@ -93,7 +93,8 @@ def attach_evidence(
     """Embed the case file, the classification and (signed copies) the signer's manifestation."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     files = [
-        (CASE_ATTACHMENT, canonical_case_json(case), "The resistdesk-case/1 file the result was computed from"),
+        (CASE_ATTACHMENT, canonical_case_json(case),
+         "The resistdesk-case/1 file the result was computed from"),
         (RESULT_ATTACHMENT, json.dumps(result_json, sort_keys=True, ensure_ascii=False).encode(),
          "The classification"),
     ]  # fmt: skip
@@ -113,11 +114,11 @@ def attach_evidence(
     return out.getvalue()
 
 
-class _PdfBytesPage(pdf_content.ImportedPdfPage):  # type: ignore[misc]
+class _PdfBytesPage(pdf_content.ImportedPdfPage):
     """pyHanko's imported page, read from bytes instead of a file."""
 
     def __init__(self, data: bytes) -> None:
-        super().__init__("", 0)
+        super().__init__("", 0)  # type: ignore[no-untyped-call]
         self._data = data
 
     def render(self) -> bytes:
@@ -179,7 +180,8 @@ def sign_pdf(
     spec = None
     style: stamp.BaseStampStyle | None = None
     if place is not None:
-        spec = fields.SigFieldSpec(SIGNATURE_FIELD, on_page=place.page, box=place.box)
+        x1, y1, x2, y2 = (round(v) for v in place.box)
+        spec = fields.SigFieldSpec(SIGNATURE_FIELD, on_page=place.page, box=(x1, y1, x2, y2))
         style = stamp.StaticStampStyle(background=_PdfBytesPage(place.appearance_pdf), border_width=0)
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     try:
@@ -427,7 +429,7 @@ def _check_signature(
         if intact
         else "the document was altered after signing (the digest does not match)",
     )
-    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+    whole = bool(status.coverage == SignatureCoverageLevel.ENTIRE_FILE) or bool(
         status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
         and status.modification_level is not None
         and status.modification_level <= ModificationLevel.LTA_UPDATES
@@ -468,7 +470,7 @@ def _check_signature(
             manifest = {}
     printed, printed_id = manifest.get("printed_name"), manifest.get("user_id")
     dict_name = sig.sig_object.get("/Name")
-    names_ok = (
+    names_ok = bool(
         printed == report.signer
         and printed_id == report.signer_user_id
         and (dict_name is None or str(dict_name) == report.signer)

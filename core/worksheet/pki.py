@@ -105,7 +105,9 @@ def seal_key(key: ec.EllipticCurvePrivateKey, secret: str, purpose: str) -> str:
     return seal(_der(key), secret, purpose)
 
 
-def unseal_key(blob: str, secret: str, purpose: str, *, field: str = "password") -> ec.EllipticCurvePrivateKey:
+def unseal_key(
+    blob: str, secret: str, purpose: str, *, field: str = "password"
+) -> ec.EllipticCurvePrivateKey:
     return _load_key(unseal(blob, secret, purpose, field=field))
 
 
@@ -152,7 +154,9 @@ def ca_name(site: str, study: str, install_id: str) -> x509.Name:
     study_text = study.strip() or "no study"
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"ResistDesk CA {site_text} {study_text} {install_id}"[:64]),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, f"ResistDesk CA {site_text} {study_text} {install_id}"[:64]
+            ),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, site_text[:64]),
             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"study {study_text}"[:64]),
             x509.NameAttribute(NameOID.SERIAL_NUMBER, install_id),

@@ -41,7 +41,7 @@ from core.store.site_keys import (
 from core.store.worksheets import prepare_worksheet, sign_signed_content, sign_worksheet, worksheets
 from core.worksheet import pki
 from core.worksheet.document import SignatureBlock
-from core.worksheet.pdfsign import EXIT_CLASSIFICATION_CHANGED, attach_evidence, sign_pdf, verify_pdf
+from core.worksheet.pdfsign import EXIT_CLASSIFICATION_CHANGED, sign_pdf, verify_pdf
 
 PASSWORD = "attack-demo-pass-1"
 NSS = shutil.which("certutil") and shutil.which("pdfsig")
@@ -66,7 +66,9 @@ def _pk(store: Store, code: str = "MEL-001") -> int:
 
 
 def _draft(store: Store, code: str = "MEL-001") -> int:
-    wid, _ = prepare_worksheet(store, store.authenticate("coordinator", PASSWORD), _pk(store, code), store.today())
+    wid, _ = prepare_worksheet(
+        store, store.authenticate("coordinator", PASSWORD), _pk(store, code), store.today()
+    )
     return wid
 
 
@@ -108,9 +110,11 @@ def _forge(
     from core.store.worksheets import _content
 
     key = ec.generate_private_key(ec.SECP256R1())
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     cert = pki.issue_certificate(ca_pem, ca_key, public, username=user_id, full_name=name, role=role,
                                  now=dt.datetime.now(dt.UTC), days=days)  # fmt: skip
     block = SignatureBlock(printed or name, user_id, role, "I confirm.", dt.datetime.now(dt.UTC))
@@ -123,7 +127,9 @@ def _forge(
 # Keys
 
 
-def test_no_private_key_in_the_database_or_a_backup_opens_without_a_secret(store: Store, tmp_path: Path) -> None:
+def test_no_private_key_in_the_database_or_a_backup_opens_without_a_secret(
+    store: Store, tmp_path: Path
+) -> None:
     _signed(store)
     backup = backup_database(store.path, tmp_path / "backup.sqlite3")
     assert _private_keys_in(store.path) == []
@@ -232,7 +238,8 @@ def _sign_outside(store: Store, username: str, password: str, *, at: dt.datetime
     with contextlib.closing(sqlite3.connect(store.path)) as conn:
         sealed, cert, name = conn.execute(
             "SELECT u.private_key_pem, c.certificate_pem, u.full_name FROM user_account u "
-            "JOIN certificate c ON c.user_id = u.id WHERE u.username = ? ORDER BY c.id DESC", (username,)
+            "JOIN certificate c ON c.user_id = u.id WHERE u.username = ? ORDER BY c.id DESC",
+            (username,),
         ).fetchone()
     key = pki.open_user_key(sealed, password, username)
     when = at or dt.datetime.now(dt.UTC)
@@ -242,11 +249,15 @@ def _sign_outside(store: Store, username: str, password: str, *, at: dt.datetime
                                crl_pem=None, location="", timestamper=None, sign=sign_pdf)  # fmt: skip
 
 
-def test_a_back_dated_signature_after_revocation_is_refused(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_back_dated_signature_after_revocation_is_refused(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     admin = store.authenticate("admin", PASSWORD)
     store.set_active(admin, "investigator", False, reason="left the site")
     publish_crl(store, admin, PASSWORD)
-    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=90)  # after the certificate, before the revocation
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(
+        seconds=90
+    )  # after the certificate, before the revocation
 
     import pyhanko.sign.signers.pdf_signer as pdf_signer
 
@@ -328,7 +339,9 @@ def test_a_renamed_signer_in_the_database_is_refused_and_a_mismatched_name_is_re
     inv = store.authenticate("investigator", PASSWORD)
     wid = _draft(store)
     with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
-        conn.execute("UPDATE user_account SET full_name = 'Dr. Somebody Else' WHERE username = 'investigator'")
+        conn.execute(
+            "UPDATE user_account SET full_name = 'Dr. Somebody Else' WHERE username = 'investigator'"
+        )
     with pytest.raises(AuthError, match="does not match"):
         sign_worksheet(store, inv, wid, PASSWORD)
     admin = store.authenticate("admin", PASSWORD)
@@ -347,7 +360,9 @@ def test_settings_changed_between_draft_and_signing_are_refused(store: Store) ->
     inv = store.authenticate("investigator", PASSWORD)
     wid = _draft(store)
     study = store.studies()[0]
-    store.update_study(admin, study.id or 0, {"enrolled_categories": ["secondary_resistance"]}, reason="amendment")
+    store.update_study(
+        admin, study.id or 0, {"enrolled_categories": ["secondary_resistance"]}, reason="amendment"
+    )
     assert worksheets(store, _pk(store))[0].superseded
     with pytest.raises(InputError, match="study settings changed"):
         sign_worksheet(store, inv, wid, PASSWORD)
@@ -358,13 +373,17 @@ def test_a_replayed_worksheet_after_the_data_changed_is_reported(store: Store) -
     inv = store.authenticate("investigator", PASSWORD)
     pk = _pk(store)
     visit = store.subject_rows(pk).assessments[-1]
-    store.update_assessment(inv, visit.id or 0, {"date": visit.date.isoformat(), "response": "SD"}, reason="re-read")
+    store.update_assessment(
+        inv, visit.id or 0, {"date": visit.date.isoformat(), "response": "SD"}, reason="re-read"
+    )
     checks = _verify(store, pdf)
     assert checks["integrity"]
     assert not checks["site record"]
     assert not checks["VERIFIED"]
     wid = _draft(store)
-    store.update_assessment(inv, visit.id or 0, {"date": visit.date.isoformat(), "response": "PD"}, reason="again")
+    store.update_assessment(
+        inv, visit.id or 0, {"date": visit.date.isoformat(), "response": "PD"}, reason="again"
+    )
     with pytest.raises(InputError, match="prepare it again"):
         sign_worksheet(store, inv, wid, PASSWORD)
 
@@ -410,7 +429,9 @@ def test_classification_changed_since_signing_is_reported_with_both_results(stor
     assert report.classification_changed
     assert report.exit_code == EXIT_CLASSIFICATION_CHANGED
     assert "CLASSIFICATION CHANGED SINCE SIGNING" in report.describe()
-    assert report.category and report.category_today and report.category != report.category_today
+    assert report.category
+    assert report.category_today
+    assert report.category != report.category_today
     as_json = report.to_json()
     assert as_json["printed_category"] == report.category
     assert as_json["category_today"] == report.category_today
@@ -447,12 +468,16 @@ def _add_content(pdf: bytes) -> bytes:
 
 
 @pytest.mark.skipif(not NSS, reason="poppler's pdfsig and NSS certutil (libnss3-tools) are not installed")
-def test_poppler_pdfsig_accepts_a_genuine_worksheet_and_sees_added_content(store: Store, tmp_path: Path) -> None:
+def test_poppler_pdfsig_accepts_a_genuine_worksheet_and_sees_added_content(
+    store: Store, tmp_path: Path
+) -> None:
     nss = tmp_path / "nss"
     nss.mkdir()
     ca = tmp_path / "ca.pem"
     ca.write_text(site_certificate_pem(store))
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(
+        ["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, capture_output=True
+    )
     subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "site-ca", "-t", "C,C,C", "-i", str(ca)],
                    check=True, capture_output=True)  # fmt: skip
     genuine, tampered = tmp_path / "genuine.pdf", tmp_path / "tampered.pdf"
@@ -472,7 +497,7 @@ def test_poppler_pdfsig_accepts_a_genuine_worksheet_and_sees_added_content(store
     assert "Not total document signed" in out
     assert "Signature is Valid" in out  # the signed bytes are intact; the update is outside them
     # poppler reports the signed ranges; the added content lies beyond the last one.
-    ranges = [line for line in out.splitlines() if "Signed Ranges" in line][0]
+    ranges = next(line for line in out.splitlines() if "Signed Ranges" in line)
     last = int(ranges.rsplit("-", 1)[1].strip(" ]"))
     assert last < len(_add_content(pdf)) - 100
 

@@ -1,4 +1,4 @@
-"""Passwords, the site certificate authority and verification on the command line.
+"""``user passwd|reset|unlock``, ``ca`` and ``verify``: passwords, the site CA, verification.
 
 ``resistdesk user passwd|reset|unlock``, ``resistdesk ca init|issue|crl|status|tsa`` and
 ``resistdesk verify``. Secrets (passwords, the CA passphrase) are read from standard input,
@@ -12,33 +12,26 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from core.cli.common import EXIT_OK, PASSWORDS, db_arg, guard, login, open_store, user_arg
 from core.errors import InputError
-
-EXIT_OK = 0
-
-
-def _helpers() -> Any:
-    import core.cli_store as cs
-
-    return cs
 
 
 def cmd_user_passwd(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    cs = _helpers()
     if not args.user:
-        raise InputError("--user", "name your user id (current password, then the new one, on standard input)")
-    with cs._open(args) as store:
-        old = cs.PASSWORDS.read(f"Current (or one-time) password for {args.user}: ")
-        new = cs.PASSWORDS.new(f"New password for {args.user}: ")
+        raise InputError(
+            "--user", "name your user id (current password, then the new one, on standard input)"
+        )
+    with open_store(args) as store:
+        old = PASSWORDS.read(f"Current (or one-time) password for {args.user}: ")
+        new = PASSWORDS.new(f"New password for {args.user}: ")
         store.change_password(args.user, old, new)
     out.write(f"password of {args.user} changed; your signing key is sealed under it\n")
     return EXIT_OK
 
 
 def cmd_user_reset(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    cs = _helpers()
-    with cs._open(args) as store:
-        actor = cs._login(store, args)
+    with open_store(args) as store:
+        actor = login(store, args)
         temporary = store.reset_password(actor, args.username, args.reason)
     out.write(
         f"one-time password for {args.username}: {temporary}\n"
@@ -49,9 +42,8 @@ def cmd_user_reset(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_unlock(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    cs = _helpers()
-    with cs._open(args) as store:
-        actor = cs._login(store, args)
+    with open_store(args) as store:
+        actor = login(store, args)
         store.unlock_user(actor, args.username, args.reason)
     out.write(f"unlocked {args.username}\n")
     return EXIT_OK
@@ -60,10 +52,9 @@ def cmd_user_unlock(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import create_site_ca
 
-    cs = _helpers()
-    with cs._open(args) as store:
-        actor = cs._login(store, args)
-        passphrase = cs.PASSWORDS.new("New CA passphrase (kept by administrators, never stored): ")
+    with open_store(args) as store:
+        actor = login(store, args)
+        passphrase = PASSWORDS.new("New CA passphrase (kept by administrators, never stored): ")
         fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
     out.write(f"created the site CA; certificate SHA-256 fingerprint {fingerprint}\n")
     return EXIT_OK
@@ -72,10 +63,9 @@ def cmd_ca_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_issue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import issue_certificates
 
-    cs = _helpers()
-    with cs._open(args) as store:
-        actor = cs._login(store, args)
-        issued = issue_certificates(store, actor, cs.PASSWORDS.read("CA passphrase: "))
+    with open_store(args) as store:
+        actor = login(store, args)
+        issued = issue_certificates(store, actor, PASSWORDS.read("CA passphrase: "))
     out.write(
         (f"issued certificates to: {', '.join(issued)}\n" if issued else "no certificate was pending\n")
         + "published the revocation list\n"
@@ -86,10 +76,9 @@ def cmd_ca_issue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_crl(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import publish_crl, site_crl_pem
 
-    cs = _helpers()
-    with cs._open(args) as store:
+    with open_store(args) as store:
         if args.user:
-            publish_crl(store, cs._login(store, args), cs.PASSWORDS.read("CA passphrase: "))
+            publish_crl(store, login(store, args), PASSWORDS.read("CA passphrase: "))
             out.write("published the revocation list\n")
         pem = site_crl_pem(store)
     if args.output:
@@ -110,8 +99,7 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     from core.worksheet.pki import fingerprint
 
-    cs = _helpers()
-    with cs._open(args) as store:
+    with open_store(args) as store:
         if not has_site_ca(store):
             out.write("no site CA yet: an administrator creates it with `resistdesk ca init`\n")
             return EXIT_OK
@@ -125,7 +113,9 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(
         f"site CA: {cert.subject.rfc4514_string()}\nfingerprint (SHA-256): {fingerprint(pem)}\n"
         f"certificates awaiting the CA passphrase: {', '.join(pending) or 'none'}\n"
-        f"revocation list: {'revocations recorded but not yet published (resistdesk ca crl)' if outdated else 'current'}\n"
+        "revocation list: "
+        + ("revocations recorded but not yet published (resistdesk ca crl)" if outdated else "current")
+        + "\n"
         f"time-stamping service: {url or 'none (signing time is the workstation clock)'}\n"
     )
     return EXIT_OK
@@ -134,9 +124,8 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_tsa(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import set_tsa_url
 
-    cs = _helpers()
-    with cs._open(args) as store:
-        set_tsa_url(store, cs._login(store, args), args.url)
+    with open_store(args) as store:
+        set_tsa_url(store, login(store, args), args.url)
     out.write(f"time-stamping service: {args.url or 'none'}\n")
     return EXIT_OK
 
@@ -144,9 +133,10 @@ def cmd_ca_tsa(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.worksheet.pdfsign import verify_pdf
 
-    cs = _helpers()
     if (args.trust is None) == (args.db is None):
-        raise InputError("--trust", "give the site certificate (--trust FILE.pem) or the database (--db PATH)")
+        raise InputError(
+            "--trust", "give the site certificate (--trust FILE.pem) or the database (--db PATH)"
+        )
     crl = None
     recorded = None
     record = None
@@ -163,7 +153,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         from core.store.site_keys import recorded_before, site_certificate_pem, site_crl_pem, site_record
 
-        store = cs._open(args)
+        store = open_store(args)
         trust = site_certificate_pem(store)
         crl = crl or site_crl_pem(store)
 
@@ -181,20 +171,27 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.db is not None:
         store.close()
     if args.json:
-        out.write(json.dumps({"file": str(args.file), **report.to_json()}, ensure_ascii=False, indent=2) + "\n")
+        out.write(
+            json.dumps({"file": str(args.file), **report.to_json()}, ensure_ascii=False, indent=2) + "\n"
+        )
     else:
         out.write(f"{args.file}\n{report.describe()}\n")
     return int(report.exit_code)
 
 
-def register_user(user: Any, guard: Any, db_arg: Any, user_arg: Any) -> None:
+def register_user(user: Any) -> None:
     p = user.add_parser(
-        "passwd", help="change your own password (also the one-time password after an account is created or reset)"
+        "passwd",
+        help="change your own password (also the one-time password after an account is created or reset)",
     )
     db_arg(p)
-    p.add_argument("--user", metavar="ID", help="your user id (current password, then the new one, on standard input)")
+    p.add_argument(
+        "--user", metavar="ID", help="your user id (current password, then the new one, on standard input)"
+    )
     p.set_defaults(handler=guard(cmd_user_passwd))
-    p = user.add_parser("reset", help="administrators: a one-time password; the user's signing key is discarded")
+    p = user.add_parser(
+        "reset", help="administrators: a one-time password; the user's signing key is discarded"
+    )
     db_arg(p)
     user_arg(p)
     p.add_argument("username", metavar="USER_ID")
@@ -208,7 +205,7 @@ def register_user(user: Any, guard: Any, db_arg: Any, user_arg: Any) -> None:
     p.set_defaults(handler=guard(cmd_user_unlock))
 
 
-def register(sub: Any, guard: Any, db_arg: Any, user_arg: Any) -> None:
+def register(sub: Any) -> None:
     ca = sub.add_parser("ca", help="the site certificate authority (administrators, with the CA passphrase)")
     ca_sub = ca.add_subparsers(dest="ca_command", metavar="ACTION", required=True)
     p = ca_sub.add_parser("init", help="create the site CA under a new CA passphrase")
@@ -246,6 +243,8 @@ def register(sub: Any, guard: Any, db_arg: Any, user_arg: Any) -> None:
     p.add_argument("file", type=Path, metavar="FILE.pdf")
     p.add_argument("--trust", type=Path, metavar="FILE.pem", help="the site certificate")
     p.add_argument("--crl", type=Path, metavar="FILE.pem", help="the site's current revocation list")
-    p.add_argument("--db", type=Path, metavar="PATH", help="or take certificate, CRL and records from this database")
+    p.add_argument(
+        "--db", type=Path, metavar="PATH", help="or take certificate, CRL and records from this database"
+    )
     p.add_argument("--json", action="store_true", help="the same report as JSON")
     p.set_defaults(handler=guard(cmd_verify))
