@@ -50,6 +50,12 @@ def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "SELECT password_hash, role, active FROM user_account WHERE username = ?", (args.user,)
         ).fetchone()
     password = PASSWORDS.read(f"Password for {args.user}: ")
+    if db.exists():
+        # The password is checked where failures count: the current database's lockout applies.
+        with Store.open(db, backup_daily=False) as current:
+            who = current.authenticate(args.user, password, purpose="restore")
+        if who.role is not Role.ADMINISTRATOR:
+            raise AuthError("only an administrator of this database can restore it")
     if row is None or not row[2] or not verify_password(password, row[0]):
         raise AuthError("wrong user id or password (as recorded in the backup)")
     if row[1] != Role.ADMINISTRATOR.value:

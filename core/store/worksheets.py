@@ -350,3 +350,16 @@ def worksheet_pdf(store: Store, worksheet_id: int) -> bytes:
     if ws is None or ws.pdf is None:
         raise NotFoundError(f"no worksheet {worksheet_id}")
     return ws.pdf
+
+
+def review(store: Store, worksheet_id: int) -> tuple[bytes, bool, str]:
+    """What the investigator reads before signing: the draft PDF and its eligibility statement."""
+    from core.worksheet.document import eligibility_statement
+
+    with store.reading() as s:
+        ws = s.get(m.Worksheet, worksheet_id)
+    if ws is None or ws.pdf is None:
+        raise NotFoundError(f"no worksheet {worksheet_id}")
+    content = _content(store, ws.subject_id, ws.as_of, ws.document_id, "", ws.prepared_at)
+    eligible, statement = eligibility_statement(content.study, content.result)
+    return ws.pdf, eligible, statement
