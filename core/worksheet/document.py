@@ -802,7 +802,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
                 "the site CA (21 CFR 11.50, 11.70, 11.200)",
             ],
         ]
-        slot = _SignatureSlot(*STAMP_SIZE)
+        slot = _SignatureSlot(*STAMP_SIZE, sig)
         story.append(
             KeepTogether([_table(rows_sig, [45 * mm, width - 45 * mm], header=False), Spacer(1, 4), slot])
         )
@@ -816,13 +816,14 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
     if content.signature is not None and placed and placed[0].where is not None:
         page, x, y = placed[0].where
         w, h = STAMP_SIZE
-        place = StampPlace(page, (x, y, x + w, y + h), stamp_appearance(content.signature, w, h))
+        place = StampPlace(page, (x, y, x + w, y + h), b"")
     return buf.getvalue(), place
 
 
 @dataclass(frozen=True, slots=True)
 class StampPlace:
-    """Where the visible signature goes: page index and box (points), and its appearance (a PDF)."""
+    """Where the visible signature goes: page index and box (points); ``appearance_pdf``, when
+    given, is imported as the field's appearance (else the field frames what the page prints)."""
 
     page: int
     box: tuple[float, float, float, float]
@@ -832,9 +833,10 @@ class StampPlace:
 class _SignatureSlot(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Space for the visible signature; remembers where on which page it was drawn."""
 
-    def __init__(self, width: float, height: float) -> None:
+    def __init__(self, width: float, height: float, signature: SignatureBlock | None = None) -> None:
         super().__init__()
         self.width, self.height = width, height
+        self.signature = signature
         self.hAlign = "LEFT"
         self.where: tuple[int, float, float] | None = None
 
@@ -844,13 +846,23 @@ class _SignatureSlot(Flowable):  # type: ignore[misc]  # reportlab is untyped
     def draw(self) -> None:
         x, y = self.canv.absolutePosition(0, 0)
         self.where = (self.canv.getPageNumber() - 1, float(x), float(y))
+        if self.signature is not None:
+            _draw_stamp(self.canv, self.signature, self.width, self.height)
 
 
 def stamp_appearance(sig: SignatureBlock, width: float, height: float) -> bytes:
-    """The signature's look in PDF viewers: a small page (fonts embedded) pyHanko imports."""
+    """The signature's look as a page of its own (fonts embedded), for viewers or tests."""
     _fonts()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(width, height), initialFontName=FONT, initialFontSize=8)
+    _draw_stamp(c, sig, width, height)
+    c.save()
+    return buf.getvalue()
+
+
+def _draw_stamp(c: Canvas, sig: SignatureBlock, width: float, height: float) -> None:
+    """The visible signature, printed on the page where the signature field lies over it."""
+    c.saveState()
     c.setStrokeColor(colors.HexColor("#1e8449"))
     c.setLineWidth(1.2)
     c.rect(0.6, 0.6, width - 1.2, height - 1.2)
@@ -864,8 +876,7 @@ def stamp_appearance(sig: SignatureBlock, width: float, height: float) -> bytes:
     c.drawString(6, height - 36, f"{sig.role}, user id {sig.user_id}"[:70])
     c.drawString(6, height - 46, when_text(sig.signed_at)[:80])
     c.drawString(6, height - 56, (sig.meaning if len(sig.meaning) <= 70 else sig.meaning[:69] + "…"))
-    c.save()
-    return buf.getvalue()
+    c.restoreState()
 
 
 def _manifestation(content: WorksheetContent) -> str:

@@ -2,7 +2,8 @@
 
 Signatures are PAdES baseline B-LT: the signer's certificate, the site CA
 certificate and the CA's latest CRL are embedded (the document security
-store), so a worksheet verifies long after its certificates expire. Where a
+store, written in the signed revision), so a worksheet verifies long after
+its certificates expire. Where a
 time-stamping service is configured the signature also carries an RFC 3161
 timestamp (B-T and up); otherwise the signing time is the workstation's
 clock, and the verification report says so.
@@ -173,7 +174,11 @@ def sign_pdf(
         location=location or None,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
-        embed_validation_info=True,
+        # With a time-stamping service: pyHanko adds the validation data after the signature and
+        # a document timestamp (B-LTA). Offline, the same data (both certificates and the CRL) goes
+        # into the document security store of the signed revision itself: B-LT with nothing after
+        # the signature, so a verifier needs no analysis of later updates.
+        embed_validation_info=timestamper is not None,
         validation_context=context,
         use_pades_lta=timestamper is not None,
     )
@@ -182,13 +187,21 @@ def sign_pdf(
     if place is not None:
         x1, y1, x2, y2 = (round(v) for v in place.box)
         spec = fields.SigFieldSpec(SIGNATURE_FIELD, on_page=place.page, box=(x1, y1, x2, y2))
-        style = stamp.StaticStampStyle(background=_PdfBytesPage(place.appearance_pdf), border_width=0)
+        if place.appearance_pdf:
+            style = stamp.StaticStampStyle(background=_PdfBytesPage(place.appearance_pdf), border_width=0)
+        else:  # the page prints the signature (fonts embedded); the field frames it
+            style = stamp.StaticStampStyle(background=None, border_width=1, border_color=(0.12, 0.52, 0.29))
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     try:
         pdf_signer = signers.PdfSigner(
             meta, signer=signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
         )
-        out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        if timestamper is None:
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer, None, certs=[_cert(certificate_pem), ca], crls=[_crl(crl_pem)] if crl_pem else []
+            )
+        out = pdf_signer.sign_pdf(writer)
     except SigningError as exc:
         raise WorksheetError(f"the PDF could not be signed: {exc}") from exc
     return bytes(out.getvalue())
