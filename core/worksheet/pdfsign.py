@@ -419,7 +419,10 @@ def _check_signature(
             return
     context = ValidationContext(
         trust_roots=[trust],
-        crls=[c.public_bytes(serialization.Encoding.DER) for c in ([current] if current else []) + crls],
+        crls=[
+            c.public_bytes(serialization.Encoding.DER)
+            for c in ([current] if current is not None else []) + crls
+        ],
         allow_fetching=False,
         revocation_mode="soft-fail",
         moment=moment,
@@ -509,7 +512,7 @@ def _check_revocation(
 ) -> None:
     public = ca.public_key()
     assert isinstance(public, ec.EllipticCurvePublicKey)
-    lists = [c for c in ([current] if current else []) + embedded if c.issuer == ca.subject]
+    lists = [c for c in ([current] if current is not None else []) + embedded if c.issuer == ca.subject]
     genuine = [c for c in lists if c.is_signature_valid(public)]
     if current is not None and current not in genuine:
         report.add("not revoked", False, "the given CRL is not signed by the site CA")
