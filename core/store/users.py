@@ -33,7 +33,7 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
-# scrypt cost: N=2^14, r=8 (16 MiB), about 45 ms per check on the 2-core CI machine (slow for an
+# scrypt cost: N=2^14, r=8 (16 MiB), about 86 ms per check on the shared 2-core machine (slow for an
 # attacker, fine at login). Signing keys are sealed with twice that (core.worksheet.pki.KDF_N).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 # Format and control characters (Cc, Cf: zero-width spaces and joiners, bidi marks), unassigned

@@ -4,8 +4,7 @@ Design (the README's security section states the threat model):
 
 - Every private key is stored *sealed*: AES-256-GCM under a key derived
   from a secret with scrypt (``KDF_N``/``KDF_R``/``KDF_P`` below: 32 MiB and
-  about twice the work of the login hash, measured by
-  ``tests/core/store/test_keys.py``). The sealed blob names what it holds
+  twice the memory and work of the login hash; a test keeps the order). The sealed blob names what it holds
   (the "purpose", authenticated as GCM associated data), so a blob moved to
   another user or to the CA does not open.
 - The site CA key is sealed under a *CA passphrase* that an administrator
@@ -43,7 +42,8 @@ from core.errors import InputError
 CA_YEARS, USER_YEARS = 30, 10
 CRL_DAYS = 366  # a CRL stays current for a year; every issue or revocation publishes a new one
 # scrypt for sealing keys: N=2^15, r=8 -> 128 * r * N = 32 MiB per derivation, twice the login
-# hash's N=2^14 (users.SCRYPT_N). Measured on the 2-core CI machine: ~90 ms (login: ~45 ms).
+# hash's N=2^14 (users.SCRYPT_N). Measured on the shared 2-core development machine (median of 7):
+# 218 ms, against 86 ms for the login hash.
 KDF_N, KDF_R, KDF_P = 2**15, 8, 1
 SEAL_SCHEME = "rdseal1"
 ROLE_UNIT = "ResistDesk {role}"  # the subject's organisational unit names the role too
