@@ -363,7 +363,8 @@ def verify_pdf(
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # the report says it; no tracebacks on stderr
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
-        signatures = reader.embedded_signatures
+        # Document timestamps (B-LTA) are not signatures of a person.
+        signatures = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
     except Exception as exc:
         report.add("PDF", False, f"not a readable PDF ({exc})")
         return report

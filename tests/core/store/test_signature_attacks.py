@@ -525,3 +525,40 @@ def test_verify_json_and_exit_codes_on_the_command_line(store: Store, tmp_path: 
                        check=False)  # fmt: skip
     assert r.returncode == 1
     assert "[FAIL] changes after signing" in r.stdout
+
+
+def test_with_a_time_stamping_service_the_signing_time_is_attested(store: Store) -> None:
+    """B-T/B-LTA with an RFC 3161 service (a local one here: no network in tests)."""
+    from asn1crypto import keys as asn1_keys
+    from cryptography.hazmat.primitives import hashes
+    from pyhanko.sign.timestamps import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from core.store.site_keys import _open_ca
+
+    admin = store.authenticate("admin", PASSWORD)
+    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)
+    ca = x509.load_pem_x509_certificate(ca_pem.encode())
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA is RSA
+    now = dt.datetime.now(dt.UTC)
+    tsa = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Site TSA")]))
+        .issuer_name(ca.subject).public_key(tsa_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    tsa_pem = tsa.public_bytes(serialization.Encoding.PEM).decode()
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        tsa_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
+    )  # fmt: skip
+    stamper = DummyTimeStamper(_asn1(tsa_pem), key_info, SimpleCertificateStore.from_certs([_asn1(ca_pem)]))
+    inv = store.authenticate("investigator", PASSWORD)
+    pdf = sign_worksheet(store, inv, _draft(store), PASSWORD, timestamper=stamper)
+    report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store))
+    assert report.ok, report.describe()
+    assert "time-stamping authority" in report.time_source
+    assert "workstation" not in report.describe()
