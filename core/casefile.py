@@ -50,7 +50,7 @@ ASSESSMENT_FIELDS = frozenset(
     {
         "date", "response", "clinical_progression", "symptomatic", "nodal_only",
         "multiple_metastases", "progressing_sites", "biopsy_confirms_progression", "lesions",
-        "ecog", "notes",
+        "ecog", "notes", "rapid_progression",
     }
 )  # fmt: skip
 BASELINE_FIELDS = frozenset({"date", "targets", "non_targets"})
@@ -211,6 +211,7 @@ def parse_case(obj: Any) -> Course:
                 "ecog": _int(a, "ecog", f"{name}.ecog", 0, 5),
                 "lesions": lesions,
                 "notes": tuple(notes),
+                "rapid_progression": _bool(a, "rapid_progression", f"{name}.rapid_progression"),
             }
         )
 
@@ -443,6 +444,8 @@ def course_to_case(course: Course) -> dict[str, Any]:
         for key in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases"):
             if getattr(a, key):
                 item[key] = True
+        if a.rapid_progression:
+            item["rapid_progression"] = True
         for key in ("progressing_sites", "biopsy_confirms_progression", "ecog"):
             if getattr(a, key) is not None:
                 item[key] = getattr(a, key)

@@ -28,6 +28,12 @@ class Caveat(StrEnum):
     INDOLENT_TUMOR = "INDOLENT_TUMOR"
     BOUNDARY_DATE = "BOUNDARY_DATE"
     RESPONSE_DIFFERS_FROM_MEASUREMENTS = "RESPONSE_DIFFERS_FROM_MEASUREMENTS"
+    # SITC-2023-ICI-chemo (ici-chemo-rules.md); the last two are shared with SITC-2020 v2.
+    LATER_RESPONSE_AFTER_PD = "LATER_RESPONSE_AFTER_PD"
+    RAPID_PROGRESSION_ANY_EXPOSURE = "RAPID_PROGRESSION_ANY_EXPOSURE"
+    EXPOSURE_WITHIN_6_TO_8_WEEKS = "EXPOSURE_WITHIN_6_TO_8_WEEKS"
+    REGIMEN_CONTRADICTS_AGENT = "REGIMEN_CONTRADICTS_AGENT"
+    EXPOSURE_FROM_DOSE_DATES = "EXPOSURE_FROM_DOSE_DATES"
 
 
 CAVEAT_HELP: dict[Caveat, str] = {
@@ -69,6 +75,18 @@ CAVEAT_HELP: dict[Caveat, str] = {
     "threshold; check the dates against the source documents.",
     Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS: "The investigator's recorded response differs "
     "from the one computed from the lesion measurements; the recorded response governs.",
+    Caveat.LATER_RESPONSE_AFTER_PD: "A later assessment shows no progression. Under the 2023 "
+    "ICI-chemotherapy definitions (Table 3) no confirmatory scan is required, so the first "
+    "progression still stands; check that it was not pseudoprogression.",
+    Caveat.RAPID_PROGRESSION_ANY_EXPOSURE: "The progression was recorded as rapidly progressing "
+    "disease: Table 3 (2023) accepts any exposure as adequate for primary resistance.",
+    Caveat.EXPOSURE_WITHIN_6_TO_8_WEEKS: "Exposure was between 6 and 8 weeks (42-55 days): Table 3 "
+    "(2023) gives the minimum exposure as a range, 6-8 weeks, so a protocol asking for 8 weeks "
+    "would not accept it.",
+    Caveat.REGIMEN_CONTRADICTS_AGENT: "The regimen field says monotherapy but the agent names "
+    "partner drugs; the drugs named decide which definitions apply. Correct the regimen.",
+    Caveat.EXPOSURE_FROM_DOSE_DATES: "Exposure after stopping was counted from the first to the "
+    "last dose only; record the dosing interval to count the last cycle.",
 }
 
 

@@ -19,6 +19,7 @@ class Setting(StrEnum):
 class Regimen(StrEnum):
     MONOTHERAPY = "monotherapy"
     COMBINATION = "combination"
+    ICI_CHEMOTHERAPY = "ici_chemotherapy"  # PD-(L)1 inhibitor + chemotherapy (SITC-2023-ICI-chemo)
 
 
 class StopReason(StrEnum):
@@ -96,6 +97,8 @@ class Assessment:
     computed_response: Response | None = None
     lesions: LesionMeasurement | None = None
     notes: tuple[str, ...] = ()
+    # Rapidly progressing disease (ici-chemo-rules.md: any exposure is adequate).
+    rapid_progression: bool = False
 
     @property
     def effective(self) -> Response:
