@@ -20,7 +20,16 @@ from core import __version__
 from core.bulk import bulk
 from core.casefile import parse_date, parse_document, read_document
 from core.errors import CaseFormatError, InputError
-from core.rules import DEFAULT_RULESET, Course, RuleSet, classify, parse_override
+from core.rules import (
+    DEFAULT_ICI_CHEMO_RULESET,
+    DEFAULT_RULESET,
+    Course,
+    RuleSet,
+    StudyRules,
+    classify,
+    parse_override,
+)
+from core.rules.ici_chemo_ruleset import parse_ici_chemo_override
 
 EXIT_OK, EXIT_FAILURE, EXIT_MALFORMED = 0, 1, 2
 
@@ -77,7 +86,7 @@ def load_case_files(
 
 def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.db is not None:
-        if args.files or args.param:
+        if args.files or args.param or args.ici_chemo_param:
             err.write(
                 "error: --db classifies stored subjects with the study's rules; give no FILE or --param\n"
             )
@@ -89,10 +98,18 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write("error: give case FILE(s), or --db to classify a study's stored subjects\n")
         return EXIT_MALFORMED
     try:
-        ruleset = _ruleset(args.param)
+        first = _ruleset(args.param)
     except InputError as exc:
         err.write(f"error: --param {exc}\n")
         return EXIT_MALFORMED
+    try:
+        second = DEFAULT_ICI_CHEMO_RULESET.with_overrides(
+            dict(parse_ici_chemo_override(text) for text in args.ici_chemo_param)
+        )
+    except InputError as exc:
+        err.write(f"error: --ici-chemo-param {exc}\n")
+        return EXIT_MALFORMED
+    ruleset = StudyRules(first, second)
     as_of = args.as_of or dt.datetime.now().astimezone().date()  # local "today"
     with bulk():
         documents, malformed = load_case_files(args.files, err)
@@ -126,7 +143,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resistdesk",
         description=(
-            "ResistDesk: SITC 2020 PD-(L)1 resistance classification for clinical-trial sites."
+            "ResistDesk: SITC PD-(L)1 resistance classification (2020 monotherapy, 2023 ICI-chemotherapy) for clinical-trial sites."
             + (" Without a subcommand, opens the desktop application." if with_gui else "")
         ),
     )
@@ -158,7 +175,14 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a rule parameter, e.g. benefit_days=365 (repeatable)",
+        help="override a SITC-2020 rule parameter, e.g. benefit_days=365 (repeatable)",
+    )
+    p.add_argument(
+        "--ici-chemo-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a SITC-2023-ICI-chemo parameter, e.g. min_exposure_days=56 (repeatable)",
     )
     p.add_argument("--compact", action="store_true", help="one JSON document per line")
     p.set_defaults(handler=cmd_classify)
