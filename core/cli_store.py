@@ -167,9 +167,17 @@ def cmd_study_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             criteria=args.criteria,
             rule_overrides=overrides,
             enrolled_categories=args.enrolls,
+            ici_chemo_overrides=dict(parse_ici_chemo_override(p) for p in args.ici_chemo_param),
+            enrolled_regimens=args.enrolls_regimen,
         )
     out.write(f"created study {args.protocol}\n")
     return EXIT_OK
+
+
+def parse_ici_chemo_override(text: str) -> tuple[str, int]:
+    from core.rules.ici_chemo_ruleset import parse_ici_chemo_override as parse
+
+    return parse(text)
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -432,7 +440,21 @@ def register(sub: Any) -> None:
         help="a category the protocol enrolls (repeatable)",
     )
     p.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="rule parameter override"
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="SITC-2020 parameter override"
+    )
+    p.add_argument(
+        "--ici-chemo-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="SITC-2023-ICI-chemo parameter override, e.g. min_exposure_days=56",
+    )
+    p.add_argument(
+        "--enrolls-regimen",
+        action="append",
+        default=[],
+        choices=["monotherapy", "ici_chemotherapy"],
+        help="a regimen the protocol enrolls (repeatable)",
     )
     p.set_defaults(handler=_guard(cmd_study_add))
     p = study.add_parser("list", help="list studies")

@@ -38,6 +38,10 @@ class Study(SQLModel, table=True):
     site: str = ""
     criteria: str = "RECIST 1.1"  # or "iRECIST"
     rule_overrides: str = "{}"  # JSON object of SITC-2020 parameter overrides
+    ici_chemo_overrides: str = "{}"  # JSON object of SITC-2023-ICI-chemo parameter overrides
+    enrolled_regimens: str = (
+        "[]"  # JSON list of regimens the protocol enrolls (monotherapy, ici_chemotherapy)
+    )
     enrolled_categories: str = "[]"  # JSON list of categories the protocol enrolls
     paper_size: str = "A4"  # worksheet paper: A4 or Letter
     is_demo: bool = False
@@ -90,6 +94,7 @@ class Assessment(SQLModel, table=True):
     multiple_metastases: bool = False
     progressing_sites: int | None = None
     biopsy_confirms_progression: bool | None = None
+    rapid_progression: bool = False  # rapidly progressing disease (SITC-2023-ICI-chemo)
     new_lesions: str | None = None  # none, equivocal, unequivocal (when measured)
     notes: str = ""
 

@@ -37,6 +37,7 @@ from core.rules import (
     RuleSet,
     Setting,
     StopReason,
+    StudyRules,
     classify,
 )
 from core.rules.lesions import Criteria
@@ -204,7 +205,7 @@ class Store:
         self.on_write: Callable[[threading.Thread], None] | None = None
         # Classifications keyed by their whole input (course, as_of, rule set): all immutable
         # values, so a changed subject is simply a different key. Bounded; see _classified().
-        self._results: dict[tuple[Course, dt.date, RuleSet], Classification] = {}
+        self._results: dict[tuple[Course, dt.date, StudyRules], Classification] = {}
 
     @classmethod
     def open(
@@ -421,6 +422,8 @@ class Store:
         enrolled_categories: Sequence[str] = (),
         paper_size: str = "A4",
         is_demo: bool = False,
+        ici_chemo_overrides: Mapping[str, Any] | None = None,
+        enrolled_regimens: Sequence[str] = (),
     ) -> m.Study:
         values = _study_values(
             protocol_id=protocol_id,
@@ -431,6 +434,8 @@ class Store:
             rule_overrides=rule_overrides or {},
             enrolled_categories=enrolled_categories,
             paper_size=paper_size,
+            ici_chemo_overrides=ici_chemo_overrides or {},
+            enrolled_regimens=enrolled_regimens,
         )
         with self.writing(actor) as tx:
             if tx.session.exec(select(m.Study).where(m.Study.protocol_id == values["protocol_id"])).first():
@@ -450,6 +455,8 @@ class Store:
                 "rule_overrides": json.loads(study.rule_overrides),
                 "enrolled_categories": json.loads(study.enrolled_categories),
                 "paper_size": study.paper_size,
+                "ici_chemo_overrides": json.loads(study.ici_chemo_overrides),
+                "enrolled_regimens": json.loads(study.enrolled_regimens),
             }
             unknown = set(changes) - set(current)
             if unknown:
@@ -475,7 +482,15 @@ class Store:
 
     @staticmethod
     def ruleset(study: m.Study) -> RuleSet:
+        """The study's SITC-2020 rule set (monotherapy courses)."""
         return RuleSet().with_overrides(json.loads(study.rule_overrides))
+
+    @staticmethod
+    def rules(study: m.Study) -> StudyRules:
+        """Both of the study's rule sets, each with its own overrides; classify() picks per course."""
+        return StudyRules.with_overrides(
+            json.loads(study.rule_overrides), json.loads(study.ici_chemo_overrides)
+        )
 
     # ------------------------------------------------------------------
     # Subjects
@@ -870,7 +885,7 @@ class Store:
             cursor.close()
         by_subject: dict[int, list[RuleAssessment]] = defaultdict(list)
         date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
-        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes in visits:
+        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid in visits:
             by_subject[sid].append(
                 RuleAssessment(
                     date=date(day),
@@ -883,6 +898,7 @@ class Store:
                     biopsy_confirms_progression=None if biopsy is None else bool(biopsy),
                     ecog=ecog,
                     notes=(notes,) if notes else (),
+                    rapid_progression=bool(rapid),
                 )
             )
         out: list[tuple[int, str, Course]] = []
@@ -924,7 +940,7 @@ class Store:
         cancelled: Callable[[], bool] | None = None,
     ) -> list[RosterRow]:
         """Every subject with its classification and what is due, as of a date."""
-        ruleset = self.ruleset(self.study(study_id))
+        ruleset = self.rules(self.study(study_id))
         with bulk():
             triples = self.read_courses(study_id)
             out = []
@@ -938,7 +954,7 @@ class Store:
 
     RESULT_CACHE_LIMIT = 100_000
 
-    def _classified(self, course: Course, as_of: dt.date, ruleset: RuleSet) -> Classification:
+    def _classified(self, course: Course, as_of: dt.date, ruleset: StudyRules) -> Classification:
         """classify(), remembered by input: re-reading a roster re-classifies only what changed."""
         key = (course, as_of, ruleset)
         result = self._results.get(key)
@@ -952,7 +968,7 @@ class Store:
         with self.reading() as s:
             subject = _get(s, m.Subject, subject_pk)
             study = _get(s, m.Study, subject.study_id)
-        return classify(self.course(subject_pk), as_of, self.ruleset(study))
+        return classify(self.course(subject_pk), as_of, self.rules(study))
 
     def export_cases(self, study_id: int, subject_code: str | None = None) -> list[dict[str, Any]]:
         study = self.study(study_id)
@@ -1027,7 +1043,8 @@ _SUBJECTS_SQL = (
 )
 _VISITS_SQL = (
     "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
-    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes "
+    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes, "
+    "a.rapid_progression "
     "FROM assessment a JOIN subject s ON s.id = a.subject_id WHERE s.study_id = ? "
     "ORDER BY a.subject_id, a.date, a.id"
 )
@@ -1039,6 +1056,7 @@ _COURSE_FIELDS = (
 _ASSESSMENT_FIELDS = (
     "date", "modality", "response", "ecog", "clinical_progression", "symptomatic", "nodal_only",
     "multiple_metastases", "progressing_sites", "biopsy_confirms_progression", "new_lesions", "notes",
+    "rapid_progression",
 )  # fmt: skip
 
 
@@ -1104,6 +1122,8 @@ def _study_values(
     rule_overrides: Mapping[str, Any],
     enrolled_categories: Sequence[str],
     paper_size: str,
+    ici_chemo_overrides: Mapping[str, Any] | None = None,
+    enrolled_regimens: Sequence[str] = (),
 ) -> dict[str, Any]:
     if not protocol_id or not protocol_id.strip():
         raise InputError("protocol_id", "is required")
@@ -1115,10 +1135,13 @@ def _study_values(
         raise InputError("criteria", f"unknown value {criteria!r} (allowed: RECIST 1.1, iRECIST)") from None
     if paper_size not in ("A4", "Letter"):
         raise InputError("paper_size", "must be A4 or Letter")
-    try:
-        ruleset = RuleSet().with_overrides(dict(rule_overrides))
-    except InputError as exc:
-        raise InputError(f"rule_overrides.{exc.field}", exc.message) from None
+    rules = StudyRules.with_overrides(dict(rule_overrides), dict(ici_chemo_overrides or {}))
+    regimens = {Regimen.MONOTHERAPY.value, Regimen.ICI_CHEMOTHERAPY.value}
+    for regimen in enrolled_regimens:
+        if regimen not in regimens:
+            raise InputError(
+                "enrolled_regimens", f"unknown regimen {regimen!r} (allowed: {', '.join(sorted(regimens))})"
+            )
     allowed = {c.value for c in Category}
     for cat in enrolled_categories:
         if cat not in allowed:
@@ -1129,8 +1152,10 @@ def _study_values(
         "sponsor": sponsor.strip(),
         "site": site.strip(),
         "criteria": criteria,
-        "rule_overrides": json.dumps(ruleset.overrides, sort_keys=True),
+        "rule_overrides": json.dumps(rules.sitc2020.overrides, sort_keys=True),
+        "ici_chemo_overrides": json.dumps(rules.ici_chemo.overrides, sort_keys=True),
         "enrolled_categories": json.dumps(sorted(set(enrolled_categories))),
+        "enrolled_regimens": json.dumps(sorted(set(enrolled_regimens))),
         "paper_size": paper_size,
     }
 

@@ -72,7 +72,7 @@ def _content(
     rows = store.subject_rows(subject_pk)
     study = store.study(rows.subject.study_id)
     case = case_from_rows(rows, study.criteria)
-    result = classify(parse_case(case), as_of, store.ruleset(study))
+    result = classify(parse_case(case), as_of, store.rules(study))
     info = StudyInfo(
         protocol_id=study.protocol_id,
         title=study.title,

@@ -278,7 +278,7 @@ class SubjectScreen(QWidget):
         rows = store.subject_rows(self.subject_pk)
         case = case_from_rows(rows, self.session.study.criteria)
         course = parse_case(case)
-        result = classify(course, as_of, self.session.ruleset)
+        result = classify(course, as_of, self.session.rules)
         self.course, self.result = course, result
         s = rows.subject
         colour = category_colour(result.category).name()
