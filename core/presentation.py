@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.rules import Category
+from core.rules import (
+    CATEGORY_LABELS,
+    ICI_CHEMO_PARAMETER_HELP,
+    PARAMETER_HELP,
+    RULESET_SOURCES,
+    Category,
+    Classification,
+    IciChemoRuleSet,
+)
 
 CATEGORY_HEX: dict[Category, str] = {
     Category.PRIMARY_RESISTANCE: "#c0392b",
@@ -44,3 +52,37 @@ def parameter_text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+def category_label(result: Classification) -> str:
+    """The category as people read it, under the rule set that decided it
+    (SITC 2023 ICI-chemo calls secondary resistance "Secondary or late resistance")."""
+    from core.rules.ici_chemo import category_label as label
+
+    return label(result)
+
+
+def provisional_label(result: Classification) -> str | None:
+    p = result.provisional_category
+    return None if p is None else CATEGORY_LABELS[p]
+
+
+def ruleset_label(result: Classification) -> str:
+    """Which rule set decided, by name and version ("SITC-2023-ICI-chemo v1")."""
+    return f"{result.ruleset.name} v{result.ruleset.version}"
+
+
+def ruleset_citation(result: Classification) -> str:
+    """The table(s) the rule set follows, with the paper."""
+    return RULESET_SOURCES.get(result.ruleset.name, result.ruleset.name)
+
+
+def ruleset_short(name: str) -> str:
+    """The rule set's short human name (roster column and filter)."""
+    return {"SITC-2020": "SITC 2020", "SITC-2023-ICI-chemo": "SITC 2023 ICI-chemo"}.get(name, name)
+
+
+def parameter_help(result: Classification, name: str) -> str:
+    if isinstance(result.ruleset, IciChemoRuleSet):
+        return ICI_CHEMO_PARAMETER_HELP.get(name, "")
+    return PARAMETER_HELP.get(name, "")

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.casefile import parse_case
-from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
+from core.presentation import category_label, ruleset_short
+from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
 from core.store.casemap import case_from_rows, visit_order
@@ -288,7 +289,7 @@ class SubjectScreen(QWidget):
             f"{s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) from {c.first_dose}"
             + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
-            f"{CATEGORY_LABELS[result.category]}&nbsp;</span>"
+            f"{category_label(result)}&nbsp;</span> &nbsp; <i>{ruleset_short(result.ruleset.name)}</i>"
         )
         self.visits.set_rows(visit_rows(rows.assessments, result))
         self.panel.setHtml(result_html(s.subject_code, result))
