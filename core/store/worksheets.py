@@ -79,6 +79,7 @@ def _content(
         site=study.site,
         sponsor=study.sponsor,
         enrolled_categories=tuple(json.loads(study.enrolled_categories)),
+        enrolled_regimens=tuple(json.loads(study.enrolled_regimens)),
         paper_size=study.paper_size,
         is_demo=study.is_demo,
     )

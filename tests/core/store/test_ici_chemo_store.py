@@ -16,6 +16,8 @@ from core.rules import Category
 from core.store import Actor, Store
 from core.store.migrate import current_revision, head_revision, migrate
 from tests.core.store.conftest import subject_fields
+from tests.core.store.test_worksheets import PASSWORD as WS_PASSWORD
+from tests.core.store.test_worksheets import _text, needs_poppler
 
 AS_OF = dt.date(2024, 12, 1)
 
@@ -140,3 +142,62 @@ def test_database_at_0003_is_upgraded_and_old_visits_are_not_rapid(tmp_path: Pat
         [case] = store.export_cases(study.id or 0)
     assert current_revision(db) == head_revision()
     assert "rapid_progression" not in case["assessments"][0]
+
+
+def test_demo_study_has_chemo_immunotherapy_subjects_in_each_category(tmp_path: Path) -> None:
+    from core.store.demo import create_demo
+
+    today = dt.date(2026, 11, 24)
+    store = create_demo(tmp_path / "demo.sqlite3", "demo-password", today=today)
+    study = store.studies()[0]
+    rows = store.roster_rows(study.id or 0, today)
+    chemo = [r for r in rows if r.result.ruleset.name == "SITC-2023-ICI-chemo"]
+    categories = {r.category for r in chemo}
+    assert {
+        Category.PRIMARY_RESISTANCE,
+        Category.SECONDARY_RESISTANCE,
+        Category.INSUFFICIENT_EXPOSURE,
+        Category.INDETERMINATE,
+        Category.NO_PROGRESSION,
+        Category.NOT_APPLICABLE,
+    } <= categories
+    codes = {c.code.value for r in chemo for c in r.result.caveats}
+    assert {"RAPID_PROGRESSION_ANY_EXPOSURE", "REGIMEN_CONTRADICTS_AGENT", "LATER_RESPONSE_AFTER_PD"} <= codes
+    assert all(r.result.confirmation.status != "pending" for r in chemo)
+    assert study.enrolled_regimens == '["ici_chemotherapy", "monotherapy"]'
+    store.close()
+
+
+@needs_poppler
+@pytest.mark.parametrize(
+    ("code", "needles"),
+    [
+        ("NSCLC-035", ("Secondary or late resistance", "SITC-2023 ICI-chemo Table 3 secondary or late")),
+        ("SCLC-033", ("Primary resistance", "rapid progression", "RAPID_PROGRESSION_ANY_EXPOSURE")),
+    ],
+)
+def test_chemo_worksheet_names_the_rule_set_and_its_table_and_verifies(
+    tmp_path: Path, code: str, needles: tuple[str, ...]
+) -> None:
+    from core.store.demo import create_demo
+    from core.store.site_keys import site_certificate_pem
+    from core.store.worksheets import prepare_worksheet, sign_worksheet
+    from core.worksheet.pdfsign import verify_pdf
+
+    store = create_demo(tmp_path / "demo.sqlite3", WS_PASSWORD)
+    pk = store.subject_pk(store.studies()[0].id or 0, code)
+    wid, _ = prepare_worksheet(store, store.authenticate("coordinator", WS_PASSWORD), pk, store.today())
+    pdf = sign_worksheet(store, store.authenticate("investigator", WS_PASSWORD), wid, WS_PASSWORD)
+    text = " ".join(_text(pdf, tmp_path).split())
+    for needle in (
+        "SITC-2023-ICI-chemo v1",
+        "Table 3 of Rizvi et al., J Immunother Cancer 2023;11:e005920",
+        "PD-(L)1 + chemotherapy",
+        *needles,
+    ):
+        assert needle in text, needle
+    report = verify_pdf(pdf, site_certificate_pem(store))
+    check = next(c for c in report.checks if c.name == "re-classification")
+    assert check.ok, check.detail
+    assert "SITC-2023-ICI-chemo" in check.detail
+    store.close()
