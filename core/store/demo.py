@@ -1,5 +1,6 @@
-"""The demo study: about 40 realistic subjects (PD-(L)1 monotherapy and PD-(L)1 + chemotherapy) dated relative to today, so a
-new user sees every category, confirmations due (open, overdue, opening
+"""The demo study: about 40 realistic subjects (PD-(L)1 monotherapy, and
+PD-(L)1 + chemotherapy under SITC-2023-ICI-chemo) dated relative to today, so
+a new user sees every category, confirmations due (open, overdue, opening
 soon) and lesion-measured visits at once."""
 
 from __future__ import annotations
