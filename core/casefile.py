@@ -43,7 +43,7 @@ CASE_FIELDS = frozenset(
         "format", "subject_id", "tumor_type", "indolent", "setting", "regimen", "agent",
         "first_dose", "last_dose", "discontinuation_reason", "intercurrent_therapy",
         "surgery_date", "major_pathological_response", "adjuvant_after_neoadjuvant",
-        "assessments", "criteria", "baseline",
+        "assessments", "criteria", "baseline", "dosing_interval_days",
     }
 )  # fmt: skip
 ASSESSMENT_FIELDS = frozenset(
@@ -59,6 +59,7 @@ NON_TARGET_FIELDS = frozenset({"id", "organ", "nodal"})
 LESIONS_FIELDS = frozenset({"targets", "non_targets", "new_lesions"})
 NEW_LESION_FIELDS = frozenset({"id", "organ", "mm", "measurable"})
 MAX_TARGETS, MAX_PER_ORGAN = 5, 2
+DOSING_INTERVAL_MIN, DOSING_INTERVAL_MAX = 7, 84  # days: weekly to 12-weekly cycles (C7)
 NODAL_ORGAN = "lymph nodes"  # all lymph nodes together are one organ
 
 
@@ -236,6 +237,9 @@ def parse_case(obj: Any) -> Course:
         assessments=tuple(Assessment(**f) for f in fields),
         criteria=criteria,
         baseline=baseline,
+        dosing_interval_days=_int(
+            case, "dosing_interval_days", "dosing_interval_days", DOSING_INTERVAL_MIN, DOSING_INTERVAL_MAX
+        ),
     )
 
 
@@ -473,6 +477,8 @@ def course_to_case(course: Course) -> dict[str, Any]:
         "adjuvant_after_neoadjuvant": course.adjuvant_after_neoadjuvant,
         "assessments": assessments,
     }
+    if course.dosing_interval_days is not None:
+        case["dosing_interval_days"] = course.dosing_interval_days
     if course.baseline is not None:
         case["criteria"] = course.criteria.value
         case["baseline"] = baseline_to_json(course.baseline)

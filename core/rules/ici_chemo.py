@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.rules.agents import AgentReading, DrugClass, read_agent
@@ -34,6 +34,7 @@ from core.rules.classifier import (
     Confirmation,
     KeyDates,
     VisitRole,
+    _visible,
 )
 from core.rules.ici_chemo_ruleset import (
     ICI_CHEMO_SOURCE,
@@ -44,9 +45,8 @@ from core.rules.ici_chemo_ruleset import (
     IciChemoRuleSet,
     StudyRules,
 )
-from core.rules.model import Assessment, Course, Regimen, Response, Setting, StopReason, days
+from core.rules.model import Course, Regimen, Response, Setting, StopReason, days, response_label
 from core.rules.parameters import RuleSet
-from core.rules.recist import with_computed_responses
 
 SECONDARY_OR_LATE_LABEL = "Secondary or late resistance"
 FOOTNOTE = (
@@ -142,50 +142,6 @@ class _Notes:
             )
 
 
-# Worst first: the response a date gets when several assessments share it (C11).
-_SAME_DATE_RANK = {
-    Response.PD: 0,
-    Response.SD: 1,
-    Response.NON_CR_NON_PD: 1,
-    Response.PR: 2,
-    Response.CR: 3,
-    Response.NED: 3,
-    Response.NE: 4,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Day:
-    """One assessment date, all its assessments merged (worst response, flags OR-ed)."""
-
-    date: dt.date
-    response: Response
-    rapid_progression: bool
-    indices: tuple[int, ...]
-    conflict: bool
-
-
-def _days_of(visible: Sequence[tuple[int, Assessment]]) -> list[_Day]:
-    by_date: dict[dt.date, list[tuple[int, Assessment]]] = {}
-    for k, a in visible:
-        by_date.setdefault(a.date, []).append((k, a))
-    out = []
-    for date in sorted(by_date):
-        group = by_date[date]
-        responses = [a.effective for _, a in group]
-        worst = min(responses, key=lambda r: (_SAME_DATE_RANK[r.base], r.value))
-        out.append(
-            _Day(
-                date,
-                worst,
-                any(a.rapid_progression for _, a in group),
-                tuple(sorted(k for k, _ in group)),
-                len({r.base for r in responses if r.base is not Response.NE} | ({worst.base})) > 1,
-            )
-        )
-    return out
-
-
 # ---------------------------------------------------------------------------
 # The classifier
 
@@ -244,13 +200,11 @@ def classify_ici_chemo(
     ruleset = ruleset or IciChemoRuleSet()
     p = ruleset.parameters
     notes = _Notes(p)
-    assessments = course.assessments
-    order = sorted(range(len(assessments)), key=lambda k: assessments[k].date)
-    visible = tuple((k, assessments[k]) for k in order if assessments[k].date <= as_of)
-    if course.baseline is not None:
-        visible = with_computed_responses(course, visible, as_of)
-    for k in order:
-        if assessments[k].date > as_of:
+    # The same reading of the visits as SITC 2020: known on as_of, in date order, and
+    # merged by date with the worst response governing and flags combined (C11).
+    visible, merged = _visible(course, as_of)
+    for k, a in enumerate(course.assessments):
+        if a.date > as_of:
             notes.roles.setdefault(k, VisitRole.AFTER_AS_OF)
     effective = [a.effective for _, a in visible]
     for _, a in visible:
@@ -258,8 +212,14 @@ def classify_ici_chemo(
             assert a.computed_response is not None
             notes.caveat(
                 Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS,
-                f"On {a.date} the recorded response is {a.response.value}; the measurements "
-                f"give {a.computed_response.value}.",
+                f"On {a.date} the recorded response is {response_label(a.response)}; the measurements "
+                f"give {response_label(a.computed_response)}.",
+            )
+    for _, a, conflict in merged:
+        if conflict:
+            notes.caveat(
+                Caveat.SAME_DATE_CONFLICT,
+                f"Assessments on {a.date} disagree; the worst, {response_label(a.effective)}, governs.",
             )
 
     notes.step(
@@ -311,40 +271,33 @@ def classify_ici_chemo(
     notes.step("Applicability: PD-(L)1 inhibitor with chemotherapy in advanced disease, covered by Table 3.")
 
     # Step 1: the first progression; no confirmation step.
-    dated = _days_of(visible)
-    for d in dated:
-        if d.conflict and hasattr(Caveat, "SAME_DATE_CONFLICT"):
-            notes.caveat(
-                Caveat("SAME_DATE_CONFLICT"),
-                f"Assessments on {d.date} disagree; the worst response ({d.response.value}) governs.",
-            )
-    first_pd = next((d for d in dated if d.response.is_progression), None)
-    if first_pd is None:
+    first = next(((idx, a) for idx, a, _ in merged if a.effective.is_progression), None)
+    if first is None:
         notes.step("No progression (PD, iUPD or iCPD) on file: no resistance category applies yet.")
         return finish(Category.NO_PROGRESSION)
-    d1 = first_pd.date
-    for k in first_pd.indices:
-        if visible_response(visible, k).is_progression:
+    indices, pd = first
+    d1 = pd.date
+    known = dict(visible)
+    for k in indices:
+        if known[k].effective.is_progression:
             notes.roles.setdefault(k, VisitRole.INITIAL_PD)
+    shown = response_label(pd.effective)
     elapsed = days(course.first_dose, d1)
     if d1 < course.first_dose:
         reason = "Progression recorded before the first dose: it is not resistance to the treatment."
-        notes.step(
-            f"Progression ({first_pd.response.value}) on {d1}, {-elapsed} days before the first dose. "
-            + reason
-        )
+        notes.step(f"Progression ({shown}) on {d1}, {-elapsed} days before the first dose. " + reason)
         return finish(Category.INDETERMINATE, None, reason, d1)
     notes.step(
-        f"Step 1: the first progression ({first_pd.response.value}) is on {d1}, {elapsed} days after the "
-        "first dose. Table 3 needs no confirmatory scan: this date stands."
+        f"Step 1: the first progression ({shown}) is on {d1}, {elapsed} days after the first dose. "
+        "Table 3 needs no confirmatory scan: this date stands."
     )
     later = [
-        d
-        for d in dated
-        if d.date > d1 and not d.response.is_progression and d.response.base is not Response.NE
+        a
+        for _, a, _ in merged
+        if a.date > d1 and not a.effective.is_progression and a.effective.base is not Response.NE
     ]
     if later:
-        listed = ", ".join(f"{d.response.value} on {d.date}" for d in later)
+        listed = ", ".join(f"{response_label(a.effective)} on {a.date}" for a in later)
         notes.caveat(
             Caveat.LATER_RESPONSE_AFTER_PD,
             f"Later assessment(s) without progression ({listed}); the progression on {d1} still stands "
@@ -355,7 +308,7 @@ def classify_ici_chemo(
     # Step 2: exposure.
     last = course.last_dose
     on_therapy = last is None or course.discontinuation_reason is StopReason.PROGRESSION or last >= d1
-    interval: int | None = getattr(course, "dosing_interval_days", None)
+    interval = course.dosing_interval_days
     from_dose_dates = False
     if on_therapy:
         exposure = elapsed
@@ -410,7 +363,7 @@ def classify_ici_chemo(
                     f"({p.min_exposure_days}-{EIGHT_WEEKS - 1} days).",
                 )
             return finish(Category.PRIMARY_RESISTANCE, rule, None, d1)
-        if first_pd.rapid_progression:
+        if pd.rapid_progression:
             rule = IciChemoRule.T3_PRIMARY
             notes.caveat(
                 Caveat.RAPID_PROGRESSION_ANY_EXPOSURE,
@@ -462,10 +415,3 @@ def classify_ici_chemo(
             "interval to count the last cycle.",
         )
     return finish(Category.INDETERMINATE, None, reason, d1)
-
-
-def visible_response(visible: Sequence[tuple[int, Assessment]], index: int) -> Response:
-    for k, a in visible:
-        if k == index:
-            return a.effective
-    raise KeyError(index)
