@@ -34,6 +34,7 @@ from core.rules.classifier import (
     Confirmation,
     KeyDates,
     VisitRole,
+    _agent_text,
     _visible,
 )
 from core.rules.ici_chemo_ruleset import (
@@ -153,24 +154,24 @@ def _applicability(course: Course, notes: _Notes) -> str | None:
     if others:
         named = ", ".join(f"{d.name} ({d.label})" for d in others)
         return (
-            f"Agent '{course.agent}' includes {named}: the 2023 ICI-chemotherapy definitions "
+            f"Agent '{_agent_text(reading)}' includes {named}: the 2023 ICI-chemotherapy definitions "
             f"({ICI_CHEMO_SOURCE}, Table 3) cover a PD-(L)1 inhibitor with chemotherapy only. "
             + OTHER_COMBINATIONS_NOTE
         )
     if reading.checkpoint and reading.unrecognised:
         return (
-            f"Agent '{course.agent}' names {', '.join(repr(u) for u in reading.unrecognised)}, which is "
-            "not a known drug: its class is unknown, so the 2023 ICI-chemotherapy definitions cannot be "
+            f"Agent '{_agent_text(reading)}' names {', '.join(repr(u) for u in reading.unrecognised)}, "
+            "which is not a known drug: its class is unknown, so the 2023 ICI-chemotherapy definitions cannot be "
             "applied. Correct the agent text. " + OTHER_COMBINATIONS_NOTE
         )
     if len(reading.checkpoint) > 1:
         return (
-            f"Agent '{course.agent}' names more than one PD-(L)1 inhibitor "
+            f"Agent '{_agent_text(reading)}' names more than one PD-(L)1 inhibitor "
             f"({', '.join(reading.checkpoint)}); Table 3 covers one PD-(L)1 inhibitor with chemotherapy."
         )
     if reading.partners and not reading.checkpoint and not reading.unrecognised:
         return (
-            f"Agent '{course.agent}' names no PD-(L)1 inhibitor; Table 3 covers a PD-(L)1 inhibitor "
+            f"Agent '{_agent_text(reading)}' names no PD-(L)1 inhibitor; Table 3 covers a PD-(L)1 inhibitor "
             "with chemotherapy."
         )
     if course.setting is not Setting.ADVANCED:
@@ -181,7 +182,7 @@ def _applicability(course: Course, notes: _Notes) -> str | None:
     if reading.unrecognised:
         notes.caveat(
             Caveat.UNRECOGNISED_AGENT,
-            f"Agent '{course.agent}' names {', '.join(repr(u) for u in reading.unrecognised)}, not a "
+            f"Agent '{_agent_text(reading)}' names {', '.join(repr(u) for u in reading.unrecognised)}, not a "
             "recognised PD-1/PD-L1 inhibitor; check that it is one.",
         )
     if course.regimen is Regimen.MONOTHERAPY and reading.partners:
@@ -224,7 +225,7 @@ def classify_ici_chemo(
 
     notes.step(
         f"Subject {course.subject_id}: {course.setting.value} {course.tumor_type}, "
-        f"{course.regimen.value} {course.agent or '(agent not recorded)'} from "
+        f"{course.regimen.value} {_agent_text(read_agent(course.agent)) or '(agent not recorded)'} from "
         f"{course.first_dose}; {len(visible)} assessment(s) on or before {as_of} considered."
     )
     notes.step(
