@@ -161,8 +161,8 @@ def _applicability(course: Course, notes: _Notes) -> str | None:
     if reading.checkpoint and reading.unrecognised:
         return (
             f"Agent '{_agent_text(reading)}' names {', '.join(repr(u) for u in reading.unrecognised)}, "
-            "which is not a known drug: its class is unknown, so the 2023 ICI-chemotherapy definitions cannot be "
-            "applied. Correct the agent text. " + OTHER_COMBINATIONS_NOTE
+            "which is not a known drug: its class is unknown, so the 2023 ICI-chemotherapy definitions "
+            "cannot be applied. Correct the agent text. " + OTHER_COMBINATIONS_NOTE
         )
     if len(reading.checkpoint) > 1:
         return (
