@@ -580,3 +580,21 @@ def test_ici_chemo_example(name: str) -> None:
         assert code in got
     assert result["ruleset"]["name"] == "SITC-2023-ICI-chemo"
     assert result["confirmation"]["required"] == "none"
+
+
+def test_help_explains_the_2023_definitions_and_what_they_do_not_cover() -> None:
+    text = " ".join(resource("help", "rules.md").read_text(encoding="utf-8").split())
+    for needle in (
+        "SITC-2023-ICI-chemo",
+        "J Immunother Cancer 2023;11:e005920",
+        "Table 3",
+        "Rapidly progressing disease",
+        "Secondary or late resistance",
+        "no confirmatory scan",
+        "nothing to remind",
+        "other than toxicity",
+        "2023;11:e005921",
+        "2023;11:e005923",
+        "advanced disease only",
+    ):
+        assert needle in text, needle
