@@ -44,12 +44,12 @@ Index = QModelIndex | QPersistentModelIndex
     COL_FIRST,
     COL_RESPONSE,
     COL_CATEGORY,
+    COL_RULESET,
     COL_CONFIRM,
     COL_DUE,
-    COL_RULESET,
 ) = range(10)
 HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest response", "Classification",
-           "Confirmation", "Next due", "Rule set")  # fmt: skip
+           "Rule set", "Confirmation", "Next due")  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # Category filter choices: (label, categories matched; empty means all)
@@ -267,7 +267,7 @@ class RosterScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((100, 170, 85, 115, 95, 130, 235, 150, 190)):
+        for col, width in enumerate((90, 165, 85, 115, 90, 130, 225, 140, 150)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
 
@@ -309,9 +309,9 @@ class RosterScreen(QWidget):
         return False
 
     def save_layout(self, settings: QSettings) -> None:
-        settings.setValue("roster/header", self.table.horizontalHeader().saveState())
+        settings.setValue("roster/header-10", self.table.horizontalHeader().saveState())
 
     def restore_layout(self, settings: QSettings) -> None:
-        state = settings.value("roster/header")
+        state = settings.value("roster/header-10")
         if state is not None:
             self.table.horizontalHeader().restoreState(state)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -188,6 +189,10 @@ class SubjectScreen(QWidget):
         back.clicked.connect(self.sig_back)
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        # Wraps rather than widening the window past the screen (long agents, the rule set).
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(240)
         buttons = QHBoxLayout()
         buttons.addWidget(back)
         buttons.addWidget(self.title, 1)

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from core.rules import Category
 from desktop import flows
 from desktop.dialogs.visit_dialog import VisitDialog
+from desktop.screens.roster import COL_DUE
 from desktop.tasks import GuiThreadWriteError
 from desktop.widgets.forms import qdate
 from tests.desktop.conftest import PASSWORD, Desk, days_ago
@@ -142,7 +143,7 @@ def test_filter_the_roster(qtbot: QtBot, demo_desk: Desk) -> None:
     assert pending
     assert all(r.category is Category.PENDING_CONFIRMATION for r in pending)
     assert screen.count.text() == f"{len(pending)} of 40 subjects"
-    screen.table.sortByColumn(8, Qt.SortOrder.AscendingOrder)  # next due
+    screen.table.sortByColumn(COL_DUE, Qt.SortOrder.AscendingOrder)  # next due
     dates = [screen.model.row_at(r).next_due.date for r in range(screen.model.rowCount())]  # type: ignore[union-attr]
     assert dates == sorted(dates)
 
