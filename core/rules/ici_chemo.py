@@ -107,10 +107,16 @@ def dispatch(
         return classify_ici_chemo(course, as_of, study.ici_chemo)
     result = sitc2020(course, as_of, study.sitc2020)
     if result.category is Category.NOT_APPLICABLE and _is_other_combination(course):
-        reason = f"{result.reason or ''} {OTHER_COMBINATIONS_NOTE}".strip()
-        return dataclasses.replace(
-            result, reason=reason, rationale=(*result.rationale, OTHER_COMBINATIONS_NOTE)
-        )
+        note = OTHER_COMBINATIONS_NOTE
+        reading = read_agent(course.agent)
+        if reading.unrecognised and _chemo_only(reading):
+            unknown = ", ".join(repr(u) for u in reading.unrecognised)
+            note = (
+                f"The 2023 PD-(L)1 + chemotherapy definitions were not applied because {unknown} is not "
+                f"a known drug (its class is unknown). {note}"
+            )
+        reason = f"{result.reason or ''} {note}".strip()
+        return dataclasses.replace(result, reason=reason, rationale=(*result.rationale, note))
     return result
 
 
@@ -305,6 +311,12 @@ def classify_ici_chemo(
             "because Table 3 requires no confirmatory scan.",
         )
         notes.step(f"A later assessment shows no progression ({listed}); it does not refute {d1}.")
+
+    if course.intercurrent_therapy:
+        notes.caveat(
+            Caveat.INTERCURRENT_THERAPY,
+            "Other anticancer therapy was given after the last PD-(L)1 dose.",
+        )
 
     # Step 2: exposure.
     last = course.last_dose

@@ -401,10 +401,18 @@ def test_ici_ici_and_ici_tki_are_not_applicable_naming_the_papers(agent: str) ->
     assert r.ruleset.name == "SITC-2020"
 
 
-def test_unknown_partner_is_not_applicable() -> None:
-    r = run(chemo(visit(90, "PD"), agent="pembrolizumab + carboplatin + foobarinib"), 100)
+@pytest.mark.parametrize("regimen", ["ici_chemotherapy", "combination", "monotherapy"])
+def test_unknown_partner_is_not_applicable(regimen: str) -> None:
+    r = run(chemo(visit(90, "PD"), agent="pembrolizumab + carboplatin + foobarinib", regimen=regimen), 100)
     assert r.category is Category.NOT_APPLICABLE
     assert "foobarinib" in (r.reason or "")
+    assert "e005921" in (r.reason or "")
+
+
+def test_intercurrent_therapy_is_said() -> None:
+    r = run(chemo(visit(150, "PD"), last=100, reason="toxicity", intercurrent_therapy=True), 160)
+    assert r.category is PRIMARY
+    assert "INTERCURRENT_THERAPY" in codes(r)
 
 
 def test_unrecognised_pd1_with_chemo_regimen_is_classified_with_caveat() -> None:
