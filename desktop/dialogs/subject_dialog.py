@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from core.rules import Regimen, Setting, StopReason
-from core.rules.classifier import PD1_PDL1_AGENTS
+from core.rules.agents import PD1_PDL1_NAMES
 from core.store.store import SUBJECT_STATUSES
 from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate
 
 # Generic names first, as coordinators write them on the CRF.
-AGENTS = sorted(a for a in PD1_PDL1_AGENTS if a.endswith("mab"))
+AGENTS = sorted(PD1_PDL1_NAMES)
 MPR_CHOICES = (("not recorded", None), ("yes", True), ("no", False))
 
 

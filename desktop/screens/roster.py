@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.presentation import response_text
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
 from desktop.style import URGENCY_COLOURS, category_colour
@@ -173,7 +174,8 @@ class RosterModel(QAbstractTableModel):
             if col == COL_FIRST:
                 return r.first_dose.isoformat()
             if col == COL_RESPONSE:
-                return f"{r.latest_response} ({r.latest_date})" if r.latest_date else r.latest_response
+                shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
+                return f"{shown} ({r.latest_date})" if r.latest_date else shown
             if col == COL_CATEGORY:
                 if r.result.provisional_category:
                     return f"Pending → {CATEGORY_LABELS[r.result.provisional_category].lower()}"

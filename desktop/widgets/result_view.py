@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from core.presentation import parameter_text
+from core.presentation import parameter_label, parameter_text, ruleset_label
 from core.rules import CATEGORY_LABELS, CAVEAT_HELP, PARAMETER_HELP, Classification
 from desktop.style import CATEGORY_COLOURS, URGENCY_COLOURS
 
@@ -17,7 +17,8 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
     parts = [
         f"<h2 style='margin-bottom:2px'>{e(subject_id)}</h2>",
         f"<p><span style='background:{colour};color:white;font-weight:bold;font-size:large'>"
-        f"&nbsp;{e(CATEGORY_LABELS[result.category])}&nbsp;</span>",
+        f"&nbsp;{e(CATEGORY_LABELS[result.category])}&nbsp;</span>"
+        f" <span style='color:gray'>({e(ruleset_label(result.ruleset))})</span>",
     ]
     if result.provisional_category:
         parts.append(f" &nbsp;provisionally <b>{e(CATEGORY_LABELS[result.provisional_category])}</b>")
@@ -46,7 +47,8 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
     if result.caveats:
         parts.append("<h3>Caveats</h3><ul>")
         parts += [
-            f"<li><b>{e(cv.code.value)}</b>: {e(cv.text)}<br><i>{e(CAVEAT_HELP[cv.code])}</i></li>"
+            f"<li title='{e(cv.code.value)}'><b>{e(cv.code.label)}</b>: {e(cv.text)}"
+            f"<br><i>{e(CAVEAT_HELP[cv.code])}</i></li>"
             for cv in result.caveats
         ]
         parts.append("</ul>")
@@ -65,13 +67,14 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
         parts.append("</ul>")
     if full:
         rs = result.ruleset
-        parts.append(f"<h3>Rule set {e(rs.name)} v{rs.version}</h3><table cellspacing='2'>")
+        parts.append(f"<h3>Rule set {e(ruleset_label(rs))}</h3><table cellspacing='2'>")
         overrides = rs.overrides
         for name, value in rs.parameters.to_json().items():
             shown = parameter_text(value)
             mark = " <b>(study override)</b>" if name in overrides else ""
             parts.append(
-                f"<tr><td title='{e(PARAMETER_HELP[name])}'>{e(name)}</td><td>{e(shown)}{mark}</td></tr>"
+                f"<tr><td title='{e(name)}: {e(PARAMETER_HELP[name])}'>{e(parameter_label(name))}</td>"
+                f"<td>{e(shown)}{mark}</td></tr>"
             )
         parts.append(f"</table><p style='color:gray'>Classified as of {result.as_of}.</p>")
     return "".join(parts)
