@@ -25,10 +25,11 @@ from sqlmodel import select
 from core.rules import CATEGORY_LABELS, Category
 from core.rules.parameters import RULESET_NAME
 from core.store import models as m
+from core.store.base import SYSTEM, SYSTEM_USER, Actor
 from core.store.users import Role
 
 if TYPE_CHECKING:
-    from core.store.store import Store
+    from core.store.reading import Reading as Store
 
 META_KEY = "ruleset_version:study:{study_id}"
 AUDIT_ACTION = "rules_upgrade"
@@ -108,8 +109,6 @@ def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, C
 
     Returns every subject currently marked as changed by a rule-set version.
     """
-    from core.store.store import SYSTEM_USER, Actor
-
     ruleset = store.ruleset(store.study(study_id))
     version = ruleset.version
     records = category_records(store, study_id)
@@ -150,7 +149,7 @@ def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, C
         applied = s.get(m.Meta, key)
     first_use = applied is None or int(applied.value) < version
     if fresh or updates or first_use:
-        with store.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR)) as tx:
+        with store.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR), SYSTEM) as tx:
             for rec in fresh:
                 if tx.session.get(m.CategoryRecord, rec.subject_id) is None:
                     tx.session.add(rec)
