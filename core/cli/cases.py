@@ -59,6 +59,12 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with bulk():
         documents, malformed = load_case_files(args.files, err)
         for _, (courses, many) in documents:
+            if args.text:
+                from core.presentation import classification_text
+
+                for c in courses:
+                    out.write(classification_text(classify(c, as_of, ruleset)) + "\n\n")
+                continue
             results = [classify(c, as_of, ruleset).to_json() for c in courses]
             dump(results if many else results[0], out, args.compact)
     return EXIT_MALFORMED if malformed else EXIT_OK
@@ -115,6 +121,11 @@ def register(sub: Any) -> None:
         help="override a SITC-2023-ICI-chemo parameter, e.g. min_exposure_days=56 (repeatable)",
     )
     p.add_argument("--compact", action="store_true", help="one JSON document per line")
+    p.add_argument(
+        "--text",
+        action="store_true",
+        help="print each classification for people (labels, rule set version) instead of JSON",
+    )
     p.set_defaults(handler=cmd_classify)
 
     p = sub.add_parser(

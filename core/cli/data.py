@@ -78,9 +78,15 @@ def cmd_classify_db(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         study = pick_study(store, args.study)
         as_of = args.as_of or dt.datetime.now().astimezone().date()
         rows = store.roster_rows(study.id or 0, as_of)
-    results = [r.result.to_json() for r in rows if args.subject in (None, r.subject_id)]
-    if args.subject and not results:
+    chosen = [r.result for r in rows if args.subject in (None, r.subject_id)]
+    if args.subject and not chosen:
         raise NotFoundError(f"no subject {args.subject!r} in study {study.protocol_id}")
+    if getattr(args, "text", False):
+        from core.presentation import classification_text
+
+        out.write("".join(classification_text(r) + "\n\n" for r in chosen))
+        return EXIT_OK
+    results = [r.to_json() for r in chosen]
     out.write(json.dumps(results, indent=None if args.compact else 2, ensure_ascii=False) + "\n")
     return EXIT_OK
 

@@ -737,7 +737,11 @@ def _table1(ctx: _Ctx, i: int, notes: _Notes) -> _Outcome | _Refuted:
     )
 
     exposure = days(c.first_dose, established)
-    notes.threshold("Exposure when resistance was established", exposure, p.min_exposure_days)
+    notes.threshold(
+        "Exposure when resistance " + ("would be established" if pending else "was established"),
+        exposure,
+        p.min_exposure_days,
+    )
     if elapsed < p.min_exposure_days:
         notes.interpretations.add("I-1")
     if exposure < p.min_exposure_days:

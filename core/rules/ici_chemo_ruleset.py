@@ -99,6 +99,11 @@ class IciChemoRuleSet:
     parameters: IciChemoParameters = IciChemoParameters()
 
     @property
+    def label(self) -> str:
+        """How every classification names it: "SITC-2023-ICI-chemo v1"."""
+        return f"{self.name} v{self.version}"
+
+    @property
     def overrides(self) -> dict[str, Any]:
         default = IciChemoParameters().to_json()
         return {k: v for k, v in self.parameters.to_json().items() if default[k] != v}

@@ -74,7 +74,7 @@ PARAMETER_HELP: dict[str, str] = {
     "it counts as secondary resistance.",
     "excluded_tumor_types": "Tumor types without standard radiographic criteria (matched as "
     "words in the tumor type).",
-    "boundary_margin_days": "An event this close to a threshold gets the \"date near a threshold\" caveat.",
+    "boundary_margin_days": 'An event this close to a threshold gets the "date near a threshold" caveat.',
     "sd_min_days": "Stable disease (or non-CR/non-PD) counts as benefit only when documented at least "
     "this many days after the first dose (RECIST's minimum interval for SD).",
 }

@@ -112,6 +112,8 @@ def case_from_rows(rows: SubjectRows, criteria: str) -> dict[str, Any]:
             for a in visit_order(rows.assessments)
         ],
     }
+    if c.dosing_interval_days is not None:
+        case["dosing_interval_days"] = c.dosing_interval_days
     if c.baseline_date is not None:
         case["criteria"] = criteria
         case["baseline"] = {
@@ -156,6 +158,7 @@ def course_row(course: Course, subject_id: int) -> m.Course:
         major_pathological_response=course.major_pathological_response,
         adjuvant_after_neoadjuvant=course.adjuvant_after_neoadjuvant,
         baseline_date=None if course.baseline is None else course.baseline.date,
+        dosing_interval_days=course.dosing_interval_days,
     )
 
 

@@ -20,6 +20,7 @@ from core.rules import Course
 BOOL_COLUMNS = frozenset(
     {"indolent", "intercurrent_therapy", "major_pathological_response", "adjuvant_after_neoadjuvant"}
 )
+INT_COLUMNS = frozenset({"dosing_interval_days"})
 REQUIRED_COLUMNS = ("subject_id", "tumor_type", "setting", "regimen", "first_dose")
 ALLOWED_COLUMNS = CASE_FIELDS - {"format", "assessments", "criteria", "baseline"}
 _TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
@@ -35,6 +36,11 @@ def _cell(column: str, raw: str) -> Any:
         if value.lower() in _FALSE:
             return False
         raise CaseFormatError(column, f"must be true or false, not {value!r}")
+    if column in INT_COLUMNS:
+        try:
+            return int(value)
+        except ValueError:
+            raise CaseFormatError(column, f"must be a whole number, not {value!r}") from None
     return value
 
 

@@ -17,6 +17,7 @@ from core.rules import Classification, Course, Regimen, Response, Setting, StopR
 from core.store import casemap
 from core.store import models as m
 from core.store.base import _get
+from core.store.categories import CategoryChange
 from core.store.errors import NotFoundError
 from core.store.studies import Studies
 
@@ -184,7 +185,7 @@ class Reading(Studies):
             )
         out: list[tuple[int, str, Course]] = []
         for (sid, code, tumor, indolent, setting, status, agent, regimen, first, last, reason, intercurrent,
-             surgery, mpr, adj_after, baseline) in subjects:  # fmt: skip
+             surgery, mpr, adj_after, baseline, interval) in subjects:  # fmt: skip
             if baseline is not None:
                 out.append((sid, status, self.course(sid)))
                 continue
@@ -207,6 +208,7 @@ class Reading(Studies):
                         major_pathological_response=None if mpr is None else bool(mpr),
                         adjuvant_after_neoadjuvant=bool(adj_after),
                         assessments=tuple(by_subject.get(sid, ())),
+                        dosing_interval_days=interval,
                     ),
                 )
             )
@@ -245,6 +247,30 @@ class Reading(Studies):
             result = self._results[key] = classify(course, as_of, ruleset)
         return result
 
+    def classify_course(self, course: Course, as_of: dt.date, ruleset: StudyRules) -> Classification:
+        """classify(), remembered by input (see _classified)."""
+        return self._classified(course, as_of, ruleset)
+
+    # Categories last shown or signed, and what a rule-set upgrade changed (core.store.categories)
+
+    def category_records(self, study_id: int) -> dict[int, m.CategoryRecord]:
+        from core.store.categories import category_records
+
+        return category_records(self, study_id)
+
+    def category_changes(self, study_id: int) -> dict[int, CategoryChange]:
+        """Subjects whose category a newer rule-set version changed (by subject primary key)."""
+        from core.store.categories import category_changes
+
+        return category_changes(self, study_id)
+
+    def track_categories(self, study_id: int, as_of: dt.date) -> dict[int, CategoryChange]:
+        """Record the categories shown as of a date; on a study's first use of a newer rule-set
+        version, mark and audit (once) the subjects it changed. Returns every marked subject."""
+        from core.store.categories import track_categories
+
+        return track_categories(self, study_id, as_of)
+
     def classify_subject(self, subject_pk: int, as_of: dt.date) -> Classification:
         with self.reading() as s:
             subject = _get(s, m.Subject, subject_pk)
@@ -268,7 +294,7 @@ _REASONS = {x.value: x for x in StopReason}
 _SUBJECTS_SQL = (
     "SELECT s.id, s.subject_code, s.tumor_type, s.indolent, s.setting, s.status, c.agent, c.regimen, "
     "c.first_dose, c.last_dose, c.discontinuation_reason, c.intercurrent_therapy, c.surgery_date, "
-    "c.major_pathological_response, c.adjuvant_after_neoadjuvant, c.baseline_date "
+    "c.major_pathological_response, c.adjuvant_after_neoadjuvant, c.baseline_date, c.dosing_interval_days "
     "FROM subject s JOIN course c ON c.subject_id = s.id "
     "WHERE s.study_id = ? ORDER BY s.subject_code"
 )

@@ -44,8 +44,10 @@ from core.presentation import (
     CATEGORY_HEX,
     category_label,
     parameter_help,
+    parameter_label,
     parameter_text,
     response_hex,
+    response_text,
     ruleset_citation,
     ruleset_label,
     ruleset_short,
@@ -71,6 +73,8 @@ ROLE_TEXT = {
     "best_response": "Best response",
     "refuted_pd": "PD later refuted",
     "after_as_of": "After the as-of date",
+    "iupd_awaiting_icpd": "iUPD again: awaiting iCPD",
+    "before_unequivocal": "Before the lesion was unequivocal",
 }
 DEFAULT_MEANING = "I have reviewed the evidence and confirm this classification."
 
@@ -440,6 +444,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     label = category_label(r)
     if r.provisional_category:
         label += f" (provisionally {CATEGORY_LABELS[r.provisional_category].lower()})"
+    label += f" — {ruleset_label(r.ruleset)}"
     box = Table([[Paragraph(label, s["result"])]], colWidths=[width])
     box.setStyle(
         TableStyle(
@@ -459,7 +464,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         )
     eligible, statement = eligibility_statement(study, r)
     facts = [
-        ["Rule set", Paragraph(f"{ruleset_label(r)}, following {ruleset_citation(r)}", s["cell"])],
+        ["Rule set", Paragraph(f"{ruleset_label(r.ruleset)}, following {ruleset_citation(r)}", s["cell"])],
         ["Rule", r.rule.value if r.rule else "— (the definitions do not name a table row)"],
         ["Progression date", str(r.progression_date or "—")],
         ["Confirmation", confirmation],
@@ -535,9 +540,9 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         rows.append(
             [
                 a["date"],
-                a.get("response", "—"),
-                comp.value if comp else "",
-                gov.value if gov else "",
+                Paragraph(response_text(a.get("response")), s["cell"]),
+                Paragraph(response_text(comp) if comp else "", s["cell"]),
+                Paragraph(response_text(gov) if gov else "", s["cell"]),
                 ROLE_TEXT.get(role.value, "") if role else "",
                 Paragraph(", ".join(flags), s["cell"]),
             ]
@@ -584,10 +589,10 @@ def render_worksheet(content: WorksheetContent) -> bytes:
                     f"{float(tp.change_from_nadir_mm):+.1f} mm"
                     if tp.change_from_nadir_mm is not None
                     else "—",
-                    tp.target.value if tp.target else "—",
-                    tp.non_target.value if tp.non_target else "—",
+                    response_text(tp.target) if tp.target else "—",
+                    response_text(tp.non_target) if tp.non_target else "—",
                     tp.new_lesions.value,
-                    (tp.irecist or tp.overall).value,
+                    response_text(tp.irecist or tp.overall),
                 ]
             )
         block = [
@@ -623,7 +628,10 @@ def render_worksheet(content: WorksheetContent) -> bytes:
             _table(
                 [["Caveat", "What it means here"]]
                 + [
-                    [cv.code.value, Paragraph(f"{cv.text}<br/><i>{CAVEAT_HELP[cv.code]}</i>", s["cell"])]
+                    [
+                        Paragraph(cv.code.label, s["cell"]),
+                        Paragraph(f"{cv.text}<br/><i>{CAVEAT_HELP[cv.code]}</i>", s["cell"]),
+                    ]
                     for cv in r.caveats
                 ],
                 [62 * mm, width - 62 * mm],
@@ -667,8 +675,14 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         shown = parameter_text(value)
         if name in overrides:
             shown += " (study override)"
-        params.append([name, Paragraph(shown, s["cell"]), Paragraph(parameter_help(r, name), s["cell"])])
-    story.append(Paragraph(f"Rule set {rs.name}, version {rs.version} ({ruleset_citation(r)})", s["h2"]))
+        params.append(
+            [
+                Paragraph(parameter_label(name), s["cell"]),
+                Paragraph(shown, s["cell"]),
+                Paragraph(parameter_help(r, name), s["cell"]),
+            ]
+        )
+    story.append(Paragraph(f"Rule set {ruleset_label(rs)} ({ruleset_citation(r)})", s["h2"]))
     story.append(_table(params, [48 * mm, 42 * mm, width - 90 * mm]))
 
     # Evidence and signature

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -22,8 +24,10 @@ from core.store.store import SUBJECT_STATUSES
 from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate
 
 # Generic names first, as coordinators write them on the CRF.
-AGENTS = sorted(a for a in PD1_PDL1_NAMES if a.endswith("mab"))
+AGENTS = sorted(PD1_PDL1_NAMES)
 MPR_CHOICES = (("not recorded", None), ("yes", True), ("no", False))
+INTERVAL_MIN, INTERVAL_MAX = 7, 84  # days (case-file field dosing_interval_days)
+INTERVAL_NONE = INTERVAL_MIN - 1  # the spin box's "not recorded" value
 # Common PD-(L)1 + chemotherapy courses, as the agent text reads them (SITC-2023-ICI-chemo).
 CHEMO_AGENTS = (
     "pembrolizumab + carboplatin + pemetrexed",
@@ -90,6 +94,21 @@ class SubjectDialog(QDialog):
         for r in StopReason:
             self.reason.addItem(r.value.replace("_", " "), r.value)
         self.reason.setCurrentIndex(max(0, self.reason.findData(case.get("discontinuation_reason"))))
+        self.interval = QSpinBox()
+        self.interval.setObjectName("dosing_interval_days")
+        self.interval.setRange(INTERVAL_NONE, INTERVAL_MAX)
+        self.interval.setSpecialValueText("not recorded")
+        self.interval.setSuffix(" days")
+        interval = case.get("dosing_interval_days")
+        self.interval.setValue(interval if isinstance(interval, int) else INTERVAL_NONE)
+        hint = (
+            "Cycle length of the PD-(L)1 inhibitor (7-84 days: 14, 21, 28, 42...). Optional. When therapy "
+            "has stopped, the last cycle counts in the exposure: two 3-weekly doses are 42 days."
+        )
+        self.interval.setToolTip(hint)
+        self.interval_hint = QLabel("e.g. 21 for 3-weekly dosing; counts the last cycle when therapy stopped")
+        self.interval_hint.setWordWrap(True)
+        self.interval_hint.setStyleSheet("color: gray")
         self.intercurrent = QCheckBox("Other anticancer therapy between the last dose and progression")
         self.intercurrent.setChecked(bool(case.get("intercurrent_therapy")))
         self.surgery = OptionalDate(
@@ -113,6 +132,8 @@ class SubjectDialog(QDialog):
         form.addRow("Regimen", self.regimen)
         form.addRow("First dose", self.first_dose)
         form.addRow("Last dose", self.last_dose)
+        form.addRow("Dosing interval (days)", self.interval)
+        form.addRow("", self.interval_hint)
         form.addRow("Reason for stopping", self.reason)
         form.addRow("", self.intercurrent)
         form.addRow("Surgery (neoadjuvant)", self.surgery)
@@ -153,6 +174,7 @@ class SubjectDialog(QDialog):
             "surgery_date": surgery.isoformat() if surgery else None,
             "major_pathological_response": self.mpr.currentData() if neo else None,
             "adjuvant_after_neoadjuvant": self.adjuvant_after.isChecked() if neo else False,
+            "dosing_interval_days": None if self.interval.value() == INTERVAL_NONE else self.interval.value(),
         }
 
     def show_error(self, field: str | None, message: str) -> None:

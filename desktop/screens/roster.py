@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.presentation import category_label, ruleset_citation, ruleset_label, ruleset_short
+from core.presentation import category_label, response_text, ruleset_citation, ruleset_label, ruleset_short
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
@@ -197,7 +197,8 @@ class RosterModel(QAbstractTableModel):
             if col == COL_FIRST:
                 return r.first_dose.isoformat()
             if col == COL_RESPONSE:
-                return f"{r.latest_response} ({r.latest_date})" if r.latest_date else r.latest_response
+                shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
+                return f"{shown} ({r.latest_date})" if r.latest_date else shown
             if col == COL_CATEGORY:
                 return _category_text(r)
             if col == COL_RULESET:
@@ -216,7 +217,7 @@ class RosterModel(QAbstractTableModel):
             )
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_RULESET:
-                return f"{ruleset_label(r.result)}: {ruleset_citation(r.result)}"
+                return f"{ruleset_label(r.result.ruleset)}: {ruleset_citation(r.result)}"
             return r.result.reason or (r.result.rule.value if r.result.rule else category_label(r.result))
         if role == SUBJECT_PK_ROLE:
             return r.subject_pk

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.casefile import parse_case
-from core.presentation import category_label, ruleset_short
+from core.presentation import category_label, response_text, ruleset_short
 from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
@@ -46,6 +46,8 @@ ROLE_LABELS = {
     VisitRole.BEST_RESPONSE: "Best response before PD",
     VisitRole.REFUTED_PD: "PD later refuted",
     VisitRole.AFTER_AS_OF: "After the as-of date (not used)",
+    VisitRole.AWAITING_ICPD: "iUPD again: awaiting iCPD",
+    VisitRole.BEFORE_UNEQUIVOCAL: "Too early: lesion not yet unequivocal",
 }
 VISIT_HEADERS = (
     "Date",
@@ -146,9 +148,9 @@ class VisitModel(QAbstractTableModel):
         values = (
             r.date.isoformat(),
             r.modality,
-            r.recorded,
-            r.computed,
-            r.governing,
+            response_text(r.recorded) if r.recorded != "—" else r.recorded,
+            response_text(r.computed) if r.computed not in ("", "measured") else r.computed,
+            response_text(r.governing) if r.governing else "",
             r.role,
             r.flags,
             r.notes,

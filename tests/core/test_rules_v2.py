@@ -638,6 +638,17 @@ def test_c16_pending_result_says_would_be() -> None:
     assert "would be primary resistance once confirmed" in words
 
 
+def test_c16_pending_result_never_says_was_established_anywhere() -> None:
+    # Day 40 PD: the window opens on day 68, 26 days past the 42-day exposure threshold;
+    # as of day 45 the earliest establishment is near no threshold, but the text must say "would".
+    for as_of in (45, 80):
+        r = run(case(visit(40, "PD")), as_of)
+        assert r.category is PENDING
+        everything = text(r) + " ".join(c.text for c in r.caveats)
+        assert "was established" not in everything
+        assert "established on" not in everything
+
+
 def test_c16_pending_biopsy_says_would_be() -> None:
     r = run(case(visit(200, "PD"), setting="adjuvant", last=150, reason="completed"), 210)
     assert r.category is PENDING

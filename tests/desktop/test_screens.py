@@ -40,7 +40,10 @@ def test_subject_screen_shows_roles_classification_timeline_and_spider(demo_desk
     screen = demo_desk.window.subject_screen
     roles = [screen.visits.row_at(r).role for r in range(screen.visits.rowCount())]
     assert roles[:2] == ["PD later refuted", "Refutes the PD (pseudoprogression)"]
-    assert "PSEUDOPROGRESSION_REFUTED" in screen.panel.toPlainText()
+    # Caveats as human labels, the rule-set version named (C16); the code stays in JSON only.
+    assert "Pseudoprogression: a progression was refuted" in screen.panel.toPlainText()
+    assert "PSEUDOPROGRESSION_REFUTED" not in screen.panel.toPlainText()
+    assert "SITC-2020 v2" in screen.panel.toPlainText()
     assert screen.result is not None
     assert screen.result.category is Category.NO_PROGRESSION
     assert screen.spider.points == []

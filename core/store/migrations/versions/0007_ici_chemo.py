@@ -2,7 +2,7 @@
 the study's overrides of the second rule set, and the regimens the protocol enrolls.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0004"  # after the rules clone's 0004 (dosing interval); the integrator re-chains
 branch_labels = None
 depends_on = None
 
