@@ -591,8 +591,10 @@ def read_document(path: Path) -> Any:
     try:
         with path.open("rb") as f:
             raw = f.read(limits.MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise CaseFormatError("", f"cannot read file: {exc.strerror or exc}", source=source) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise CaseFormatError(
+            "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}", source=source
+        ) from None
     if len(raw) > limits.MAX_FILE_BYTES:
         raise CaseFormatError(
             "",

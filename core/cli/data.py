@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any, TextIO
 
 from core.casefile import json_number
@@ -14,9 +13,12 @@ from core.cli.common import (
     EXIT_OK,
     db_arg,
     guard,
+    input_file,
     login,
     open_store,
+    path_arg,
     pick_study,
+    text_arg,
     user_arg,
 )
 from core.store.errors import NotFoundError
@@ -89,20 +91,22 @@ def register(sub: Any) -> None:
     p = sub.add_parser("export", help="export subjects as case files (JSON array on standard output)")
     db_arg(p)
     user_arg(p)
-    p.add_argument("--study", metavar="PROTOCOL", help="study (needed when the database holds several)")
-    p.add_argument("--subject", metavar="ID", help="only this subject")
+    p.add_argument(
+        "--study", type=text_arg, metavar="PROTOCOL", help="study (needed when the database holds several)"
+    )
+    p.add_argument("--subject", type=text_arg, metavar="ID", help="only this subject")
     p.set_defaults(handler=guard(cmd_export))
 
     p = sub.add_parser("import", help="import case files (all or nothing)")
     db_arg(p)
     user_arg(p)
-    p.add_argument("--study", metavar="PROTOCOL")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--study", type=text_arg, metavar="PROTOCOL")
+    p.add_argument("files", nargs="+", type=path_arg, metavar="FILE")
     p.set_defaults(handler=guard(cmd_import))
 
     p = sub.add_parser("import-roster", help="import a roster CSV (every row checked first; all or nothing)")
     db_arg(p)
     user_arg(p)
-    p.add_argument("--study", metavar="PROTOCOL")
-    p.add_argument("file", type=Path, metavar="FILE.csv")
+    p.add_argument("--study", type=text_arg, metavar="PROTOCOL")
+    p.add_argument("file", type=input_file, metavar="FILE.csv")
     p.set_defaults(handler=guard(cmd_import_roster))
