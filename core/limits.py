@@ -66,15 +66,20 @@ def check_date(day: dt.date, field: str) -> dt.date:
 
 
 def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str | None:
-    """Why ``value`` (already trimmed) is not acceptable text, or None."""
+    """Why ``value`` (already trimmed) is not acceptable text, or None.
+
+    ``multiline`` is free text (visit notes): newlines and tabs are allowed, and
+    so is a leading sign ("- new lesion seen"), because notes never enter a CSV
+    or spreadsheet export; every other text field is refused when it starts
+    like a formula."""
     if len(value) > max_chars:
         return f"is {len(value)} characters long (at most {max_chars})"
     # isprintable(): no control, format, surrogate or unassigned character (the common case, fast).
-    if not (value.replace("\n", "") if multiline else value).isprintable():
+    if not (value.replace("\n", "").replace("\t", "") if multiline else value).isprintable():
         problem = _character_problem(value, multiline)
         if problem:
             return problem
-    if value.startswith(FORMULA_PREFIXES):
+    if not multiline and value.startswith(FORMULA_PREFIXES):
         return (
             f"starts with {value[0]!r}, which a spreadsheet would run as a formula "
             "(reword it, e.g. without the leading sign)"
@@ -84,7 +89,7 @@ def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str 
 
 def _character_problem(value: str, multiline: bool) -> str | None:
     for ch in value:
-        if ch == "\n" and multiline:
+        if ch in "\n\t" and multiline:
             continue
         category = unicodedata.category(ch)
         if category == "Cs":

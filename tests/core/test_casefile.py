@@ -220,8 +220,12 @@ def test_lone_surrogate_from_json_escape(tmp_path: Path) -> None:
 def test_notes_are_one_checked_text() -> None:
     course = parse_case(case(visit(49, "SD", notes=[" first ", "", "second"])))
     assert course.assessments[0].notes == ("first\nsecond",)
-    assert "formula" in error_of(case(visit(49, "SD", notes="=HYPERLINK(1)"))).message
+    # Free text, never exported to a spreadsheet: a leading sign, newlines and tabs are fine.
+    assert parse_case(case(visit(49, "SD", notes="- seen\n\tagain"))).assessments[0].notes == (
+        "- seen\n\tagain",
+    )
     assert "control" in error_of(case(visit(49, "SD", notes="a\rb"))).message
+    assert "at most 4000" in error_of(case(visit(49, "SD", notes="x" * 4001))).message
     assert "at most 100" in error_of(case(visit(49, "SD", notes=["x"] * 101))).message
 
 

@@ -53,11 +53,15 @@ def test_visit_notes_are_checked_before_saving(qtbot: QtBot, empty_desk: Desk) -
     dialog.date.setDate(qdate(days_ago(100)))
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
     save = dialog.buttons.button(dialog.buttons.StandardButton.Save)
-    dialog.notes.setPlainText('=HYPERLINK("http://x","y")')
+    dialog.notes.setPlainText("scan \u202edelayed")  # an invisible reordering of the text shown
     dialog.refresh()
     assert not save.isEnabled()
     assert dialog.error.text().startswith("notes: ")
-    assert "formula" in dialog.error.text()
+    assert "direction control" in dialog.error.text()
+    dialog.notes.setPlainText("x" * 4001)
+    dialog.refresh()
+    assert not save.isEnabled()
+    assert "at most 4000" in dialog.error.text()
     dialog.notes.setPlainText("first line\nsecond line")  # a newline is fine in notes
     dialog.refresh()
     assert save.isEnabled(), dialog.error.text()
