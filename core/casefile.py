@@ -158,6 +158,8 @@ def _int(obj: Mapping[str, Any], key: str, name: str, low: int, high: int | None
     value = obj.get(key)
     if value is None:
         return None
+    if isinstance(value, _LongNumber) and high is not None:
+        raise CaseFormatError(name, f"must be {low} to {high}, not {show(value)}")
     if isinstance(value, bool) or not isinstance(value, int):
         raise CaseFormatError(name, f"must be a whole number, not {show(value)}")
     if value < low or (high is not None and value > high):
@@ -279,6 +281,10 @@ def parse_case(obj: Any) -> Course:
 
 def _mm(value: Any, name: str) -> Decimal:
     """A size in millimetres (0 to ``limits.MAX_MM``) as an exact Decimal (8.2 stays 8.2)."""
+    if isinstance(value, _LongNumber):
+        raise CaseFormatError(
+            name, f"must be a size of 0 mm or more, at most {limits.MAX_MM} mm, not {show(value)}"
+        )
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise CaseFormatError(name, f"must be a size in mm, not {show(value)}")
     mm = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)

@@ -69,6 +69,16 @@ def _path_text(text: str) -> str:
     return text
 
 
+def _kind(path: Path) -> str:
+    """ "folder", "file" or "missing"; a path the system refuses (too long) is a usage error."""
+    try:
+        if path.is_dir():
+            return "folder"
+        return "file" if path.exists() else "missing"
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"not a usable path: {exc.strerror or exc}") from None
+
+
 def path_arg(text: str) -> Path:
     """An argparse type for a path checked later (each case file is reported on its own)."""
     return Path(_path_text(text))
@@ -77,9 +87,10 @@ def path_arg(text: str) -> Path:
 def input_file(text: str) -> Path:
     """An argparse type for a file that is read: it exists and is not a folder."""
     path = Path(_path_text(text))
-    if path.is_dir():
+    kind = _kind(path)
+    if kind == "folder":
         raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
-    if not path.exists():
+    if kind == "missing":
         raise argparse.ArgumentTypeError(f"no such file: {text}")
     return path
 
@@ -87,9 +98,9 @@ def input_file(text: str) -> Path:
 def output_file(text: str) -> Path:
     """An argparse type for a file that is written: not a folder, in a folder that exists."""
     path = Path(_path_text(text))
-    if path.is_dir():
+    if _kind(path) == "folder":
         raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
-    if not path.parent.is_dir():
+    if _kind(path.parent) != "folder":
         raise argparse.ArgumentTypeError(f"no such folder: {path.parent}")
     return path
 
@@ -97,7 +108,7 @@ def output_file(text: str) -> Path:
 def database_file(text: str) -> Path:
     """An argparse type for ``--db``: a file (created by ``init`` and ``demo``), never a folder."""
     path = Path(_path_text(text))
-    if path.is_dir():
+    if _kind(path) == "folder":
         raise argparse.ArgumentTypeError(f"{text} is a folder, not a database file")
     return path
 
@@ -105,7 +116,7 @@ def database_file(text: str) -> Path:
 def output_path(text: str) -> Path:
     """An argparse type for a file or folder that is written (``backup DEST``): its folder exists."""
     path = Path(_path_text(text))
-    if not path.is_dir() and not path.parent.is_dir():
+    if _kind(path) != "folder" and _kind(path.parent) != "folder":
         raise argparse.ArgumentTypeError(f"no such folder: {path.parent}")
     return path
 

@@ -80,13 +80,13 @@ def decode_csv(raw: bytes) -> tuple[str, str]:
                     f"starts with a {name} byte-order mark but is not {name} "
                     f"(byte {exc.start + len(bom) + 1})",
                 ) from None
+    hint = "save it as 'CSV UTF-8' and import it again"
+    if b"\x00" in raw:  # never in UTF-8 or Windows-1252 text; every other byte in UTF-16
+        raise InputError("encoding", f"holds NUL bytes: looks like UTF-16 without a byte-order mark; {hint}")
     try:
         return raw.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError as exc:
         first_bad = exc.start
-    hint = "save it as 'CSV UTF-8' and import it again"
-    if b"\x00" in raw:
-        raise InputError("encoding", f"looks like UTF-16 without a byte-order mark; {hint}")
     if _UTF8_SEQUENCE.search(raw):
         raise InputError(
             "encoding", f"mixes UTF-8 with another encoding (invalid UTF-8 at byte {first_bad + 1}); {hint}"

@@ -156,7 +156,7 @@ def test_bad_quoting_names_the_line(tmp_path: Path) -> None:
         ('R-1,"-2+3",advanced,monotherapy,,2024-01-08', "tumor_type", "formula"),
         ("R-1,melanoma,advanced,monotherapy,,2024-01-08,extra", "row", "7 cells"),
         ("R-1,melanoma,advanced,monotherapy", "row", "4 cells"),
-        ("R-1,mel\x00anoma,advanced,monotherapy,,2024-01-08", "tumor_type", "control character"),
+        ("R-1,mel\x07anoma,advanced,monotherapy,,2024-01-08", "tumor_type", "control character"),
     ],
 )
 def test_cell_problems_name_line_and_field(tmp_path: Path, row: str, field: str, fragment: str) -> None:
