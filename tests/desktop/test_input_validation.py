@@ -4,6 +4,7 @@ checks (core.casefile, core.limits) answers the same input the same way in every
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -105,3 +106,35 @@ def test_error_label_shows_typed_text_literally(qtbot: QtBot) -> None:
     label.show_error("tumor_type", "unknown value '<b>x</b>'")
     assert label.text() == "tumor_type: unknown value '<b>x</b>'"
     assert label.textFormat().name == "PlainText"
+
+
+@pytest.mark.parametrize(
+    ("data", "fragments"),
+    [
+        ("subject_id,tumor_type,setting,regimen,first_dose\r\nR-1,melanoma,advanced,monotherapy,2025-01-06\r\n"
+         .encode("utf-16-le"), ["roster.csv", "UTF-16 without a byte-order mark"]),
+        (b"subject_id;tumor_type;tumor_type;setting;regimen;first_dose\n", ["line 1 (header)", "tumor_type"]),
+        (b"subject_id,tumor_type,setting,regimen,first_dose\nR-1,=cmd|' /C calc'!A0,advanced,monotherapy,2025-01-06\n"
+         b"R-2,melanoma,advanced,monotherapy,45321\n",
+         ["line 2: tumor_type", "formula", "line 3: first_dose", "Excel serial date"]),
+    ],
+)  # fmt: skip
+def test_gui_roster_import_uses_the_same_reader(
+    qtbot: QtBot,
+    empty_desk: Desk,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    data: bytes,
+    fragments: list[str],
+) -> None:
+    from desktop import flows as flows_module
+
+    warnings: list[str] = []
+    monkeypatch.setattr(flows_module.QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    f = tmp_path / "roster.csv"
+    f.write_bytes(data)
+    empty_desk.window.flows.import_roster(f)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10000)
+    for fragment in fragments:
+        assert fragment in warnings[0]
+    assert empty_desk.store.all_rows(empty_desk.session.study_id) == []
