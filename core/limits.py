@@ -65,13 +65,13 @@ def check_date(day: dt.date, field: str) -> dt.date:
     return day
 
 
-def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str | None:
+def text_problem(value: str, max_chars: int, *, multiline: bool = False, formula: bool = True) -> str | None:
     """Why ``value`` (already trimmed) is not acceptable text, or None.
 
     ``multiline`` is free text (visit notes): newlines and tabs are allowed, and
     so is a leading sign ("- new lesion seen"), because notes never enter a CSV
     or spreadsheet export; every other text field is refused when it starts
-    like a formula."""
+    like a formula (``formula=False``: names that never reach a CSV, such as a study title)."""
     if len(value) > max_chars:
         return f"is {len(value)} characters long (at most {max_chars})"
     # isprintable(): no control, format, surrogate or unassigned character (the common case, fast).
@@ -79,7 +79,7 @@ def text_problem(value: str, max_chars: int, *, multiline: bool = False) -> str 
         problem = _character_problem(value, multiline)
         if problem:
             return problem
-    if not multiline and value.startswith(FORMULA_PREFIXES):
+    if formula and not multiline and value.startswith(FORMULA_PREFIXES):
         return (
             f"starts with {value[0]!r}, which a spreadsheet would run as a formula "
             "(reword it, e.g. without the leading sign)"
@@ -103,10 +103,10 @@ def _character_problem(value: str, multiline: bool) -> str | None:
     return None
 
 
-def check_text(value: str, field: str, max_chars: int, *, multiline: bool = False) -> str:
+def check_text(value: str, field: str, max_chars: int, *, formula: bool = True) -> str:
     """``value`` trimmed, or InputError naming ``field``."""
     trimmed = value.strip()
-    problem = text_problem(trimmed, max_chars, multiline=multiline)
+    problem = text_problem(trimmed, max_chars, formula=formula)
     if problem:
         raise InputError(field, problem)
     return trimmed

@@ -53,16 +53,16 @@ def date_arg(text: str) -> dt.date:
 
 def text_arg(text: str) -> str:
     """An argparse type for names and ids: no control or unprintable character, bounded length."""
-    problem = limits.text_problem(text.strip(), limits.MAX_NAME_CHARS)
     # Arguments are not spreadsheet cells: a leading "-" or "=" in a title is not refused here.
-    if problem and "formula" not in problem:
+    problem = limits.text_problem(text.strip(), limits.MAX_NAME_CHARS, formula=False)
+    if problem:
         raise argparse.ArgumentTypeError(problem)
     return text.strip()
 
 
 def _path_text(text: str) -> str:
-    problem = limits.text_problem(text, 4096)
-    if problem and "formula" not in problem:
+    problem = limits.text_problem(text, 4096, formula=False)
+    if problem:
         raise argparse.ArgumentTypeError(f"not a usable path: {problem}")
     if not text:
         raise argparse.ArgumentTypeError("an empty path")
