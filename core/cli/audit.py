@@ -10,8 +10,10 @@ from core.cli.common import (
     EXIT_OK,
     db_arg,
     guard,
+    int_arg,
     login,
     open_store,
+    text_arg,
     user_arg,
 )
 
@@ -53,7 +55,7 @@ def register(sub: Any) -> None:
     p = audit.add_parser("log", help="show the audit trail, oldest first")
     db_arg(p)
     user_arg(p)
-    p.add_argument("--filter-user", metavar="ID")
-    p.add_argument("--entity", metavar="TABLE")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--filter-user", type=text_arg, metavar="ID")
+    p.add_argument("--entity", type=text_arg, metavar="TABLE")
+    p.add_argument("--limit", type=int_arg(1, 1_000_000), default=200)
     p.set_defaults(handler=guard(cmd_audit_log))
