@@ -23,17 +23,20 @@ from core.store.errors import NotFoundError
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args, "study.export")
         study = pick_study(store, args.study)
         cases = store.export_cases(study.id or 0, args.subject)
-        store.log_event(
-            actor,
-            "export",
-            entity="study",
-            entity_id=study.id,
-            detail=f"{len(cases)} case(s)" + (f" subject {args.subject}" if args.subject else ""),
-        )
+        if store.readonly:
+            err.write("warning: the file is read-only: this export is not recorded in its audit trail\n")
+        else:
+            store.log_event(
+                actor,
+                "export",
+                entity="study",
+                entity_id=study.id,
+                detail=f"{len(cases)} case(s)" + (f" subject {args.subject}" if args.subject else ""),
+            )
     out.write(json.dumps(cases, indent=2, ensure_ascii=False, default=json_number) + "\n")
     return EXIT_OK
 
@@ -46,7 +49,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write("error: nothing was imported\n")
         return EXIT_MALFORMED
     courses = [c for _, (found, _) in documents for c in found]
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         study = pick_study(store, args.study)
         names = ", ".join(p.name for p in args.files)
@@ -58,7 +61,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_import_roster(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.store import import_roster_csv
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         study = pick_study(store, args.study)
         report = import_roster_csv(store, actor, study.id or 0, args.file)
@@ -73,7 +76,7 @@ def cmd_import_roster(args: argparse.Namespace, out: TextIO, err: TextIO) -> int
 
 def cmd_classify_db(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``classify --db``: classify every stored subject of a study."""
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "study.read")
         study = pick_study(store, args.study)
         as_of = args.as_of or dt.datetime.now().astimezone().date()
