@@ -53,7 +53,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         password = PASSWORDS.new(f"Password for the new user {args.username}: ")
         store.create_user(actor, args.username, args.name, args.role, password)
@@ -62,7 +62,7 @@ def cmd_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "user.list")
         for u in store.users():
             state = "active" if u.active else "disabled"
@@ -71,7 +71,7 @@ def cmd_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_study_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         overrides = dict(_parse_param(p) for p in args.param)
         store.create_study(
@@ -103,7 +103,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 
 def cmd_study_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "study.read")
         for s in store.studies():
             out.write(f"{s.protocol_id}\t{s.criteria}\t{'demo' if s.is_demo else ''}\t{s.title}\n")
