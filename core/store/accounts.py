@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.errors import InputError
+from core.limits import MAX_NAME_CHARS, check_text
 from core.store import models as m
 from core.store.base import BOOTSTRAP, Actor, StoreCore, _require_reason
 from core.store.errors import AuthError, NotFoundError
@@ -15,6 +18,16 @@ from core.store.users import (
     check_username,
     hash_password,
 )
+
+UNKNOWN_USER = "(unknown user id)"
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current password scheme, checked when the account does not exist."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_urlsafe(24)))
+    return _DUMMY[0]
 
 
 class Accounts(StoreCore):
@@ -38,6 +51,7 @@ class Accounts(StoreCore):
         role = _role(role)
         if not full_name.strip():
             raise InputError("full_name", "the printed name is required (it appears on signatures)")
+        check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
         check_password_policy(password, name, full_name)
         first = not self.has_users()
         if first:

@@ -76,13 +76,29 @@ def check_password(
     ``purpose`` names the place (login, unlock, sign, restore) in the audit trail. Unless
     ``allow_change``, an account that must choose a new password raises PasswordChangeRequired.
     """
+    from core.store.accounts import UNKNOWN_USER, _dummy_hash
+
     name = username.strip()
     now = store.now()
     failure = ""
-    with store.writing(Actor(name or "?", Role.COORDINATOR), SIGN_IN) as tx:
+    dummy = _dummy_hash()
+    if getattr(store, "readonly", False):
+        return _check_read_only(store, name, password, dummy, allow_change)
+    # Written as nobody in particular until the account is found: a password typed into the
+    # user-id field never enters the audit trail.
+    with store.writing(Actor(UNKNOWN_USER, Role.COORDINATOR), SIGN_IN) as tx:
         user = _find(tx, name)
+        # Hashed whether or not the account exists or may sign in: the time tells nothing.
+        password_ok = verify_password(password, user.password_hash if user is not None else dummy)
+        if user is not None:
+            tx.actor = Actor(user.username, Role.COORDINATOR)
         if user is None:
-            tx.log(f"{purpose}_failed", entity="user_account", reason="unknown user id")
+            tx.log(
+                f"{purpose}_failed",
+                entity="user_account",
+                new=f"unknown user id ({len(name)} characters, not recorded)",
+                reason="unknown user id",
+            )
             failure = "wrong user id or password"
         elif not user.active:
             tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="account disabled")
@@ -90,10 +106,12 @@ def check_password(
         elif user.locked_until is not None and _aware(user.locked_until) > now:
             tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="account locked")
             failure = f"account locked until {_aware(user.locked_until).astimezone():%H:%M}"
-        elif not verify_password(password, user.password_hash):
+        elif not password_ok:
             suffix = _failure(tx, user, now, purpose)
             tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="wrong password")
-            failure = ("wrong user id or password" if purpose == "login" else "wrong password") + suffix
+            # Where the user id was typed, the message does not tell which of the two was wrong.
+            typed_id = purpose in ("login", "restore", "password_change")
+            failure = ("wrong user id or password" if typed_id else "wrong password") + suffix
         else:
             if user.failed_attempts or user.locked_until is not None:
                 tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason=f"successful {purpose}")
@@ -106,11 +124,33 @@ def check_password(
                 tx.session.expunge(user)
                 return user
     if failure == "change":
-        raise PasswordChangeRequired(
-            "your password was set by an administrator: choose a new password before anything else "
-            "(in the application, or `resistdesk user passwd --user ID`)"
-        )
+        _raise_change()
     raise AuthError(failure)
+
+
+def _raise_change() -> None:
+    raise PasswordChangeRequired(
+        "your password was set by an administrator: choose a new password before anything else "
+        "(in the application, or `resistdesk user passwd --user ID`)"
+    )
+
+
+def _check_read_only(
+    store: Store, name: str, password: str, dummy: str, allow_change: bool
+) -> m.UserAccount:
+    """A read-only file records nothing: the password is checked, nothing is counted."""
+    with store.reading() as s:
+        user = s.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first()
+    password_ok = verify_password(password, user.password_hash if user is not None else dummy)
+    if user is None or not password_ok:
+        raise AuthError("wrong user id or password")
+    if not user.active:
+        raise AuthError("this account is disabled")
+    if user.locked_until is not None and _aware(user.locked_until) > store.now():
+        raise AuthError(f"account locked until {_aware(user.locked_until).astimezone():%H:%M}")
+    if user.must_change_password and not allow_change:
+        _raise_change()
+    return user
 
 
 def authenticate(store: Store, username: str, password: str, *, purpose: str = "login") -> Actor:

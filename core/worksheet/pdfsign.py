@@ -58,7 +58,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.casefile import parse_case
 from core.errors import ResistDeskError
-from core.rules import RuleSet, classify
+from core.rules import RuleSet, classify, ruleset_from_json
 from core.worksheet.document import StampPlace, canonical_case_json
 
 CASE_ATTACHMENT = "case.json"
@@ -574,25 +574,35 @@ def _check_evidence(
         recorded = json.loads(result_bytes)
         course = parse_case(json.loads(case_bytes))
         as_of = dt.date.fromisoformat(recorded["as_of"])
-        ruleset = RuleSet.from_json(recorded["ruleset"])
+        signed_version = recorded["ruleset"].get("version")
+        ruleset = ruleset_from_json(recorded["ruleset"])
         again = classify(course, as_of, ruleset).to_json()
-    except (ResistDeskError, KeyError, ValueError, TypeError) as exc:
+    except (ResistDeskError, KeyError, ValueError, TypeError, AttributeError) as exc:
         report.add("re-classification", False, f"the attached case could not be re-classified ({exc})")
         return
     report.category, report.rule = recorded.get("category"), recorded.get("rule")
     same = _essence(again) == _essence(recorded)
-    report.add(
-        "re-classification",
-        same,
-        f"re-classifying the attached case as of {recorded['as_of']} with rule set "
-        f"{ruleset.name} v{ruleset.version} gives the printed result"
-        if same
-        else f"re-classifying gives {again['category']}, not the printed {recorded.get('category')}",
-    )
-    try:
-        today_rules = rules_today or RuleSet().with_overrides(recorded["ruleset"].get("overrides", {}))
-    except (ResistDeskError, AttributeError):
+    older = signed_version != ruleset.version  # only the current version's rules exist in the code
+    if same or not older:
+        report.add(
+            "re-classification",
+            same,
+            f"re-classifying the attached case as of {recorded['as_of']} with rule set "
+            f"{ruleset.name} v{ruleset.version} gives the printed result"
+            if same
+            else f"re-classifying gives {again['category']}, not the printed {recorded.get('category')}",
+        )
+    else:
+        report.add(
+            "re-classification",
+            True,
+            f"signed under {ruleset.name} v{signed_version}, which this program no longer has; "
+            f"v{ruleset.version} with the same settings gives {again['category']}",
+        )
+        report.category_today, report.rule_today = again["category"], again.get("rule")
         return
-    today = classify(course, as_of, today_rules).to_json()
+    if rules_today is None:
+        return
+    today = classify(course, as_of, rules_today).to_json()
     if same and (today["category"], today.get("rule")) != (recorded.get("category"), recorded.get("rule")):
         report.category_today, report.rule_today = today["category"], today.get("rule")

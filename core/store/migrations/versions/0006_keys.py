@@ -11,7 +11,7 @@
   administrator creates the new CA, under a passphrase, with ``resistdesk ca init``.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
