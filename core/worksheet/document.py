@@ -42,6 +42,7 @@ from core.casefile import json_number, parse_case
 from core.paths import resource
 from core.presentation import (
     CATEGORY_HEX,
+    REGIMEN_TEXT,
     category_label,
     parameter_help,
     parameter_label,
@@ -160,13 +161,6 @@ def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[boo
     if result.category.value in enrolled:
         return True, f"{label} is a category protocol {study.protocol_id} enrolls ({names})."
     return False, f"{label} is not a category protocol {study.protocol_id} enrolls ({names})."
-
-
-REGIMEN_TEXT = {
-    "monotherapy": "PD-(L)1 monotherapy",
-    "ici_chemotherapy": "PD-(L)1 + chemotherapy",
-    "combination": "another combination (not covered)",
-}
 
 
 # ---------------------------------------------------------------------------
