@@ -661,7 +661,14 @@ def render_worksheet(content: WorksheetContent) -> bytes:
             )
         )
     else:
-        story.append(Paragraph("None of the interpretations I-1 to I-5 changed this result.", s["base"]))
+        story.append(
+            Paragraph(
+                "None: the SITC 2023 ICI-chemotherapy rule set is applied as Table 3 is written."
+                if isinstance(r.ruleset, IciChemoRuleSet)
+                else "None of the interpretations I-1 to I-5 changed this result.",
+                s["base"],
+            )
+        )
     rs = r.ruleset
     overrides = rs.overrides
     params = [["Parameter", "Value", "Meaning"]]
