@@ -5,11 +5,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from core.bulk import bulk
-from core.cli.common import EXIT_MALFORMED, EXIT_OK, date_arg, dump, guard, load_case_files
+from core.cli.common import (
+    EXIT_MALFORMED,
+    EXIT_OK,
+    database_file,
+    date_arg,
+    dump,
+    guard,
+    int_arg,
+    load_case_files,
+    path_arg,
+    text_arg,
+)
 from core.errors import InputError
 from core.rules import (
     DEFAULT_ICI_CHEMO_RULESET,
@@ -98,11 +108,15 @@ def register(sub: Any) -> None:
         "PD-(L)1 + chemotherapy) and print the "
         "classification JSON (one object per case; an array for an array input).",
     )
-    p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="case file(s) (JSON)")
-    p.add_argument("--db", type=Path, metavar="PATH", help="classify the stored subjects of this database")
-    p.add_argument("--study", metavar="PROTOCOL", help="with --db: the study")
-    p.add_argument("--subject", metavar="ID", help="with --db: only this subject")
-    p.add_argument("--user", metavar="ID", help="with --db: who reads (password from standard input)")
+    p.add_argument("files", nargs="*", type=path_arg, metavar="FILE", help="case file(s) (JSON)")
+    p.add_argument(
+        "--db", type=database_file, metavar="PATH", help="classify the stored subjects of this database"
+    )
+    p.add_argument("--study", type=text_arg, metavar="PROTOCOL", help="with --db: the study")
+    p.add_argument("--subject", type=text_arg, metavar="ID", help="with --db: only this subject")
+    p.add_argument(
+        "--user", type=text_arg, metavar="ID", help="with --db: who reads (password from standard input)"
+    )
     p.add_argument(
         "--as-of", type=date_arg, metavar="DATE", help="date taken as today (YYYY-MM-DD; default: today)"
     )
@@ -134,11 +148,11 @@ def register(sub: Any) -> None:
         description="Compute timepoint responses from the lesion measurements in case files "
         "and print the arithmetic as JSON.",
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="case file(s) with a baseline")
+    p.add_argument("files", nargs="+", type=path_arg, metavar="FILE", help="case file(s) with a baseline")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="ignore assessments after this date")
     p.add_argument(
         "--sd-min-days",
-        type=int,
+        type=int_arg(0, 3650),
         default=42,
         metavar="DAYS",
         help="minimum time from first dose for SD to count as best response (default 42)",

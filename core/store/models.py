@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Tables whose every insert, update and delete is audited, by entity name.
@@ -203,6 +203,7 @@ class AuditEvent(SQLModel, table=True):
     """Append-only, hash-chained audit trail (triggers forbid UPDATE and DELETE)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at_utc: str  # ISO 8601 UTC with microseconds

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from core.errors import InputError
+from core.limits import MAX_ID_CHARS, MAX_NAME_CHARS, check_text
 from core.rules import Category, Regimen, RuleSet, StudyRules
 from core.rules.lesions import Criteria
 from core.rules.ranges import check_ranges
@@ -121,6 +122,10 @@ def _study_values(
         raise InputError("protocol_id", "is required")
     if not title or not title.strip():
         raise InputError("title", "is required")
+    # Printed on worksheets and shown everywhere: the same text rules as the case files.
+    check_text(protocol_id, "protocol_id", MAX_ID_CHARS, formula=False)
+    for field, value in (("title", title), ("sponsor", sponsor), ("site", site)):
+        check_text(value, field, MAX_NAME_CHARS, formula=False)
     try:
         Criteria(criteria)
     except ValueError:

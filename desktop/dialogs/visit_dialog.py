@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import limits
 from core.rules import Response
 from core.rules.lesions import TSTM, NewLesionStatus, NonTargetStatus
 from core.rules.recist import display
@@ -101,7 +102,7 @@ class VisitDialog(QDialog):
         for key, box in self.flags.items():
             box.setChecked(bool(visit.get(key)))
         self.sites = QSpinBox()
-        self.sites.setRange(-1, 50)
+        self.sites.setRange(-1, limits.MAX_PROGRESSING_SITES)
         self.sites.setSpecialValueText("not recorded")
         self.sites.setValue(visit["progressing_sites"] if visit.get("progressing_sites") is not None else -1)
         self.biopsy = QComboBox()
