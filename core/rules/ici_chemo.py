@@ -50,6 +50,11 @@ from core.rules.model import Course, Regimen, Response, Setting, StopReason, day
 from core.rules.parameters import RuleSet
 
 SECONDARY_OR_LATE_LABEL = "Secondary or late resistance"
+_REGIMEN_WORDS = {
+    Regimen.MONOTHERAPY: "regimen recorded as monotherapy,",
+    Regimen.ICI_CHEMOTHERAPY: "PD-(L)1 + chemotherapy",
+    Regimen.COMBINATION: "combination",
+}
 FOOTNOTE = (
     "Table 3 footnote: for patients whose disease recurs after stopping therapy for reasons "
     "other than toxicity, the consensus could describe no uniform definition."
@@ -229,9 +234,10 @@ def classify_ici_chemo(
                 f"Assessments on {a.date} disagree; the worst, {response_label(a.effective)}, governs.",
             )
 
+    agent = _agent_text(read_agent(course.agent)) or "(agent not recorded)"
     notes.step(
         f"Subject {course.subject_id}: {course.setting.value} {course.tumor_type}, "
-        f"{course.regimen.value} {_agent_text(read_agent(course.agent)) or '(agent not recorded)'} from "
+        f"{_REGIMEN_WORDS[course.regimen]} {agent} from "
         f"{course.first_dose}; {len(visible)} assessment(s) on or before {as_of} considered."
     )
     notes.step(

@@ -43,6 +43,7 @@ from core.casefile import json_number, parse_case
 from core.paths import resource
 from core.presentation import (
     CATEGORY_HEX,
+    REGIMEN_TEXT,
     category_label,
     parameter_help,
     parameter_label,
@@ -217,13 +218,6 @@ def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[boo
     if result.category.value in enrolled:
         return True, f"{label} is a category protocol {study.protocol_id} enrolls ({names})."
     return False, f"{label} is not a category protocol {study.protocol_id} enrolls ({names})."
-
-
-REGIMEN_TEXT = {
-    "monotherapy": "PD-(L)1 monotherapy",
-    "ici_chemotherapy": "PD-(L)1 + chemotherapy",
-    "combination": "another combination (not covered)",
-}
 
 
 # ---------------------------------------------------------------------------
@@ -796,7 +790,14 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
             )
         )
     else:
-        story.append(Paragraph("None of the interpretations I-1 to I-5 changed this result.", s["base"]))
+        story.append(
+            Paragraph(
+                "None: the SITC 2023 ICI-chemotherapy rule set is applied as Table 3 is written."
+                if isinstance(r.ruleset, IciChemoRuleSet)
+                else "None of the interpretations I-1 to I-5 changed this result.",
+                s["base"],
+            )
+        )
     rs = r.ruleset
     overrides = rs.overrides
     params: list[list[Any]] = [["Parameter", "Value", "Meaning"]]

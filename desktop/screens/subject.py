@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.casefile import parse_case
-from core.presentation import category_label, response_text, ruleset_short
+from core.presentation import category_label, regimen_text, response_text, ruleset_short
 from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
@@ -293,7 +293,7 @@ class SubjectScreen(QWidget):
         c = rows.course
         self.title.setText(
             f"<span style='font-size:large'><b>{s.subject_code}</b></span> &nbsp; {s.tumor_type} · "
-            f"{s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) from {c.first_dose}"
+            f"{s.setting} · {c.agent or 'agent not recorded'} ({regimen_text(c.regimen)}) from {c.first_dose}"
             + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
             f"{category_label(result)}&nbsp;</span> &nbsp; <i>{ruleset_short(result.ruleset.name)}</i>"
