@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any, TextIO
 
-from core.cli.common import EXIT_OK, PASSWORDS, db_arg, guard, login, open_store, user_arg
+from core.cli.common import (
+    EXIT_OK,
+    PASSWORDS,
+    database_file,
+    db_arg,
+    guard,
+    input_file,
+    login,
+    open_store,
+    output_file,
+    user_arg,
+)
 from core.errors import InputError
 
 
@@ -21,7 +31,7 @@ def cmd_user_passwd(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError(
             "--user", "name your user id (current password, then the new one, on standard input)"
         )
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         old = PASSWORDS.read(f"Current (or one-time) password for {args.user}: ")
         new = PASSWORDS.new(f"New password for {args.user}: ")
         store.change_password(args.user, old, new)
@@ -30,7 +40,7 @@ def cmd_user_passwd(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_reset(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         temporary = store.reset_password(actor, args.username, args.reason)
     out.write(
@@ -42,7 +52,7 @@ def cmd_user_reset(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_unlock(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         store.unlock_user(actor, args.username, args.reason)
     out.write(f"unlocked {args.username}\n")
@@ -52,7 +62,7 @@ def cmd_user_unlock(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import create_site_ca
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         passphrase = PASSWORDS.new("New CA passphrase (kept by administrators, never stored): ")
         fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
@@ -63,7 +73,7 @@ def cmd_ca_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_issue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import issue_certificates
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         issued = issue_certificates(store, actor, PASSWORDS.read("CA passphrase: "))
     out.write(
@@ -76,7 +86,7 @@ def cmd_ca_issue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_crl(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import publish_crl, site_crl_pem
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         if args.user:
             publish_crl(store, login(store, args), PASSWORDS.read("CA passphrase: "))
             out.write("published the revocation list\n")
@@ -99,7 +109,7 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     from core.worksheet.pki import fingerprint
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         if not has_site_ca(store):
             out.write("no site CA yet: an administrator creates it with `resistdesk ca init`\n")
             return EXIT_OK
@@ -124,7 +134,7 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_ca_tsa(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import set_tsa_url
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         set_tsa_url(store, login(store, args), args.url)
     out.write(f"time-stamping service: {args.url or 'none'}\n")
     return EXIT_OK
@@ -153,7 +163,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         from core.store.site_keys import recorded_before, site_certificate_pem, site_crl_pem, site_record
 
-        store = open_store(args)
+        store = open_store(args, err)
         trust = site_certificate_pem(store)
         crl = crl or site_crl_pem(store)
 
@@ -221,7 +231,9 @@ def register(sub: Any) -> None:
     p = ca_sub.add_parser("crl", help="publish the revocation list (with --user), or write it (-o)")
     db_arg(p)
     user_arg(p)
-    p.add_argument("-o", "--output", type=Path, metavar="FILE.pem", help="write the current CRL for monitors")
+    p.add_argument(
+        "-o", "--output", type=output_file, metavar="FILE.pem", help="write the current CRL for monitors"
+    )
     p.set_defaults(handler=guard(cmd_ca_crl))
     p = ca_sub.add_parser("status", help="the CA's name and fingerprint, pending certificates, the CRL")
     db_arg(p)
@@ -240,11 +252,11 @@ def register(sub: Any) -> None:
         "time, the signer's role, the printed name, the attached case and its re-classification under the "
         "rules it was signed with, and whether today's rules classify it differently.",
     )
-    p.add_argument("file", type=Path, metavar="FILE.pdf")
-    p.add_argument("--trust", type=Path, metavar="FILE.pem", help="the site certificate")
-    p.add_argument("--crl", type=Path, metavar="FILE.pem", help="the site's current revocation list")
+    p.add_argument("file", type=input_file, metavar="FILE.pdf")
+    p.add_argument("--trust", type=input_file, metavar="FILE.pem", help="the site certificate")
+    p.add_argument("--crl", type=input_file, metavar="FILE.pem", help="the site's current revocation list")
     p.add_argument(
-        "--db", type=Path, metavar="PATH", help="or take certificate, CRL and records from this database"
+        "--db", type=database_file, metavar="PATH", help="or take certificate, CRL and records from the database"
     )
     p.add_argument("--json", action="store_true", help="the same report as JSON")
     p.set_defaults(handler=guard(cmd_verify))
