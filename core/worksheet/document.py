@@ -550,7 +550,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
     label = category_label(r)
     if r.provisional_category:
         label += f" (provisionally {CATEGORY_LABELS[r.provisional_category].lower()})"
-    label += f" — {ruleset_label(r.ruleset)}"
+    label += " — " + ruleset_label(r.ruleset).replace(" ", NBSP)  # the rule set name stays whole
     box = Table(
         [[Paragraph(label, s["result"]), Paragraph(_manifestation(content), s["manifest"])]],
         colWidths=[width * 0.56, width * 0.44],
