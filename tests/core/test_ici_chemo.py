@@ -606,3 +606,25 @@ def test_help_explains_the_2023_definitions_and_what_they_do_not_cover() -> None
         "advanced disease only",
     ):
         assert needle in text, needle
+
+
+# ---------------------------------------------------------------------------
+# The worksheet's eligibility statement knows which regimens the protocol enrolls
+
+
+def test_eligibility_names_the_regimen_the_protocol_does_not_enroll() -> None:
+    from core.worksheet.document import StudyInfo, eligibility_statement
+
+    chemo_primary = pd_at(90)
+    mono_primary = run(case(visit(60, "SD"), visit(100, "PD"), visit(140, "PD")), 150)
+    assert mono_primary.category is PRIMARY
+    both = StudyInfo("P-1", "t", enrolled_categories=("primary_resistance",))
+    assert eligibility_statement(both, chemo_primary)[0]
+    mono_only = dataclasses.replace(both, enrolled_regimens=("monotherapy",))
+    ok, text = eligibility_statement(mono_only, chemo_primary)
+    assert not ok
+    assert "PD-(L)1 + chemotherapy" in text
+    assert eligibility_statement(mono_only, mono_primary)[0]
+    chemo_only = dataclasses.replace(both, enrolled_regimens=("ici_chemotherapy",))
+    assert eligibility_statement(chemo_only, chemo_primary)[0]
+    assert not eligibility_statement(chemo_only, mono_primary)[0]
