@@ -37,7 +37,7 @@ from core.rules import (
     ruleset_from_json,
 )
 from core.rules.ici_chemo import category_label, is_ici_chemo_course
-from tests.core.helpers import case, codes, day, visit
+from tests.core.helpers import case, codes, day, iso, visit
 
 CHEMO = "pembrolizumab + carboplatin + pemetrexed"
 PRIMARY, SECONDARY = Category.PRIMARY_RESISTANCE, Category.SECONDARY_RESISTANCE
@@ -628,3 +628,30 @@ def test_eligibility_names_the_regimen_the_protocol_does_not_enroll() -> None:
     chemo_only = dataclasses.replace(both, enrolled_regimens=("ici_chemotherapy",))
     assert eligibility_statement(chemo_only, chemo_primary)[0]
     assert not eligibility_statement(chemo_only, mono_primary)[0]
+
+
+# ---------------------------------------------------------------------------
+# Command line: the second rule set's parameters are overridden separately
+
+
+def test_cli_classifies_chemo_case_and_overrides_its_parameters_separately(tmp_path: Path) -> None:
+    from tests.core.test_cli import cli, write
+
+    f = write(tmp_path, "c.json", chemo(visit(28, "SD"), visit(49, "PD")))
+    plain = cli("classify", "--as-of", iso(60), f)
+    assert plain.returncode == 0, plain.stderr
+    out = json.loads(plain.stdout)
+    assert (out["category"], out["ruleset"]["name"]) == ("primary_resistance", "SITC-2023-ICI-chemo")
+    # A SITC-2020 override does not touch the chemo rule set ...
+    mono = json.loads(cli("classify", "--as-of", iso(60), "--param", "min_exposure_days=56", f).stdout)
+    assert mono["category"] == "primary_resistance"
+    # ... its own does.
+    own = json.loads(
+        cli("classify", "--as-of", iso(60), "--ici-chemo-param", "min_exposure_days=56", f).stdout
+    )
+    assert own["category"] == "insufficient_exposure"
+    assert own["ruleset"]["overrides"] == {"min_exposure_days": 56}
+    bad = cli("classify", "--as-of", iso(60), "--ici-chemo-param", "min_exposure_days=70", f)
+    assert bad.returncode == 2
+    assert "min_exposure_days" in bad.stderr
+    assert not bad.stdout
