@@ -655,3 +655,15 @@ def test_cli_classifies_chemo_case_and_overrides_its_parameters_separately(tmp_p
     assert bad.returncode == 2
     assert "min_exposure_days" in bad.stderr
     assert not bad.stdout
+
+
+def test_responses_computed_from_lesions_are_read_under_the_2023_rules() -> None:
+    baseline = {"date": iso(-5), "targets": [{"id": "T1", "organ": "lung", "mm": 40}], "non_targets": []}
+
+    def measured(n: int, mm: int) -> dict[str, Any]:
+        return {"date": iso(n), "lesions": {"targets": {"T1": mm}, "non_targets": {}, "new_lesions": "none"}}
+
+    obj = chemo(measured(42, 26), measured(84, 40), baseline=baseline)  # -35 %, then +54 % from the nadir
+    r = run(obj, 90)
+    assert (r.category, r.progression_date) == (PRIMARY, day(84))
+    assert [resp.value for _, resp, _ in r.visit_responses] == ["PR", "PD"]
