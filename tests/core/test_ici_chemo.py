@@ -667,3 +667,30 @@ def test_responses_computed_from_lesions_are_read_under_the_2023_rules() -> None
     r = run(obj, 90)
     assert (r.category, r.progression_date) == (PRIMARY, day(84))
     assert [resp.value for _, resp, _ in r.visit_responses] == ["PR", "PD"]
+
+
+@settings(max_examples=200)
+@given(chemo_courses(), st.integers(0, 600), st.integers(-2000, 2000))
+def test_shifting_every_date_changes_nothing(course: Course, offset: int, shift: int) -> None:
+    delta = dt.timedelta(days=shift)
+    moved = dataclasses.replace(
+        course,
+        first_dose=course.first_dose + delta,
+        last_dose=None if course.last_dose is None else course.last_dose + delta,
+        assessments=tuple(dataclasses.replace(a, date=a.date + delta) for a in course.assessments),
+    )
+    as_of = course.first_dose + dt.timedelta(days=offset)
+    a, b = classify(course, as_of), classify(moved, as_of + delta)
+    assert (a.category, a.rule, a.caveat_codes) == (b.category, b.rule, b.caveat_codes)
+
+
+@settings(max_examples=200)
+@given(chemo_courses(), st.integers(0, 600), st.integers(1, 300), st.sampled_from(RESPONSES))
+def test_assessments_after_as_of_change_nothing(
+    course: Course, offset: int, later: int, response: Response
+) -> None:
+    as_of = course.first_dose + dt.timedelta(days=offset)
+    extra = Assessment(date=as_of + dt.timedelta(days=later), response=response, rapid_progression=True)
+    before = classify(course, as_of).to_json()
+    after = classify(dataclasses.replace(course, assessments=(*course.assessments, extra)), as_of).to_json()
+    assert after == before
