@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, QSettings, QSize
 from PySide6.QtWidgets import (
     QApplication,
@@ -279,6 +280,9 @@ class MainWindow(QMainWindow):
             return store.roster_rows(study_id, as_of, progress=progress, cancelled=cancelled)
 
         def progress(done: int, total: int) -> None:
+            # A load still reporting after the window was closed (and deleted) changes nothing.
+            if not shiboken6.isValid(self.progress):
+                return
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
 
