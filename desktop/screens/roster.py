@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -29,6 +30,8 @@ from PySide6.QtWidgets import (
 from core.presentation import response_text
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
+from core.rules.parameters import RULESET_VERSION
+from core.store.categories import CategoryChange
 from desktop.style import URGENCY_COLOURS, category_colour
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
 
@@ -44,9 +47,11 @@ Index = QModelIndex | QPersistentModelIndex
     COL_CATEGORY,
     COL_CONFIRM,
     COL_DUE,
-) = range(9)
+    COL_CHANGED,
+) = range(10)
+CHANGED_HEADER = f"Changed by rules v{RULESET_VERSION}"
 HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest response", "Classification",
-           "Confirmation", "Next due")  # fmt: skip
+           "Confirmation", "Next due", CHANGED_HEADER)  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # Category filter choices: (label, categories matched; empty means all)
@@ -80,6 +85,7 @@ SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
     COL_CATEGORY: lambda r: CATEGORY_LABELS[r.category],
     COL_CONFIRM: _confirmation_text,
     COL_DUE: lambda r: r.next_due.date if r.next_due else dt.date.max,
+    COL_CHANGED: lambda r: "",  # replaced per load by RosterModel (the marks live beside the rows)
 }
 """What each column sorts by (ties: the subject id)."""
 
@@ -92,6 +98,8 @@ class RosterModel(QAbstractTableModel):
         self._visible: list[int] = []
         self._text = ""
         self._categories: frozenset[Category] = frozenset()
+        self._changes: dict[int, CategoryChange] = {}
+        self._changed_only = False
         self._sort: tuple[int, Qt.SortOrder] = (COL_SUBJECT, Qt.SortOrder.AscendingOrder)
 
     # -- data in --------------------------------------------------------
@@ -106,19 +114,36 @@ class RosterModel(QAbstractTableModel):
         self._apply_sort()
         self.endResetModel()
 
-    def set_filter(self, text: str, categories: frozenset[Category] = frozenset()) -> None:
+    def set_changes(self, changes: dict[int, CategoryChange]) -> None:
+        """Subjects whose category a rules upgrade changed (by subject primary key)."""
+        self.beginResetModel()
+        self._changes = dict(changes)
+        self._visible = self._filtered()
+        self._apply_sort()
+        self.endResetModel()
+
+    def change_of(self, row: RosterRow) -> CategoryChange | None:
+        return self._changes.get(row.subject_pk)
+
+    def set_filter(
+        self, text: str, categories: frozenset[Category] = frozenset(), changed_only: bool = False
+    ) -> None:
         self.beginResetModel()
         self._text, self._categories = text.strip().lower(), categories
+        self._changed_only = changed_only
         self._visible = self._filtered()
         self._apply_sort()
         self.endResetModel()
 
     def _filtered(self) -> list[int]:
         words, cats = self._text.split(), self._categories
+        changed = self._changes if self._changed_only else None
         return [
             k
             for k, key in enumerate(self._keys)
-            if all(w in key for w in words) and (not cats or self._all[k].category in cats)
+            if all(w in key for w in words)
+            and (not cats or self._all[k].category in cats)
+            and (changed is None or self._all[k].subject_pk in changed)
         ]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -130,6 +155,12 @@ class RosterModel(QAbstractTableModel):
     def _apply_sort(self) -> None:
         column, order = self._sort
         rows, value = self._all, SORT_KEYS[column]
+        if column == COL_CHANGED:
+            changes = self._changes
+
+            def value(r: RosterRow) -> object:
+                change = changes.get(r.subject_pk)
+                return (change is None, change.short() if change else "")
 
         def key(k: int) -> tuple[object, ...]:
             r = rows[k]
@@ -184,6 +215,9 @@ class RosterModel(QAbstractTableModel):
                 return _confirmation_text(r)
             if col == COL_DUE:
                 return f"{r.next_due.date}  {r.next_due.what}" if r.next_due else ""
+            if col == COL_CHANGED:
+                change = self._changes.get(r.subject_pk)
+                return change.short() if change else ""
         if role == BADGE_COLOUR_ROLE and col == COL_CATEGORY:
             return category_colour(r.category)
         if role == Qt.ItemDataRole.ForegroundRole and col in (COL_DUE, COL_CONFIRM) and r.next_due:
@@ -192,6 +226,9 @@ class RosterModel(QAbstractTableModel):
                 if r.next_due.urgency != "upcoming"
                 else None
             )
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_CHANGED:
+            change = self._changes.get(r.subject_pk)
+            return change.describe().capitalize() if change else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.result.reason or (r.result.rule.value if r.result.rule else CATEGORY_LABELS[r.category])
         if role == SUBJECT_PK_ROLE:
@@ -214,12 +251,18 @@ class RosterScreen(QWidget):
         self.category = QComboBox()
         for label, _ in FILTERS:
             self.category.addItem(label)
+        self.changed_only = QCheckBox(f"{CHANGED_HEADER} only")
+        self.changed_only.setToolTip(
+            "Subjects whose category changed from what was last shown or signed when the "
+            f"SITC-2020 version {RULESET_VERSION} rules were first applied to this study."
+        )
         self.count = QLabel()
         add = QPushButton("Add subject…")
         add.clicked.connect(self.sig_add_subject)
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         top.addWidget(self.category, 2)
+        top.addWidget(self.changed_only)
         top.addWidget(self.count)
         top.addStretch(1)
         top.addWidget(add)
@@ -247,13 +290,20 @@ class RosterScreen(QWidget):
         layout.addWidget(self.table)
         self.search.textChanged.connect(self._filter)
         self.category.currentIndexChanged.connect(self._filter)
+        self.changed_only.toggled.connect(self._filter)
 
     def set_rows(self, rows: Sequence[RosterRow]) -> None:
         self.model.set_rows(rows)
         self._update_count()
 
+    def set_changes(self, changes: dict[int, CategoryChange]) -> None:
+        self.model.set_changes(changes)
+        self._update_count()
+
     def _filter(self) -> None:
-        self.model.set_filter(self.search.text(), FILTERS[self.category.currentIndex()][1])
+        self.model.set_filter(
+            self.search.text(), FILTERS[self.category.currentIndex()][1], self.changed_only.isChecked()
+        )
         self._update_count()
 
     def _update_count(self) -> None:
