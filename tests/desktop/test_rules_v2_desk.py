@@ -131,3 +131,46 @@ def test_roster_marks_and_filters_subjects_changed_by_rules_v2(
     finally:
         with contextlib.suppress(StopIteration):
             next(desks)
+
+
+# ---------------------------------------------------------------------------
+# C11: a second visit on the same date is saved only after a warning
+
+
+def test_second_visit_on_a_date_warns_before_saving(
+    qtbot: QtBot, empty_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.desktop.test_workflows import _subject, save_visit
+
+    w, store = empty_desk.window, empty_desk.store
+    pk = _subject(qtbot, empty_desk, "SAME-1")
+    asked: list[tuple[str, int]] = []
+
+    def never(_parent: object, date: str, count: int) -> bool:
+        raise AssertionError(f"no warning expected for {date}")
+
+    monkeypatch.setattr(flows, "confirm_same_date", never)
+    save_visit(qtbot, w.flows.add_visit(pk), 120, "SD")
+    save_visit(qtbot, w.flows.add_visit(pk), 60, "PD")  # another date: no warning
+
+    def cancel(_parent: object, date: str, count: int) -> bool:
+        asked.append((date, count))
+        return False
+
+    monkeypatch.setattr(flows, "confirm_same_date", cancel)
+    dialog = w.flows.add_visit(pk)
+    dialog.date.setDate(qdate(days_ago(60)))
+    dialog.response.setCurrentIndex(dialog.response.findData("SD"))
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert asked == [(days_ago(60).isoformat(), 1)]
+    assert dialog.isVisible()
+    assert "already recorded" in dialog.error.text()
+    assert len(store.case(pk)["assessments"]) == 2
+
+    monkeypatch.setattr(flows, "confirm_same_date", lambda *_a: True)
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    assert len(store.case(pk)["assessments"]) == 3
+    result = store.classify_subject(pk, days_ago(0))
+    assert "SAME_DATE_CONFLICT" in {c.value for c in result.caveat_codes}
+    assert result.progression_date == days_ago(60)  # the worst response of that date governs
