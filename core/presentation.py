@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.rules import CATEGORY_LABELS, Category, Classification, RuleSet
+from core.rules import (
+    CATEGORY_LABELS,
+    ICI_CHEMO_PARAMETER_HELP,
+    PARAMETER_HELP,
+    RULESET_SOURCES,
+    Category,
+    Classification,
+    IciChemoRuleSet,
+    RuleSet,
+)
 from core.rules.caveats import Caveat
 from core.rules.model import RESPONSE_LABELS, Response
 from core.rules.parameters import PARAMETER_LABELS
@@ -49,6 +58,47 @@ def parameter_text(value: Any) -> str:
     return str(value)
 
 
+def category_label(result: Classification) -> str:
+    """The category as people read it, under the rule set that decided it
+    (SITC 2023 ICI-chemo calls secondary resistance "Secondary or late resistance")."""
+    from core.rules.ici_chemo import category_label as label
+
+    return label(result)
+
+
+def provisional_label(result: Classification) -> str | None:
+    p = result.provisional_category
+    return None if p is None else CATEGORY_LABELS[p]
+
+
+def ruleset_citation(result: Classification) -> str:
+    """The table(s) the rule set follows, with the paper."""
+    return RULESET_SOURCES.get(result.ruleset.name, result.ruleset.name)
+
+
+REGIMEN_TEXT = {
+    "monotherapy": "PD-(L)1 monotherapy",
+    "ici_chemotherapy": "PD-(L)1 + chemotherapy",
+    "combination": "another combination (not covered)",
+}
+
+
+def regimen_text(code: str) -> str:
+    """A regimen code as people read it ("PD-(L)1 + chemotherapy" for ici_chemotherapy)."""
+    return REGIMEN_TEXT.get(code, code)
+
+
+def ruleset_short(name: str) -> str:
+    """The rule set's short human name (roster column and filter)."""
+    return {"SITC-2020": "SITC 2020", "SITC-2023-ICI-chemo": "SITC 2023 ICI-chemo"}.get(name, name)
+
+
+def parameter_help(result: Classification, name: str) -> str:
+    if isinstance(result.ruleset, IciChemoRuleSet):
+        return ICI_CHEMO_PARAMETER_HELP.get(name, "")
+    return PARAMETER_HELP.get(name, "")
+
+
 # ---------------------------------------------------------------------------
 # Human labels: codes stay in JSON, people read these (C16).
 
@@ -76,14 +126,14 @@ def parameter_label(name: str) -> str:
     return PARAMETER_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
-def ruleset_label(ruleset: RuleSet) -> str:
-    """The rule set as every classification names it: "SITC-2020 v2"."""
+def ruleset_label(ruleset: RuleSet | IciChemoRuleSet) -> str:
+    """The rule set as every classification names it: "SITC-2020 v2", "SITC-2023-ICI-chemo v1"."""
     return ruleset.label
 
 
 def classification_text(result: Classification) -> str:
     """A classification as plain text for people (the CLI's ``--text``): every code as its label."""
-    lines = [f"{result.subject_id}: {CATEGORY_LABELS[result.category]} ({ruleset_label(result.ruleset)})"]
+    lines = [f"{result.subject_id}: {category_label(result)} ({ruleset_label(result.ruleset)})"]
     if result.provisional_category:
         lines[0] += f", provisionally {CATEGORY_LABELS[result.provisional_category].lower()}"
     lines.append(f"  As of: {result.as_of}")
@@ -111,7 +161,7 @@ def classification_text(result: Classification) -> str:
     if result.interpretations:
         lines.append("  Interpretations applied: " + ", ".join(result.interpretations))
     rs = result.ruleset
-    lines.append(f"  Rule set {ruleset_label(rs)}:")
+    lines.append(f"  Rule set {ruleset_label(rs)} ({ruleset_citation(result)}):")
     overrides = rs.overrides
     for name, value in rs.parameters.to_json().items():
         mark = " (study override)" if name in overrides else ""

@@ -39,6 +39,11 @@ class Caveat(StrEnum):
     PD_BACKDATED_EQUIVOCAL_NEW_LESION = "PD_BACKDATED_EQUIVOCAL_NEW_LESION"
     RESPONSE_AFTER_DISCONTINUATION = "RESPONSE_AFTER_DISCONTINUATION"
     MINIMAL_ADJUVANT_EXPOSURE = "MINIMAL_ADJUVANT_EXPOSURE"
+    # SITC-2023-ICI-chemo (ici-chemo-rules.md); it also uses REGIMEN_CONTRADICTS_AGENT and
+    # EXPOSURE_FROM_DOSE_DATES.
+    LATER_RESPONSE_AFTER_PD = "LATER_RESPONSE_AFTER_PD"
+    RAPID_PROGRESSION_ANY_EXPOSURE = "RAPID_PROGRESSION_ANY_EXPOSURE"
+    EXPOSURE_WITHIN_6_TO_8_WEEKS = "EXPOSURE_WITHIN_6_TO_8_WEEKS"
 
     @property
     def label(self) -> str:
@@ -75,6 +80,9 @@ CAVEAT_LABELS: dict[Caveat, str] = {
     Caveat.PD_BACKDATED_EQUIVOCAL_NEW_LESION: "PD dated back to an equivocal new lesion",
     Caveat.RESPONSE_AFTER_DISCONTINUATION: "Response first seen after stopping",
     Caveat.MINIMAL_ADJUVANT_EXPOSURE: "Recurrence before 6 weeks of adjuvant therapy",
+    Caveat.LATER_RESPONSE_AFTER_PD: "Later assessment without progression",
+    Caveat.RAPID_PROGRESSION_ANY_EXPOSURE: "Rapidly progressing disease: any exposure adequate",
+    Caveat.EXPOSURE_WITHIN_6_TO_8_WEEKS: "Exposure within 6-8 weeks",
 }
 
 
@@ -139,6 +147,14 @@ CAVEAT_HELP: dict[Caveat, str] = {
     "dose; Table 2 sets no minimum exposure (C15).",
     Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS: "The investigator's recorded response differs "
     "from the one computed from the lesion measurements; the recorded response governs.",
+    Caveat.LATER_RESPONSE_AFTER_PD: "A later assessment shows no progression. Under the 2023 "
+    "ICI-chemotherapy definitions (Table 3) no confirmatory scan is required, so the first "
+    "progression still stands; check that it was not pseudoprogression.",
+    Caveat.RAPID_PROGRESSION_ANY_EXPOSURE: "The progression was recorded as rapidly progressing "
+    "disease: Table 3 (2023) accepts any exposure as adequate for primary resistance.",
+    Caveat.EXPOSURE_WITHIN_6_TO_8_WEEKS: "Exposure was between 6 and 8 weeks (42-55 days): Table 3 "
+    "(2023) gives the minimum exposure as a range, 6-8 weeks, so a protocol asking for 8 weeks "
+    "would not accept it.",
 }
 
 

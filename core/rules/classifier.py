@@ -19,6 +19,7 @@ from typing import Any
 from core.rules.agents import AgentReading, read_agent
 from core.rules.caveats import INTERPRETATIONS, Caveat
 from core.rules.frozen import fast_init
+from core.rules.ici_chemo_ruleset import IciChemoRule, IciChemoRuleSet, StudyRules
 from core.rules.model import (
     BENEFIT_RANK,
     WORST_FIRST,
@@ -151,13 +152,13 @@ class Classification:
     category: Category
     provisional_category: Category | None
     reason: str | None
-    rule: Rule | None
+    rule: Rule | IciChemoRule | None  # the rule names of the rule set that decided
     progression_date: dt.date | None
     confirmation: Confirmation
     caveats: tuple[CaveatNote, ...]
     key_dates: KeyDates
     rationale: tuple[str, ...]
-    ruleset: RuleSet
+    ruleset: RuleSet | IciChemoRuleSet  # the rule set that decided, with its parameters
     interpretations: tuple[str, ...] = ()
     # Role of each assessment, by its index in ``course.assessments``.
     visit_roles: tuple[tuple[int, VisitRole], ...] = ()
@@ -404,6 +405,7 @@ def _merge_same_date(group: list[tuple[int, Assessment]]) -> tuple[tuple[int, ..
         ecog=max(ecogs) if ecogs else None,
         notes=tuple(sorted({n for a in items for n in a.notes})),
         unequivocal_on=min(seen) if seen else None,
+        rapid_progression=any(a.rapid_progression for a in items),
     )
     responses = {a.effective for a in items} - {Response.NE}
     return indices, merged, len(responses) > 1 or len(biopsies) > 1
@@ -1010,8 +1012,23 @@ def _visible(
     return visible, merged
 
 
-def classify(course: Course, as_of: dt.date, ruleset: RuleSet = DEFAULT_RULESET) -> Classification:
-    """Classify one course as of a date, under a rule set (pure; never reads the clock)."""
+def classify(
+    course: Course, as_of: dt.date, ruleset: RuleSet | IciChemoRuleSet | StudyRules = DEFAULT_RULESET
+) -> Classification:
+    """Classify one course as of a date (pure; never reads the clock).
+
+    Dispatch hook: ``core.rules.ici_chemo`` chooses the rule set per course
+    (PD-(L)1 + chemotherapy: ``SITC-2023-ICI-chemo``; else ``SITC-2020``,
+    below) and the result records it. A single rule set stands for itself
+    with the other at its defaults; ``StudyRules`` carries both.
+    """
+    from core.rules import ici_chemo  # it builds on this module's result types
+
+    return ici_chemo.dispatch(course, as_of, ruleset, _classify_sitc2020)
+
+
+def _classify_sitc2020(course: Course, as_of: dt.date, ruleset: RuleSet) -> Classification:
+    """Classify one course under SITC 2020 (``resistance-rules.md``)."""
     p = ruleset.parameters
     notes = _Notes(p)
     visible, merged = _visible(course, as_of)

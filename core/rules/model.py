@@ -19,6 +19,7 @@ class Setting(StrEnum):
 class Regimen(StrEnum):
     MONOTHERAPY = "monotherapy"
     COMBINATION = "combination"
+    ICI_CHEMOTHERAPY = "ici_chemotherapy"  # PD-(L)1 inhibitor + chemotherapy (SITC-2023-ICI-chemo)
 
 
 class StopReason(StrEnum):
@@ -139,6 +140,8 @@ class Assessment:
     # When the measurements date PD back to an equivocal new lesion (recist.md),
     # the date of the assessment that first showed the lesion as unequivocal (C13).
     unequivocal_on: dt.date | None = None
+    # Rapidly progressing disease (ici-chemo-rules.md: any exposure is adequate).
+    rapid_progression: bool = False
 
     @property
     def effective(self) -> Response:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import InputError
+from core.limits import field_key, show
 
 RULESET_NAME = "SITC-2020"
 RULESET_VERSION = 2
@@ -165,22 +166,22 @@ def parse_override(text: str) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep:
-        raise InputError(name or text, "expected NAME=VALUE")
+        raise InputError(field_key(name or text), "expected NAME=VALUE")
     known = {f.name: f.type for f in dataclasses.fields(Parameters)}
     if name not in known:
-        raise InputError(name, f"unknown rule parameter (known: {', '.join(known)})")
+        raise InputError(field_key(name), f"unknown rule parameter (known: {', '.join(known)})")
     kind, raw = known[name], raw.strip()
     if kind == "bool":
         if raw.lower() in ("true", "yes", "1"):
             return name, True
         if raw.lower() in ("false", "no", "0"):
             return name, False
-        raise InputError(name, f"must be true or false, not {raw!r}")
+        raise InputError(name, f"must be true or false, not {show(raw)}")
     if kind == "int":
         try:
             return name, int(raw)
         except ValueError:
-            raise InputError(name, f"must be a whole number of days, not {raw!r}") from None
+            raise InputError(name, f"must be a whole number of days, not {show(raw)}") from None
     return name, [w.strip() for w in raw.split(",") if w.strip()]
 
 

@@ -57,7 +57,13 @@ def assessment_to_case(
     item: dict[str, Any] = {"date": a.date.isoformat()}
     if a.response is not None:
         item["response"] = a.response
-    for key in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases"):
+    for key in (
+        "clinical_progression",
+        "symptomatic",
+        "nodal_only",
+        "multiple_metastases",
+        "rapid_progression",
+    ):
         if getattr(a, key):
             item[key] = True
     for key in ("progressing_sites", "biopsy_confirms_progression", "ecog"):
@@ -212,6 +218,7 @@ def assessment_row(a: Any, subject_id: int, modality: str = "CT") -> m.Assessmen
         multiple_metastases=a.multiple_metastases,
         progressing_sites=a.progressing_sites,
         biopsy_confirms_progression=a.biopsy_confirms_progression,
+        rapid_progression=a.rapid_progression,
         new_lesions=None if a.lesions is None else a.lesions.new_lesions.value,
         notes="\n".join(a.notes),
     )

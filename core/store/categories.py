@@ -109,22 +109,20 @@ def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, C
 
     Returns every subject currently marked as changed by a rule-set version.
     """
-    ruleset = store.ruleset(store.study(study_id))
-    version = ruleset.version
+    rules = store.rules(store.study(study_id))  # both rule sets; the version tracked is SITC-2020's
+    version = rules.sitc2020.version
     records = category_records(store, study_id)
     fresh: list[m.CategoryRecord] = []
     updates: dict[int, dict[str, object]] = {}
     changed: list[CategoryChange] = []
     for pk, _status, course in store.read_courses(study_id):
-        now = store.classify_course(course, as_of, ruleset).category.value
+        now = store.classify_course(course, as_of, rules).category.value
         rec = records.get(pk)
         if rec is None:
             fresh.append(m.CategoryRecord(subject_id=pk, category=now, ruleset_version=version, as_of=as_of))
         elif rec.ruleset_version < version:
             then = (
-                now
-                if rec.as_of == as_of
-                else store.classify_course(course, rec.as_of, ruleset).category.value
+                now if rec.as_of == as_of else store.classify_course(course, rec.as_of, rules).category.value
             )
             update: dict[str, object] = {
                 "category": now, "ruleset_version": version, "as_of": as_of, "source": "shown",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Tables whose every insert, update and delete is audited, by entity name.
@@ -38,6 +38,10 @@ class Study(SQLModel, table=True):
     site: str = ""
     criteria: str = "RECIST 1.1"  # or "iRECIST"
     rule_overrides: str = "{}"  # JSON object of SITC-2020 parameter overrides
+    ici_chemo_overrides: str = "{}"  # JSON object of SITC-2023-ICI-chemo parameter overrides
+    enrolled_regimens: str = (
+        "[]"  # JSON list of regimens the protocol enrolls (monotherapy, ici_chemotherapy)
+    )
     enrolled_categories: str = "[]"  # JSON list of categories the protocol enrolls
     paper_size: str = "A4"  # worksheet paper: A4 or Letter
     is_demo: bool = False
@@ -91,6 +95,7 @@ class Assessment(SQLModel, table=True):
     multiple_metastases: bool = False
     progressing_sites: int | None = None
     biopsy_confirms_progression: bool | None = None
+    rapid_progression: bool = False  # rapidly progressing disease (SITC-2023-ICI-chemo)
     new_lesions: str | None = None  # none, equivocal, unequivocal (when measured)
     notes: str = ""
 
@@ -198,6 +203,7 @@ class AuditEvent(SQLModel, table=True):
     """Append-only, hash-chained audit trail (triggers forbid UPDATE and DELETE)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at_utc: str  # ISO 8601 UTC with microseconds

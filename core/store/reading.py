@@ -13,7 +13,7 @@ from core.bulk import bulk
 from core.casefile import parse_case
 from core.roster import RosterRow, roster_row
 from core.rules import Assessment as RuleAssessment
-from core.rules import Classification, Course, Regimen, Response, RuleSet, Setting, StopReason, classify
+from core.rules import Classification, Course, Regimen, Response, Setting, StopReason, StudyRules, classify
 from core.store import casemap
 from core.store import models as m
 from core.store.base import _get
@@ -167,7 +167,7 @@ class Reading(Studies):
             cursor.close()
         by_subject: dict[int, list[RuleAssessment]] = defaultdict(list)
         date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
-        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes in visits:
+        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid in visits:
             by_subject[sid].append(
                 RuleAssessment(
                     date=date(day),
@@ -180,6 +180,7 @@ class Reading(Studies):
                     biopsy_confirms_progression=None if biopsy is None else bool(biopsy),
                     ecog=ecog,
                     notes=(notes,) if notes else (),
+                    rapid_progression=bool(rapid),
                 )
             )
         out: list[tuple[int, str, Course]] = []
@@ -222,7 +223,7 @@ class Reading(Studies):
         cancelled: Callable[[], bool] | None = None,
     ) -> list[RosterRow]:
         """Every subject with its classification and what is due, as of a date."""
-        ruleset = self.ruleset(self.study(study_id))
+        ruleset = self.rules(self.study(study_id))
         with bulk():
             triples = self.read_courses(study_id)
             out = []
@@ -236,7 +237,7 @@ class Reading(Studies):
 
     RESULT_CACHE_LIMIT = 100_000
 
-    def _classified(self, course: Course, as_of: dt.date, ruleset: RuleSet) -> Classification:
+    def _classified(self, course: Course, as_of: dt.date, ruleset: StudyRules) -> Classification:
         """classify(), remembered by input: re-reading a roster re-classifies only what changed."""
         key = (course, as_of, ruleset)
         result = self._results.get(key)
@@ -246,7 +247,7 @@ class Reading(Studies):
             result = self._results[key] = classify(course, as_of, ruleset)
         return result
 
-    def classify_course(self, course: Course, as_of: dt.date, ruleset: RuleSet) -> Classification:
+    def classify_course(self, course: Course, as_of: dt.date, ruleset: StudyRules) -> Classification:
         """classify(), remembered by input (see _classified)."""
         return self._classified(course, as_of, ruleset)
 
@@ -274,7 +275,7 @@ class Reading(Studies):
         with self.reading() as s:
             subject = _get(s, m.Subject, subject_pk)
             study = _get(s, m.Study, subject.study_id)
-        return classify(self.course(subject_pk), as_of, self.ruleset(study))
+        return classify(self.course(subject_pk), as_of, self.rules(study))
 
     def export_cases(self, study_id: int, subject_code: str | None = None) -> list[dict[str, Any]]:
         study = self.study(study_id)
@@ -299,7 +300,8 @@ _SUBJECTS_SQL = (
 )
 _VISITS_SQL = (
     "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
-    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes "
+    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes, "
+    "a.rapid_progression "
     "FROM assessment a JOIN subject s ON s.id = a.subject_id WHERE s.study_id = ? "
     "ORDER BY a.subject_id, a.date, a.id"
 )

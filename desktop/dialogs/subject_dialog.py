@@ -28,6 +28,20 @@ AGENTS = sorted(PD1_PDL1_NAMES)
 MPR_CHOICES = (("not recorded", None), ("yes", True), ("no", False))
 INTERVAL_MIN, INTERVAL_MAX = 7, 84  # days (case-file field dosing_interval_days)
 INTERVAL_NONE = INTERVAL_MIN - 1  # the spin box's "not recorded" value
+# Common PD-(L)1 + chemotherapy courses, as the agent text reads them (SITC-2023-ICI-chemo).
+CHEMO_AGENTS = (
+    "pembrolizumab + carboplatin + pemetrexed",
+    "pembrolizumab + carboplatin + paclitaxel",
+    "atezolizumab + carboplatin + etoposide",
+    "durvalumab + cisplatin + etoposide",
+    "nivolumab + oxaliplatin + capecitabine",
+    "pembrolizumab + cisplatin + fluorouracil",
+)
+REGIMEN_LABELS: dict[Regimen, str] = {
+    Regimen.MONOTHERAPY: "PD-(L)1 monotherapy (SITC 2020)",
+    Regimen.ICI_CHEMOTHERAPY: "PD-(L)1 + chemotherapy (SITC 2023 ICI-chemo)",
+    Regimen.COMBINATION: "other combination (not covered)",
+}
 
 
 class SubjectDialog(QDialog):
@@ -57,10 +71,18 @@ class SubjectDialog(QDialog):
         self.agent = QComboBox()
         self.agent.setEditable(True)
         self.agent.addItems(AGENTS)
+        self.agent.insertSeparator(len(AGENTS))
+        self.agent.addItems(CHEMO_AGENTS)
         self.agent.setCurrentText(case.get("agent") or "pembrolizumab")
         self.regimen = QComboBox()
-        self.regimen.addItems([r.value for r in Regimen])
-        self.regimen.setCurrentText(case.get("regimen", "monotherapy"))
+        for regimen, label in REGIMEN_LABELS.items():
+            self.regimen.addItem(label, regimen.value)
+        self.regimen.setCurrentIndex(max(0, self.regimen.findData(case.get("regimen", "monotherapy"))))
+        self.regimen.setToolTip(
+            "Monotherapy follows SITC 2020. PD-(L)1 + chemotherapy follows the SITC 2023 definitions "
+            "(Rizvi et al., JITC 2023, Table 3). A chemotherapy partner named in the agent also selects "
+            "them. Other combinations (ICI+ICI, ICI+targeted) are not covered."
+        )
         self.first_dose = DateEdit(
             d(case["first_dose"]) if case.get("first_dose") else dt.datetime.now().astimezone().date()
         )
@@ -144,7 +166,7 @@ class SubjectDialog(QDialog):
             "indolent": self.indolent.isChecked(),
             "setting": self.setting.currentText(),
             "agent": self.agent.currentText().strip() or None,
-            "regimen": self.regimen.currentText(),
+            "regimen": self.regimen.currentData(),
             "first_dose": self.first_dose.value().isoformat(),
             "last_dose": last.isoformat() if last else None,
             "discontinuation_reason": self.reason.currentData() if last else None,

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.presentation import response_text
+from core.presentation import category_label, response_text, ruleset_citation, ruleset_label, ruleset_short
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
-from core.rules.parameters import RULESET_VERSION
+from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
+from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store.categories import CategoryChange
 from desktop.style import URGENCY_COLOURS, category_colour
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
@@ -45,13 +46,14 @@ Index = QModelIndex | QPersistentModelIndex
     COL_FIRST,
     COL_RESPONSE,
     COL_CATEGORY,
+    COL_RULESET,
     COL_CONFIRM,
     COL_DUE,
     COL_CHANGED,
-) = range(10)
+) = range(11)
 CHANGED_HEADER = f"Changed by rules v{RULESET_VERSION}"
 HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest response", "Classification",
-           "Confirmation", "Next due", CHANGED_HEADER)  # fmt: skip
+           "Rule set", "Confirmation", "Next due", CHANGED_HEADER)  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # Category filter choices: (label, categories matched; empty means all)
@@ -64,6 +66,20 @@ FILTERS: tuple[tuple[str, frozenset[Category]], ...] = (
     ("Pending confirmation", frozenset({Category.PENDING_CONFIRMATION})),
     *((CATEGORY_LABELS[c], frozenset({c})) for c in Category if c is not Category.PENDING_CONFIRMATION),
 )
+
+
+# Rule-set filter choices: (label, rule set name; empty means all)
+RULESET_FILTERS: tuple[tuple[str, str], ...] = (
+    ("All rule sets", ""),
+    ("SITC 2020 (monotherapy)", RULESET_NAME),
+    ("SITC 2023 ICI-chemo", ICI_CHEMO_NAME),
+)
+
+
+def _category_text(row: RosterRow) -> str:
+    if row.result.provisional_category:
+        return f"Pending → {CATEGORY_LABELS[row.result.provisional_category].lower()}"
+    return category_label(row.result)
 
 
 def _confirmation_text(row: RosterRow) -> str:
@@ -82,9 +98,10 @@ SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
     COL_AGENT: lambda r: r.agent.lower(),
     COL_FIRST: lambda r: r.first_dose,
     COL_RESPONSE: lambda r: r.latest_response,
-    COL_CATEGORY: lambda r: CATEGORY_LABELS[r.category],
+    COL_CATEGORY: _category_text,
     COL_CONFIRM: _confirmation_text,
     COL_DUE: lambda r: r.next_due.date if r.next_due else dt.date.max,
+    COL_RULESET: lambda r: r.result.ruleset.name,
     COL_CHANGED: lambda r: "",  # replaced per load by RosterModel (the marks live beside the rows)
 }
 """What each column sorts by (ties: the subject id)."""
@@ -98,6 +115,7 @@ class RosterModel(QAbstractTableModel):
         self._visible: list[int] = []
         self._text = ""
         self._categories: frozenset[Category] = frozenset()
+        self._ruleset = ""
         self._changes: dict[int, CategoryChange] = {}
         self._changed_only = False
         self._sort: tuple[int, Qt.SortOrder] = (COL_SUBJECT, Qt.SortOrder.AscendingOrder)
@@ -107,7 +125,7 @@ class RosterModel(QAbstractTableModel):
         self.beginResetModel()
         self._all = list(rows)
         self._keys = [
-            " ".join((r.subject_id, r.tumor_type, r.agent, r.setting, CATEGORY_LABELS[r.category])).lower()
+            " ".join((r.subject_id, r.tumor_type, r.agent, r.setting, _category_text(r))).lower()
             for r in self._all
         ]
         self._visible = self._filtered()
@@ -126,23 +144,31 @@ class RosterModel(QAbstractTableModel):
         return self._changes.get(row.subject_pk)
 
     def set_filter(
-        self, text: str, categories: frozenset[Category] = frozenset(), changed_only: bool = False
+        self,
+        text: str,
+        categories: frozenset[Category] = frozenset(),
+        ruleset: str = "",
+        changed_only: bool = False,
     ) -> None:
+        """Show rows matching every word of ``text``, one of ``categories`` (all when
+        empty), classified under the rule set named ``ruleset`` (all when empty), and,
+        with ``changed_only``, marked as changed by the rules upgrade."""
         self.beginResetModel()
-        self._text, self._categories = text.strip().lower(), categories
+        self._text, self._categories, self._ruleset = text.strip().lower(), categories, ruleset
         self._changed_only = changed_only
         self._visible = self._filtered()
         self._apply_sort()
         self.endResetModel()
 
     def _filtered(self) -> list[int]:
-        words, cats = self._text.split(), self._categories
+        words, cats, ruleset = self._text.split(), self._categories, self._ruleset
         changed = self._changes if self._changed_only else None
         return [
             k
             for k, key in enumerate(self._keys)
             if all(w in key for w in words)
             and (not cats or self._all[k].category in cats)
+            and (not ruleset or self._all[k].result.ruleset.name == ruleset)
             and (changed is None or self._all[k].subject_pk in changed)
         ]
 
@@ -208,9 +234,9 @@ class RosterModel(QAbstractTableModel):
                 shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
                 return f"{shown} ({r.latest_date})" if r.latest_date else shown
             if col == COL_CATEGORY:
-                if r.result.provisional_category:
-                    return f"Pending → {CATEGORY_LABELS[r.result.provisional_category].lower()}"
-                return CATEGORY_LABELS[r.category]
+                return _category_text(r)
+            if col == COL_RULESET:
+                return ruleset_short(r.result.ruleset.name)
             if col == COL_CONFIRM:
                 return _confirmation_text(r)
             if col == COL_DUE:
@@ -230,7 +256,9 @@ class RosterModel(QAbstractTableModel):
             change = self._changes.get(r.subject_pk)
             return change.describe().capitalize() if change else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return r.result.reason or (r.result.rule.value if r.result.rule else CATEGORY_LABELS[r.category])
+            if col == COL_RULESET:
+                return f"{ruleset_label(r.result.ruleset)}: {ruleset_citation(r.result)}"
+            return r.result.reason or (r.result.rule.value if r.result.rule else category_label(r.result))
         if role == SUBJECT_PK_ROLE:
             return r.subject_pk
         return None
@@ -251,6 +279,10 @@ class RosterScreen(QWidget):
         self.category = QComboBox()
         for label, _ in FILTERS:
             self.category.addItem(label)
+        self.ruleset = QComboBox()
+        self.ruleset.setToolTip("Which rule set classified the subject")
+        for label, _ in RULESET_FILTERS:
+            self.ruleset.addItem(label)
         self.changed_only = QCheckBox(f"{CHANGED_HEADER} only")
         self.changed_only.setToolTip(
             "Subjects whose category changed from what was last shown or signed when the "
@@ -262,6 +294,7 @@ class RosterScreen(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         top.addWidget(self.category, 2)
+        top.addWidget(self.ruleset, 1)
         top.addWidget(self.changed_only)
         top.addWidget(self.count)
         top.addStretch(1)
@@ -281,7 +314,7 @@ class RosterScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((100, 200, 95, 115, 95, 145, 265, 190)):
+        for col, width in enumerate((90, 165, 85, 115, 90, 130, 225, 140, 150)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
 
@@ -290,6 +323,7 @@ class RosterScreen(QWidget):
         layout.addWidget(self.table)
         self.search.textChanged.connect(self._filter)
         self.category.currentIndexChanged.connect(self._filter)
+        self.ruleset.currentIndexChanged.connect(self._filter)
         self.changed_only.toggled.connect(self._filter)
 
     def set_rows(self, rows: Sequence[RosterRow]) -> None:
@@ -302,7 +336,10 @@ class RosterScreen(QWidget):
 
     def _filter(self) -> None:
         self.model.set_filter(
-            self.search.text(), FILTERS[self.category.currentIndex()][1], self.changed_only.isChecked()
+            self.search.text(),
+            FILTERS[self.category.currentIndex()][1],
+            RULESET_FILTERS[self.ruleset.currentIndex()][1],
+            self.changed_only.isChecked(),
         )
         self._update_count()
 
@@ -325,9 +362,9 @@ class RosterScreen(QWidget):
         return False
 
     def save_layout(self, settings: QSettings) -> None:
-        settings.setValue("roster/header", self.table.horizontalHeader().saveState())
+        settings.setValue("roster/header-11", self.table.horizontalHeader().saveState())
 
     def restore_layout(self, settings: QSettings) -> None:
-        state = settings.value("roster/header")
+        state = settings.value("roster/header-11")
         if state is not None:
             self.table.horizontalHeader().restoreState(state)

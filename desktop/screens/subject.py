@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -23,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.casefile import parse_case
-from core.presentation import response_text
-from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
+from core.presentation import category_label, regimen_text, response_text, ruleset_short
+from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
 from core.store.casemap import case_from_rows, visit_order
@@ -190,6 +191,10 @@ class SubjectScreen(QWidget):
         back.clicked.connect(self.sig_back)
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        # Wraps rather than widening the window past the screen (long agents, the rule set).
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(240)
         buttons = QHBoxLayout()
         buttons.addWidget(back)
         buttons.addWidget(self.title, 1)
@@ -290,17 +295,17 @@ class SubjectScreen(QWidget):
         rows = store.subject_rows(self.subject_pk)
         case = case_from_rows(rows, self.session.study.criteria)
         course = parse_case(case)
-        result = classify(course, as_of, self.session.ruleset)
+        result = classify(course, as_of, self.session.rules)
         self.course, self.result = course, result
         s = rows.subject
         colour = category_colour(result.category).name()
         c = rows.course
         self.title.setText(
             f"<span style='font-size:large'><b>{s.subject_code}</b></span> &nbsp; {s.tumor_type} · "
-            f"{s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) from {c.first_dose}"
+            f"{s.setting} · {c.agent or 'agent not recorded'} ({regimen_text(c.regimen)}) from {c.first_dose}"
             + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
-            f"{CATEGORY_LABELS[result.category]}&nbsp;</span>"
+            f"{category_label(result)}&nbsp;</span> &nbsp; <i>{ruleset_short(result.ruleset.name)}</i>"
         )
         change = store.category_changes(self.session.study_id).get(self.subject_pk)
         if change is not None:

@@ -146,7 +146,9 @@ def test_c2_rows_of_recist_table_3(points: list[dict[str, Any]], expected: Respo
     ("agent", "named", "label"),
     [
         ("pembrolizumab + lenvatinib", "lenvatinib", "targeted therapy"),
-        ("carboplatin/pemetrexed/pembrolizumab", "carboplatin", "chemotherapy"),
+        # PD-(L)1 + chemotherapy only now goes to SITC-2023-ICI-chemo (issue 17; test_ici_chemo.py);
+        # with a non-chemotherapy partner it stays not applicable here.
+        ("carboplatin/pemetrexed/pembrolizumab + bevacizumab", "bevacizumab", "anti-angiogenic antibody"),
         ("Keytruda 200 mg q3w with Padcev", "enfortumab vedotin", "antibody-drug conjugate"),
         ("atezolizumab and bevacizumab", "bevacizumab", "anti-angiogenic antibody"),
         ("nivolumab (Opdivo) & relatlimab", "relatlimab", "anti-LAG-3 antibody"),

@@ -14,7 +14,7 @@ from core.casefile import parse_case
 from core.errors import InputError
 from core.rules import Category
 from core.store import Actor, Store
-from core.store.migrate import current_revision, head_revision, migrate
+from core.store.migrate import HEAD_REVISION, current_revision, head_revision, migrate
 from core.store.store import import_roster_csv
 from tests.core.store.conftest import subject_fields
 
@@ -61,7 +61,7 @@ def _v3_file(tmp_path: Path) -> Path:
 def test_v3_database_is_upgraded_with_dosing_interval_and_category_records(tmp_path: Path) -> None:
     db = _v3_file(tmp_path)
     with Store.open(db, backup_daily=False) as store:
-        assert current_revision(db) == head_revision() == "0004"
+        assert current_revision(db) == head_revision() == HEAD_REVISION
         case = store.case(store.subject_pk(1, "S-1"))
         assert "dosing_interval_days" not in case
         assert parse_case(case).dosing_interval_days is None
