@@ -594,6 +594,15 @@ def _confirm(
             f"{biopsy_part.date} is negative.",
             biopsy=True,
         )
+    if biopsy_confirms and scan and biopsy_part.status == "confirmed" and not biopsy:
+        # C9: a positive biopsy is recurrence evidence and confirms it (even over a refuting scan).
+        assert biopsy_part.date is not None
+        notes.step(f"Biopsy recorded on {biopsy_part.date} confirms the {notes.event}.")
+        if scan_part is None or scan_part.status != "confirmed":
+            established = max(d1, biopsy_part.date)
+            return _Confirmed(
+                Confirmation(required, "confirmed", biopsy_part.date, opens, closes, None), established
+            )
     if scan_part is not None and scan_part.status == "refuted" and scan:
         assert scan_part.pos is not None
         a = ctx.at(scan_part.pos)
@@ -604,15 +613,6 @@ def _confirm(
             f"{response_label(a.effective)}.",
             biopsy=False,
         )
-    if biopsy_confirms and scan and biopsy_part.status == "confirmed" and not biopsy:
-        # C9: a positive biopsy is recurrence evidence and confirms it.
-        assert biopsy_part.date is not None
-        notes.step(f"Biopsy recorded on {biopsy_part.date} confirms the {notes.event}.")
-        if scan_part is None or scan_part.status != "confirmed":
-            established = max(d1, biopsy_part.date)
-            return _Confirmed(
-                Confirmation(required, "confirmed", biopsy_part.date, opens, closes, None), established
-            )
     parts: list[_Part] = []
     if scan_part is not None and scan:
         parts.append(scan_part)
