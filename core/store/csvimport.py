@@ -46,6 +46,7 @@ BOOL_COLUMNS = frozenset(
     {"indolent", "intercurrent_therapy", "major_pathological_response", "adjuvant_after_neoadjuvant"}
 )
 DATE_COLUMNS = frozenset({"first_dose", "last_dose", "surgery_date"})
+INT_COLUMNS = frozenset({"dosing_interval_days"})  # whole numbers (when the case format has them)
 REQUIRED_COLUMNS = ("subject_id", "tumor_type", "setting", "regimen", "first_dose")
 ALLOWED_COLUMNS = CASE_FIELDS - {"format", "assessments", "criteria", "baseline"}
 _TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
@@ -148,6 +149,8 @@ def _cell(column: str, raw: str) -> Any:
         hint = excel_serial_hint(value)
         if hint:
             raise CaseFormatError(column, hint)
+    if column in INT_COLUMNS and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)  # anything else reaches the case-file rules as text and is named there
     return value
 
 
