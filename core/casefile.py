@@ -46,14 +46,14 @@ CASE_FIELDS = frozenset(
         "format", "subject_id", "tumor_type", "indolent", "setting", "regimen", "agent",
         "first_dose", "last_dose", "discontinuation_reason", "intercurrent_therapy",
         "surgery_date", "major_pathological_response", "adjuvant_after_neoadjuvant",
-        "assessments", "criteria", "baseline",
+        "assessments", "criteria", "baseline", "dosing_interval_days",
     }
 )  # fmt: skip
 ASSESSMENT_FIELDS = frozenset(
     {
         "date", "response", "clinical_progression", "symptomatic", "nodal_only",
         "multiple_metastases", "progressing_sites", "biopsy_confirms_progression", "lesions",
-        "ecog", "notes",
+        "ecog", "notes", "rapid_progression",
     }
 )  # fmt: skip
 BASELINE_FIELDS = frozenset({"date", "targets", "non_targets"})
@@ -62,6 +62,7 @@ NON_TARGET_FIELDS = frozenset({"id", "organ", "nodal"})
 LESIONS_FIELDS = frozenset({"targets", "non_targets", "new_lesions"})
 NEW_LESION_FIELDS = frozenset({"id", "organ", "mm", "measurable"})
 MAX_TARGETS, MAX_PER_ORGAN = 5, 2
+DOSING_INTERVAL_MIN, DOSING_INTERVAL_MAX = 7, 84  # days: weekly to 12-weekly cycles (C7)
 NODAL_ORGAN = "lymph nodes"  # all lymph nodes together are one organ
 
 
@@ -263,6 +264,7 @@ def parse_case(obj: Any) -> Course:
                 "ecog": _int(a, "ecog", f"{name}.ecog", 0, 5),
                 "lesions": lesions,
                 "notes": notes,
+                "rapid_progression": _bool(a, "rapid_progression", f"{name}.rapid_progression"),
             }
         )
 
@@ -287,6 +289,9 @@ def parse_case(obj: Any) -> Course:
         assessments=tuple(Assessment(**f) for f in fields),
         criteria=criteria,
         baseline=baseline,
+        dosing_interval_days=_int(
+            case, "dosing_interval_days", "dosing_interval_days", DOSING_INTERVAL_MIN, DOSING_INTERVAL_MAX
+        ),
     )
 
 
@@ -664,6 +669,8 @@ def course_to_case(course: Course) -> dict[str, Any]:
         for key in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases"):
             if getattr(a, key):
                 item[key] = True
+        if a.rapid_progression:
+            item["rapid_progression"] = True
         for key in ("progressing_sites", "biopsy_confirms_progression", "ecog"):
             if getattr(a, key) is not None:
                 item[key] = getattr(a, key)
@@ -691,6 +698,8 @@ def course_to_case(course: Course) -> dict[str, Any]:
         "adjuvant_after_neoadjuvant": course.adjuvant_after_neoadjuvant,
         "assessments": assessments,
     }
+    if course.dosing_interval_days is not None:
+        case["dosing_interval_days"] = course.dosing_interval_days
     if course.baseline is not None:
         case["criteria"] = course.criteria.value
         case["baseline"] = baseline_to_json(course.baseline)

@@ -48,7 +48,8 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="resistdesk",
         description=(
-            "ResistDesk: SITC 2020 PD-(L)1 resistance classification for clinical-trial sites."
+            "ResistDesk: SITC PD-(L)1 resistance classification (2020 monotherapy, "
+            "2023 ICI-chemotherapy) for clinical-trial sites."
             + (" Without a subcommand, opens the desktop application." if with_gui else "")
         ),
     )

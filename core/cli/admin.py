@@ -53,7 +53,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         password = PASSWORDS.new(f"Password for the new user {args.username}: ")
         store.create_user(actor, args.username, args.name, args.role, password)
@@ -62,7 +62,7 @@ def cmd_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "user.list")
         for u in store.users():
             state = "active" if u.active else "disabled"
@@ -71,7 +71,7 @@ def cmd_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_study_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         overrides = dict(_parse_param(p) for p in args.param)
         store.create_study(
@@ -83,9 +83,17 @@ def cmd_study_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             criteria=args.criteria,
             rule_overrides=overrides,
             enrolled_categories=args.enrolls,
+            ici_chemo_overrides=dict(_parse_chemo_param(p) for p in args.ici_chemo_param),
+            enrolled_regimens=args.enrolls_regimen,
         )
     out.write(f"created study {args.protocol}\n")
     return EXIT_OK
+
+
+def _parse_chemo_param(text: str) -> tuple[str, int]:
+    from core.rules.ici_chemo_ruleset import parse_ici_chemo_override
+
+    return parse_ici_chemo_override(text)
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -95,7 +103,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 
 def cmd_study_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "study.read")
         for s in store.studies():
             out.write(f"{s.protocol_id}\t{s.criteria}\t{'demo' if s.is_demo else ''}\t{s.title}\n")
@@ -147,7 +155,21 @@ def register(sub: Any) -> None:
         help="a category the protocol enrolls (repeatable)",
     )
     p.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="rule parameter override"
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="SITC-2020 parameter override"
+    )
+    p.add_argument(
+        "--ici-chemo-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="SITC-2023-ICI-chemo parameter override, e.g. min_exposure_days=56",
+    )
+    p.add_argument(
+        "--enrolls-regimen",
+        action="append",
+        default=[],
+        choices=["monotherapy", "ici_chemotherapy"],
+        help="a regimen the protocol enrolls (repeatable)",
     )
     p.set_defaults(handler=guard(cmd_study_add))
     p = study.add_parser("list", help="list studies")

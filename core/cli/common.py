@@ -231,14 +231,18 @@ def check_database_arg(db: Path) -> None:
         raise InputError("--db", f"{db} is an SQLite database of another program, not a ResistDesk study")
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(args: argparse.Namespace, err: TextIO | None = None) -> Store:
+    """Open an existing study file (never creating one); its warnings go to ``err``."""
     from core.store.store import Store
 
     db = db_path(args)
-    if not db.exists() and not getattr(args, "create", False):
+    if not db.exists():
         raise NotFoundError(f"no database at {db} (create one with `resistdesk init` or `resistdesk demo`)")
     check_database_arg(db)
-    return Store.open(db)
+    store = Store.open(db, create=False)
+    for warning in store.warnings:
+        (err or sys.stderr).write(f"warning: {warning}\n")
+    return store
 
 
 def login(store: Store, args: argparse.Namespace, action: str | None = None) -> Actor:

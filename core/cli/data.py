@@ -27,7 +27,7 @@ from core.store.errors import NotFoundError
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args, "study.export")
         study = pick_study(store, args.study)
         cases = store.export_cases(study.id or 0, args.subject)
@@ -38,14 +38,17 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             text = roster_csv(c for c in courses if args.subject in (None, c.subject_id))
         else:
             text = json.dumps(cases, indent=2, ensure_ascii=False, default=json_number) + "\n"
-        store.log_event(
-            actor,
-            "export",
-            entity="study",
-            entity_id=study.id,
-            detail=f"{len(cases)} case(s) as {args.format}"
-            + (f" subject {args.subject}" if args.subject else ""),
-        )
+        if store.readonly:
+            err.write("warning: the file is read-only: this export is not recorded in its audit trail\n")
+        else:
+            store.log_event(
+                actor,
+                "export",
+                entity="study",
+                entity_id=study.id,
+                detail=f"{len(cases)} case(s) as {args.format}"
+                + (f" subject {args.subject}" if args.subject else ""),
+            )
     if args.output is None:
         out.write(text)
     else:  # a file: UTF-8 with a byte-order mark for CSV, so Excel does not guess its code page
@@ -76,7 +79,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write("error: nothing was imported\n")
         return EXIT_MALFORMED
     courses = [c for _, (found, _) in documents for c in found]
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         study = pick_study(store, args.study)
         names = ", ".join(p.name for p in args.files)
@@ -98,7 +101,7 @@ def cmd_import_roster(args: argparse.Namespace, out: TextIO, err: TextIO) -> int
         raise InputError(f"{args.file}: {exc.field}", exc.message) from None
     report = ImportReport(0, tuple(RejectedRow(*r) for r in rejected))
     if report.ok:
-        with open_store(args) as store:
+        with open_store(args, err) as store:
             actor = login(store, args)
             study = pick_study(store, args.study)
             report = import_roster_csv(store, actor, study.id or 0, args.file)
@@ -113,14 +116,20 @@ def cmd_import_roster(args: argparse.Namespace, out: TextIO, err: TextIO) -> int
 
 def cmd_classify_db(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``classify --db``: classify every stored subject of a study."""
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "study.read")
         study = pick_study(store, args.study)
         as_of = args.as_of or dt.datetime.now().astimezone().date()
         rows = store.roster_rows(study.id or 0, as_of)
-    results = [r.result.to_json() for r in rows if args.subject in (None, r.subject_id)]
-    if args.subject and not results:
+    chosen = [r.result for r in rows if args.subject in (None, r.subject_id)]
+    if args.subject and not chosen:
         raise NotFoundError(f"no subject {args.subject!r} in study {study.protocol_id}")
+    if getattr(args, "text", False):
+        from core.presentation import classification_text
+
+        out.write("".join(classification_text(r) + "\n\n" for r in chosen))
+        return EXIT_OK
+    results = [r.to_json() for r in chosen]
     out.write(json.dumps(results, indent=None if args.compact else 2, ensure_ascii=False) + "\n")
     return EXIT_OK
 

@@ -29,7 +29,7 @@ def cmd_worksheet(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if not args.user and not args.sign_as:
         raise InputError("--user", "name who prepares the worksheet (or --sign-as, the investigator)")
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         preparer = login(store, args, "worksheet.prepare") if args.user else None
         signer = None
         if args.sign_as:
@@ -51,7 +51,7 @@ def cmd_site_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import site_certificate_pem
     from core.worksheet.pki import fingerprint
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         pem = site_certificate_pem(store)
     args.output.write_text(pem, encoding="ascii")
     out.write(f"wrote {args.output}: site certificate, SHA-256 fingerprint {fingerprint(pem)}\n")
@@ -73,7 +73,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         from core.store.site_keys import site_certificate_pem
 
-        with open_store(args) as store:
+        with open_store(args, err) as store:
             trust = site_certificate_pem(store)
     try:
         pdf = args.file.read_bytes()

@@ -45,6 +45,7 @@ from core.rules import Course
 BOOL_COLUMNS = frozenset(
     {"indolent", "intercurrent_therapy", "major_pathological_response", "adjuvant_after_neoadjuvant"}
 )
+INT_COLUMNS = frozenset({"dosing_interval_days"})
 DATE_COLUMNS = frozenset({"first_dose", "last_dose", "surgery_date"})
 INT_COLUMNS = frozenset({"dosing_interval_days"})  # whole numbers (when the case format has them)
 REQUIRED_COLUMNS = ("subject_id", "tumor_type", "setting", "regimen", "first_dose")
@@ -145,6 +146,11 @@ def _cell(column: str, raw: str) -> Any:
         if value.lower() in _FALSE:
             return False
         raise CaseFormatError(column, f"must be true or false, not {show(value)}")
+    if column in INT_COLUMNS:
+        try:
+            return int(value)
+        except ValueError:
+            raise CaseFormatError(column, f"must be a whole number, not {show(value)}") from None
     if column in DATE_COLUMNS:
         hint = excel_serial_hint(value)
         if hint:

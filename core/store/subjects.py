@@ -111,7 +111,7 @@ class Subjects(Reading):
         allowed = {
             "subject_id", "tumor_type", "indolent", "setting", "regimen", "agent", "first_dose", "last_dose",
             "discontinuation_reason", "intercurrent_therapy", "surgery_date", "major_pathological_response",
-            "adjuvant_after_neoadjuvant", "status",
+            "adjuvant_after_neoadjuvant", "status", "dosing_interval_days",
         }  # fmt: skip
         unknown = set(changes) - allowed
         if unknown:
@@ -295,10 +295,12 @@ class Subjects(Reading):
 _COURSE_FIELDS = (
     "agent", "regimen", "first_dose", "last_dose", "discontinuation_reason", "intercurrent_therapy",
     "surgery_date", "major_pathological_response", "adjuvant_after_neoadjuvant", "baseline_date",
+    "dosing_interval_days",
 )  # fmt: skip
 _ASSESSMENT_FIELDS = (
     "date", "modality", "response", "ecog", "clinical_progression", "symptomatic", "nodal_only",
     "multiple_metastases", "progressing_sites", "biopsy_confirms_progression", "new_lesions", "notes",
+    "rapid_progression",
 )  # fmt: skip
 
 

@@ -93,7 +93,12 @@ class VisitDialog(QDialog):
             "symptomatic": QCheckBox("Symptomatic"),
             "nodal_only": QCheckBox("Progression in lymph nodes only"),
             "multiple_metastases": QCheckBox("Multiple metastases"),
+            "rapid_progression": QCheckBox("Rapidly progressing disease"),
         }
+        self.flags["rapid_progression"].setToolTip(
+            "PD-(L)1 + chemotherapy (SITC 2023, Table 3): for rapidly progressing disease any "
+            "exposure is adequate for primary resistance. Tick it on the progression visit."
+        )
         for key, box in self.flags.items():
             box.setChecked(bool(visit.get(key)))
         self.sites = QSpinBox()
