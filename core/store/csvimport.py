@@ -47,7 +47,6 @@ BOOL_COLUMNS = frozenset(
 )
 INT_COLUMNS = frozenset({"dosing_interval_days"})
 DATE_COLUMNS = frozenset({"first_dose", "last_dose", "surgery_date"})
-INT_COLUMNS = frozenset({"dosing_interval_days"})  # whole numbers (when the case format has them)
 REQUIRED_COLUMNS = ("subject_id", "tumor_type", "setting", "regimen", "first_dose")
 ALLOWED_COLUMNS = CASE_FIELDS - {"format", "assessments", "criteria", "baseline"}
 _TRUE, _FALSE = {"true", "yes", "y", "1"}, {"false", "no", "n", "0"}
@@ -146,17 +145,14 @@ def _cell(column: str, raw: str) -> Any:
         if value.lower() in _FALSE:
             return False
         raise CaseFormatError(column, f"must be true or false, not {show(value)}")
-    if column in INT_COLUMNS:
-        try:
-            return int(value)
-        except ValueError:
-            raise CaseFormatError(column, f"must be a whole number, not {show(value)}") from None
+    if column in INT_COLUMNS:  # ASCII digits only: int() also takes "1_000" and other scripts' digits
+        if not (value.isascii() and value.isdigit() and len(value) <= 9):
+            raise CaseFormatError(column, f"must be a whole number, not {show(value)}")
+        return int(value)
     if column in DATE_COLUMNS:
         hint = excel_serial_hint(value)
         if hint:
             raise CaseFormatError(column, hint)
-    if column in INT_COLUMNS and value.isascii() and value.isdigit() and len(value) <= 9:
-        return int(value)  # anything else reaches the case-file rules as text and is named there
     return value
 
 
