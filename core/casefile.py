@@ -200,7 +200,7 @@ def parse_case(obj: Any) -> Course:
     case = _check_fields(obj, CASE_FIELDS, "")
     fmt = case.get("format", CASE_FORMAT)
     if fmt != CASE_FORMAT:
-        raise CaseFormatError("format", f"expected {CASE_FORMAT!r}, not {fmt!r}")
+        raise CaseFormatError("format", f"expected {CASE_FORMAT!r}, not {show(fmt)}")
     subject_id = _text(case, "subject_id", "subject_id", required=True, max_chars=limits.MAX_ID_CHARS)
     tumor_type = _text(case, "tumor_type", "tumor_type", required=True)
     setting = _enum(Setting, case, "setting", "setting", required=True)

@@ -108,7 +108,7 @@ def decode_csv(raw: bytes) -> tuple[str, str]:
     if run:
         raise InputError(
             "encoding",
-            f"not UTF-8, and {run.group()!r} does not look like Windows-1252 text "
+            f"not UTF-8, and {show(run.group())} does not look like Windows-1252 text "
             f"(Cyrillic, Greek or Asian text saved in another code page?); {hint}",
         )
     return text, "Windows-1252"
