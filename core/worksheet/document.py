@@ -38,7 +38,7 @@ from reportlab.platypus import (
 )
 
 from core import __version__
-from core.casefile import json_number, parse_case
+from core.casefile import json_number, parse_stored_case
 from core.paths import resource
 from core.presentation import (
     CATEGORY_HEX,
@@ -212,7 +212,7 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool 
 
 def _timeline(content: WorksheetContent, width: float) -> Drawing:
     """Swimmer lane: treatment bar, visits by response, 6-week/6-month/12-weeks-off marks, window."""
-    course = parse_case(content.case)
+    course = parse_stored_case(content.case)
     r = content.result
     k = r.key_dates
     dates = [course.first_dose, r.as_of, k.min_exposure_reached, *(a.date for a in course.assessments)]
@@ -546,7 +546,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     # Timeline and, when measured, the spider plot and sums
     story.append(Paragraph("Timeline", s["h2"]))
     story.append(_timeline(content, width))
-    course = parse_case(case)
+    course = parse_stored_case(case)
     if course.baseline is not None:
         measured = [
             (a.date, a.lesions) for a in course.assessments if a.lesions is not None and a.date <= r.as_of
