@@ -56,9 +56,9 @@ BAD_INPUTS: list[tuple[str, Callable[[Store, Actor, int, int], Any], str]] = [
     ("bad rule override", lambda s, a, st, pk: s.update_study(a, st, {"rule_overrides": {"benefit_days": -1}}, "fix"), "rule_overrides.benefit_days"),
     ("unknown enrolled category", lambda s, a, st, pk: s.update_study(a, st, {"enrolled_categories": ["cured"]}, "fix"), "enrolled_categories"),
     ("short password", lambda s, a, st, pk: s.create_user(a, "shorty", "Short Y", "coordinator", "abc"), "password"),
-    ("bad username", lambda s, a, st, pk: s.create_user(a, "no spaces", "No Spaces", "coordinator", "long-enough"), "username"),
-    ("unknown role", lambda s, a, st, pk: s.create_user(a, "newbie", "New Bie", "boss", "long-enough"), "role"),
-    ("duplicate user", lambda s, a, st, pk: s.create_user(a, "coord", "Again", "coordinator", "long-enough"), "username"),
+    ("bad username", lambda s, a, st, pk: s.create_user(a, "no spaces", "No Spaces", "coordinator", "long-enough-1"), "username"),
+    ("unknown role", lambda s, a, st, pk: s.create_user(a, "newbie", "New Bie", "boss", "long-enough-1"), "role"),
+    ("duplicate user", lambda s, a, st, pk: s.create_user(a, "coord", "Again", "coordinator", "long-enough-1"), "username"),
 ]  # fmt: skip
 
 
