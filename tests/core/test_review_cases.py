@@ -281,7 +281,6 @@ CASES: list[R] = [
         100,
         {"category": "indeterminate", "rule": None},
         reason_in=("before the first dose",),
-        xfail=C4_ADVANCED,
     ),
     R(
         "C10-advanced-baseline-scan-before-first-dose-is-not-a-response",
@@ -289,7 +288,6 @@ CASES: list[R] = [
         100,
         {"category": "primary_resistance", "rule": PRIMARY_T1},
         has=("EARLY_RESPONSE_NOT_COUNTED",),
-        xfail=C4_ADVANCED,
     ),
     R(
         "C4-adjuvant-pd-before-first-dose",
@@ -1863,7 +1861,6 @@ CHEMO_CASES: list[R] = [
         70,
         {"category": "indeterminate"},
         reason_in=("before the first dose",),
-        xfail="advanced-setting assessment before first_dose is rejected as malformed (C4 says indeterminate)",
     ),
     # ---- exposure thresholds, on therapy
     R(
