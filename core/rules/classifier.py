@@ -429,6 +429,8 @@ def _confirm_scan(ctx: _Ctx, i: int, notes: _Notes) -> tuple[_Part, dt.date, dt.
     opens = d1 + dt.timedelta(days=p.confirm_min_days)
     closes = d1 + dt.timedelta(days=p.confirm_max_days)
     seen = pd.unequivocal_on  # C13: confirm only after the lesion was seen as unequivocal
+    if seen is not None:
+        opens = max(opens, seen + dt.timedelta(days=1))
     early: list[dt.date] = []
     before_seen: list[dt.date] = []
     awaiting: list[dt.date] = []
@@ -517,9 +519,14 @@ def _confirm_scan(ctx: _Ctx, i: int, notes: _Notes) -> tuple[_Part, dt.date, dt.
             f"The assessment(s) on {', '.join(str(d) for d in awaiting)} show iUPD again: under iRECIST "
             "only iCPD confirms progression, so the confirmation stays pending."
         )
+    after_seen = (
+        f", and after {seen}, when the new lesion was first seen as unequivocal"
+        if seen is not None and opens > d1 + dt.timedelta(days=p.confirm_min_days)
+        else ""
+    )
     notes.step(
         f"No confirmatory scan yet: the window is {opens} to {closes} "
-        f"({p.confirm_min_days}-{p.confirm_max_days} days after the initial {notes.event}); "
+        f"({p.confirm_min_days}-{p.confirm_max_days} days after the initial {notes.event}{after_seen}); "
         f"as of {ctx.as_of} it is {due.replace('_', ' ')}."
     )
     return _Part("pending"), opens, closes, due
