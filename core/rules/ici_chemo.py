@@ -304,6 +304,17 @@ def classify_ici_chemo(
         f"Step 1: the first progression ({shown}) is on {d1}, {elapsed} days after the first dose. "
         "Table 3 needs no confirmatory scan: this date stands."
     )
+    if pd.unequivocal_on is not None:  # recist.md / C13: a backdated progression is said
+        notes.caveat(
+            Caveat.PD_BACKDATED_EQUIVOCAL_NEW_LESION,
+            f"Progression dated back to {d1}, when a new lesion was first seen as equivocal; it was "
+            f"unequivocal on {pd.unequivocal_on}.",
+        )
+        notes.step(
+            f"The progression is dated back to {d1}, when a new lesion was first seen as equivocal "
+            f"(it was unequivocal on {pd.unequivocal_on}); Table 3 needs no confirmatory scan, so the "
+            "exposure and timing below count to that earlier date."
+        )
     later = [
         a
         for _, a, _ in merged

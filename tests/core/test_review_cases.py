@@ -2034,9 +2034,6 @@ CHEMO_CASES: list[R] = [
         {"category": "insufficient_exposure", "progression_date": D(40)},
         has=("PD_BACKDATED_EQUIVOCAL_NEW_LESION",),
         text_in=("equivocal",),
-        xfail="recist.md/C13: backdated PD carries PD_BACKDATED_EQUIVOCAL_NEW_LESION and is said in the rationale; "
-        "under SITC-2023-ICI-chemo the PD is silently backdated (here from day 70 to day 40, which turns "
-        "primary resistance into insufficient exposure)",
     ),
     R(
         "CH-key-dates",
