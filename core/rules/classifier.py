@@ -423,7 +423,11 @@ class _Part:
     pos: int | None = None
 
 
-def _confirm_scan(ctx: _Ctx, i: int, notes: _Notes) -> tuple[_Part, dt.date, dt.date, str | None]:
+def _confirm_scan(
+    ctx: _Ctx, i: int, notes: _Notes, biopsy_awaited: bool = False
+) -> tuple[_Part, dt.date, dt.date, str | None]:
+    """The confirmatory scan; ``biopsy_awaited``: a required biopsy has no result yet, so a
+    confirming scan does not confirm the progression on its own (C16 wording)."""
     p, pd = ctx.p, ctx.at(i)
     d1 = pd.date
     opens = d1 + dt.timedelta(days=p.confirm_min_days)
@@ -476,7 +480,12 @@ def _confirm_scan(ctx: _Ctx, i: int, notes: _Notes) -> tuple[_Part, dt.date, dt.
         notes.role_at(ctx, part.pos or 0, VisitRole.CONFIRMATORY)
         notes.step(
             f"Confirmatory assessment on {a.date} ({gap} days after the initial {notes.event}) "
-            f"shows {response_label(a.effective)}: {notes.event} confirmed."
+            f"shows {response_label(a.effective)}: "
+            + (
+                f"the scan confirms the {notes.event}; the biopsy is awaited."
+                if biopsy_awaited
+                else f"{notes.event} confirmed."
+            )
         )
         if waiver is not None:
             notes.step(
@@ -584,7 +593,8 @@ def _confirm(
     opens = closes = due = None
     scan_part: _Part | None = None
     if scan:
-        scan_part, opens, closes, due = _confirm_scan(ctx, i, notes)
+        awaited = biopsy and biopsy_part.status == "pending"
+        scan_part, opens, closes, due = _confirm_scan(ctx, i, notes, biopsy_awaited=awaited)
     elif checks_biopsy and biopsy_part.status == "refuted":
         # Only to know where the refuted episode ends (its confirmatory scan, if any).
         scan_part = _confirm_scan(ctx, i, _Notes(ctx.p, event=notes.event))[0]

@@ -5,14 +5,17 @@ wording, and SITC-2023-ICI-chemo following SITC-2020 where its spec is silent.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.casefile import parse_case
+from core.cli import main as cli_main
 from core.rules.classifier import classify
-from tests.core.test_review_cases import FD, D, _m, case
+from tests.core.test_review_cases import FD, A, D, _m, case
 
 _BASE = {
     "date": D(-7),
@@ -55,3 +58,53 @@ def test_c13_window_opens_after_the_lesion_was_seen_as_unequivocal(
     assert (f"after {D(unequivocal_day)}, when the new lesion was first seen as unequivocal" in window) == (
         opens == unequivocal_day + 1
     )
+
+
+# ---------------------------------------------------------------------- C16 wording
+
+_I4_CASE = case(
+    [A(14, "PR"), A(100, "PD"), A(130, "PD")], last_dose=D(21), discontinuation_reason="toxicity"
+)
+
+
+def test_c16_i4_text_says_less_than_6_weeks_of_exposure_in_cli_output(tmp_path: Path) -> None:
+    f = tmp_path / "case.json"
+    f.write_text(json.dumps(_I4_CASE), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert cli_main(["classify", "--as-of", D(140), str(f)], out=out, err=err) == 0, err.getvalue()
+    res = json.loads(out.getvalue())
+    assert res["category"] == "insufficient_exposure"
+    texts = {i["id"]: i["text"] for i in res["interpretations"]}
+    assert "not classifiable: less than 6 weeks of exposure" in texts["I-4"]
+    everything = json.dumps(res)
+    assert "not classifiable as primary resistance" not in everything
+    assert "not classifiable: less than 6 weeks of exposure" in "\n".join(res["rationale"])
+
+
+def test_c16_help_page_gives_the_same_i4_wording() -> None:
+    help_md = Path(__file__).resolve().parents[2] / "resources" / "help" / "rules.md"
+    words = " ".join(help_md.read_text(encoding="utf-8").split())
+    assert "not classifiable: less than 6 weeks of exposure" in words
+    assert "not classifiable as primary resistance" not in words
+
+
+def test_c16_nodal_only_scan_confirmed_biopsy_awaited_is_not_progression_confirmed() -> None:
+    out = run(case([A(60, "PR"), A(200, "PD", nodal_only=True), A(230, "PD", nodal_only=True)]), 240)
+    assert out["category"] == "pending_confirmation"
+    assert out["confirmation"]["required"] == "scan+biopsy"
+    text = "\n".join(out["rationale"]).lower()
+    assert "progression confirmed" not in text
+    assert "the scan confirms the progression; the biopsy is awaited" in text
+    # once the biopsy is positive, the progression is confirmed and said so
+    out = run(
+        case(
+            [
+                A(60, "PR"),
+                A(200, "PD", nodal_only=True),
+                A(230, "PD", nodal_only=True, biopsy_confirms_progression=True),
+            ]
+        ),
+        240,
+    )
+    assert out["category"] == "secondary_resistance"
+    assert "biopsy is awaited" not in "\n".join(out["rationale"]).lower()
