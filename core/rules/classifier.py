@@ -201,25 +201,34 @@ def _val(e: StrEnum | None) -> str | None:
 # Applicability (R-1, C3, C12)
 
 HEMATOLOGIC_WORDS = (
-    "lymphoma", "leukemia", "leukaemia", "myeloma", "myelodysplastic", "hodgkin",
+    "lymphoma", "leukemia", "leukaemia", "myeloma", "myelodysplastic",
     # C12
-    "cll", "aml", "mds", "mycosis fungoides", "sezary",
+    "hodgkin", "mycosis fungoides", "sezary",
 )  # fmt: skip
+# C12: uppercase abbreviations, matched case-sensitively as whole words ("AML", not "aml").
+HEMATOLOGIC_ABBREVIATIONS = ("CLL", "AML", "MDS")
 # C12: other whole words for an excluded tumor type; each applies while its type is excluded.
 EXCLUSION_SYNONYMS: dict[str, tuple[str, ...]] = {
     "ovarian": ("ovary", "ovaries"),
-    "hepatocellular": ("hcc",),
-    "hepatocellular carcinoma": ("hcc",),
-    "glioblastoma": ("gbm",),
-    "prostate": ("crpc", "mcrpc"),
+}
+EXCLUSION_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "hepatocellular": ("HCC",),
+    "hepatocellular carcinoma": ("HCC",),
+    "glioblastoma": ("GBM",),
+    "prostate": ("CRPC", "mCRPC"),
 }
 
 
 @functools.lru_cache(maxsize=4096)
+def _cased_words(text: str) -> tuple[str, ...]:
+    """Words as written, accents removed."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return tuple(re.findall(r"[^\W_]+", plain))
+
+
 def _words(text: str) -> tuple[str, ...]:
     """Lower-case words, accents removed ("Sézary" is "sezary")."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return tuple(re.findall(r"[^\W_]+", plain.lower()))
+    return tuple(w.lower() for w in _cased_words(text))
 
 
 def _mentions(text: str, phrase: str) -> bool:
@@ -233,20 +242,29 @@ def _mentions(text: str, phrase: str) -> bool:
     return any(words[k : k + n] == target for k in range(len(words) - n + 1))
 
 
+def _abbreviated(text: str, abbreviation: str) -> bool:
+    """Whether ``abbreviation`` occurs as a whole word, exactly as written (C12)."""
+    return abbreviation in _cased_words(text)
+
+
 @functools.lru_cache(maxsize=4096)
 def _tumor_exclusion(tumor_type: str, excluded: tuple[str, ...]) -> str | None:
     """Why a tumor type is outside SITC 2020, or None (cached: rosters repeat a few tumor types)."""
     for phrase in excluded:
-        for word in (phrase, *EXCLUSION_SYNONYMS.get(" ".join(_words(phrase)), ())):
-            if _mentions(tumor_type, word):
-                named = phrase if word == phrase else f"{word}: {phrase}"
-                return (
-                    f"Tumor type '{tumor_type}' is excluded ({named}): no standard radiographic "
-                    "response criteria."
-                )
-    for word in HEMATOLOGIC_WORDS:
-        if _mentions(tumor_type, word):
-            return f"Tumor type '{tumor_type}' is a hematologic malignancy; SITC 2020 covers solid tumors."
+        key = " ".join(_words(phrase))
+        found = next(
+            (w for w in (phrase, *EXCLUSION_SYNONYMS.get(key, ())) if _mentions(tumor_type, w)), None
+        ) or next((a for a in EXCLUSION_ABBREVIATIONS.get(key, ()) if _abbreviated(tumor_type, a)), None)
+        if found is not None:
+            named = phrase if found == phrase else f"{found}: {phrase}"
+            return (
+                f"Tumor type '{tumor_type}' is excluded ({named}): no standard radiographic "
+                "response criteria."
+            )
+    if any(_mentions(tumor_type, w) for w in HEMATOLOGIC_WORDS) or any(
+        _abbreviated(tumor_type, a) for a in HEMATOLOGIC_ABBREVIATIONS
+    ):
+        return f"Tumor type '{tumor_type}' is a hematologic malignancy; SITC 2020 covers solid tumors."
     return None
 
 
