@@ -2016,16 +2016,12 @@ CHEMO_CASES: list[R] = [
         _ch([A(60, "PD")], tumor_type="Hodgkin lymphoma"),
         70,
         {"category": "not_applicable"},
-        xfail="spec gap: ici-chemo-rules.md does not say; 'everything not said here works as for SITC-2020' "
-        "(Step 1: hematologic -> not_applicable); the code classifies it under Table 3",
     ),
     R(
         "CH-excluded-tumor-type-not-applicable",
         _ch([A(60, "PD")], tumor_type="HCC"),
         70,
         {"category": "not_applicable"},
-        xfail="spec gap: Table 3 times RECIST progression; SITC-2020 Step 1/C12 exclude tumors without standard "
-        "radiographic criteria; the code classifies HCC under Table 3 with no caveat",
     ),
     R(
         "CH-backdated-pd-is-said",

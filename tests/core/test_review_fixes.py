@@ -14,7 +14,9 @@ import pytest
 
 from core.casefile import parse_case
 from core.cli import main as cli_main
-from core.rules.classifier import classify
+from core.rules import Category
+from core.rules.classifier import Classification, classify
+from core.rules.ici_chemo_ruleset import StudyRules
 from tests.core.test_review_cases import FD, A, D, _m, case
 
 _BASE = {
@@ -108,3 +110,109 @@ def test_c16_nodal_only_scan_confirmed_biopsy_awaited_is_not_progression_confirm
     )
     assert out["category"] == "secondary_resistance"
     assert "biopsy is awaited" not in "\n".join(out["rationale"]).lower()
+
+
+# ---------------------------------------------------------------------- C12 abbreviations
+
+
+@pytest.mark.parametrize(
+    ("tumor", "why"),
+    [
+        ("HCC", "excluded (HCC: hepatocellular)"),
+        ("HCC, Child-Pugh A", "excluded (HCC: hepatocellular)"),
+        ("GBM", "excluded (GBM: glioblastoma)"),
+        ("CRPC", "excluded (CRPC: prostate)"),
+        ("mCRPC", "excluded (mCRPC: prostate)"),
+        ("CLL", "hematologic"),
+        ("relapsed AML", "hematologic"),
+        ("MDS", "hematologic"),
+        # the words stay case-insensitive whole words
+        ("GLIOBLASTOMA", "excluded (glioblastoma)"),
+        ("Prostate cancer", "excluded (prostate)"),
+        ("HEPATOCELLULAR carcinoma", "excluded (hepatocellular)"),
+        ("Ovarian", "excluded (ovarian)"),
+        ("OVARY", "excluded (ovary: ovarian)"),
+        ("LYMPHOMA", "hematologic"),
+        ("Leukaemia", "hematologic"),
+        ("MYELOMA", "hematologic"),
+        ("Myelodysplastic syndrome", "hematologic"),
+        ("HODGKIN", "hematologic"),
+        ("hodgkin", "hematologic"),
+        ("Mycosis Fungoides", "hematologic"),
+        ("SÉZARY syndrome", "hematologic"),
+        ("sezary", "hematologic"),
+    ],
+)
+def test_c12_excludes(tumor: str, why: str) -> None:
+    out = run(case([A(60, "PD"), A(90, "PD")], tumor_type=tumor), 100)
+    assert out["category"] == "not_applicable"
+    assert why in out["reason"]
+
+
+@pytest.mark.parametrize(
+    "tumor",
+    [
+        "hcc",  # C12: uppercase abbreviations only
+        "Hcc-like lesion",
+        "gbm",
+        "crpc",
+        "MCRPC",
+        "Mcrpc",
+        "cll",
+        "aml",
+        "Aml",
+        "mds",
+        "HCCX",  # whole words only
+        "AMLish",
+        "melanoma, aml negative",
+    ],
+)
+def test_c12_abbreviations_are_case_sensitive(tumor: str) -> None:
+    out = run(case([A(60, "PD"), A(90, "PD")], tumor_type=tumor), 100)
+    assert out["category"] == "primary_resistance", out["reason"]
+
+
+# ---------------------------------------------------------------------- ICI-chemo Step 1
+
+CHEMO = {"agent": "pembrolizumab + carboplatin + pemetrexed", "regimen": "ici_chemotherapy"}
+
+
+def _chemo(tumor: str, rules: StudyRules | None = None) -> Classification:
+    course = parse_case(case([A(60, "PD")], tumor_type=tumor, **CHEMO))
+    return classify(course, FD + dt.timedelta(days=70), rules or StudyRules())
+
+
+@pytest.mark.parametrize(
+    ("tumor", "why"),
+    [
+        ("HCC", "excluded (HCC: hepatocellular)"),
+        ("mCRPC", "excluded (mCRPC: prostate)"),
+        ("ovarian carcinoma", "excluded (ovarian)"),
+        ("Glioblastoma", "excluded (glioblastoma)"),
+        ("classical Hodgkin lymphoma", "hematologic"),
+        ("AML", "hematologic"),
+        ("Sézary syndrome", "hematologic"),
+    ],
+)
+def test_ici_chemo_applies_sitc2020_step1_tumor_types(tumor: str, why: str) -> None:
+    r = _chemo(tumor)
+    assert r.ruleset.name == "SITC-2023-ICI-chemo"
+    assert r.category is Category.NOT_APPLICABLE
+    assert r.reason is not None
+    assert why in r.reason
+    assert r.progression_date is None
+
+
+@pytest.mark.parametrize("tumor", ["non-small cell lung cancer", "hcc", "aml", "urothelial carcinoma"])
+def test_ici_chemo_covered_tumor_types_are_classified(tumor: str) -> None:
+    r = _chemo(tumor)
+    assert r.ruleset.name == "SITC-2023-ICI-chemo"
+    assert r.category is Category.PRIMARY_RESISTANCE
+
+
+def test_ici_chemo_follows_the_study_excluded_tumor_list() -> None:
+    """The study's SITC-2020 excluded_tumor_types is the one list, for both rule sets."""
+    rules = StudyRules.with_overrides(sitc2020={"excluded_tumor_types": ["glioblastoma"]})
+    assert _chemo("HCC", rules).category is Category.PRIMARY_RESISTANCE
+    assert _chemo("GBM", rules).category is Category.NOT_APPLICABLE
+    assert _chemo("multiple myeloma", rules).category is Category.NOT_APPLICABLE  # hematologic, always
