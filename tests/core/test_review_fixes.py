@@ -64,9 +64,7 @@ def test_c13_window_opens_after_the_lesion_was_seen_as_unequivocal(
 
 # ---------------------------------------------------------------------- C16 wording
 
-_I4_CASE = case(
-    [A(14, "PR"), A(100, "PD"), A(130, "PD")], last_dose=D(21), discontinuation_reason="toxicity"
-)
+_I4_CASE = case([A(14, "PR"), A(100, "PD"), A(130, "PD")], last_dose=D(21), discontinuation_reason="toxicity")
 
 
 def test_c16_i4_text_says_less_than_6_weeks_of_exposure_in_cli_output(tmp_path: Path) -> None:
@@ -216,3 +214,28 @@ def test_ici_chemo_follows_the_study_excluded_tumor_list() -> None:
     assert _chemo("HCC", rules).category is Category.PRIMARY_RESISTANCE
     assert _chemo("GBM", rules).category is Category.NOT_APPLICABLE
     assert _chemo("multiple myeloma", rules).category is Category.NOT_APPLICABLE  # hematologic, always
+
+
+@pytest.mark.parametrize(
+    "pre",
+    [
+        A(-5, "PD"),
+        A(-5, "iUPD"),
+        A(-5, "SD", biopsy_confirms_progression=True),
+        A(-1, "NE", biopsy_confirms_progression=True),
+    ],
+)
+def test_ici_chemo_c4_progression_or_positive_biopsy_before_first_dose(pre: dict[str, Any]) -> None:
+    course = parse_case(case([pre, A(60, "PD")], tumor_type="NSCLC", **CHEMO))
+    r = classify(course, FD + dt.timedelta(days=70))
+    assert r.ruleset.name == "SITC-2023-ICI-chemo"
+    assert r.category is Category.INDETERMINATE
+    assert r.reason is not None
+    assert "before the first dose" in r.reason
+
+
+def test_ici_chemo_pre_dose_baseline_response_is_accepted() -> None:
+    course = parse_case(case([A(-7, "PR"), A(60, "PD")], tumor_type="NSCLC", **CHEMO))
+    r = classify(course, FD + dt.timedelta(days=70))
+    assert r.category is Category.PRIMARY_RESISTANCE
+    assert r.progression_date == FD + dt.timedelta(days=60)
