@@ -124,11 +124,6 @@ T4_PRIMARY = "SITC-2020 Table 4 primary"
 T4_SECONDARY = "SITC-2020 Table 4 secondary"
 T4_LATE = "SITC-2020 Table 4 late progression"
 
-C4_ADVANCED = (
-    "C4 ('before first_dose in any setting -> indeterminate') and C10 ('an assessment dated on or "
-    "before first_dose ... is a baseline') override the v1 malformed-data rule, but an advanced-setting "
-    "assessment before first_dose is still rejected as malformed"
-)
 NEO = {"setting": "neoadjuvant", "discontinuation_reason": "completed"}
 ADJ = {"setting": "adjuvant"}
 TOX = {"discontinuation_reason": "toxicity"}
