@@ -1,10 +1,11 @@
 """Case files (``resistdesk-case/1``): strict parsing and writing.
 
 A file holds one case object or a JSON array of them. Parsing is strict:
-an unknown field, a date that is not ``YYYY-MM-DD``, an unknown code, a last
-dose before the first dose, or an assessment before the first dose in the
-advanced setting raises ``CaseFormatError`` naming the field, because a typo
-must never silently change a classification.
+an unknown field, a date that is not ``YYYY-MM-DD``, an unknown code or a last
+dose before the first dose raises ``CaseFormatError`` naming the field, because
+a typo must never silently change a classification. An assessment dated before
+the first dose is accepted in every setting (rules v2, C4/C10): it is a
+baseline, and a progression there makes the case indeterminate.
 """
 
 from __future__ import annotations
@@ -230,10 +231,6 @@ def parse_case(obj: Any) -> Course:
         if "date" not in a:
             raise CaseFormatError(f"{name}.date", "is required")
         date = parse_date(a["date"], f"{name}.date")
-        if setting is Setting.ADVANCED and date < first_dose:
-            raise CaseFormatError(
-                f"{name}.date", f"{date} is before first_dose {first_dose} (advanced setting)"
-            )
         response = _enum(Response, a, "response", f"{name}.response", required=False)
         lesions = None
         if a.get("lesions") is not None:
