@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, QSettings, QSize
 from PySide6.QtWidgets import (
     QApplication,
@@ -279,6 +280,9 @@ class MainWindow(QMainWindow):
             return store.roster_rows(study_id, as_of, progress=progress, cancelled=cancelled)
 
         def progress(done: int, total: int) -> None:
+            # A load still reporting after the window was closed (and deleted) changes nothing.
+            if not shiboken6.isValid(self.progress):
+                return
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
 
@@ -296,11 +300,33 @@ class MainWindow(QMainWindow):
             self.roster_screen.set_rows(rows)
             self.reminders_screen.set_rows(rows)
         keep_alive_objects_out_of_collections()
+        self._track_categories()
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")
         self.statusBar().showMessage(f"{len(rows)} subjects classified as of {self.session.as_of()}", 5000)
         self._update_actions()
+
+    def _track_categories(self) -> None:
+        """Record the categories just shown; on the study's first load under a newer rule-set
+        version this marks (and audits once) the subjects whose category it changed. Runs on
+        the writer thread; announces no data change (the roster shown stays as it is)."""
+        store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
+
+        def shown(changes: object) -> None:
+            assert isinstance(changes, dict)
+            if not shiboken6.isValid(self) or not shiboken6.isValid(self.roster_screen.model):
+                return  # the window closed while the writer worked
+            self.roster_screen.set_changes(changes)
+            if self.showing_subject():
+                self.subject_screen.refresh()
+
+        def failed(exc: BaseException) -> None:
+            if not shiboken6.isValid(self):
+                return
+            self.statusBar().showMessage(f"Could not record the categories shown: {exc}", 10000)
+
+        self.session.writer.submit(lambda: store.track_categories(study_id, as_of), shown, failed)
 
     def _load_failed(self, exc: BaseException) -> None:
         from PySide6.QtWidgets import QMessageBox

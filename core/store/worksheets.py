@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from core.casefile import parse_case
+from core.casefile import parse_stored_case
 from core.errors import InputError
 from core.rules import classify
 from core.store import models as m
@@ -73,7 +73,7 @@ def _content(
     rows = store.subject_rows(subject_pk)
     study = store.study(rows.subject.study_id)
     case = case_from_rows(rows, study.criteria)
-    result = classify(parse_case(case), as_of, store.rules(study))
+    result = classify(parse_stored_case(case), as_of, store.rules(study))
     info = StudyInfo(
         protocol_id=study.protocol_id,
         title=study.title,

@@ -39,7 +39,7 @@ from reportlab.platypus import (
 )
 
 from core import __version__
-from core.casefile import json_number, parse_case
+from core.casefile import json_number, parse_stored_case
 from core.paths import resource
 from core.presentation import (
     CATEGORY_HEX,
@@ -285,7 +285,7 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool 
 
 def _timeline(content: WorksheetContent, width: float) -> Drawing:
     """Swimmer lane: treatment bar, visits by response, 6-week/6-month/12-weeks-off marks, window."""
-    course = parse_case(content.case)
+    course = parse_stored_case(content.case)
     r = content.result
     k = r.key_dates
     dates = [course.first_dose, r.as_of, k.min_exposure_reached, *(a.date for a in course.assessments)]
@@ -378,7 +378,7 @@ def _timeline(content: WorksheetContent, width: float) -> Drawing:
 
 
 def _visit_codes(content: WorksheetContent) -> list[tuple[int, str, dt.date]]:
-    course = parse_case(content.case)
+    course = parse_stored_case(content.case)
     responses = {i: resp.value for i, resp, _ in content.result.visit_responses}
     return [
         (i, responses.get(i) or (a.response.value if a.response else "NE"), a.date)
@@ -677,7 +677,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
             s["small"],
         )
     )
-    course = parse_case(case)
+    course = parse_stored_case(case)
     if course.baseline is not None:
         measured = [
             (a.date, a.lesions) for a in course.assessments if a.lesions is not None and a.date <= r.as_of
