@@ -283,6 +283,17 @@ def classify_ici_chemo(
         return finish(Category.NOT_APPLICABLE, IciChemoRule.APPLICABILITY, not_covered)
     notes.step("Applicability: PD-(L)1 inhibitor with chemotherapy in advanced disease, covered by Table 3.")
 
+    # C4: progression (or a positive biopsy) before the first dose is not resistance.
+    for idx, a, _ in merged:
+        if a.date < course.first_dose and (a.effective.is_progression or a.biopsy_confirms_progression):
+            for k in idx:
+                notes.roles.setdefault(k, VisitRole.INITIAL_PD)
+            notes.step(
+                f"The assessment on {a.date} records progression before the first dose "
+                f"({course.first_dose}): that is not resistance to the treatment; Table 3 does not decide."
+            )
+            return finish(Category.INDETERMINATE, None, "Progression recorded before the first dose.", a.date)
+
     # Step 1: the first progression; no confirmation step.
     first = next(((idx, a) for idx, a, _ in merged if a.effective.is_progression), None)
     if first is None:
@@ -296,10 +307,6 @@ def classify_ici_chemo(
             notes.roles.setdefault(k, VisitRole.INITIAL_PD)
     shown = response_label(pd.effective)
     elapsed = days(course.first_dose, d1)
-    if d1 < course.first_dose:
-        reason = "Progression recorded before the first dose: it is not resistance to the treatment."
-        notes.step(f"Progression ({shown}) on {d1}, {-elapsed} days before the first dose. " + reason)
-        return finish(Category.INDETERMINATE, None, reason, d1)
     notes.step(
         f"Step 1: the first progression ({shown}) is on {d1}, {elapsed} days after the first dose. "
         "Table 3 needs no confirmatory scan: this date stands."
