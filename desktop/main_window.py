@@ -280,6 +280,9 @@ class MainWindow(QMainWindow):
             return store.roster_rows(study_id, as_of, progress=progress, cancelled=cancelled)
 
         def progress(done: int, total: int) -> None:
+            # A load still reporting after the window was closed (and deleted) changes nothing.
+            if not shiboken6.isValid(self.progress):
+                return
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
 
@@ -436,6 +439,48 @@ class MainWindow(QMainWindow):
                 self.locked = False
                 self.body.show()
                 self._lock_timer.start(self._lock_ms)
+            else:
+                self.close()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def change_password(self) -> None:
+        if not self.attached:
+            return
+        from desktop.dialogs.session_dialogs import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.session.store, self.session.writer, self.session.actor, self)
+        self.password_dialog = dialog
+        dialog.finished.connect(
+            lambda result: self.statusBar().showMessage("Password changed", 5000) if result else None
+        )
+        dialog.open()
+
+    def switch_user(self) -> None:
+        """Sign out: nothing stays readable; the next user signs in (or the program quits)."""
+        if self.locked or not self.attached:
+            return
+        from desktop.dialogs.session_dialogs import LoginDialog
+
+        self.locked = True
+        self.body.hide()
+        dialog = LoginDialog(
+            self.session.store, self.session.writer, self, title="Signed out: sign in",
+            message="The previous user is signed out.",
+        )  # fmt: skip
+        dialog.buttons.button(dialog.buttons.StandardButton.Cancel).setText("Quit ResistDesk")
+        self.switch_dialog = dialog
+
+        def finished(result: int) -> None:
+            if result and dialog.actor is not None:
+                self.session.actor = dialog.actor
+                self.settings.setValue("session/last_user", dialog.actor.username)
+                self.locked = False
+                self.body.show()
+                self._lock_timer.start(self._lock_ms)
+                update_enabled(self, self.action_map)
+                self.session.sig_changed.emit(0)
             else:
                 self.close()
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.casefile import parse_case
+from core.casefile import parse_stored_case
 from core.presentation import category_label, regimen_text, response_text, ruleset_short
 from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
@@ -294,7 +294,7 @@ class SubjectScreen(QWidget):
         store, as_of = self.session.store, self.session.as_of()
         rows = store.subject_rows(self.subject_pk)
         case = case_from_rows(rows, self.session.study.criteria)
-        course = parse_case(case)
+        course = parse_stored_case(case)
         result = classify(course, as_of, self.session.rules)
         self.course, self.result = course, result
         s = rows.subject
