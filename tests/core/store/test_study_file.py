@@ -482,3 +482,19 @@ def test_an_unknown_user_id_is_hashed_like_a_known_one_and_not_recorded(
     trail = "\n".join(line for line in dump(store.path) if "audit_event" in line)
     assert typed not in trail
     assert "unknown user id" in trail
+
+
+def test_the_replay_matches_after_worksheets_signatures_and_a_lockout(store: Store, study_id: int) -> None:
+    from core.store.users import MAX_FAILED_ATTEMPTS
+    from core.store.worksheets import prepare_worksheet, sign_worksheet
+
+    pk = store.add_subject(ADMIN, study_id, subject_fields("S-W"))
+    store.add_assessment(ADMIN, pk, {"date": "2024-03-01", "response": "PD"})
+    inv = store.authenticate("inv", PASSWORD)
+    wid, _ = prepare_worksheet(store, ADMIN, pk, store.today())
+    sign_worksheet(store, inv, wid, PASSWORD)
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        with pytest.raises(AuthError):
+            store.authenticate("coord", "wrong-password")
+    report = store.verify_audit()
+    assert report.ok, report.describe()
