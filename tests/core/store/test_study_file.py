@@ -498,3 +498,28 @@ def test_the_replay_matches_after_worksheets_signatures_and_a_lockout(store: Sto
             store.authenticate("coord", "wrong-password")
     report = store.verify_audit()
     assert report.ok, report.describe()
+
+
+def test_audit_verify_streams_its_memory_does_not_grow_with_the_study(tmp_path: Path) -> None:
+    """Python memory at the peak of the whole check, for a study and one four times larger: a
+    check that loaded the trail or a table would need about four times as much."""
+    import tracemalloc
+
+    from tests.bench.generator import synthetic_cases
+
+    def peak(subjects: int) -> int:
+        db = tmp_path / f"s{subjects}.sqlite3"
+        with Store.open(db, backup_daily=False) as store:
+            admin = store.create_user(None, "admin", "A Admin", "administrator", PASSWORD)
+            study = store.create_study(admin, "P-M", "Memory")
+            courses = [parse_case(c) for c in synthetic_cases(subjects, 10, seed=subjects)]
+            store.import_cases(admin, study.id or 0, courses)
+        tracemalloc.start()
+        report = verify_study_file(db)
+        used = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert report.ok, report.describe()
+        return used
+
+    small, large = peak(100), peak(400)
+    assert large < 2 * small, (small, large)
