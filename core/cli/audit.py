@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from core.cli.common import (
@@ -12,8 +11,10 @@ from core.cli.common import (
     date_arg,
     db_arg,
     guard,
+    int_arg,
     login,
     open_store,
+    path_arg,
     user_arg,
 )
 from core.errors import InputError
@@ -122,8 +123,12 @@ def register(sub: Any) -> None:
     db_arg(p)
     user_arg(p)
     _filter_args(p)
-    p.add_argument("--page", type=int, default=1, metavar="N", help="page N (1: the newest; default 1)")
-    p.add_argument("--limit", type=int, default=200, metavar="N", help="events per page (default 200)")
+    p.add_argument(
+        "--page", type=int_arg(1, 10**9), default=1, metavar="N", help="page N (1: the newest; default 1)"
+    )
+    p.add_argument(
+        "--limit", type=int_arg(1, 1_000_000), default=200, metavar="N", help="events per page (default 200)"
+    )
     p.set_defaults(handler=guard(cmd_audit_log))
     p = audit.add_parser(
         "export",
@@ -132,5 +137,5 @@ def register(sub: Any) -> None:
     db_arg(p)
     user_arg(p)
     _filter_args(p)
-    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.csv|FILE.pdf")
+    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="FILE.csv|FILE.pdf")
     p.set_defaults(handler=guard(cmd_audit_export))

@@ -12,8 +12,10 @@ from core.cli.common import (
     db_arg,
     db_path,
     guard,
+    input_file,
     login,
     open_store,
+    output_path,
     user_arg,
 )
 from core.errors import InputError
@@ -51,7 +53,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("backup", help="online backup (default: the backups folder beside the database)")
     db_arg(p)
     user_arg(p)
-    p.add_argument("dest", nargs="?", type=Path, metavar="PATH", help="backup file or folder")
+    p.add_argument("dest", nargs="?", type=output_path, metavar="PATH", help="backup file or folder")
     p.set_defaults(handler=guard(cmd_backup))
 
     p = sub.add_parser(
@@ -63,7 +65,7 @@ def register(sub: Any) -> None:
     )
     db_arg(p)
     user_arg(p)
-    p.add_argument("file", type=Path, metavar="BACKUP")
+    p.add_argument("file", type=input_file, metavar="BACKUP")
     p.add_argument(
         "--force",
         action="store_true",

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.errors import InputError
+from core.limits import MAX_NAME_CHARS, check_text
 from core.store import models as m
 from core.store.base import BOOTSTRAP, SIGN_IN, Actor, StoreCore, _aware, _require_reason
 from core.store.errors import AuthError, NotFoundError
@@ -54,6 +55,7 @@ class Accounts(StoreCore):
         role = _role(role)
         if not full_name.strip():
             raise InputError("full_name", "the printed name is required (it appears on signatures)")
+        check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
         check_password_policy(password, name)
         first = not self.has_users()
         if first:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel
 
 from core.errors import InputError
-from core.rules import Classification, Course, RuleSet
+from core.rules import Classification, Course, StudyRules
 from core.store.anchors import STUDY_FILE_ID_KEY, AnchorBook, current_head
 from core.store.audit_chain import REDACTED, AuditWriter, serialize
 from core.store.backup import GENERATION_KEY
@@ -219,7 +219,7 @@ class StoreCore:
         self.on_write: Callable[[threading.Thread], None] | None = None
         # Classifications keyed by their whole input (course, as_of, rule set): all immutable
         # values, so a changed subject is simply a different key. Bounded; see _classified().
-        self._results: dict[tuple[Course, dt.date, RuleSet], Classification] = {}
+        self._results: dict[tuple[Course, dt.date, StudyRules], Classification] = {}
 
     def remember_head(self) -> None:
         """Tell the workstation's anchor book the trail's head now (never when the trail

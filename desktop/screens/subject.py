@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.casefile import parse_case
-from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
+from core.presentation import category_label, response_text, ruleset_short
+from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
 from core.store.casemap import case_from_rows, visit_order
@@ -44,6 +46,8 @@ ROLE_LABELS = {
     VisitRole.BEST_RESPONSE: "Best response before PD",
     VisitRole.REFUTED_PD: "PD later refuted",
     VisitRole.AFTER_AS_OF: "After the as-of date (not used)",
+    VisitRole.AWAITING_ICPD: "iUPD again: awaiting iCPD",
+    VisitRole.BEFORE_UNEQUIVOCAL: "Too early: lesion not yet unequivocal",
 }
 VISIT_HEADERS = (
     "Date",
@@ -144,9 +148,9 @@ class VisitModel(QAbstractTableModel):
         values = (
             r.date.isoformat(),
             r.modality,
-            r.recorded,
-            r.computed,
-            r.governing,
+            response_text(r.recorded) if r.recorded != "—" else r.recorded,
+            response_text(r.computed) if r.computed not in ("", "measured") else r.computed,
+            response_text(r.governing) if r.governing else "",
             r.role,
             r.flags,
             r.notes,
@@ -187,6 +191,10 @@ class SubjectScreen(QWidget):
         back.clicked.connect(self.sig_back)
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        # Wraps rather than widening the window past the screen (long agents, the rule set).
+        self.title.setWordWrap(True)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(240)
         buttons = QHBoxLayout()
         buttons.addWidget(back)
         buttons.addWidget(self.title, 1)
@@ -278,7 +286,7 @@ class SubjectScreen(QWidget):
         rows = store.subject_rows(self.subject_pk)
         case = case_from_rows(rows, self.session.study.criteria)
         course = parse_case(case)
-        result = classify(course, as_of, self.session.ruleset)
+        result = classify(course, as_of, self.session.rules)
         self.course, self.result = course, result
         s = rows.subject
         colour = category_colour(result.category).name()
@@ -288,7 +296,7 @@ class SubjectScreen(QWidget):
             f"{s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) from {c.first_dose}"
             + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
-            f"{CATEGORY_LABELS[result.category]}&nbsp;</span>"
+            f"{category_label(result)}&nbsp;</span> &nbsp; <i>{ruleset_short(result.ruleset.name)}</i>"
         )
         self.visits.set_rows(visit_rows(rows.assessments, result))
         self.panel.setHtml(result_html(s.subject_code, result))

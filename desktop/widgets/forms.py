@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QWidget
+
+from core import limits
 
 
 def qdate(day: dt.date) -> QDate:
@@ -21,6 +23,7 @@ class DateEdit(QDateEdit):
         super().__init__(parent)
         self.setCalendarPopup(True)
         self.setDisplayFormat("yyyy-MM-dd")
+        self.setDateRange(qdate(limits.MIN_DATE), qdate(limits.MAX_DATE))  # the core's plausible dates
         if day is not None:
             self.setDate(qdate(day))
 
@@ -63,6 +66,7 @@ class ErrorLabel(QLabel):
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed: never render it
         self.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.hide()
 

@@ -268,7 +268,7 @@ def test_demo_study_covers_every_category_and_due_state(tmp_path: Path) -> None:
     study = store.studies()[0]
     assert study.is_demo
     rows = store.roster_rows(study.id or 0, dt.date(2026, 11, 24))
-    assert 28 <= len(rows) <= 35
+    assert 38 <= len(rows) <= 45
     categories = {r.category for r in rows} | {r.result.provisional_category for r in rows}
     assert set(Category) - {Category.PENDING_CONFIRMATION} <= categories
     due = {r.result.confirmation.due_status for r in rows if r.result.confirmation.status == "pending"}
