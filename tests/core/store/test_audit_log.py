@@ -110,7 +110,8 @@ def test_csv_export_is_formula_safe_and_one_line_per_event(
     history: Store, study_id: int, tmp_path: Path
 ) -> None:
     pk = history.subject_pk(study_id, "SUBJ-B")
-    history.update_subject(ADMIN, pk, {"tumor_type": '=HYPERLINK("http://x")'}, reason="+cmd|' /C calc'!A0")
+    history.update_subject(ADMIN, pk, {"tumor_type": "renal"}, reason='=HYPERLINK("http://x")')
+    history.update_subject(ADMIN, pk, {"tumor_type": "lung"}, reason="+cmd|' /C calc'!A0")
     dest = tmp_path / "trail.csv"
     count = write_csv(history.audit_rows(), dest)
     with dest.open(encoding="utf-8", newline="") as f:
