@@ -71,6 +71,12 @@ class AnchorCheck:
 
 def check_anchor(conn: sqlite3.Connection, anchor: Anchor) -> AnchorCheck:
     """Does the trail in ``conn`` still extend ``anchor``? One primary-key lookup."""
+    if anchor.study_file_id is not None:
+        here = study_file_id(conn)
+        if here is not None and here != anchor.study_file_id:
+            return AnchorCheck(
+                anchor, f"it is an anchor of another study file (id {anchor.study_file_id}, not {here})"
+            )
     if anchor.position == 0:
         return AnchorCheck(anchor)
     row = conn.execute("SELECT hash FROM audit_event WHERE id = ?", (anchor.position,)).fetchone()

@@ -194,3 +194,36 @@ def test_a_coordinator_cannot_add_a_study_and_overrides_are_range_checked(site: 
     r = rd("classify", "--param", "benefit_days=99999999999", example("primary-confirmed"))
     assert r.returncode == 2
     assert "benefit_days" in r.stderr
+
+
+def test_damaged_empty_and_foreign_files_are_refused_by_every_command(tmp_path: Path) -> None:
+    db = tmp_path / "site.sqlite3"
+    assert rd("init", "--db", db, "--admin", "root", "--name", "R", stdin="root-password\n").returncode == 0
+    r = rd("backup", "--db", db, "--user", "root", stdin="root-password\n")  # no backups folder yet
+    assert r.returncode == 0, r.stderr
+    good = Path(r.stdout.split(" (audit trail")[0].strip())
+    assert good.parent == tmp_path / "backups"
+    assert good.parent.is_dir()
+    assert "audit trail at row" in r.stdout
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    data[4096 : 4096 + 512] = b"\xff" * 512
+    db.write_bytes(bytes(data))
+    before = db.read_bytes()
+    for command in (("user", "list"), ("audit", "verify"), ("export",), ("backup",), ("study", "list")):
+        r = rd(*command, "--db", db, "--user", "root", stdin="root-password\n")
+        assert r.returncode == 1, (command, r.stderr)
+        assert "Traceback" not in r.stderr
+        assert "damaged" in r.stderr
+        assert str(good) in r.stderr
+        assert "resistdesk restore" in r.stderr
+    assert db.read_bytes() == before
+    for name, content in (("empty.sqlite3", b""), ("notes.sqlite3", b"not a database at all" * 50)):
+        other = tmp_path / name
+        other.write_bytes(content)
+        for command in (("user", "list"), ("audit", "verify")):
+            r = rd(*command, "--db", other, "--user", "root", stdin="root-password\n")
+            assert r.returncode != 0
+            assert "Traceback" not in r.stderr
+            assert other.read_bytes() == content  # never turned into a database

@@ -523,3 +523,12 @@ def test_audit_verify_streams_its_memory_does_not_grow_with_the_study(tmp_path: 
 
     small, large = peak(100), peak(400)
     assert large < 2 * small, (small, large)
+
+
+def test_an_anchor_of_another_study_file_is_named_as_such(store: Store, tmp_path: Path) -> None:
+    mine = _foreign_study(tmp_path)
+    with Store.open(mine, backup_daily=False, anchor_book=AnchorBook(tmp_path / "other.json")) as other:
+        foreign = other.audit_anchor()
+    report = store.verify_audit([foreign])
+    assert not report.ok
+    assert "anchor of another study file" in report.describe()
