@@ -125,21 +125,7 @@ class AuditLog(StoreCore):
 
     def audit_rows(self, flt: AuditFilter | None = None) -> Iterator[AuditRow]:
         """Every event matching ``flt``, oldest first, streamed (for exports)."""
-        flt = flt or AuditFilter()
-        if flt.subject:
-            yield from self._subject_events(flt)
-            return
-        last = 0
-        while True:  # in batches, each with its subjects resolved
-            with self.reading() as s:
-                q = _filtered(select(m.AuditEvent), flt).where(col(m.AuditEvent.id) > last)
-                batch = list(s.exec(q.order_by(col(m.AuditEvent.id)).limit(2000)))
-            if not batch:
-                return
-            subjects = self._subjects_of(batch)
-            for e in batch:
-                yield AuditRow.of(e, subjects.get(e.id or 0, ""))
-            last = batch[-1].id or last
+        yield from self._stream(flt or AuditFilter())
 
     def _subject_page(self, flt: AuditFilter, page: int, page_size: int) -> AuditPage:
         keep = page * page_size
@@ -155,25 +141,69 @@ class AuditLog(StoreCore):
         )
 
     def _subject_events(self, flt: AuditFilter) -> Iterator[AuditRow]:
-        """One pass over the trail in order: the subject's rows (of every table) are learnt from
-        their insert rows as they come, so updates, deletions, lesion measurements and worksheets
-        of rows deleted since are all found."""
-        code = flt.subject or ""
-        owned: dict[str, set[int]] = collections.defaultdict(set)
+        return self._stream(flt)
+
+    def _stream(self, flt: AuditFilter) -> Iterator[AuditRow]:
+        """One pass over the trail in order, plain tuples. Which subject each row belongs to is
+        learnt from the insert rows as they come (a visit's insert names its subject, a
+        measurement's its visit, a signature's its worksheet), so updates, deletions and rows
+        deleted since are all placed; an id SQLite reuses after a delete starts afresh. A subject
+        is known by its insert row; a filter by code matches every code it ever had."""
         with self._read.connect() as conn:
             driver = conn.connection.driver_connection
             assert driver is not None
             cursor = driver.cursor()
-            cursor.execute(f"SELECT {_COLUMNS} FROM audit_event ORDER BY id")
+            codes: dict[int, set[str]] = collections.defaultdict(set)  # subject insert id -> codes
+            final: dict[int, str] = {}
+            current: dict[int, int] = {}  # subject pk -> its insert row id (incarnation)
+            for row_id, pk, action, new in cursor.execute(
+                "SELECT id, entity_id, action, new_value FROM audit_event WHERE entity = 'subject' "
+                "AND entity_id IS NOT NULL AND (action = 'insert' OR field = 'subject_code') ORDER BY id"
+            ):
+                if action == "insert":
+                    current[pk] = row_id
+                    code = _json_field(new, "subject_code") or ""
+                elif new is None:
+                    continue
+                else:
+                    code = new
+                incarnation = current.get(pk)
+                if incarnation is not None:
+                    codes[incarnation].add(code)
+                    final[incarnation] = code
+            wanted = {i for i, c in codes.items() if flt.subject in c} if flt.subject else None
+            owner: dict[str, dict[int, int]] = {name: {} for name in _OWNER}  # row -> subject incarnation
+            cursor.execute(f"SELECT {_SHOWN} FROM audit_event ORDER BY id")
             for values in cursor:
-                e = m.AuditEvent(**dict(zip(_FIELDS, values, strict=True)))
-                if e.entity and e.entity_id is not None:
-                    _learn(owned, code, e)
-                    mine = e.entity_id in owned.get(e.entity, ())
-                    if mine and _matches(e, flt):
-                        yield AuditRow.of(e, code)
-                    if mine and e.action == "delete":  # SQLite may give the id to another row later
-                        owned[e.entity].discard(e.entity_id)
+                row_id, at, user, action, entity, entity_id = values[:6]
+                incarnation = None
+                if entity in _OWNER and entity_id is not None:
+                    rows = owner[entity]
+                    if action == "insert":
+                        if entity == "subject":
+                            rows[entity_id] = row_id
+                        else:
+                            key, parent = _OWNER[entity]
+                            parent_id = _json_field(values[8], key)
+                            found = (
+                                owner[parent].get(int(parent_id))
+                                if parent_id and parent_id.isdigit()
+                                else None
+                            )
+                            if found is None:
+                                rows.pop(entity_id, None)
+                            else:
+                                rows[entity_id] = found
+                    incarnation = rows.get(entity_id)
+                    if action == "delete":
+                        rows.pop(entity_id, None)
+                if wanted is not None and incarnation not in wanted:
+                    continue
+                if not _matches_values(user, entity, at, flt):
+                    continue
+                code = final.get(incarnation, "") if incarnation is not None else ""
+                field, old, new, reason = values[6], values[7], values[8], values[9]
+                yield AuditRow(row_id, at, user, action, entity, entity_id, field, old, new, reason, code)
             cursor.close()
 
     def _subjects_of(self, events: Sequence[m.AuditEvent]) -> dict[int, str]:
@@ -329,6 +359,45 @@ _FIELDS = (
     "prev_hash", "hash",
 )  # fmt: skip
 _COLUMNS = ", ".join(f'"{c}"' for c in _FIELDS)
+_SHOWN = ", ".join(f'"{c}"' for c in _FIELDS[:10])
+
+
+def _json_field(text: str | None, key: str) -> str | None:
+    """One string field of an insert row's JSON (sorted keys, values written as strings)."""
+    if not text:
+        return None
+    marker = f'"{key}": "'
+    at = text.find(marker)
+    # A quote inside a value is escaped (\\"), so the marker can only be a key; confirm with JSON
+    # when the text is unusual.
+    if at < 0:
+        return None
+    end = text.find('"', at + len(marker))
+    value = text[at + len(marker) : end]
+    if "\\" in value:
+        loaded = _insert_json(text).get(key)
+        return None if loaded is None else str(loaded)
+    return value
+
+
+def _insert_json(text: str) -> dict[str, Any]:
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return {}
+    return values if isinstance(values, dict) else {}
+
+
+def _matches_values(user: str, entity: str, at: str, flt: AuditFilter) -> bool:
+    if flt.user and user != flt.user:
+        return False
+    if flt.entity and entity != flt.entity:
+        return False
+    if flt.since and at < flt.since.isoformat():
+        return False
+    return not (flt.until and at >= (flt.until + dt.timedelta(days=1)).isoformat())
+
+
 # table -> the field of its insert row naming the row it belongs to, and that row's table
 _OWNER = {
     "subject": ("", "subject"),
@@ -354,39 +423,12 @@ def _filtered(q: Any, flt: AuditFilter) -> Any:
     return q
 
 
-def _matches(e: m.AuditEvent, flt: AuditFilter) -> bool:
-    if flt.user and e.user != flt.user:
-        return False
-    if flt.entity and e.entity != flt.entity:
-        return False
-    if flt.since and e.at_utc < flt.since.isoformat():
-        return False
-    return not (flt.until and e.at_utc >= (flt.until + dt.timedelta(days=1)).isoformat())
-
-
 def _insert_values(e: m.AuditEvent) -> dict[str, Any]:
     try:
         values = json.loads(e.new_value or "{}")
     except ValueError:
         return {}
     return values if isinstance(values, dict) else {}
-
-
-def _learn(owned: dict[str, set[int]], code: str, e: m.AuditEvent) -> None:
-    """Note the rows that belong to the subject ``code`` as the trail creates them."""
-    assert e.entity_id is not None
-    if e.entity == "subject":
-        if (e.action == "insert" and _insert_values(e).get("subject_code") == code) or (
-            e.action == "update" and e.field == "subject_code" and e.new_value == code
-        ):
-            owned["subject"].add(e.entity_id)
-        return
-    if e.action != "insert" or e.entity not in _OWNER:
-        return
-    field, parent = _OWNER[e.entity]
-    value = _insert_values(e).get(field)
-    if value is not None and str(value).isdigit() and int(value) in owned.get(parent, ()):
-        owned[e.entity].add(e.entity_id)
 
 
 def _subject_code(s: Any, entity: str, entity_id: int, at: int, memo: dict[tuple[str, int, int], str]) -> str:

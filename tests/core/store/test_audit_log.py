@@ -153,3 +153,13 @@ def test_cli_exports_csv_and_pdf(history: Store, tmp_path: Path) -> None:
         assert (tmp_path / name).stat().st_size > 100
     assert (tmp_path / "t.pdf").read_bytes().startswith(b"%PDF")
     assert history.audit_events(limit=1)[0].action == "export"
+
+
+def test_a_renamed_subject_is_found_by_any_of_its_codes(history: Store, study_id: int) -> None:
+    pk = history.subject_pk(study_id, "SUBJ-A")
+    before = history.audit_page(AuditFilter(subject="SUBJ-A"), page_size=1000).total
+    history.update_subject(ADMIN, pk, {"subject_id": "SUBJ-A2"}, reason="typo in the id")
+    by_old = history.audit_page(AuditFilter(subject="SUBJ-A"), page_size=1000)
+    by_new = history.audit_page(AuditFilter(subject="SUBJ-A2"), page_size=1000)
+    assert by_old.total == by_new.total == before + 1
+    assert {r.subject for r in by_new.rows} == {"SUBJ-A2"}
