@@ -227,3 +227,26 @@ def test_damaged_empty_and_foreign_files_are_refused_by_every_command(tmp_path: 
             assert r.returncode != 0
             assert "Traceback" not in r.stderr
             assert other.read_bytes() == content  # never turned into a database
+
+
+def test_damage_met_while_reading_names_the_backup_not_a_traceback(tmp_path: Path) -> None:
+    import argparse
+    import io
+
+    from core.cli.common import guard
+
+    (tmp_path / "backups").mkdir()
+    good = tmp_path / "backups" / "daily-2026-01-01.sqlite3"
+    with contextlib.closing(sqlite3.connect(good)) as conn, conn:
+        conn.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0005')")
+
+    def reads_a_damaged_page(_args: argparse.Namespace, _out: object, _err: object) -> int:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    err = io.StringIO()
+    code = guard(reads_a_damaged_page)(argparse.Namespace(db=tmp_path / "site.sqlite3"), io.StringIO(), err)  # type: ignore[arg-type]
+    assert code == 1
+    assert "damaged" in err.getvalue()
+    assert str(good) in err.getvalue()
+    assert "resistdesk restore" in err.getvalue()
