@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -250,3 +251,21 @@ def test_damage_met_while_reading_names_the_backup_not_a_traceback(tmp_path: Pat
     assert "damaged" in err.getvalue()
     assert str(good) in err.getvalue()
     assert "resistdesk restore" in err.getvalue()
+
+
+def test_a_read_only_study_file_reads_and_refuses_writes_saying_read_only(site: Path, tmp_path: Path) -> None:
+    ro = tmp_path / "ro.sqlite3"
+    with contextlib.closing(sqlite3.connect(site)) as src, contextlib.closing(sqlite3.connect(ro)) as dst:
+        src.backup(dst)
+    os.chmod(ro, 0o444)
+    try:
+        r = rd("export", "--db", ro, "--user", "cora", stdin="cora-password\n")
+        assert r.returncode == 0, r.stderr
+        assert "read-only" in r.stderr  # the export is not recorded: said, not hidden
+        assert json.loads(r.stdout) is not None
+        r = rd("import", "--db", ro, "--user", "cora", example("pseudoprogression"), stdin="cora-password\n")
+        assert r.returncode == 1
+        assert "read-only" in r.stderr
+        assert "migration failed" not in r.stderr
+    finally:
+        os.chmod(ro, 0o600)

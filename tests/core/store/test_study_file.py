@@ -273,9 +273,10 @@ def test_files_are_created_owner_only(tmp_path: Path) -> None:
     with Store.open(db) as store:
         admin = store.create_user(None, "admin", "A Admin", "administrator", PASSWORD)
         made = store.backup(admin)
-        wal = db.with_name(db.name + "-wal")
+        wal, shm = db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
         assert wal.exists()
-        for path in (db, wal, made):
+        assert shm.exists()
+        for path in (db, wal, shm, made):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
