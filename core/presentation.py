@@ -76,6 +76,18 @@ def ruleset_citation(result: Classification) -> str:
     return RULESET_SOURCES.get(result.ruleset.name, result.ruleset.name)
 
 
+REGIMEN_TEXT = {
+    "monotherapy": "PD-(L)1 monotherapy",
+    "ici_chemotherapy": "PD-(L)1 + chemotherapy",
+    "combination": "another combination (not covered)",
+}
+
+
+def regimen_text(code: str) -> str:
+    """A regimen code as people read it ("PD-(L)1 + chemotherapy" for ici_chemotherapy)."""
+    return REGIMEN_TEXT.get(code, code)
+
+
 def ruleset_short(name: str) -> str:
     """The rule set's short human name (roster column and filter)."""
     return {"SITC-2020": "SITC 2020", "SITC-2023-ICI-chemo": "SITC 2023 ICI-chemo"}.get(name, name)

@@ -46,6 +46,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("export_ics", "Export reminders to &calendar…", "", "export_ics", "&File",
                "Save the confirmations due as an .ics file"),
     ActionSpec("lock", "&Lock", "Ctrl+L", "lock", "&File", "Lock the session now"),
+    ActionSpec("change_password", "Change &password…", "", "change_password", "&File",
+               "Choose a new password (your signing key is sealed under it)"),
+    ActionSpec("switch_user", "Sign &out / switch user…", "", "switch_user", "&File",
+               "End this user's session and sign in as someone else"),
     ActionSpec("quit", "&Quit", "Ctrl+Q", "close", "&File"),
     ActionSpec("help", "&Rules and interpretations", "F1", "show_help", "&Help"),
 )  # fmt: skip

@@ -86,7 +86,7 @@ ICI_CHEMO_PARAMETER_HELP: dict[str, str] = {
     "progression is recorded as rapidly progressing disease.",
     "benefit_days": '"6 months": progression at or before it is primary resistance; after it, with '
     "more than 6 months of exposure, secondary or late resistance.",
-    "boundary_margin_days": "An event this close to a threshold gets the BOUNDARY_DATE caveat.",
+    "boundary_margin_days": 'An event this close to a threshold gets the "date near a threshold" caveat.',
 }
 
 

@@ -180,7 +180,7 @@ def upgrade_line(version: int, changed: list[CategoryChange]) -> str:
         f"{c.subject_id}: {_label(c.old_category)} (v{c.old_version}) → {_label(c.new_category)}"
         for c in changed
     )
-    count = f"{len(changed)} subject{'s' if len(changed) != 1 else ''}'"
+    count = f"{len(changed)} subject's" if len(changed) == 1 else f"{len(changed)} subjects'"
     return f"{RULESET_NAME} version {version} first applied: {count} categories changed" + (
         f": {listed}" if listed else ""
     )

@@ -55,6 +55,18 @@ def _mm(value: Decimal | None) -> str:
     return "—" if shown is None else f"{shown:.1f} mm"
 
 
+def _is_ici_chemo(case: dict[str, Any]) -> bool:
+    """Whether the subject's course is classified under SITC-2023-ICI-chemo."""
+    from core.casefile import parse_case
+    from core.errors import CaseFormatError
+    from core.rules.ici_chemo import is_ici_chemo_course
+
+    try:
+        return is_ici_chemo_course(parse_case(case))
+    except CaseFormatError:
+        return True  # cannot tell: leave the box usable
+
+
 class VisitDialog(QDialog):
     def __init__(
         self,
@@ -99,6 +111,12 @@ class VisitDialog(QDialog):
             "PD-(L)1 + chemotherapy (SITC 2023, Table 3): for rapidly progressing disease any "
             "exposure is adequate for primary resistance. Tick it on the progression visit."
         )
+        if not _is_ici_chemo(case) and not visit.get("rapid_progression"):
+            # Only the 2023 chemotherapy rule set reads it; a saved tick stays editable.
+            self.flags["rapid_progression"].setEnabled(False)
+            self.flags["rapid_progression"].setToolTip(
+                "Used only for PD-(L)1 + chemotherapy courses (SITC 2023, Table 3)."
+            )
         for key, box in self.flags.items():
             box.setChecked(bool(visit.get(key)))
         self.sites = QSpinBox()

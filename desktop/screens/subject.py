@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.casefile import parse_case
-from core.presentation import category_label, response_text, ruleset_short
+from core.casefile import parse_stored_case
+from core.presentation import category_label, regimen_text, response_text, ruleset_short
 from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
@@ -242,6 +242,14 @@ class SubjectScreen(QWidget):
         left.setSizes([260, 220])
         self.panel = QTextBrowser()
         self.panel.setOpenExternalLinks(False)
+        # "Category changed from X (v1) to Y (v2)": shown while the rules upgrade marks the subject.
+        self.changed_note = QLabel()
+        self.changed_note.setObjectName("rules_change_note")
+        self.changed_note.setWordWrap(True)
+        self.changed_note.setStyleSheet(
+            "background: #fdebd0; color: #6e2c00; border: 1px solid #d35400; padding: 4px"
+        )
+        self.changed_note.hide()
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.panel)
@@ -249,6 +257,7 @@ class SubjectScreen(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.changed_note)
         layout.addWidget(split)
         self._update_buttons()
 
@@ -285,7 +294,7 @@ class SubjectScreen(QWidget):
         store, as_of = self.session.store, self.session.as_of()
         rows = store.subject_rows(self.subject_pk)
         case = case_from_rows(rows, self.session.study.criteria)
-        course = parse_case(case)
+        course = parse_stored_case(case)
         result = classify(course, as_of, self.session.rules)
         self.course, self.result = course, result
         s = rows.subject
@@ -293,11 +302,17 @@ class SubjectScreen(QWidget):
         c = rows.course
         self.title.setText(
             f"<span style='font-size:large'><b>{s.subject_code}</b></span> &nbsp; {s.tumor_type} · "
-            f"{s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) from {c.first_dose}"
+            f"{s.setting} · {c.agent or 'agent not recorded'} ({regimen_text(c.regimen)}) from {c.first_dose}"
             + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
             f"{category_label(result)}&nbsp;</span> &nbsp; <i>{ruleset_short(result.ruleset.name)}</i>"
         )
+        change = store.category_changes(self.session.study_id).get(self.subject_pk)
+        if change is not None:
+            self.changed_note.setText(
+                f"Rules {self.session.ruleset.label}: {change.describe()} (classified as of {change.as_of})."
+            )
+        self.changed_note.setVisible(change is not None)
         self.visits.set_rows(visit_rows(rows.assessments, result))
         self.panel.setHtml(result_html(s.subject_code, result))
         self.timeline.set_data(TimelineData(course, result))

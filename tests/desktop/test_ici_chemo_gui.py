@@ -4,6 +4,8 @@ column and filter, both rule sets in the study settings, and reminders."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
@@ -11,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from core.rules import Category
 from desktop.screens import settings as settings_module
 from desktop.screens.roster import COL_CATEGORY, COL_RULESET, RULESET_FILTERS
-from tests.desktop.conftest import Desk, days_ago
+from tests.desktop.conftest import PASSWORD, Desk, days_ago
 from tests.desktop.test_screens import open_code
 
 
@@ -122,3 +124,41 @@ def test_subject_screen_names_the_rule_set_for_a_monotherapy_subject_too(demo_de
     assert screen.result is not None
     assert screen.result.category is Category.NOT_APPLICABLE
     assert "e005923" in screen.panel.toPlainText()
+
+
+def test_sign_and_verify_a_chemo_worksheet_from_the_gui(
+    qtbot: QtBot, investigator_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.screens import worksheets as ws_module
+
+    monkeypatch.setattr(ws_module.QMessageBox, "open", lambda self: None)
+    w = investigator_desk.window
+    pk = open_code(investigator_desk, "SCLC-033")
+    w.subject_screen.buttons["worksheet"].click()
+    screen = w.worksheets_screen
+    assert screen.subject_pk == pk
+    screen.prepare(tmp_path / "draft.pdf")
+    qtbot.waitUntil(lambda: (tmp_path / "draft.pdf").exists(), timeout=20000)
+    row = screen.model.row_at(0)
+    assert row.rule == "SITC-2023 ICI-chemo Table 3 primary"
+    screen.view.selectRow(0)
+    dialog = screen.sign(tmp_path / "signed.pdf")
+    assert dialog is not None
+    dialog.password.setText(PASSWORD)
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: (tmp_path / "signed.pdf").exists(), timeout=20000)
+    assert screen.model.row_at(0).status == "signed"
+    report = screen.verify_file(tmp_path / "signed.pdf")
+    assert report is not None
+    assert report.ok, report.describe()
+    assert "SITC-2023-ICI-chemo" in report.describe()
+
+
+def test_rapid_progression_box_is_for_chemo_courses_only(demo_desk: Desk) -> None:
+    w = demo_desk.window
+    mono = w.flows.add_visit(open_code(demo_desk, "MEL-001"))
+    assert not mono.flags["rapid_progression"].isEnabled()
+    mono.reject()
+    chemo = w.flows.add_visit(open_code(demo_desk, "NSCLC-032"))
+    assert chemo.flags["rapid_progression"].isEnabled()
+    chemo.reject()

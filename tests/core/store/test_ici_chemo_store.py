@@ -173,7 +173,10 @@ def test_demo_study_has_chemo_immunotherapy_subjects_in_each_category(tmp_path: 
     ("code", "needles"),
     [
         ("NSCLC-035", ("Secondary or late resistance", "SITC-2023 ICI-chemo Table 3 secondary or late")),
-        ("SCLC-033", ("Primary resistance", "rapid progression", "RAPID_PROGRESSION_ANY_EXPOSURE")),
+        (
+            "SCLC-033",
+            ("Primary resistance", "rapid progression", "Rapidly progressing disease: any"),
+        ),
     ],
 )
 def test_chemo_worksheet_names_the_rule_set_and_its_table_and_verifies(

@@ -14,7 +14,7 @@ from core.casefile import parse_case
 from core.errors import InputError
 from core.rules import Category
 from core.store import Actor, Store
-from core.store.migrate import current_revision, head_revision, migrate
+from core.store.migrate import HEAD_REVISION, current_revision, head_revision, migrate
 from core.store.store import import_roster_csv
 from tests.core.store.conftest import subject_fields
 
@@ -61,7 +61,7 @@ def _v3_file(tmp_path: Path) -> Path:
 def test_v3_database_is_upgraded_with_dosing_interval_and_category_records(tmp_path: Path) -> None:
     db = _v3_file(tmp_path)
     with Store.open(db, backup_daily=False) as store:
-        assert current_revision(db) == head_revision() == "0004"
+        assert current_revision(db) == head_revision() == HEAD_REVISION
         case = store.case(store.subject_pk(1, "S-1"))
         assert "dosing_interval_days" not in case
         assert parse_case(case).dosing_interval_days is None
@@ -144,3 +144,30 @@ def test_roster_csv_carries_the_dosing_interval(
     assert import_roster_csv(store, admin, study_id, good).imported == 2
     intervals = {r.subject.subject_code: r.course.dosing_interval_days for r in store.all_rows(study_id)}
     assert intervals == {"C-1": 21, "C-2": None}
+
+
+def test_visit_before_first_dose_is_stored_and_classified_per_c4_c10(
+    store: Store, admin: Actor, study_id: int
+) -> None:
+    """C4/C10: an advanced-setting visit before first_dose is saved, not refused; a
+    pre-dose PR is a baseline, a pre-dose PD makes the case indeterminate."""
+    as_of = dt.date(2024, 4, 15)
+    pk = store.add_subject(admin, study_id, subject_fields("PRE-1"))
+    store.add_assessment(admin, pk, {"date": "2024-01-01", "response": "PR"})  # 7 days before
+    store.add_assessment(admin, pk, {"date": "2024-03-08", "response": "PD"})  # day 60
+    store.add_assessment(admin, pk, {"date": "2024-04-08", "response": "PD"})  # confirms it
+    result = store.classify_subject(pk, as_of)
+    assert result.category is Category.PRIMARY_RESISTANCE
+    assert "EARLY_RESPONSE_NOT_COUNTED" in {c.code for c in result.caveats}
+
+    pk2 = store.add_subject(admin, study_id, subject_fields("PRE-2"))
+    store.add_assessment(admin, pk2, {"date": "2023-12-29", "response": "PD"})
+    store.add_assessment(admin, pk2, {"date": "2024-03-08", "response": "PD"})
+    result = store.classify_subject(pk2, as_of)
+    assert result.category is Category.INDETERMINATE
+    assert "before the first dose" in (result.reason or "")
+    [row] = [r for r in store.roster_rows(study_id, as_of) if r.subject_id == "PRE-2"]
+    assert row.result.category is Category.INDETERMINATE
+    # Moving the first dose after a saved visit is allowed too: that visit becomes a baseline.
+    store.update_subject(admin, pk, {"first_dose": "2024-03-01"}, reason="first dose corrected")
+    assert store.course(pk).first_dose == dt.date(2024, 3, 1)
