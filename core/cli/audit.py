@@ -108,8 +108,8 @@ def register(sub: Any) -> None:
         default=[],
         metavar="ROW:HASH|FILE",
         help="check the trail still extends this anchor (ROW:HASH from `audit anchor`, a backup file, "
-        "or an anchor JSON file); repeatable. Anchors this workstation remembers and those of the "
-        "backups beside the file are always checked",
+        "a signed worksheet PDF, or an anchor JSON file); repeatable. Anchors this workstation "
+        "remembers and those of the backups beside the file are always checked",
     )
     p.set_defaults(handler=guard(cmd_audit_verify))
     p = audit.add_parser("anchor", help="print the audit trail's head as ROW:HASH, to keep outside the file")

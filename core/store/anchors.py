@@ -196,6 +196,8 @@ def parse_anchor(text: str) -> Anchor:
     if not path.is_file():
         raise InputError("--anchor", f"{text!r} is neither ROW:HASH nor a readable file")
     head = path.read_bytes()[:16]
+    if head.startswith(b"%PDF"):
+        return worksheet_anchor(path)
     if head.startswith(b"SQLite format 3"):
         found = backup_anchor(path)
         if found is None:
@@ -208,6 +210,25 @@ def parse_anchor(text: str) -> Anchor:
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise InputError("--anchor", f"{path}: not an anchor file (expected position and hash)") from None
+
+
+def worksheet_anchor(path: Path) -> Anchor:
+    """The audit head a signed worksheet recorded as the investigator signed (in its signed
+    signature attachment)."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from core.worksheet.pdfsign import SIGNATURE_ATTACHMENT, _attachments
+
+    try:
+        files = _attachments(PdfFileReader(io.BytesIO(path.read_bytes())))
+        data = json.loads(files[SIGNATURE_ATTACHMENT])["audit_anchor"]
+        return Anchor(
+            data.get("study_file_id"), int(data["position"]), str(data["hash"]), f"worksheet {path.name}"
+        )
+    except Exception:
+        raise InputError("--anchor", f"{path}: not a signed worksheet recording an audit anchor") from None
 
 
 def backup_anchor(path: Path) -> Anchor | None:

@@ -208,10 +208,14 @@ class Bench:
         assert user.certificate_pem is not None
         key = open_user_key(user.private_key_pem, "bench-password", "investigator")
         ca, crl = site_certificate_pem(store), site_crl_pem(store)
-        key_info = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        bare = signers.SimpleSigner(signing_cert=_cert(user.certificate_pem), signing_key=key_info,
-                                    cert_registry=None)  # type: ignore[arg-type]
+        key_info = asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        bare = signers.SimpleSigner(
+            signing_cert=_cert(user.certificate_pem), signing_key=key_info, cert_registry=None
+        )  # type: ignore[arg-type]
 
         def floor() -> bytes:  # a bare pyHanko sign-and-validate of a one-page ReportLab PDF
             buf = io.BytesIO()
@@ -219,8 +223,11 @@ class Bench:
             c.drawString(72, 720, "A one-page document")
             c.showPage()
             c.save()
-            out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(buf.getvalue())),
-                                   signers.PdfSignatureMetadata(field_name="Sig"), signer=bare)
+            out = signers.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(buf.getvalue())),
+                signers.PdfSignatureMetadata(field_name="Sig"),
+                signer=bare,
+            )
             sig = PdfFileReader(io.BytesIO(out.getvalue())).embedded_signatures[0]
             assert validate_pdf_signature(sig, ValidationContext(trust_roots=[_cert(ca)])).bottom_line
             return bytes(out.getvalue())
@@ -232,9 +239,16 @@ class Bench:
 
         def sign_and_verify() -> bytes:
             content = ws._content(store, pk, store.today(), "RD-BENCH", "Cory Coordinator", now, block)
-            pdf = ws.sign_signed_content(content, certificate_pem=user.certificate_pem, key=key,
-                                         ca_certificate_pem=ca, crl_pem=crl, location="", timestamper=None,
-                                         sign=sign_pdf)
+            pdf = ws.sign_signed_content(
+                content,
+                certificate_pem=user.certificate_pem,
+                key=key,
+                ca_certificate_pem=ca,
+                crl_pem=crl,
+                location="",
+                timestamper=None,
+                sign=sign_pdf,
+            )
             assert verify_pdf(pdf, ca, crl_pem=crl).ok
             return pdf
 

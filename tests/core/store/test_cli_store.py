@@ -24,7 +24,16 @@ def rd(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database set up from the command line: administrator, study, coordinator."""
     db = tmp_path_factory.mktemp("site") / "site.sqlite3"
-    r = rd("init", "--db", db, "--admin", "root", "--name", "Rita Root", stdin="root-password\nca-passphrase-77\n")
+    r = rd(
+        "init",
+        "--db",
+        db,
+        "--admin",
+        "root",
+        "--name",
+        "Rita Root",
+        stdin="root-password\nca-passphrase-77\n",
+    )
     assert r.returncode == 0, r.stderr
     r = rd(
         "study", "add", "--db", db, "--user", "root", "--protocol", "P-7", "--title", "After PD-1",

@@ -533,3 +533,24 @@ def test_an_anchor_of_another_study_file_is_named_as_such(store: Store, tmp_path
     report = store.verify_audit([foreign])
     assert not report.ok
     assert "anchor of another study file" in report.describe()
+
+
+def test_a_signed_worksheet_anchors_the_trail_outside_the_file(
+    db_path: Path, store: Store, study_id: int, tmp_path: Path
+) -> None:
+    from core.store.worksheets import prepare_worksheet, sign_worksheet
+
+    pk = store.add_subject(ADMIN, study_id, subject_fields("S-0"))
+    store.add_assessment(ADMIN, pk, {"date": "2024-03-01", "response": "PD"})
+    inv = store.authenticate("inv", PASSWORD)
+    wid, _ = prepare_worksheet(store, ADMIN, pk, store.today())
+    pdf = sign_worksheet(store, inv, wid, PASSWORD)
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(pdf)
+    anchor = parse_anchor(str(signed))
+    assert anchor.study_file_id == store.study_file_id
+    assert verify_study_file(db_path, [anchor]).ok
+    store.close()
+    _rewrite_chain(db_path)
+    report = verify_study_file(db_path, [parse_anchor(str(signed))])
+    assert f"CONTRADICTS worksheet {signed.name}" in report.describe()
