@@ -115,7 +115,7 @@ def _event(uid: str, stamp: str, day: dt.date, summary: str, description: str, a
             "TRIGGER;RELATED=START:-PT15H",
             "END:VALARM",
         ]
-    return lines + ["END:VEVENT"]
+    return [*lines, "END:VEVENT"]
 
 
 def to_ics(reminders: Sequence[Reminder], *, protocol: str, stamp: dt.datetime) -> str:

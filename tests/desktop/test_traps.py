@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pytestqt.qtbot import QtBot
-
 from tests.desktop.conftest import Desk
 
 
@@ -54,28 +52,34 @@ def test_reminders_say_biopsy_when_only_the_biopsy_is_pending(demo_desk: Desk, t
     w = demo_desk.window
     row = roster_row(demo_desk, "RCC-023")  # scan confirmed, the biopsy result still awaited
     reminder = next(m for m in w.reminders_screen.confirmations.rows() if m.subject_id == "RCC-023")
-    assert "biopsy" in reminder.what.lower() and "scan" not in reminder.what.lower()
-    assert reminder.opens is None and reminder.closes is None  # no scan window shown for a biopsy
-    assert row.next_due is not None and "biopsy" in row.next_due.what and "scan" not in row.next_due.what
+    assert "biopsy" in reminder.what.lower()
+    assert "scan" not in reminder.what.lower()
+    assert (reminder.opens, reminder.closes) == (None, None)  # no scan window shown for a biopsy
+    assert row.next_due is not None
+    assert "biopsy" in row.next_due.what
+    assert "scan" not in row.next_due.what
     today = demo_desk.store.today()
     for r in w.rows:  # the roster's next due: never a past date unless it says overdue
         if r.next_due is not None and r.next_due.date < today:
-            assert r.next_due.urgency == "overdue" and "overdue" in r.next_due.what, r
+            assert r.next_due.urgency == "overdue", r
+            assert "overdue" in r.next_due.what, r
 
     path = w.flows.export_ics(w.rows, tmp_path / "due.ics")
     assert path is not None
     events = ics_events(path.read_bytes().decode("utf-8"))
     rcc = [e for e in events if e["SUMMARY"].startswith("RCC-023")]
-    assert len(rcc) == 1 and "biopsy" in rcc[0]["SUMMARY"] and "scan" not in rcc[0]["SUMMARY"]
+    assert len(rcc) == 1
+    assert "biopsy" in rcc[0]["SUMMARY"]
+    assert "scan" not in rcc[0]["SUMMARY"]
     for e in events:  # single days, never a block across the window
-        start = dt.datetime.strptime(e["DTSTART"], "%Y%m%d").date()
-        end = dt.datetime.strptime(e["DTEND"], "%Y%m%d").date()
+        start, end = dt.date.fromisoformat(e["DTSTART"]), dt.date.fromisoformat(e["DTEND"])
         assert end - start == dt.timedelta(days=1), e
     scans = [m for m in w.reminders_screen.confirmations.rows() if m.opens and m.closes]
     assert scans
     for m in scans:  # the opening day, and the due day with an alarm
         mine = {e["DTSTART"]: e for e in events if e["SUMMARY"].startswith(f"{m.subject_id}:")}
-        assert f"{m.opens:%Y%m%d}" in mine and f"{m.closes:%Y%m%d}" in mine
+        assert f"{m.opens:%Y%m%d}" in mine
+        assert f"{m.closes:%Y%m%d}" in mine
         assert mine[f"{m.closes:%Y%m%d}"].get("VALARM") == "yes"
 
 
