@@ -50,7 +50,7 @@ def pending_confirmations(rows: Iterable[RosterRow]) -> list[Reminder]:
             opens, closes = c.opens, c.closes
         else:
             due, what, date = "open", "Confirmatory biopsy result needed", r.result.as_of
-            opens = closes = None
+            opens, closes = None, None
         out.append(
             Reminder(r.subject_pk, r.subject_id, "confirmation", due, what, date, opens, closes, label, needs)
         )

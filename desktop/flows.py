@@ -4,6 +4,7 @@ value shows the core's message in the dialog without losing what was typed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -168,7 +169,8 @@ class SubjectFlows:
                 lambda: s.store.set_baseline(s.actor, subject_pk, baseline, reason), done, failed, subject_pk
             )
 
-        dialog = BaselineDialog(self.parent, case.get("baseline"), save)
+        first = dt.date.fromisoformat(case["first_dose"]) if case.get("first_dose") else None
+        dialog = BaselineDialog(self.parent, case.get("baseline"), save, first)
         return self._open(dialog)
 
     def export_ics(self, rows: list[RosterRow], path: Path | None = None) -> Path | None:

@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         self._lock_timer.setSingleShot(True)
         self._lock_timer.timeout.connect(self.lock)
         self.set_lock_minutes(int(str(settings.value("session/lock_minutes", 10))))
-        self.nav.setCurrentRow(0)
+        self._show("roster")
         self.refresh()
 
     # ------------------------------------------------------------------
@@ -243,10 +243,19 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         key = NAV_KEYS[self.nav.row(item)]
-        self.stack.setCurrentWidget(self.screens[key])
+        if key == "worksheets":  # prepares for the subject on screen, else the roster's selection
+            from_subject = self.showing_subject()
+            self.worksheets_screen.subject_pk = (
+                self.subject_screen.subject_pk if from_subject else self.roster_screen.current_subject_pk()
+            )
+        self._show(key)
+
+    def _show(self, key: str) -> None:
         screen = self.screens[key]
-        if key == "worksheets" and not self.showing_subject():
-            self.worksheets_screen.subject_pk = self.roster_screen.current_subject_pk()
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(NAV_KEYS.index(key))
+        self.nav.blockSignals(False)
+        self.stack.setCurrentWidget(screen)
         if hasattr(screen, "refresh") and key in ("audit", "settings", "users", "worksheets"):
             screen.refresh()
         self._update_actions()
@@ -317,31 +326,35 @@ class MainWindow(QMainWindow):
     # Handlers named in desktop.actions
 
     def show_roster(self) -> None:
-        self.nav.setCurrentRow(0)
-        self.stack.setCurrentWidget(self.roster_screen)
-        self._update_actions()
+        self._show("roster")
 
     def show_reminders(self) -> None:
-        self.nav.setCurrentRow(1)
+        self._show("reminders")
 
     def show_worksheets(self, subject_pk: int | None = None) -> None:
-        if subject_pk is not None:
-            self.worksheets_screen.subject_pk = subject_pk
-        self.nav.setCurrentRow(2)
-        self.worksheets_screen.refresh()
+        """The worksheets, preparing for ``subject_pk``; by default the subject on screen,
+        else the one selected in the roster."""
+        if subject_pk is None:
+            subject_pk = (
+                self.subject_screen.subject_pk
+                if self.showing_subject()
+                else self.roster_screen.current_subject_pk()
+            )
+        self.worksheets_screen.subject_pk = subject_pk
+        self._show("worksheets")
 
     def show_audit(self) -> None:
-        self.nav.setCurrentRow(3)
+        self._show("audit")
 
     def show_settings(self) -> None:
-        self.nav.setCurrentRow(4)
+        self._show("settings")
 
     def show_users(self) -> None:
         if self.session.is_admin:
-            self.nav.setCurrentRow(5)
+            self._show("users")
 
     def show_help(self) -> None:
-        self.nav.setCurrentRow(6)
+        self._show("help")
 
     def showing_subject(self) -> bool:
         return self.stack.currentWidget() is self.subject_screen
@@ -349,7 +362,7 @@ class MainWindow(QMainWindow):
     def open_subject(self, subject_pk: int) -> None:
         self.subject_screen.show_subject(subject_pk)
         self.nav.blockSignals(True)
-        self.nav.clearSelection()
+        self.nav.setCurrentRow(-1)  # no screen of the list is current: clicking any one opens it
         self.nav.blockSignals(False)
         self.stack.setCurrentWidget(self.subject_screen)
         self._update_actions()

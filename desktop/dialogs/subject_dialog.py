@@ -106,6 +106,12 @@ class SubjectDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setting.currentTextChanged.connect(self._setting_changed)
         self._setting_changed(self.setting.currentText())
+        self.first_dose.dateChanged.connect(self._first_dose_changed)
+        self._first_dose_changed()
+
+    def _first_dose_changed(self) -> None:
+        for w in (self.last_dose, self.surgery):
+            w.edit.set_reference(self.first_dose.value())
 
     def _setting_changed(self, setting: str) -> None:
         neo = setting == Setting.NEOADJUVANT.value
@@ -115,8 +121,8 @@ class SubjectDialog(QDialog):
     def fields(self) -> dict[str, Any]:
         """The case-file fields as entered (the store validates them)."""
         neo = self.setting.currentText() == Setting.NEOADJUVANT.value
-        last = self.last_dose.value()
-        surgery = self.surgery.value() if neo else None
+        last = self.last_dose.text_value()
+        surgery = self.surgery.text_value() if neo else None
         return {
             "subject_id": self.subject_id.text().strip(),
             "tumor_type": self.tumor_type.text().strip(),
@@ -124,11 +130,11 @@ class SubjectDialog(QDialog):
             "setting": self.setting.currentText(),
             "agent": self.agent.currentText().strip() or None,
             "regimen": self.regimen.currentText(),
-            "first_dose": self.first_dose.value().isoformat(),
-            "last_dose": last.isoformat() if last else None,
+            "first_dose": self.first_dose.text_value(),
+            "last_dose": last,
             "discontinuation_reason": self.reason.currentData() if last else None,
             "intercurrent_therapy": self.intercurrent.isChecked(),
-            "surgery_date": surgery.isoformat() if surgery else None,
+            "surgery_date": surgery,
             "major_pathological_response": self.mpr.currentData() if neo else None,
             "adjuvant_after_neoadjuvant": self.adjuvant_after.isChecked() if neo else False,
         }

@@ -72,6 +72,8 @@ class VisitDialog(QDialog):
         baseline = case.get("baseline")
 
         self.date = DateEdit(dt.date.fromisoformat(visit["date"]) if visit.get("date") else today)
+        if case.get("first_dose"):
+            self.date.set_reference(dt.date.fromisoformat(case["first_dose"]))
         self.modality = QComboBox()
         self.modality.addItems(list(MODALITIES))
         self.modality.setCurrentText(modality)
@@ -198,7 +200,7 @@ class VisitDialog(QDialog):
             return text  # the core names the lesion and says why
 
     def fields(self) -> dict[str, Any]:
-        visit: dict[str, Any] = {"date": self.date.value().isoformat()}
+        visit: dict[str, Any] = {"date": self.date.text_value()}
         if self.response.currentData() is not None:
             visit["response"] = self.response.currentData()
         if self.ecog.currentData() is not None:
@@ -266,6 +268,7 @@ class BaselineDialog(QDialog):
         parent: QWidget | None,
         baseline: dict[str, Any] | None,
         on_save: Callable[[dict[str, Any]], None],
+        first_dose: dt.date | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Baseline lesions")
@@ -276,6 +279,7 @@ class BaselineDialog(QDialog):
             "non_targets": [],
         }
         self.date = DateEdit(dt.date.fromisoformat(baseline["date"]))
+        self.date.set_reference(first_dose)
         self.rows: list[tuple[QLineEdit, QComboBox, QLineEdit, QCheckBox, QLineEdit]] = []
         self.grid = QGridLayout()
         for col, title in enumerate(("Id", "Kind", "Organ", "Lymph node", "Size (mm)")):
@@ -340,7 +344,7 @@ class BaselineDialog(QDialog):
                 )
             else:
                 non_targets.append({"id": lid.text().strip(), "organ": organ.text().strip()})
-        return {"date": self.date.value().isoformat(), "targets": targets, "non_targets": non_targets}
+        return {"date": self.date.text_value(), "targets": targets, "non_targets": non_targets}
 
     def _save(self) -> None:
         self.buttons.setEnabled(False)

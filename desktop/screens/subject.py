@@ -4,10 +4,12 @@ classification, the classification panel, the timeline and the spider plot."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QTextBrowser,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -30,9 +33,22 @@ from core.store.casemap import case_from_rows, visit_order
 from desktop.session import Session
 from desktop.style import category_colour, response_colour
 from desktop.widgets.charts import SpiderWidget, TimelineData, TimelineWidget
+from desktop.widgets.elided import ElidedLabel
 from desktop.widgets.result_view import result_html
 
 Index = QModelIndex | QPersistentModelIndex
+
+ACTION_LABELS = {
+    "add_visit": ("Add visit…", "Record a tumor assessment for {code}"),
+    "edit_visit": ("Edit visit…", "Change the selected visit of {code}"),
+    "delete_visit": ("Delete visit…", "Delete the selected visit of {code}"),
+    "baseline": ("Baseline lesions…", "Set the baseline lesions of {code}"),
+    "worksheet": ("Worksheet for {code}…", "Prepare or sign the eligibility worksheet of {code}"),
+    "print": ("Print {code}…", "Print the summary of {code}"),
+    "edit": ("Edit course of {code}…", "Change the treatment course of {code}"),
+    "delete": ("Delete {code}…", "Delete subject {code} and its visits"),
+}
+ACTION_KEYS = tuple(ACTION_LABELS)
 
 ROLE_LABELS = {
     VisitRole.INITIAL_PD: "Initial PD",
@@ -175,6 +191,8 @@ class SubjectScreen(QWidget):
     """Delete the subject: (subject pk)."""
     sig_worksheet = Signal(int)
     """Prepare or sign this subject's worksheet: (subject pk)."""
+    sig_print = Signal(int)
+    """Print this subject's summary: (subject pk)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -185,31 +203,36 @@ class SubjectScreen(QWidget):
 
         back = QPushButton("← Roster")
         back.clicked.connect(self.sig_back)
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        buttons = QHBoxLayout()
-        buttons.addWidget(back)
-        buttons.addWidget(self.title, 1)
-        self.buttons: dict[str, QPushButton] = {}
-        for key, label in (
-            ("add_visit", "Add visit…"),
-            ("edit_visit", "Edit visit…"),
-            ("delete_visit", "Delete visit…"),
-            ("baseline", "Baseline lesions…"),
-            ("worksheet", "Worksheet…"),
-            ("edit", "Edit course…"),
-            ("delete", "Delete subject…"),
-        ):
-            button = QPushButton(label)
-            buttons.addWidget(button)
-            self.buttons[key] = button
-        self.buttons["add_visit"].clicked.connect(lambda: self._emit(self.sig_add_visit))
-        self.buttons["edit"].clicked.connect(lambda: self._emit(self.sig_edit_subject))
-        self.buttons["baseline"].clicked.connect(lambda: self._emit(self.sig_edit_baseline))
-        self.buttons["delete"].clicked.connect(lambda: self._emit(self.sig_delete_subject))
-        self.buttons["worksheet"].clicked.connect(lambda: self._emit(self.sig_worksheet))
-        self.buttons["edit_visit"].clicked.connect(self._edit_visit)
-        self.buttons["delete_visit"].clicked.connect(self._delete_visit)
+        self.code = QLabel()
+        self.code.setTextFormat(Qt.TextFormat.RichText)
+        self.badge = QLabel()
+        self.badge.setTextFormat(Qt.TextFormat.RichText)
+        self.details = ElidedLabel()
+        header = QHBoxLayout()
+        header.addWidget(back)
+        header.addWidget(self.code)
+        header.addWidget(self.badge)
+        header.addWidget(self.details, 1)
+        # The actions sit in a toolbar: what does not fit goes behind its » overflow button,
+        # so the window keeps its size whatever the subject's names.
+        self.toolbar = QToolBar("Subject actions")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.tools: dict[str, QAction] = {}
+        for key in ACTION_KEYS:
+            action = QAction(self)
+            self.toolbar.addAction(action)
+            self.tools[key] = action
+            if key in ("baseline", "print"):
+                self.toolbar.addSeparator()
+        self._label_actions(None)
+        self.tools["add_visit"].triggered.connect(lambda: self._emit(self.sig_add_visit))
+        self.tools["edit"].triggered.connect(lambda: self._emit(self.sig_edit_subject))
+        self.tools["baseline"].triggered.connect(lambda: self._emit(self.sig_edit_baseline))
+        self.tools["delete"].triggered.connect(lambda: self._emit(self.sig_delete_subject))
+        self.tools["worksheet"].triggered.connect(lambda: self._emit(self.sig_worksheet))
+        self.tools["print"].triggered.connect(lambda: self._emit(self.sig_print))
+        self.tools["edit_visit"].triggered.connect(self._edit_visit)
+        self.tools["delete_visit"].triggered.connect(self._delete_visit)
 
         self.visits = VisitModel(self)
         self.table = QTableView()
@@ -240,8 +263,9 @@ class SubjectScreen(QWidget):
         split.setSizes([700, 480])
 
         layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
-        layout.addWidget(split)
+        layout.addLayout(header)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(split, 1)
         self._update_buttons()
 
     def _emit(self, signal: SignalInstance) -> None:
@@ -264,8 +288,16 @@ class SubjectScreen(QWidget):
 
     def _update_buttons(self) -> None:
         has_visit = self.selected_visit_pk() is not None
-        self.buttons["edit_visit"].setEnabled(has_visit)
-        self.buttons["delete_visit"].setEnabled(has_visit)
+        self.tools["edit_visit"].setEnabled(has_visit)
+        self.tools["delete_visit"].setEnabled(has_visit)
+        for key in ("add_visit", "baseline", "worksheet", "print", "edit", "delete"):
+            self.tools[key].setEnabled(self.subject_pk is not None)
+
+    def _label_actions(self, code: str | None) -> None:
+        """Every action names the subject it acts on."""
+        for key, (label, tip) in ACTION_LABELS.items():
+            self.tools[key].setText(label.format(code=code or "—"))
+            self.tools[key].setToolTip(tip.format(code=code or "—"))
 
     def show_subject(self, subject_pk: int) -> None:
         self.subject_pk = subject_pk
@@ -283,12 +315,16 @@ class SubjectScreen(QWidget):
         s = rows.subject
         colour = category_colour(result.category).name()
         c = rows.course
-        self.title.setText(
-            f"<span style='font-size:large'><b>{s.subject_code}</b></span> &nbsp; {s.tumor_type} · "
-            f"{s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) from {c.first_dose}"
-            + (f" to {c.last_dose}" if c.last_dose else "")
-            + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
+        self._label_actions(s.subject_code)
+        self.code.setText(f"<span style='font-size:large'><b>{html.escape(s.subject_code)}</b></span>")
+        self.badge.setText(
+            f"<span style='background:{colour};color:white'>&nbsp;"
             f"{CATEGORY_LABELS[result.category]}&nbsp;</span>"
+        )
+        self.details.setText(
+            f"{s.tumor_type} · {s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) "
+            f"from {c.first_dose}" + (f" to {c.last_dose}" if c.last_dose else "")
+            + f" · {s.status.replace('_', ' ')}"
         )
         self.visits.set_rows(visit_rows(rows.assessments, result))
         self.panel.setHtml(result_html(s.subject_code, result))

@@ -146,10 +146,12 @@ class WorksheetsScreen(QWidget):
 
         self.model.set_rows(worksheets(self.session.store, study_id=self.session.study_id))
         who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
-        subject = ""
+        subject = " Open a subject, or select one in the roster, to prepare its worksheet."
+        self.prepare_button.setText("Prepare worksheet…")
         if self.subject_pk is not None:
             code = self.session.store.subject_rows(self.subject_pk).subject.subject_code
             subject = f" Prepares for subject {code}."
+            self.prepare_button.setText(f"Prepare worksheet for {code}…")
         self.info.setText(
             f"{who}{subject} Superseded worksheets (red) must be prepared again before signing."
         )

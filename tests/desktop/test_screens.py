@@ -354,7 +354,7 @@ def test_prepare_sign_and_verify_a_worksheet_from_the_gui(
     desk = investigator_desk
     w = desk.window
     pk = open_code(desk, "MEL-001")
-    w.subject_screen.buttons["worksheet"].click()
+    w.subject_screen.tools["worksheet"].trigger()
     screen = w.worksheets_screen
     assert screen.subject_pk == pk
     assert screen.prepare_button.isEnabled()

@@ -6,7 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.desktop.conftest import Desk
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
+
+from desktop import flows
+from desktop.main_window import NAV_KEYS
+from tests.desktop.conftest import Desk, days_ago
 
 
 def open_code(desk: Desk, code: str) -> int:
@@ -92,3 +99,134 @@ def test_ics_folds_long_lines_without_splitting_characters() -> None:
     raw = text.encode("utf-8")
     assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
     assert "MÉL-" + "é" * 60 in text.replace("\r\n ", "")
+
+
+# ---------------------------------------------------------------------------
+# 2. Every action on a subject's screen acts on the subject on screen, and says which
+
+
+def test_subject_actions_act_on_the_subject_on_screen(
+    qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = demo_desk.window
+    other = open_code(demo_desk, "UC-013")
+    w.show_roster()
+    pk = open_code(demo_desk, "MEL-002")
+    assert w.roster_screen.select_subject("UC-013")  # the roster's selection is another subject
+    assert other != pk
+    screen = w.subject_screen
+    for key in ("worksheet", "edit", "delete", "print"):
+        assert "MEL-002" in screen.tools[key].text() + screen.tools[key].toolTip(), key
+
+    screen.tools["worksheet"].trigger()
+    assert w.worksheets_screen.subject_pk == pk
+    assert "MEL-002" in w.worksheets_screen.prepare_button.text()
+    assert "MEL-002" in w.worksheets_screen.info.text()
+
+    w.open_subject(pk)  # right after a visit is saved (the roster reloads, its selection goes)
+    dialog = w.flows.add_visit(pk)
+    dialog.date.set_value(days_ago(3))
+    dialog.response.setCurrentIndex(dialog.response.findData("SD"))
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    qtbot.waitUntil(lambda: not w.loading, timeout=10000)
+    assert w.showing_subject()
+    screen.tools["worksheet"].trigger()
+    assert w.worksheets_screen.subject_pk == pk
+    assert "MEL-002" in w.worksheets_screen.prepare_button.text()
+
+    w.open_subject(pk)
+    screen.tools["edit"].trigger()
+    assert w.flows.last_dialog.subject_id.text() == "MEL-002"
+    w.flows.last_dialog.done(0)
+    asked: list[str] = []
+    monkeypatch.setattr(flows, "ask_reason", lambda _parent, what: asked.append(what))
+    screen.tools["delete"].trigger()
+    assert asked
+    assert "MEL-002" in asked[0]
+
+
+# ---------------------------------------------------------------------------
+# 3. The window fits 1366x768 on every screen, with the demo's longest names
+
+
+def _longest_subject(desk: Desk) -> str:
+    return max(desk.window.rows, key=lambda r: len(r.tumor_type) + len(r.agent) + len(r.setting)).subject_id
+
+
+def test_window_fits_1366x768_with_the_longest_subject_open(qtbot: QtBot, demo_desk: Desk) -> None:
+    w = demo_desk.window
+    limit_w, limit_h = 1366 - 20, 768 - 80  # the frame, the title bar and a panel
+    code = _longest_subject(demo_desk)
+    pk = open_code(demo_desk, code)
+    # the longest tumor name a coordinator could type, too
+    s = demo_desk.session
+    long_name = "poorly differentiated neuroendocrine carcinoma of the gastroesophageal junction " * 2
+    s.write(lambda: s.store.update_subject(s.actor, pk, {"tumor_type": long_name.strip()}, "test"), None, None, pk)
+    qtbot.waitUntil(lambda: long_name.strip() in w.subject_screen.details.text(), timeout=10000)
+    for key in (*NAV_KEYS, "subject"):
+        if key == "subject":
+            w.open_subject(pk)
+        else:
+            getattr(w, f"show_{key}")()
+        hint = w.minimumSizeHint()
+        assert hint.width() <= limit_w, (key, hint)
+        assert hint.height() <= limit_h, (key, hint)
+    w.open_subject(pk)
+    w.resize(limit_w, limit_h)
+    qtbot.waitUntil(lambda: w.width() <= limit_w, timeout=5000)
+    assert w.subject_screen.details.toolTip() == w.subject_screen.details.text()
+    assert w.subject_screen.details.elided()  # shown cut, whole in the tooltip
+
+
+# ---------------------------------------------------------------------------
+# 4. Dates typed as a user types them
+
+
+def test_typed_iso_date_is_saved_as_typed(qtbot: QtBot, empty_desk: Desk) -> None:
+    w = empty_desk.window
+    dialog = w.flows.add_subject()
+    dialog.subject_id.setText("MEL-201")
+    dialog.tumor_type.setText("melanoma")
+    edit = dialog.first_dose.edit
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # select all
+    qtbot.keyClicks(edit, "2025-09-01")
+    assert dialog.first_dose.value() == dt.date(2025, 9, 1)
+    assert dialog.fields()["first_dose"] == "2025-09-01"
+    assert dialog.first_dose.hint.text().startswith(QLocale().dayName(1, QLocale.FormatType.ShortFormat))
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    qtbot.waitUntil(lambda: w.showing_subject() and w.subject_screen.course is not None, timeout=10000)
+    assert w.subject_screen.course.first_dose == dt.date(2025, 9, 1)
+
+    visit = w.flows.add_visit(w.subject_screen.subject_pk)
+    edit = visit.date.edit
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "2025-10-27")
+    assert visit.fields()["date"] == "2025-10-27"
+    assert "56 days after the first dose" in visit.date.hint.text()  # and the weekday before it
+    # typing at the start of the field is not lost
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    qtbot.keyClicks(edit, "x")
+    assert edit.text() == "x2025-10-27"
+    assert not visit.date.is_valid()
+    assert "not a date" in visit.date.hint.text()
+    assert not visit.buttons.button(visit.buttons.StandardButton.Save).isEnabled()
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    assert visit.fields()["date"] == "2025-10-27"
+    assert visit.date.button.menu() is not None  # the calendar pop-up is still there
+    visit.done(0)
+
+
+def test_locale_short_dates_are_understood() -> None:
+    from desktop.widgets.forms import parse_date
+
+    us, de = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates), QLocale(QLocale.Language.German)
+    assert parse_date("9/1/25", us) == dt.date(2025, 9, 1)
+    assert parse_date("9/1/2025", us) == dt.date(2025, 9, 1)
+    assert parse_date("01.09.25", de) == dt.date(2025, 9, 1)
+    assert parse_date("2025-09-01", de) == dt.date(2025, 9, 1)
+    assert parse_date("2025-13-01", us) is None
