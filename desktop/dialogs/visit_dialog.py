@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -251,8 +252,28 @@ class VisitDialog(QDialog):
         self.refresh()
         if not self.preview.ok:
             return
+        if not self._same_date_confirmed():
+            return
         self.buttons.setEnabled(False)
         self.on_save(self.fields(), self.modality.currentText())
+
+    def _same_date_confirmed(self) -> bool:
+        """A second visit on a date that already has one: ask before saving it."""
+        date = self.fields()["date"]
+        same = [a for a in self.case.get("assessments", []) if a.get("date") == date]
+        if not same:
+            return True
+        recorded = ", ".join(str(a.get("response") or "no response recorded") for a in same)
+        answer = QMessageBox.question(
+            self,
+            "Another visit on this date",
+            f"{self.case['subject_id']} already has a visit on {date} ({recorded}).\n\n"
+            "Save a second visit on the same date? If this is the same scan, cancel and edit "
+            "the saved visit instead.",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Save
 
     def show_error(self, field: str | None, message: str) -> None:
         """The store refused the visit: say why, keep what was typed."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop import flows
@@ -230,3 +230,47 @@ def test_locale_short_dates_are_understood() -> None:
     assert parse_date("01.09.25", de) == dt.date(2025, 9, 1)
     assert parse_date("2025-09-01", de) == dt.date(2025, 9, 1)
     assert parse_date("2025-13-01", us) is None
+
+
+# ---------------------------------------------------------------------------
+# 5. A second visit on the same date asks first
+
+
+def test_second_visit_on_a_date_asks_first(
+    qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.dialogs import visit_dialog
+
+    w = demo_desk.window
+    pk = open_code(demo_desk, "MEL-001")
+    taken = demo_desk.store.case(pk)["assessments"][-1]["date"]
+    count = len(demo_desk.store.case(pk)["assessments"])
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.Cancel]
+
+    def question(_parent: object, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(visit_dialog.QMessageBox, "question", question)
+    dialog = w.flows.add_visit(pk)
+    dialog.date.set_value(dt.date.fromisoformat(taken))
+    dialog.response.setCurrentIndex(dialog.response.findData("SD"))
+    save = dialog.buttons.button(dialog.buttons.StandardButton.Save)
+    save.click()
+    assert len(asked) == 1
+    assert taken in asked[0]
+    assert dialog.isVisible()  # cancelled: nothing saved, the dialog keeps what was typed
+    assert save.isEnabled()
+    assert len(demo_desk.store.case(pk)["assessments"]) == count
+    answer[0] = QMessageBox.StandardButton.Save
+    save.click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    assert len(demo_desk.store.case(pk)["assessments"]) == count + 1
+
+    other = w.flows.add_visit(pk)  # a new date: no question
+    other.date.set_value(dt.date.fromisoformat(taken) + dt.timedelta(days=1))
+    other.response.setCurrentIndex(other.response.findData("SD"))
+    other.buttons.button(other.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: other.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    assert len(asked) == 2  # the two saves of the first dialog only
