@@ -7,13 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QLocale, QSettings, Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from core.rules import Category
 from desktop import flows
 from desktop.main_window import NAV_KEYS
-from tests.desktop.conftest import Desk, days_ago
+from tests.desktop.conftest import PASSWORD, Desk, days_ago
 
 
 def open_code(desk: Desk, code: str) -> int:
@@ -274,3 +275,72 @@ def test_second_visit_on_a_date_asks_first(
     other.buttons.button(other.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: other.result() == QDialog.DialogCode.Accepted, timeout=10000)
     assert len(asked) == 2  # the two saves of the first dialog only
+
+
+# ---------------------------------------------------------------------------
+# 1. First run: the study and its administrator together; a study file without a study
+
+
+def test_first_run_with_an_empty_protocol_creates_nothing_and_asks_categories(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import FirstRunDialog
+    from desktop.tasks import DbWriter
+
+    store = Store.open(tmp_path / "new.sqlite3")
+    writer = DbWriter()
+    try:
+        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
+        qtbot.addWidget(dialog)
+        dialog.title.setText("New study")
+        dialog.admin_name.setText("Ann Admin")
+        dialog.password.setText("admin-pass-1")
+        dialog.repeat.setText("admin-pass-1")
+        dialog.submit()  # the protocol id is empty
+        qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=10000)
+        assert not store.has_users()  # no administrator without its study
+        dialog.protocol.setText("NEW-1")
+        dialog.categories.boxes[Category.PRIMARY_RESISTANCE].setChecked(True)
+        dialog.submit()  # OK again: not "only an administrator can create accounts"
+        qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
+        assert [s.protocol_id for s in store.studies()] == ["NEW-1"]
+        assert store.studies()[0].enrolled_categories == '["primary_resistance"]'
+    finally:
+        writer.shutdown()
+        store.close()
+
+
+def test_an_administrator_creates_the_study_of_a_file_without_one(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path
+) -> None:
+    from core.store.store import Store
+    from core.store.users import Role
+    from desktop.bootstrap import start
+    from desktop.dialogs.session_dialogs import LoginDialog, NewStudyDialog
+    from tests.desktop.test_startup import Answers, shell, sign_in_as
+
+    db = tmp_path / "nostudy.sqlite3"
+    with Store.open(db) as store:
+        store.create_user(None, "admin", "Ann Admin", Role.ADMINISTRATOR, PASSWORD)
+
+    def create(dialog: QDialog) -> None:
+        assert isinstance(dialog, NewStudyDialog)
+        dialog.protocol.setText("LATE-1")
+        dialog.title.setText("A study created in the window")
+        dialog.categories.boxes[Category.SECONDARY_RESISTANCE].setChecked(True)
+        dialog.submit()
+
+    answers = Answers()
+    answers.on(LoginDialog, sign_in_as("admin"))
+    answers.on(NewStudyDialog, create)
+    window = shell(qtbot, settings)
+    try:
+        start(db, settings, window)
+        qtbot.waitUntil(lambda: window.attached and not window.loading, timeout=20000)
+    finally:
+        answers.stop()
+    assert answers.seen == ["LoginDialog", "NewStudyDialog"]
+    assert window.session.study.protocol_id == "LATE-1"
+    assert window.session.study.enrolled_categories == '["secondary_resistance"]'
+    window.close()
