@@ -53,7 +53,7 @@ class WorksheetRow:
     status: str  # draft, signed
     signed_by: str | None
     signed_at: dt.datetime | None
-    superseded: bool  # the subject's data changed after this worksheet
+    superseded: bool  # the subject's data, or study settings it states, changed after this worksheet
 
 
 # ---------------------------------------------------------------------------
@@ -151,6 +151,9 @@ def sign_worksheet(
             "worksheet",
             "the subject's data changed since this worksheet was prepared; prepare it again before signing",
         )
+    why = settings_superseded(store, ws, store.study(store.subject_rows(ws.subject_id).subject.study_id))
+    if why is not None:
+        raise InputError("worksheet", f"{why}; prepare it again before signing")
     if user.private_key_pem is None or user.certificate_pem is None:
         with store.writing(actor) as tx:
             fresh = tx.session.get(m.UserAccount, user.id)
@@ -205,6 +208,46 @@ def sign_worksheet(
     return pdf
 
 
+SETTINGS_THAT_MATTER = ("protocol_id", "enrolled_categories", "rule_overrides", "criteria")
+"""Study settings a worksheet's classification or eligibility statement is made from."""
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def settings_superseded(store: Store, ws: m.Worksheet, study: m.Study) -> str | None:
+    """Why the study settings changed since ``ws`` was prepared make it out of date, or None.
+
+    A change of the enrolled categories or of the protocol id alters the eligibility
+    statement; a change of the rule parameters or the criteria supersedes only when it
+    changes the classification the worksheet states.
+    """
+    with store.reading() as s:
+        events = list(
+            s.exec(
+                select(m.AuditEvent).where(
+                    m.AuditEvent.entity == "study",
+                    m.AuditEvent.entity_id == study.id,
+                    m.AuditEvent.action == "update",
+                    col(m.AuditEvent.field).in_(SETTINGS_THAT_MATTER),
+                )
+            )
+        )
+    prepared = _naive_utc(ws.prepared_at)
+    later = [e for e in events if _naive_utc(dt.datetime.fromisoformat(e.at_utc)) > prepared]
+    if not later:
+        return None
+    fields = {e.field for e in later}
+    if "enrolled_categories" in fields or "protocol_id" in fields:
+        return "the categories the protocol enrolls changed since it was prepared"
+    case = store.case(ws.subject_id)
+    result = classify(parse_case(case), ws.as_of, store.ruleset(study))
+    if (result.category.value, result.rule.value if result.rule else None) != (ws.category, ws.rule):
+        return "the study's rule settings changed its classification since it was prepared"
+    return None
+
+
 def _name(store: Store, user_id: int | None) -> str:
     if user_id is None:
         return ""
@@ -227,10 +270,16 @@ def worksheets(
         signatures = {sig.worksheet_id: sig for sig in s.exec(select(m.Signature))}
         users = {u.id: u.full_name for u in s.exec(select(m.UserAccount))}
     current: dict[int, str] = {}
+    studies: dict[int, m.Study] = {}
     out = []
     for ws, subject in pairs:
         if ws.subject_id not in current:
             current[ws.subject_id] = case_sha256(store.case(ws.subject_id))
+        if subject.study_id not in studies:
+            studies[subject.study_id] = store.study(subject.study_id)
+        superseded = current[ws.subject_id] != ws.case_sha256 or (
+            ws.status == "draft" and settings_superseded(store, ws, studies[subject.study_id]) is not None
+        )
         sig = signatures.get(ws.id or 0)
         out.append(
             WorksheetRow(
@@ -245,7 +294,7 @@ def worksheets(
                 status=ws.status,
                 signed_by=sig.printed_name if sig else None,
                 signed_at=sig.signed_at if sig else None,
-                superseded=current[ws.subject_id] != ws.case_sha256,
+                superseded=superseded,
             )
         )
     return out

@@ -117,6 +117,12 @@ def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[boo
     """Whether the category is one the protocol enrolls, in words."""
     label = CATEGORY_LABELS[result.category]
     enrolled = set(study.enrolled_categories)
+    if not enrolled:
+        return False, (
+            f"Categories not configured: the study settings do not yet say which categories protocol "
+            f"{study.protocol_id} enrolls, so eligibility by category cannot be stated. An administrator "
+            "chooses them in Study settings; then prepare this worksheet again."
+        )
     names = (
         ", ".join(CATEGORY_LABELS[Category(c)].lower() for c in sorted(enrolled)) or "no category recorded"
     )
@@ -426,6 +432,9 @@ def render_worksheet(content: WorksheetContent) -> bytes:
             f" ({c.due_status.replace('_', ' ')})" if c.due_status else ""
         )
     eligible, statement = eligibility_statement(study, r)
+    verdict = "ELIGIBLE BY CATEGORY." if eligible else "NOT ELIGIBLE BY CATEGORY."
+    if not study.enrolled_categories:
+        verdict = "CATEGORIES NOT CONFIGURED."
     facts = [
         ["Rule", r.rule.value if r.rule else "— (the definitions do not name a table row)"],
         ["Progression date", str(r.progression_date or "—")],
@@ -437,8 +446,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         [
             "Eligibility",
             Paragraph(
-                ("<b>ELIGIBLE BY CATEGORY.</b> " if eligible else "<b>NOT ELIGIBLE BY CATEGORY.</b> ")
-                + statement,
+                f"<b>{verdict}</b> " + statement,
                 s["cell"],
             ),
         ]

@@ -44,7 +44,7 @@ def _signed_by(row: WorksheetRow) -> str:
 
 def _status(row: WorksheetRow) -> str:
     text = "signed" if row.status == "signed" else "draft"
-    return text + (" — superseded: data changed since" if row.superseded else "")
+    return text + (" — superseded: the data or the study settings changed since" if row.superseded else "")
 
 
 class SignDialog(QDialog):

@@ -4,6 +4,8 @@ each driven through the real window and failing on the code before the fix."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -344,3 +346,67 @@ def test_an_administrator_creates_the_study_of_a_file_without_one(
     assert window.session.study.protocol_id == "LATE-1"
     assert window.session.study.enrolled_categories == '["secondary_resistance"]'
     window.close()
+
+
+# ---------------------------------------------------------------------------
+# 6. Categories not configured; settings that change a worksheet supersede its draft
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    f = tmp_path / "w.pdf"
+    f.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", str(f), "-"], capture_output=True, text=True, check=True)
+    return " ".join(out.stdout.split())
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_a_new_study_worksheet_says_categories_not_configured(
+    qtbot: QtBot, empty_desk: Desk, tmp_path: Path
+) -> None:
+    w, s = empty_desk.window, empty_desk.session
+    admin = empty_desk.store.authenticate  # the study's administrator empties the categories
+    s.write(lambda: s.store.update_study(admin("admin", PASSWORD), s.study_id,
+                                         {"enrolled_categories": []}, "not decided yet"))  # fmt: skip
+    qtbot.waitUntil(lambda: not empty_desk.writer.busy, timeout=10000)
+    dialog = w.flows.add_subject()
+    dialog.subject_id.setText("MEL-301")
+    dialog.tumor_type.setText("melanoma")
+    dialog.first_dose.set_value(days_ago(200))
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: w.showing_subject() and w.subject_screen.course is not None, timeout=10000)
+    w.subject_screen.tools["worksheet"].trigger()
+    w.worksheets_screen.prepare(tmp_path / "draft.pdf")
+    qtbot.waitUntil(lambda: (tmp_path / "draft.pdf").exists(), timeout=20000)
+    text = _pdf_text((tmp_path / "draft.pdf").read_bytes(), tmp_path)
+    assert "CATEGORIES NOT CONFIGURED" in text
+    assert "NOT ELIGIBLE" not in text
+
+
+def test_settings_that_change_a_worksheet_supersede_its_draft(
+    qtbot: QtBot, demo_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.screens import settings as settings_module
+
+    w = demo_desk.window
+    monkeypatch.setattr(settings_module, "ask_reason", lambda *_a: "protocol amendment 3")
+    for code in ("RCC-009", "MEL-001"):
+        w.show_worksheets(open_code(demo_desk, code))
+        count = w.worksheets_screen.model.rowCount()
+        w.worksheets_screen.prepare(tmp_path / f"{code}.pdf")
+        qtbot.waitUntil(lambda count=count: w.worksheets_screen.model.rowCount() == count + 1, timeout=20000)
+
+    def superseded() -> dict[str, bool]:
+        w.worksheets_screen.refresh()
+        return {r.subject_id: r.superseded for r in w.worksheets_screen.model.rows()}
+
+    assert superseded() == {"RCC-009": False, "MEL-001": False}
+    w.show_settings()
+    w.settings_screen.params["benefit_days"].setValue(300)  # type: ignore[attr-defined]
+    w.settings_screen.save.click()  # RCC-009 becomes primary resistance; MEL-001 does not change
+    qtbot.waitUntil(lambda: demo_desk.session.ruleset.overrides == {"benefit_days": 300}, timeout=10000)
+    assert superseded() == {"RCC-009": True, "MEL-001": False}
+    boxes = w.settings_screen.enrolled
+    first = next(iter(boxes))
+    boxes[first].setChecked(not boxes[first].isChecked())  # the eligibility statement changes
+    w.settings_screen.save.click()
+    qtbot.waitUntil(lambda: superseded() == {"RCC-009": True, "MEL-001": True}, timeout=10000)
