@@ -62,6 +62,8 @@ class SubjectFlows:
         s = self.session
 
         def save() -> None:
+            if not dialog.precheck():
+                return
             fields, status = dialog.fields(), dialog.status.currentText()
             done, failed = _handlers(dialog, lambda pk: self.open_subject(int(pk)))
             dialog.buttons.setEnabled(False)
@@ -76,7 +78,9 @@ class SubjectFlows:
         dialog = SubjectDialog(self.parent, s.store.case(subject_pk), rows.subject.status)
 
         def save() -> None:
-            reason = ask_reason(dialog, "is this subject's course changed")
+            if not dialog.precheck():
+                return
+            reason = ask_reason(dialog, f"is the course of {rows.subject.subject_code} changed")
             if reason is None:
                 return
             fields = {**dialog.fields(), "status": dialog.status.currentText()}

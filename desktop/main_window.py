@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
         """Opening the database (``desktop.bootstrap.start``), until it is open."""
         self._on_closed: list[Callable[[], None]] = []
         self.locked = False
+        self.closed = False
+        """Set once the window has closed: a write finishing later starts no new load."""
         self.setWindowIcon(icon("resistdesk"))
         self.setWindowTitle(APP_NAME)
 
@@ -274,7 +276,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Re-read and re-classify the roster off the GUI thread, then show it."""
-        if not self.attached:
+        if not self.attached or self.closed:
             return
         from desktop.tasks import run_in_background
 
@@ -442,6 +444,7 @@ class MainWindow(QMainWindow):
             QApplication.instance().removeEventFilter(self._idle)  # type: ignore[union-attr]
         super().closeEvent(event)
         if event.isAccepted():
+            self.closed = True
             while self._on_closed:
                 self._on_closed.pop()()
 

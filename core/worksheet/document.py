@@ -40,7 +40,7 @@ from reportlab.platypus import (
 from core import __version__
 from core.casefile import json_number, parse_case
 from core.paths import resource
-from core.presentation import CATEGORY_HEX, parameter_text, response_hex
+from core.presentation import CATEGORY_HEX, confirmation_text, parameter_text, response_hex
 from core.rules import CATEGORY_LABELS, CAVEAT_HELP, INTERPRETATIONS, PARAMETER_HELP, Category, Classification
 from core.rules.recist import evaluate
 
@@ -426,7 +426,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     )
     story.append(box)
     c = r.confirmation
-    confirmation = f"{c.required}: {c.status}" + (f" on {c.date}" if c.date else "")
+    confirmation = confirmation_text(c.required, c.status, c.date)
     if c.opens and c.closes:
         confirmation += f"; window {c.opens} to {c.closes}" + (
             f" ({c.due_status.replace('_', ' ')})" if c.due_status else ""

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from core.rules import CATEGORY_LABELS, Category
 from core.store.store import Actor, Store
 from desktop.tasks import DbWriter
-from desktop.widgets.forms import ErrorLabel
+from desktop.widgets.forms import ErrorLabel, Problem
 
 
 class CategoryChooser(QGroupBox):
@@ -165,6 +165,10 @@ class FirstRunDialog(QDialog):
         self.pages.addWidget(demo_form)
         self.new_study.toggled.connect(lambda on: self.pages.setCurrentIndex(0 if on else 1))
         self.error = ErrorLabel()
+        self.error.watch({
+            "protocol_id": self.protocol, "title": self.title, "username": self.admin,
+            "full_name": self.admin_name, "password": self.password, "enrolled_categories": self.categories,
+        })  # fmt: skip
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -198,9 +202,34 @@ class FirstRunDialog(QDialog):
 
         self.writer.submit(fn, done, failed)
 
-    def _submit_study(self) -> None:
+    def problems(self) -> list[Problem]:
+        """Every problem of the new study's form at once (the store checks again)."""
+        from core.errors import InputError
+        from core.store.users import check_password_policy
+
+        out: list[Problem] = []
+        required = (
+            ("protocol_id", self.protocol, "is required"),
+            ("title", self.title, "is required"),
+            ("username", self.admin, "is required"),
+            ("full_name", self.admin_name, "is required (it appears on signatures)"),
+        )
+        for field, edit, what in required:
+            if not edit.text().strip():
+                out.append((field, what))
         if self.password.text() != self.repeat.text():
-            self.error.show_error("password", "the two passwords differ")
+            out.append(("password", "the two passwords differ"))
+        else:
+            try:
+                check_password_policy(self.password.text(), self.admin.text().strip())
+            except InputError as exc:
+                out.append(("password", exc.message))
+        return out
+
+    def _submit_study(self) -> None:
+        found = self.problems()
+        if found:
+            self.error.show_errors(found)
             return
         from core.store.firstrun import create_study_with_administrator
 
@@ -248,6 +277,8 @@ class NewStudyDialog(QDialog):
             form.addRow(label, w)
         form.addRow(self.categories)
         self.error = ErrorLabel()
+        self.error.watch({"protocol_id": self.protocol, "title": self.title, "sponsor": self.sponsor,
+                          "site": self.site, "enrolled_categories": self.categories})  # fmt: skip
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -263,6 +294,11 @@ class NewStudyDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def submit(self) -> None:
+        found: list[Problem] = [(f, "is required") for f, e in (("protocol_id", self.protocol),
+                                ("title", self.title)) if not e.text().strip()]  # fmt: skip
+        if found:
+            self.error.show_errors(found)
+            return
         store, actor = self.store, self.actor
         protocol, title, categories = self.protocol.text(), self.title.text(), self.categories.chosen()
         sponsor, site = self.sponsor.text(), self.site.text()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from core.rules import Regimen, Setting, StopReason
 from core.rules.classifier import PD1_PDL1_AGENTS
 from core.store.store import SUBJECT_STATUSES
-from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate
+from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate, Problem, date_problems
 
 # Generic names first, as coordinators write them on the CRF.
 AGENTS = sorted(a for a in PD1_PDL1_AGENTS if a.endswith("mab"))
@@ -108,6 +108,12 @@ class SubjectDialog(QDialog):
         self._setting_changed(self.setting.currentText())
         self.first_dose.dateChanged.connect(self._first_dose_changed)
         self._first_dose_changed()
+        self.error.watch({
+            "subject_id": self.subject_id, "tumor_type": self.tumor_type, "setting": self.setting,
+            "status": self.status, "agent": self.agent, "regimen": self.regimen,
+            "first_dose": self.first_dose, "last_dose": self.last_dose, "discontinuation_reason": self.reason,
+            "surgery_date": self.surgery, "major_pathological_response": self.mpr,
+        })  # fmt: skip
 
     def _first_dose_changed(self) -> None:
         for w in (self.last_dose, self.surgery):
@@ -138,6 +144,29 @@ class SubjectDialog(QDialog):
             "major_pathological_response": self.mpr.currentData() if neo else None,
             "adjuvant_after_neoadjuvant": self.adjuvant_after.isChecked() if neo else False,
         }
+
+    def problems(self) -> list[Problem]:
+        """What can be seen wrong before the store checks the rest: every field at once."""
+        out: list[Problem] = []
+        if not self.subject_id.text().strip():
+            out.append(("subject_id", "is required (the pseudonymous study subject id)"))
+        if not self.tumor_type.text().strip():
+            out.append(("tumor_type", "is required"))
+        neo = self.setting.currentText() == Setting.NEOADJUVANT.value
+        dates = {"first_dose": self.first_dose, "last_dose": self.last_dose}
+        if neo:
+            dates["surgery_date"] = self.surgery
+        out += date_problems(dates)  # type: ignore[arg-type]
+        last = self.last_dose.value()
+        if last is not None and self.last_dose.edit.is_valid() and last < self.first_dose.value():
+            out.append(("last_dose", f"{last} is before the first dose ({self.first_dose.value()})"))
+        return out
+
+    def precheck(self) -> bool:
+        """Show every problem found before saving; True when there is none."""
+        found = self.problems()
+        self.error.show_errors(found)
+        return not found
 
     def show_error(self, field: str | None, message: str) -> None:
         self.error.show_error(field, message)

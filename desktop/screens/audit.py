@@ -6,24 +6,33 @@ import json
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from core.presentation import field_label
 from core.store import models as m
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
 from desktop.widgets.forms import OptionalDate
 
 
+def _record(e: m.AuditEvent) -> str:
+    """ "subject 12", "user account", never an internal table name with "#None"."""
+    if not e.entity:
+        return ""
+    kind = e.entity.replace("_", " ")
+    return f"{kind} {e.entity_id}" if e.entity_id is not None else kind
+
+
 def _change(e: m.AuditEvent) -> str:
     if e.field and e.field != "*":
         old = "∅" if e.old_value is None else e.old_value
         new = "∅" if e.new_value is None else e.new_value
-        return f"{e.field}: {old} → {new}"
+        return f"{field_label(e.field)}: {old} → {new}"
     text = e.new_value or e.old_value or ""
     if e.field == "*" and text.startswith("{"):
         try:
             values = json.loads(text)
         except ValueError:
             return text
-        return ", ".join(f"{k}={v}" for k, v in values.items())
+        return ", ".join(f"{field_label(k)} = {v}" for k, v in values.items())
     return text
 
 
@@ -37,7 +46,7 @@ class AuditScreen(QWidget):
                 ("When (UTC)", lambda e: e.at_utc[:19].replace("T", " ")),
                 ("User", lambda e: e.user),
                 ("Action", lambda e: e.action),
-                ("Record", lambda e: f"{e.entity}#{e.entity_id}" if e.entity else ""),
+                ("Record", _record),
                 ("Change", _change),
                 ("Reason", lambda e: e.reason),
             ],

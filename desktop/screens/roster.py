@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.presentation import confirmation_text, response_label
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
 from desktop.style import URGENCY_COLOURS, category_colour
@@ -62,11 +63,10 @@ FILTERS: tuple[tuple[str, frozenset[Category]], ...] = (
 
 def _confirmation_text(row: RosterRow) -> str:
     c = row.result.confirmation
-    if c.status == "pending" and c.due_status:
-        return f"{c.required} pending ({c.due_status.replace('_', ' ')})"
     if c.status == "not_required":
         return "—"
-    return f"{c.required} {c.status}"
+    text = confirmation_text(c.required, c.status)
+    return f"{text} ({c.due_status.replace('_', ' ')})" if c.status == "pending" and c.due_status else text
 
 
 SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
@@ -173,7 +173,8 @@ class RosterModel(QAbstractTableModel):
             if col == COL_FIRST:
                 return r.first_dose.isoformat()
             if col == COL_RESPONSE:
-                return f"{r.latest_response} ({r.latest_date})" if r.latest_date else r.latest_response
+                shown = response_label(r.latest_response)
+                return f"{shown} ({r.latest_date})" if r.latest_date else shown
             if col == COL_CATEGORY:
                 if r.result.provisional_category:
                     return f"Pending → {CATEGORY_LABELS[r.result.provisional_category].lower()}"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.presentation import field_label
 from core.rules import CATEGORY_LABELS, PARAMETER_HELP, Category, Parameters
 from desktop.session import Session
 from desktop.widgets.forms import ErrorLabel, ask_reason
@@ -89,7 +90,7 @@ class SettingsScreen(QWidget):
             shown = ", ".join(default) if isinstance(default, tuple) else str(default).lower()
             explanation = QLabel(f"{PARAMETER_HELP[f.name]} <i>Default: {shown}.</i>")
             explanation.setWordWrap(True)
-            grid_p.addWidget(QLabel(f"<b>{f.name}</b>"), row, 0)
+            grid_p.addWidget(QLabel(f"<b>{field_label(f.name)}</b>"), row, 0)
             grid_p.addWidget(widget, row, 1)
             grid_p.addWidget(explanation, row, 2)
             self.params[f.name] = widget
@@ -103,6 +104,10 @@ class SettingsScreen(QWidget):
         local.addRow("Lock the session after idle", self.lock_minutes)
 
         self.error = ErrorLabel()
+        self.error.watch({"protocol_id": self.protocol, "title": self.title, "sponsor": self.sponsor,
+                          "site": self.site, "criteria": self.criteria, "paper_size": self.paper,
+                          "enrolled_categories": enrolls})  # fmt: skip
+        self.error.watch({f"rule_overrides.{k}": w for k, w in self.params.items()})
         self.save = QPushButton("Save study settings…")
         self.save.clicked.connect(self._save)
         self.reset = QPushButton("Revert")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.casefile import parse_case
+from core.presentation import response_label
 from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
@@ -160,9 +161,9 @@ class VisitModel(QAbstractTableModel):
         values = (
             r.date.isoformat(),
             r.modality,
-            r.recorded,
-            r.computed,
-            r.governing,
+            response_label(r.recorded),
+            response_label(r.computed),
+            response_label(r.governing),
             r.role,
             r.flags,
             r.notes,

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.rules import CATEGORY_LABELS, Category
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
 from desktop.widgets.forms import ErrorLabel
@@ -107,7 +108,7 @@ class WorksheetsScreen(QWidget):
                 ("Prepared (UTC)", lambda r: f"{r.prepared_at:%Y-%m-%d %H:%M}"),
                 ("By", lambda r: r.prepared_by),
                 ("As of", lambda r: r.as_of),
-                ("Category", lambda r: r.category.replace("_", " ")),
+                ("Category", lambda r: CATEGORY_LABELS[Category(r.category)]),
                 ("Status", _status),
                 ("Signed by", _signed_by),
             ],

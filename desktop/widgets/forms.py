@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from PySide6.QtCore import QDate, QLocale, Signal
 from PySide6.QtWidgets import (
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
     QWidgetAction,
 )
+
+from core.presentation import field_label, plain_message
 
 
 def qdate(day: dt.date) -> QDate:
@@ -188,22 +191,81 @@ class OptionalDate(QWidget):
             self.edit.setDate(qdate(day))
 
 
+Problem = tuple[str | None, str]
+"""A refused value: (the field's dotted name or None, what is wrong with it)."""
+
+INVALID_STYLE = "border: 2px solid #c0392b; border-radius: 3px;"
+
+
 class ErrorLabel(QLabel):
-    """Shows a field's problem in red under a form; empty when all is well."""
+    """Every problem of a form at once, in red under it, each with the field's name as the
+    form shows it; the fields at fault are outlined in red. Empty when all is well."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
         self.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.fields: dict[str, QWidget] = {}
+        self._marked: list[tuple[QWidget, str]] = []
+        self.marked_fields: list[str] = []
         self.hide()
 
+    def watch(self, fields: dict[str, QWidget]) -> None:
+        """The widgets of the fields (dotted names, as the core names them) to outline."""
+        self.fields.update(fields)
+
     def show_error(self, field: str | None, message: str | None) -> None:
-        if not message:
+        self.show_errors([(field, message)] if message else [])
+
+    def show_errors(self, problems: Sequence[Problem]) -> None:
+        for widget, sheet in self._marked:
+            widget.setStyleSheet(sheet)
+        self._marked, self.marked_fields = [], []
+        if not problems:
             self.clear()
             self.hide()
             return
-        self.setText(f"{field}: {message}" if field else message)
+        lines = []
+        for field, message in problems:
+            label, message = field_label(field), plain_message(message)
+            lines.append(f"{label}: {message}" if label else message)
+            target = self._widget_for(field)
+            if target is not None and all(target is not w for w, _ in self._marked):
+                self._marked.append((target, target.styleSheet()))
+                target.setStyleSheet(target.styleSheet() + INVALID_STYLE)
+                self.marked_fields.append(field or "")
+        self.setText(lines[0] if len(lines) == 1 else "\n".join(f"• {line}" for line in lines))
         self.show()
+
+    def _widget_for(self, field: str | None) -> QWidget | None:
+        if not field:
+            return None
+        for name in (field, field.removeprefix("assessments[0].")):
+            if name in self.fields:
+                return _outlined(self.fields[name])
+        prefixes = [k for k in self.fields if field.startswith(k + ".") or field.startswith(k + "[")]
+        return _outlined(self.fields[max(prefixes, key=len)]) if prefixes else None
+
+
+def _outlined(widget: QWidget) -> QWidget:
+    """The part of a composite field that gets the red outline (a date's text box)."""
+    if isinstance(widget, OptionalDate):
+        return widget.edit.edit
+    if isinstance(widget, DateEdit):
+        return widget.edit
+    return widget
+
+
+def date_problems(fields: dict[str, DateEdit | OptionalDate]) -> list[Problem]:
+    """A problem for each date field whose text is not a date."""
+    out: list[Problem] = []
+    for name, w in fields.items():
+        edit = w.edit if isinstance(w, OptionalDate) else w
+        if isinstance(w, OptionalDate) and not w.check.isChecked():
+            continue
+        if not edit.is_valid():
+            out.append((name, f"{edit.edit.text()!r} is not a date: type it as YYYY-MM-DD"))
+    return out
 
 
 def ask_reason(parent: QWidget, what: str) -> str | None:

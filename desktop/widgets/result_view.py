@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from core.presentation import parameter_text
+from core.presentation import confirmation_text, parameter_text
 from core.rules import CATEGORY_LABELS, CAVEAT_HELP, PARAMETER_HELP, Classification
 from desktop.style import CATEGORY_COLOURS, URGENCY_COLOURS
 
@@ -27,7 +27,7 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
         ("Progression date", str(result.progression_date or "—")),
     ]
     c = result.confirmation
-    facts.append(("Confirmation", f"{c.required}: {c.status}" + (f" on {c.date}" if c.date else "")))
+    facts.append(("Confirmation", confirmation_text(c.required, c.status, c.date)))
     if c.opens and c.closes:
         window = f"{c.opens} to {c.closes}"
         if c.due_status:

@@ -62,7 +62,7 @@ def test_visit_dialog_computes_recist_as_the_coordinator_types(demo_desk: Desk) 
     assert "Sum 27.0 mm" in text
     assert "PR" in text
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
-    assert "RESPONSE_DIFFERS_FROM_MEASUREMENTS" in dialog.preview_label.text()
+    assert "recorded response differs from the measurements" in dialog.preview_label.text()
     dialog.target_inputs["T1"].setText("-4")
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
     assert "T1" in dialog.error.text()
@@ -96,7 +96,7 @@ def test_subject_dialog_refuses_bad_input_inline(qtbot: QtBot, empty_desk: Desk)
     dialog.tumor_type.setText("")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10000)
-    assert "tumor_type" in dialog.error.text()
+    assert "Tumor type" in dialog.error.text()
     assert dialog.isVisible()
     assert not empty_desk.store.all_rows(empty_desk.session.study_id)
     dialog.reject()
@@ -173,7 +173,7 @@ def test_settings_screen_override_reclassifies(
     screen.params["confirm_min_days"].setValue(90)  # type: ignore[attr-defined]
     screen.save.click()
     qtbot.waitUntil(lambda: screen.error.isVisible(), timeout=10000)
-    assert "confirm_min_days" in screen.error.text()
+    assert "Confirm min days" in screen.error.text()
 
 
 def test_users_screen_adds_a_user(qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:

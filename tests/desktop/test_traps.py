@@ -4,13 +4,14 @@ each driven through the real window and failing on the code before the fix."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QSettings, Qt
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from core.rules import Category
@@ -410,3 +411,99 @@ def test_settings_that_change_a_worksheet_supersede_its_draft(
     boxes[first].setChecked(not boxes[first].isChecked())  # the eligibility statement changes
     w.settings_screen.save.click()
     qtbot.waitUntil(lambda: superseded() == {"RCC-009": True, "MEL-001": True}, timeout=10000)
+
+
+# ---------------------------------------------------------------------------
+# 8. Words a coordinator uses; every problem of a dialog at once, the fields outlined
+
+INTERNAL = re.compile(r"protocol_id|NON_CR_NON_PD|non_target|not_required|_account|#None|first_dose")
+
+
+def _shown_text(widget: QWidget) -> str:
+    """Everything a widget tree shows in words: labels, buttons, combo items, tables, browsers."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QTextBrowser
+
+    parts: list[str] = []
+    for w in [widget, *widget.findChildren(QWidget)]:
+        if isinstance(w, QLabel | QAbstractButton):
+            parts.append(w.text())
+        elif isinstance(w, QComboBox):
+            parts += [w.itemText(k) for k in range(w.count())]
+        elif isinstance(w, QTextBrowser):
+            parts.append(w.toPlainText())
+        elif isinstance(w, QAbstractItemView) and w.model() is not None:
+            model = w.model()
+            for row in range(min(model.rowCount(), 200)):
+                parts += [str(model.index(row, col).data() or "") for col in range(model.columnCount())]
+    return "\n".join(parts)
+
+
+def test_no_internal_names_on_screen(qtbot: QtBot, demo_desk: Desk) -> None:
+    w = demo_desk.window
+    open_code(demo_desk, "NSCLC-028")  # a baseline with non-targets, NON_CR_NON_PD responses
+    screens = [w.subject_screen, w.roster_screen]
+    dialog = w.flows.add_visit(w.subject_screen.subject_pk)
+    screens.append(dialog)
+    baseline = w.flows.edit_baseline(w.subject_screen.subject_pk)
+    screens.append(baseline)
+    for code in ("MEL-001", "RCC-023"):
+        open_code(demo_desk, code)
+        screens.append(w.subject_screen)
+    w.show_audit()  # a record of stored values: its names and records in words, values as stored
+    audit = "\n".join(f"{w.audit_screen.model.index(r, 4).data()} {w.audit_screen.model.index(r, 5).data()}"
+                       for r in range(w.audit_screen.model.rowCount()))  # fmt: skip
+    assert not re.findall(r"#None|user_account|first_dose=|subject_id=", audit)
+    w.show_worksheets()
+    screens.append(w.worksheets_screen)
+    for screen in screens:
+        found = INTERNAL.findall(_shown_text(screen))
+        assert not found, (type(screen).__name__, found)
+    dialog.done(0)
+    baseline.done(0)
+
+
+def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(qtbot: QtBot, tmp_path: Path) -> None:
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import FirstRunDialog
+    from desktop.tasks import DbWriter
+
+    store = Store.open(tmp_path / "new.sqlite3")
+    writer = DbWriter()
+    try:
+        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
+        qtbot.addWidget(dialog)
+        dialog.admin_name.setText("")
+        dialog.password.setText("pw-1")
+        dialog.repeat.setText("pw-2")
+        dialog.submit()
+        text = dialog.error.text()
+        for words in ("Protocol id", "Study title", "Printed name", "Password"):
+            assert words in text, text
+        assert "protocol_id" not in text
+        assert set(dialog.error.marked_fields) == {"protocol_id", "title", "full_name", "password"}
+        assert "border" in dialog.protocol.styleSheet()
+        assert "border" not in dialog.admin.styleSheet()
+        dialog.protocol.setText("P-9")
+        dialog.title.setText("T")
+        dialog.admin_name.setText("Ann Admin")
+        dialog.repeat.setText("pw-1")
+        dialog.submit()  # only the password policy is left
+        assert dialog.error.marked_fields == ["password"]
+        assert "border" not in dialog.protocol.styleSheet()
+        assert not store.has_users()
+    finally:
+        writer.shutdown()
+        store.close()
+
+
+def test_subject_dialog_shows_every_problem(qtbot: QtBot, empty_desk: Desk) -> None:
+    dialog = empty_desk.window.flows.add_subject()
+    dialog.first_dose.edit.setText("2025-02-30")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    text = dialog.error.text()
+    for words in ("Subject id", "Tumor type", "First dose"):
+        assert words in text, text
+    assert set(dialog.error.marked_fields) == {"subject_id", "tumor_type", "first_dose"}
+    assert "border" in dialog.first_dose.edit.styleSheet()
+    assert not empty_desk.store.all_rows(empty_desk.session.study_id)
+    dialog.done(0)

@@ -80,8 +80,8 @@ def test_invalid_visit_is_shown_inline_and_blocks_saving(qtbot: QtBot, empty_des
     dialog.date.setDate(qdate(days_ago(300)))  # before the first dose
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
-    assert "date" in dialog.error.text()
-    assert "before first_dose" in dialog.error.text()
+    assert "Date" in dialog.error.text()
+    assert "before the first dose" in dialog.error.text()
     dialog.date.setDate(qdate(days_ago(100)))
     assert dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
     dialog.reject()
