@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "Actor": "core.store.store",
+    "Actor": "core.store.base",
     "ImportReport": "core.store.store",
     "RejectedRow": "core.store.store",
     "Store": "core.store.store",

@@ -23,6 +23,7 @@ from core.rules import classify
 from core.store import models as m
 from core.store.casemap import case_from_rows
 from core.store.errors import AuthError, NotFoundError
+from core.store.permissions import require
 from core.store.site_keys import give_user_a_key, site_certificate_pem
 from core.store.users import Role, verify_password
 from core.worksheet.document import (
@@ -101,7 +102,7 @@ def prepare_worksheet(
     content = _content(store, subject_pk, as_of, document_id, who, now)
     pdf = _pdf(content)
     acting = actor or _Actor(label or "os:unknown", Role.COORDINATOR)
-    with store.writing(acting) as tx:
+    with store.writing(acting, "worksheet.prepare") as tx:
         row = tx.insert(
             m.Worksheet(
                 subject_id=subject_pk,
@@ -127,8 +128,7 @@ def sign_worksheet(
     store: Store, actor: Actor, worksheet_id: int, password: str, meaning: str = DEFAULT_MEANING
 ) -> bytes:
     """Sign a prepared worksheet: an investigator, re-entering the password, on unchanged data."""
-    if actor.role is not Role.INVESTIGATOR:
-        raise AuthError("only an investigator can sign a worksheet; a coordinator prepares it")
+    require(actor.role, "worksheet.sign")
     if not meaning.strip():
         raise InputError("meaning", "state what the signature means")
     now = store.now()
@@ -155,7 +155,7 @@ def sign_worksheet(
     if why is not None:
         raise InputError("worksheet", f"{why}; prepare it again before signing")
     if user.private_key_pem is None or user.certificate_pem is None:
-        with store.writing(actor) as tx:
+        with store.writing(actor, "worksheet.sign") as tx:
             fresh = tx.session.get(m.UserAccount, user.id)
             assert fresh is not None
             give_user_a_key(tx, fresh, password, now)
@@ -185,7 +185,7 @@ def sign_worksheet(
         meaning=meaning.strip(),
         location=study.site,
     )
-    with store.writing(actor) as tx:
+    with store.writing(actor, "worksheet.sign") as tx:
         row = tx.session.get(m.Worksheet, worksheet_id)
         assert row is not None
         tx.update(

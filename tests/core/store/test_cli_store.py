@@ -45,10 +45,13 @@ def test_init_refuses_a_second_administrator_bootstrap(site: Path) -> None:
 
 
 def test_user_and_study_lists(site: Path) -> None:
-    users = rd("user", "list", "--db", site).stdout
+    users = rd("user", "list", "--db", site, "--user", "root", stdin="root-password\n").stdout
     assert "root\tadministrator" in users
     assert "cora\tcoordinator" in users
-    assert "P-7\tRECIST 1.1" in rd("study", "list", "--db", site).stdout
+    assert (
+        "P-7\tRECIST 1.1"
+        in rd("study", "list", "--db", site, "--user", "root", stdin="root-password\n").stdout
+    )
 
 
 def test_import_classify_export(site: Path, tmp_path: Path) -> None:
@@ -57,14 +60,36 @@ def test_import_classify_export(site: Path, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "imported 2" in r.stdout
     out = json.loads(
-        rd("classify", "--db", site, "--as-of", "2024-06-06", "--subject", "primary-confirmed").stdout
+        rd(
+            "classify",
+            "--db",
+            site,
+            "--as-of",
+            "2024-06-06",
+            "--subject",
+            "primary-confirmed",
+            "--user",
+            "root",
+            stdin="root-password\n",
+        ).stdout
     )
     assert out[0]["category"] == "primary_resistance"
     assert out[0]["ruleset"]["overrides"] == {"benefit_days": 200}
-    exported = json.loads(rd("export", "--db", site, "--subject", "primary-confirmed").stdout)
+    exported = json.loads(
+        rd(
+            "export",
+            "--db",
+            site,
+            "--subject",
+            "primary-confirmed",
+            "--user",
+            "root",
+            stdin="root-password\n",
+        ).stdout
+    )
     original = json.loads(Path(example("primary-confirmed")).read_text(encoding="utf-8"))
     assert [a["date"] for a in exported[0]["assessments"]] == [a["date"] for a in original["assessments"]]
-    log = rd("audit", "log", "--db", site, "--limit", "5").stdout
+    log = rd("audit", "log", "--db", site, "--limit", "5", "--user", "root", stdin="root-password\n").stdout
     assert "export" in log
 
 
@@ -77,7 +102,10 @@ def test_import_of_a_malformed_file_imports_nothing(site: Path, tmp_path: Path) 
     assert r.returncode == 2
     assert "bad.json" in r.stderr
     assert "nothing was imported" in r.stderr
-    assert "too-little-exposure" not in rd("export", "--db", site).stdout
+    assert (
+        "too-little-exposure"
+        not in rd("export", "--db", site, "--user", "root", stdin="root-password\n").stdout
+    )
 
 
 def test_wrong_password_changes_nothing(site: Path) -> None:
@@ -96,23 +124,23 @@ def test_import_roster_reports_each_rejected_row(site: Path, tmp_path: Path) -> 
     r = rd("import-roster", "--db", site, "--user", "cora", f, stdin="cora-password\n")
     assert r.returncode == 2
     assert "line 3: field 'regimen'" in r.stderr
-    assert "R-1" not in rd("export", "--db", site).stdout
+    assert "R-1" not in rd("export", "--db", site, "--user", "root", stdin="root-password\n").stdout
 
 
 def test_backup_restore_and_audit_verify(site: Path, tmp_path: Path) -> None:
     saved = tmp_path / "saved.sqlite3"
-    assert rd("backup", "--db", site, saved).returncode == 0
+    assert rd("backup", "--db", site, saved, "--user", "root", stdin="root-password\n").returncode == 0
     copy = tmp_path / "copy.sqlite3"
     r = rd("restore", "--db", copy, "--user", "root", saved, stdin="root-password\n")
     assert r.returncode == 0, r.stderr
-    assert rd("audit", "verify", "--db", copy).returncode == 0
+    assert rd("audit", "verify", "--db", copy, "--user", "root", stdin="root-password\n").returncode == 0
     r = rd("restore", "--db", copy, "--user", "cora", saved, stdin="cora-password\n")
     assert r.returncode == 1
     assert "administrator" in r.stderr
     with contextlib.closing(sqlite3.connect(copy)) as conn, conn:
         conn.execute("DROP TRIGGER audit_event_no_update")
         conn.execute("UPDATE audit_event SET user = 'mallory' WHERE id = 3")
-    r = rd("audit", "verify", "--db", copy)
+    r = rd("audit", "verify", "--db", copy, "--user", "root", stdin="root-password\n")
     assert r.returncode == 1
     assert "row 3" in r.stderr
 
@@ -122,7 +150,9 @@ def test_demo_command(tmp_path: Path) -> None:
     r = rd("demo", "--db", db, stdin="demo-password\n")
     assert r.returncode == 0, r.stderr
     assert "subjects" in r.stdout
-    results = json.loads(rd("classify", "--db", db, "--compact").stdout)
+    results = json.loads(
+        rd("classify", "--db", db, "--compact", "--user", "admin", stdin="demo-password\n").stdout
+    )
     assert len({r["category"] for r in results}) >= 7
     r = rd("demo", "--db", db, stdin="demo-password\n")
     assert r.returncode == 1
@@ -134,3 +164,33 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert "no database" in r.stderr
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("export",), ("classify",), ("user", "list"), ("study", "list"), ("audit", "log"), ("audit", "verify"),
+     ("backup",)],
+)  # fmt: skip
+def test_commands_that_read_study_data_need_a_signed_in_user(site: Path, command: tuple[str, ...]) -> None:
+    r = rd(*command, "--db", site)
+    assert r.returncode == 2
+    assert "--user" in r.stderr
+    r = rd(*command, "--db", site, "--user", "nobody", stdin="a-guess\n")
+    assert r.returncode == 1
+    assert "wrong user id or password" in r.stderr
+    assert r.stdout == ""
+
+
+def test_a_coordinator_cannot_add_a_study_and_overrides_are_range_checked(site: Path) -> None:
+    r = rd("study", "add", "--db", site, "--user", "cora", "--protocol", "P-C", "--title", "Mine",
+           stdin="cora-password\n")  # fmt: skip
+    assert r.returncode == 1
+    assert "only an administrator can add studies" in r.stderr
+    r = rd("study", "add", "--db", site, "--user", "root", "--protocol", "P-X", "--title", "Long",
+           "--param", "benefit_days=99999999999", stdin="root-password\n")  # fmt: skip
+    assert r.returncode == 2
+    assert "benefit_days" in r.stderr
+    assert "between" in r.stderr
+    r = rd("classify", "--param", "benefit_days=99999999999", example("primary-confirmed"))
+    assert r.returncode == 2
+    assert "benefit_days" in r.stderr

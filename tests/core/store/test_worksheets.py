@@ -220,7 +220,22 @@ def test_cli_worksheet_site_cert_verify(store: Store, tmp_path: Path) -> None:
             [EXE, *map(str, args)], input=stdin, capture_output=True, text=True, check=False
         )
 
-    assert run("worksheet", "--db", db, "--subject", "MEL-001", "-o", draft).returncode == 0
+    assert (
+        run("worksheet", "--db", db, "--subject", "MEL-001", "-o", draft).returncode == 2
+    )  # who prepares it?
+    r = run(
+        "worksheet",
+        "--db",
+        db,
+        "--subject",
+        "MEL-001",
+        "-o",
+        draft,
+        "--user",
+        "coordinator",
+        stdin=PASSWORD + "\n",
+    )
+    assert r.returncode == 0, r.stderr
     r = run(
         "worksheet",
         "--db",

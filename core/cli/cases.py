@@ -1,78 +1,24 @@
-"""The ``resistdesk`` command line (subcommands for scripting and monitors).
-
-``main(argv, gui=...)`` runs a subcommand; with none it calls ``gui`` (the
-desktop launcher passes the application), so the core never imports Qt.
-Exit status: 0 success, 2 malformed input (the message names the file, the
-case and the field), 1 any other failure.
-"""
+"""``classify`` and ``recist``: case files in, JSON out (``classify --db`` reads a study)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from core import __version__
 from core.bulk import bulk
-from core.casefile import parse_date, parse_document, read_document
-from core.errors import CaseFormatError, InputError
-from core.rules import DEFAULT_RULESET, Course, RuleSet, classify, parse_override
-
-EXIT_OK, EXIT_FAILURE, EXIT_MALFORMED = 0, 1, 2
-
-GuiLauncher = Callable[[argparse.Namespace], int]
-
-
-def date_arg(text: str) -> dt.date:
-    """An argparse type for ``--as-of DATE`` (YYYY-MM-DD)."""
-    try:
-        return parse_date(text, "--as-of")
-    except CaseFormatError as exc:
-        raise argparse.ArgumentTypeError(exc.message) from None
-
-
-def _dump(obj: Any, out: TextIO, compact: bool) -> None:
-    if compact:
-        out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
-    else:
-        out.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+from core.cli.common import EXIT_MALFORMED, EXIT_OK, date_arg, dump, guard, load_case_files
+from core.errors import InputError
+from core.rules import DEFAULT_RULESET, RuleSet, classify, parse_override
+from core.rules.ranges import check_ranges
 
 
 def _ruleset(overrides: Sequence[str]) -> RuleSet:
     pairs = dict(parse_override(text) for text in overrides)
+    check_ranges(pairs)
     return DEFAULT_RULESET.with_overrides(pairs)
-
-
-def load_case_files(
-    paths: Sequence[Path], err: TextIO
-) -> tuple[list[tuple[Path, tuple[list[Course], bool]]], bool]:
-    """Parse every file; report each malformed case on ``err``.
-
-    Returns the documents that parsed completely, as (path, (courses,
-    was_array)), and whether any input was malformed. A file with any malformed case yields
-    nothing, so no array is half-printed.
-    """
-    documents: list[tuple[Path, tuple[list[Course], bool]]] = []
-    malformed = False
-    for path in paths:
-        try:
-            data = read_document(path)
-        except CaseFormatError as exc:
-            err.write(f"error: {exc}\n")
-            malformed = True
-            continue
-        courses, many, errors = parse_document(data, source=str(path))
-        if errors:
-            malformed = True
-            for error in errors:
-                err.write(f"error: {error}\n")
-            continue
-        documents.append((path, (courses, many)))
-    return documents, malformed
 
 
 def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -82,9 +28,9 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "error: --db classifies stored subjects with the study's rules; give no FILE or --param\n"
             )
             return EXIT_MALFORMED
-        from core.cli_store import _guard, cmd_classify_db
+        from core.cli.data import cmd_classify_db
 
-        return _guard(cmd_classify_db)(args, out, err)
+        return guard(cmd_classify_db)(args, out, err)
     if not args.files:
         err.write("error: give case FILE(s), or --db to classify a study's stored subjects\n")
         return EXIT_MALFORMED
@@ -98,7 +44,7 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         documents, malformed = load_case_files(args.files, err)
         for _, (courses, many) in documents:
             results = [classify(c, as_of, ruleset).to_json() for c in courses]
-            _dump(results if many else results[0], out, args.compact)
+            dump(results if many else results[0], out, args.compact)
     return EXIT_MALFORMED if malformed else EXIT_OK
 
 
@@ -118,28 +64,11 @@ def cmd_recist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             malformed = True
             continue
         reports = [course_report(c, args.as_of, params) for c in courses]
-        _dump(reports if many else reports[0], out, args.compact)
+        dump(reports if many else reports[0], out, args.compact)
     return EXIT_MALFORMED if malformed else EXIT_OK
 
 
-def build_parser(with_gui: bool) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="resistdesk",
-        description=(
-            "ResistDesk: SITC 2020 PD-(L)1 resistance classification for clinical-trial sites."
-            + (" Without a subcommand, opens the desktop application." if with_gui else "")
-        ),
-    )
-    parser.add_argument("--version", action="version", version=f"resistdesk {__version__}")
-    if with_gui:
-        parser.add_argument("--db", type=Path, help="study database to open (default: user data directory)")
-        parser.add_argument(
-            "--selftest",
-            action="store_true",
-            help="check this installation end to end, offscreen, in a temporary folder, and exit",
-        )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def register(sub: Any) -> None:
     p = sub.add_parser(
         "classify",
         help="classify case files (resistdesk-case/1) and print JSON",
@@ -150,6 +79,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, metavar="PATH", help="classify the stored subjects of this database")
     p.add_argument("--study", metavar="PROTOCOL", help="with --db: the study")
     p.add_argument("--subject", metavar="ID", help="with --db: only this subject")
+    p.add_argument("--user", metavar="ID", help="with --db: who reads (password from standard input)")
     p.add_argument(
         "--as-of", type=date_arg, metavar="DATE", help="date taken as today (YYYY-MM-DD; default: today)"
     )
@@ -185,32 +115,3 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     )
     p.add_argument("--compact", action="store_true", help="one JSON document per line")
     p.set_defaults(handler=cmd_recist)
-
-    from core.cli_store import register
-
-    register(sub)
-    return parser
-
-
-def main(
-    argv: Sequence[str] | None = None,
-    *,
-    gui: GuiLauncher | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    parser = build_parser(with_gui=gui is not None)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        if gui is None:
-            parser.print_help(out)
-            return EXIT_OK
-        return gui(args)
-    code: int = args.handler(args, out, err)
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,59 @@
+"""``audit verify`` and ``audit log``: the audit trail for inspectors."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from core.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    db_arg,
+    guard,
+    login,
+    open_store,
+    user_arg,
+)
+
+
+def cmd_audit_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with open_store(args) as store:
+        login(store, args, "audit.verify")
+        report = store.verify_audit()
+    (out if report.ok else err).write(report.describe() + "\n")
+    return EXIT_OK if report.ok else EXIT_FAILURE
+
+
+def cmd_audit_log(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with open_store(args) as store:
+        login(store, args, "audit.read")
+        events = store.audit_events(user=args.filter_user, entity=args.entity, limit=args.limit)
+    for e in reversed(events):
+        change = ""
+        if e.field and e.field != "*":
+            change = f" {e.field}: {e.old_value!r} -> {e.new_value!r}"
+        elif e.new_value or e.old_value:
+            change = f" {e.new_value or e.old_value}"
+        reason = f" (reason: {e.reason})" if e.reason else ""
+        target = f" {e.entity}#{e.entity_id}" if e.entity else ""
+        out.write(f"{e.id}\t{e.at_utc}\t{e.user}\t{e.action}{target}{change}{reason}\n")
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True
+    )
+    p = audit.add_parser(
+        "verify", help="check the hash chain; names the first row altered, inserted or removed"
+    )
+    db_arg(p)
+    user_arg(p)
+    p.set_defaults(handler=guard(cmd_audit_verify))
+    p = audit.add_parser("log", help="show the audit trail, oldest first")
+    db_arg(p)
+    user_arg(p)
+    p.add_argument("--filter-user", metavar="ID")
+    p.add_argument("--entity", metavar="TABLE")
+    p.add_argument("--limit", type=int, default=200)
+    p.set_defaults(handler=guard(cmd_audit_log))

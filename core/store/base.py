@@ -1,0 +1,270 @@
+"""The store's core: the acting user, the audited write transaction, and the
+connection to one study file (reading and writing sessions, the clock).
+
+Every module of the store (accounts, studies, subjects, reading, audit,
+backup) builds on ``StoreCore``; ``core.store.store.Store`` puts them together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, SQLModel
+
+from core.errors import InputError
+from core.rules import Classification, Course, RuleSet
+from core.store.audit_chain import REDACTED, AuditWriter, serialize
+from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, make_engine
+from core.store.errors import AuthError, NotFoundError, StoreBusyError, StoreError
+from core.store.permissions import require
+from core.store.users import Role
+
+T = TypeVar("T", bound=SQLModel)
+
+SYSTEM_USER = "system"
+# Never written into the audit trail: password hashes and key material; a worksheet's PDF is
+# identified by its SHA-256 instead.
+SECRET_FIELDS = frozenset({"password_hash", "private_key_pem", "certificate_pem", "pdf"})
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated user on whose behalf a change is made."""
+
+    username: str
+    role: Role
+    full_name: str = ""
+    user_id: int | None = None
+
+
+@dataclass
+class Tx:
+    """One write transaction: audited inserts, updates and deletes."""
+
+    session: Session
+    audit: AuditWriter
+    actor: Actor
+    _touched: list[int] = field(default_factory=list)
+
+    def log(self, action: str, **kw: Any) -> None:
+        self.audit.append(self.actor.username, action, **kw)
+
+    def insert(self, obj: T, reason: str = "") -> T:
+        self.session.add(obj)
+        self.session.flush()
+        values = _audit_values(obj)
+        self.log(
+            "insert",
+            entity=_entity(obj),
+            entity_id=_pk(obj),
+            field="*",
+            new=json.dumps(values, sort_keys=True, ensure_ascii=False),
+            reason=reason,
+        )
+        return obj
+
+    def update(self, obj: SQLModel, changes: Mapping[str, Any], reason: str) -> dict[str, tuple[Any, Any]]:
+        changed: dict[str, tuple[Any, Any]] = {}
+        for name, value in changes.items():
+            old = getattr(obj, name)
+            if old == value and type(old) is type(value):
+                continue
+            setattr(obj, name, value)
+            changed[name] = (old, value)
+            shown_old, shown_new = serialize(old), serialize(value)
+            if name in SECRET_FIELDS:
+                shown_old, shown_new = (REDACTED if old is not None else None), REDACTED
+            self.log(
+                "update",
+                entity=_entity(obj),
+                entity_id=_pk(obj),
+                field=name,
+                old=shown_old,
+                new=shown_new,
+                reason=reason,
+            )
+        if changed:
+            self.session.add(obj)
+            self.session.flush()
+        return changed
+
+    def delete(self, obj: SQLModel, reason: str) -> None:
+        values = _audit_values(obj)
+        self.log(
+            "delete",
+            entity=_entity(obj),
+            entity_id=_pk(obj),
+            field="*",
+            old=json.dumps(values, sort_keys=True, ensure_ascii=False),
+            reason=reason,
+        )
+        self.session.delete(obj)
+        self.session.flush()
+
+
+def _audit_values(obj: SQLModel) -> dict[str, str | None]:
+    """A row's fields as the audit trail records them, secrets redacted."""
+    values = {k: serialize(v) for k, v in obj.model_dump().items() if k != "id" and v is not None}
+    for secret in SECRET_FIELDS & set(values):
+        values[secret] = REDACTED
+    return values
+
+
+def _entity(obj: SQLModel) -> str:
+    return str(obj.__tablename__)
+
+
+def _pk(obj: SQLModel) -> int | None:
+    value = getattr(obj, "id", None)
+    return value if isinstance(value, int) else None
+
+
+def _require_reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise InputError("reason", "a reason is required to change or delete saved data")
+    return reason.strip()
+
+
+# Older name, kept for modules that import it.
+_Tx = Tx
+
+
+def _get(session: Session, model: type[T], pk: int) -> T:
+    obj = session.get(model, pk)
+    if obj is None:
+        raise NotFoundError(f"no {model.__tablename__} with id {pk}")
+    return obj
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+# Write actions outside the permission table: the sign-in itself (it audits failures of
+# anyone), the program's own set-up, and the first account of a new database.
+SIGN_IN, SYSTEM, BOOTSTRAP = "sign_in", "system", "bootstrap"
+
+
+def _authorise(session: Session, actor: Actor, action: str) -> None:
+    if action == SIGN_IN:
+        return
+    if action == SYSTEM:
+        if actor.username != SYSTEM_USER:
+            raise AuthError("internal action refused to a user")
+        return
+    count = session.execute(text("SELECT count(*) FROM user_account")).scalar_one()
+    if action == BOOTSTRAP:
+        if count:
+            raise AuthError("this database already has accounts; an administrator creates new ones")
+        return
+    row = session.execute(
+        text("SELECT role, active FROM user_account WHERE username = :u"), {"u": actor.username}
+    ).first()
+    if row is None:
+        raise AuthError(f"no account {actor.username!r} in this database: sign in again")
+    if not row[1]:
+        raise AuthError(f"the account {actor.username!r} has been disabled: nothing was saved")
+    try:
+        role = Role(row[0])
+    except ValueError:
+        raise AuthError(f"the account {actor.username!r} has no valid role") from None
+    require(role, action)
+
+
+class StoreCore:
+    """One open study file: engines, clock, transactions. See ``Store`` for the whole API."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> None:
+        self.path = path
+        self._clock = clock
+        self._read = make_engine(path, writer=False, busy_timeout_ms=busy_timeout_ms)
+        self._write = make_engine(path, writer=True, busy_timeout_ms=busy_timeout_ms)
+        # Called with the thread that writes; the GUI uses it to assert its writer thread.
+        self.on_write: Callable[[threading.Thread], None] | None = None
+        # Classifications keyed by their whole input (course, as_of, rule set): all immutable
+        # values, so a changed subject is simply a different key. Bounded; see _classified().
+        self._results: dict[tuple[Course, dt.date, RuleSet], Classification] = {}
+
+    def close(self) -> None:
+        self._read.dispose()
+        self._write.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------
+    # Transactions
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    def today(self) -> dt.date:
+        return self._clock().astimezone().date()
+
+    def _stamp(self) -> str:
+        return self._clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    def authorize(self, actor: Actor, action: str) -> Actor:
+        """Check, with the account as it is now, that ``actor`` may do ``action`` (for reads:
+        writes check inside their transaction). Returns the actor with its current role."""
+        with self.reading() as session:
+            _authorise(session, actor, action)
+            row = session.execute(
+                text("SELECT role, full_name, id FROM user_account WHERE username = :u"),
+                {"u": actor.username},
+            ).one()
+        return Actor(actor.username, Role(row[0]), row[1], row[2])
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self._read) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def writing(self, actor: Actor, action: str) -> Iterator[Tx]:
+        """One audited write transaction (``BEGIN IMMEDIATE``) doing ``action``.
+
+        Inside the transaction, before anything is written, the actor's current
+        role and active flag are read again and checked against the permission
+        table: a user disabled or demoted in another session loses the power at
+        once, not at the next sign-in.
+        """
+        if self.on_write is not None:
+            self.on_write(threading.current_thread())
+        try:
+            with Session(self._write, expire_on_commit=False) as session, session.begin():
+                _authorise(session, actor, action)
+                tx = Tx(session, AuditWriter(session, self._stamp), actor)
+                yield tx
+                tx.audit.close()
+        except OperationalError as exc:
+            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                raise StoreBusyError(
+                    "database busy: another ResistDesk program kept it locked too long; "
+                    "nothing was saved, try again"
+                ) from exc
+            raise StoreError(f"database error, nothing was saved: {exc.orig}") from exc
+        except IntegrityError as exc:
+            raise StoreError(f"database refused the change, nothing was saved: {exc.orig}") from exc

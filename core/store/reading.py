@@ -1,0 +1,290 @@
+"""Reading: a subject's rows, every subject of a study in bulk, the roster, exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from core.bulk import bulk
+from core.casefile import parse_case
+from core.roster import RosterRow, roster_row
+from core.rules import Assessment as RuleAssessment
+from core.rules import Classification, Course, Regimen, Response, RuleSet, Setting, StopReason, classify
+from core.store import casemap
+from core.store import models as m
+from core.store.base import _get
+from core.store.errors import NotFoundError
+from core.store.studies import Studies
+
+
+class Reading(Studies):
+    """Reads of subjects, courses and the roster."""
+
+    def _subject_rows(self, session: Session, subject_pk: int) -> casemap.SubjectRows:
+        subject = _get(session, m.Subject, subject_pk)
+        course = session.exec(select(m.Course).where(m.Course.subject_id == subject_pk)).first()
+        if course is None:
+            raise NotFoundError(f"subject {subject.subject_code} has no treatment course")
+        assessments = list(session.exec(select(m.Assessment).where(m.Assessment.subject_id == subject_pk)))
+        lesions = list(
+            session.exec(
+                select(m.BaselineLesion)
+                .where(m.BaselineLesion.subject_id == subject_pk)
+                .order_by(col(m.BaselineLesion.id))
+            )
+        )
+        ids = [a.id for a in assessments]
+        meas: dict[int, list[m.Measurement]] = defaultdict(list)
+        new: dict[int, list[m.NewLesion]] = defaultdict(list)
+        if ids:
+            for x in session.exec(
+                select(m.Measurement)
+                .where(col(m.Measurement.assessment_id).in_(ids))
+                .order_by(col(m.Measurement.id))
+            ):
+                meas[x.assessment_id].append(x)
+            for y in session.exec(
+                select(m.NewLesion)
+                .where(col(m.NewLesion.assessment_id).in_(ids))
+                .order_by(col(m.NewLesion.id))
+            ):
+                new[y.assessment_id].append(y)
+        return casemap.SubjectRows(subject, course, assessments, lesions, dict(meas), dict(new))
+
+    def subject_rows(self, subject_pk: int) -> casemap.SubjectRows:
+        with self.reading() as s:
+            return self._subject_rows(s, subject_pk)
+
+    def case(self, subject_pk: int, *, without_assessment: int | None = None) -> dict[str, Any]:
+        """The subject as a ``resistdesk-case/1`` object (optionally leaving one visit out,
+        to check an edit of it against the others)."""
+        with self.reading() as s:
+            rows = self._subject_rows(s, subject_pk)
+            if without_assessment is not None:
+                rows = subject_rows_without(rows, without_assessment)
+            study = _get(s, m.Study, rows.subject.study_id)
+            return casemap.case_from_rows(rows, study.criteria)
+
+    def course(self, subject_pk: int) -> Course:
+        return parse_case(self.case(subject_pk))
+
+    def subject_pk(self, study_id: int, subject_code: str) -> int:
+        with self.reading() as s:
+            subject = s.exec(
+                select(m.Subject).where(
+                    m.Subject.study_id == study_id, m.Subject.subject_code == subject_code
+                )
+            ).first()
+            if subject is None or subject.id is None:
+                raise NotFoundError(f"no subject {subject_code!r} in this study")
+            return subject.id
+
+    def all_rows(self, study_id: int) -> list[casemap.SubjectRows]:
+        """Every subject of a study with its course, visits and lesions, in a few queries."""
+        with self.reading() as s:
+            subjects = list(
+                s.exec(
+                    select(m.Subject)
+                    .where(m.Subject.study_id == study_id)
+                    .order_by(col(m.Subject.subject_code))
+                )
+            )
+            sub_ids = select(m.Subject.id).where(m.Subject.study_id == study_id)
+            courses = {
+                c.subject_id: c for c in s.exec(select(m.Course).where(col(m.Course.subject_id).in_(sub_ids)))
+            }
+            visits: dict[int, list[m.Assessment]] = defaultdict(list)
+            for a in s.exec(select(m.Assessment).where(col(m.Assessment.subject_id).in_(sub_ids))):
+                visits[a.subject_id].append(a)
+            lesions: dict[int, list[m.BaselineLesion]] = defaultdict(list)
+            for lesion in s.exec(
+                select(m.BaselineLesion)
+                .where(col(m.BaselineLesion.subject_id).in_(sub_ids))
+                .order_by(col(m.BaselineLesion.id))
+            ):
+                lesions[lesion.subject_id].append(lesion)
+            visit_ids = select(m.Assessment.id).where(col(m.Assessment.subject_id).in_(sub_ids))
+            meas: dict[int, list[m.Measurement]] = defaultdict(list)
+            for x in s.exec(
+                select(m.Measurement)
+                .where(col(m.Measurement.assessment_id).in_(visit_ids))
+                .order_by(col(m.Measurement.id))
+            ):
+                meas[x.assessment_id].append(x)
+            new: dict[int, list[m.NewLesion]] = defaultdict(list)
+            for y in s.exec(
+                select(m.NewLesion)
+                .where(col(m.NewLesion.assessment_id).in_(visit_ids))
+                .order_by(col(m.NewLesion.id))
+            ):
+                new[y.assessment_id].append(y)
+        out = []
+        for subject in subjects:
+            assert subject.id is not None
+            visits_of = visits.get(subject.id, [])
+            out.append(
+                casemap.SubjectRows(
+                    subject,
+                    courses[subject.id],
+                    visits_of,
+                    lesions.get(subject.id, []),
+                    {a.id: meas[a.id] for a in visits_of if a.id in meas},
+                    {a.id: new[a.id] for a in visits_of if a.id in new},
+                )
+            )
+        return out
+
+    def courses(self, study_id: int) -> list[tuple[m.Subject, Course]]:
+        study = self.study(study_id)
+        return [
+            (rows.subject, parse_case(casemap.case_from_rows(rows, study.criteria)))
+            for rows in self.all_rows(study_id)
+        ]
+
+    def read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
+        """(subject pk, status, course) for every subject, read in two plain queries.
+
+        The roster's fast path: it builds the classifier's values straight from
+        rows, instead of ORM objects and a case file to re-validate (every row
+        was validated when it was written). Subjects with lesion measurements
+        take the validated path. A test checks both paths give equal courses.
+        """
+        with bulk():
+            return self._read_courses(study_id)
+
+    def _read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
+        with self._read.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            cursor = driver.cursor()  # plain tuples, no Row objects
+            subjects = cursor.execute(_SUBJECTS_SQL, (study_id,)).fetchall()
+            visits = cursor.execute(_VISITS_SQL, (study_id,)).fetchall()
+            cursor.close()
+        by_subject: dict[int, list[RuleAssessment]] = defaultdict(list)
+        date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
+        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes in visits:
+            by_subject[sid].append(
+                RuleAssessment(
+                    date=date(day),
+                    response=None if resp is None else response(resp),
+                    clinical_progression=bool(clin),
+                    symptomatic=bool(symp),
+                    nodal_only=bool(nodal),
+                    multiple_metastases=bool(multi),
+                    progressing_sites=sites,
+                    biopsy_confirms_progression=None if biopsy is None else bool(biopsy),
+                    ecog=ecog,
+                    notes=(notes,) if notes else (),
+                )
+            )
+        out: list[tuple[int, str, Course]] = []
+        for (sid, code, tumor, indolent, setting, status, agent, regimen, first, last, reason, intercurrent,
+             surgery, mpr, adj_after, baseline) in subjects:  # fmt: skip
+            if baseline is not None:
+                out.append((sid, status, self.course(sid)))
+                continue
+            out.append(
+                (
+                    sid,
+                    status,
+                    Course(
+                        subject_id=code,
+                        tumor_type=tumor,
+                        setting=_SETTINGS[setting],
+                        regimen=_REGIMENS[regimen],
+                        first_dose=date(first),
+                        agent=agent or None,
+                        indolent=bool(indolent),
+                        last_dose=None if last is None else date(last),
+                        discontinuation_reason=None if reason is None else _REASONS[reason],
+                        intercurrent_therapy=bool(intercurrent),
+                        surgery_date=None if surgery is None else date(surgery),
+                        major_pathological_response=None if mpr is None else bool(mpr),
+                        adjuvant_after_neoadjuvant=bool(adj_after),
+                        assessments=tuple(by_subject.get(sid, ())),
+                    ),
+                )
+            )
+        return out
+
+    def roster_rows(
+        self,
+        study_id: int,
+        as_of: dt.date,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[RosterRow]:
+        """Every subject with its classification and what is due, as of a date."""
+        ruleset = self.ruleset(self.study(study_id))
+        with bulk():
+            triples = self.read_courses(study_id)
+            out = []
+            for k, (subject_pk, status, course) in enumerate(triples):
+                if cancelled is not None and cancelled():
+                    break
+                out.append(roster_row(subject_pk, status, course, self._classified(course, as_of, ruleset)))
+                if progress is not None and k % 500 == 0:
+                    progress(k, len(triples))
+        return out
+
+    RESULT_CACHE_LIMIT = 100_000
+
+    def _classified(self, course: Course, as_of: dt.date, ruleset: RuleSet) -> Classification:
+        """classify(), remembered by input: re-reading a roster re-classifies only what changed."""
+        key = (course, as_of, ruleset)
+        result = self._results.get(key)
+        if result is None:
+            if len(self._results) >= self.RESULT_CACHE_LIMIT:
+                self._results.clear()
+            result = self._results[key] = classify(course, as_of, ruleset)
+        return result
+
+    def classify_subject(self, subject_pk: int, as_of: dt.date) -> Classification:
+        with self.reading() as s:
+            subject = _get(s, m.Subject, subject_pk)
+            study = _get(s, m.Study, subject.study_id)
+        return classify(self.course(subject_pk), as_of, self.ruleset(study))
+
+    def export_cases(self, study_id: int, subject_code: str | None = None) -> list[dict[str, Any]]:
+        study = self.study(study_id)
+        rows = self.all_rows(study_id)
+        if subject_code is not None:
+            rows = [r for r in rows if r.subject.subject_code == subject_code]
+            if not rows:
+                raise NotFoundError(f"no subject {subject_code!r} in study {study.protocol_id}")
+        return [casemap.case_from_rows(r, study.criteria) for r in rows]
+
+
+_RESPONSES = {r.value: r for r in Response}
+_SETTINGS = {x.value: x for x in Setting}
+_REGIMENS = {x.value: x for x in Regimen}
+_REASONS = {x.value: x for x in StopReason}
+_SUBJECTS_SQL = (
+    "SELECT s.id, s.subject_code, s.tumor_type, s.indolent, s.setting, s.status, c.agent, c.regimen, "
+    "c.first_dose, c.last_dose, c.discontinuation_reason, c.intercurrent_therapy, c.surgery_date, "
+    "c.major_pathological_response, c.adjuvant_after_neoadjuvant, c.baseline_date "
+    "FROM subject s JOIN course c ON c.subject_id = s.id "
+    "WHERE s.study_id = ? ORDER BY s.subject_code"
+)
+_VISITS_SQL = (
+    "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
+    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes "
+    "FROM assessment a JOIN subject s ON s.id = a.subject_id WHERE s.study_id = ? "
+    "ORDER BY a.subject_id, a.date, a.id"
+)
+
+
+def subject_rows_without(rows: casemap.SubjectRows, assessment_pk: int) -> casemap.SubjectRows:
+    return casemap.SubjectRows(
+        rows.subject,
+        rows.course,
+        [a for a in rows.assessments if a.id != assessment_pk],
+        rows.lesions,
+        {k: v for k, v in rows.measurements.items() if k != assessment_pk},
+        {k: v for k, v in rows.new_lesions.items() if k != assessment_pk},
+    )
