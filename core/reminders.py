@@ -133,10 +133,22 @@ def to_ics(reminders: Sequence[Reminder], *, protocol: str, stamp: dt.datetime) 
         about = f"{protocol} subject {m.subject_id}. {m.what}."
         if m.kind == "confirmation" and m.opens and m.closes:
             also = " and biopsy result" if m.needs == "scan+biopsy" else ""
-            lines += _event(f"{base}-opens-{m.opens:%Y%m%d}@resistdesk", utc, m.opens,
-                            f"{m.subject_id}: confirmatory scan window opens{also}", about, False)
-            lines += _event(f"{base}-due-{m.closes:%Y%m%d}@resistdesk", utc, m.closes,
-                            f"{m.subject_id}: confirmatory scan{also} due (last day)", about, True)
+            lines += _event(
+                f"{base}-opens-{m.opens:%Y%m%d}@resistdesk",
+                utc,
+                m.opens,
+                f"{m.subject_id}: confirmatory scan window opens{also}",
+                about,
+                False,
+            )
+            lines += _event(
+                f"{base}-due-{m.closes:%Y%m%d}@resistdesk",
+                utc,
+                m.closes,
+                f"{m.subject_id}: confirmatory scan{also} due (last day)",
+                about,
+                True,
+            )
         else:
             lines += _event(f"{base}-{m.date:%Y%m%d}@resistdesk", utc, m.date,
                             f"{m.subject_id}: {m.what}", about, True)  # fmt: skip

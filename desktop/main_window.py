@@ -148,6 +148,10 @@ class MainWindow(QMainWindow):
         if session is not None:
             self.attach(session)
 
+    def tell(self, message: str) -> None:
+        """Say in the status bar what was just saved or exported."""
+        self.statusBar().showMessage(message, 10000)
+
     def show_opening(self, message: str, *, busy: bool) -> None:
         """Say what the window is waiting for before the study is open (``busy``: for
         the computer, with the progress bar running; otherwise for the user)."""
@@ -178,7 +182,7 @@ class MainWindow(QMainWindow):
         self.settings_screen = SettingsScreen(session, settings)
         self.users_screen = UsersScreen(session)
         self.help_screen = HelpScreen()
-        self.worksheets_screen = WorksheetsScreen(session)
+        self.worksheets_screen = WorksheetsScreen(session, settings=settings)
         self.screens = {
             "roster": self.roster_screen, "reminders": self.reminders_screen,
             "worksheets": self.worksheets_screen, "audit": self.audit_screen,
@@ -192,7 +196,7 @@ class MainWindow(QMainWindow):
         self.nav.currentItemChanged.connect(self._nav_changed)
         self.nav.setEnabled(True)
 
-        self.flows = SubjectFlows(session, self, self.open_subject)
+        self.flows = SubjectFlows(session, self, self.open_subject, settings, self.tell)
         set_all_enabled(self.action_map, True)
         install_shortcuts(self.action_map)
         self._connect()
@@ -228,9 +232,8 @@ class MainWindow(QMainWindow):
         subj.sig_edit_baseline.connect(self.flows.edit_baseline)
         subj.sig_delete_subject.connect(lambda pk: self.flows.delete_subject(pk, self.show_roster))
         subj.sig_worksheet.connect(self.show_worksheets)
-        self.worksheets_screen.sig_saved.connect(
-            lambda path: self.statusBar().showMessage(f"Saved {path}", 8000)
-        )
+        self.worksheets_screen.sig_saved.connect(lambda path: self.tell(f"Saved {path}"))
+        self.settings_screen.sig_saved.connect(lambda: self.tell("Study settings saved."))
         self.settings_screen.sig_lock_minutes.connect(self.set_lock_minutes)
 
     def _title(self) -> None:
@@ -310,7 +313,10 @@ class MainWindow(QMainWindow):
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")
-        self.statusBar().showMessage(f"{len(rows)} subjects classified as of {self.session.as_of()}", 5000)
+        if not self.statusBar().currentMessage():  # never hide what was just saved
+            self.statusBar().showMessage(
+                f"{len(rows)} subjects classified as of {self.session.as_of()}", 5000
+            )
         self._update_actions()
 
     def _load_failed(self, exc: BaseException) -> None:
@@ -395,12 +401,12 @@ class MainWindow(QMainWindow):
     def export_cases(self) -> None:
         path = self.flows.export_cases()
         if path is not None:
-            self.statusBar().showMessage(f"Case files saved to {path}", 8000)
+            self.tell(f"Case files saved to {path}")
 
     def export_ics(self) -> None:
         path = self.flows.export_ics(self.rows)
         if path is not None:
-            self.statusBar().showMessage(f"Reminders saved to {path}", 8000)
+            self.tell(f"Reminders saved to {path}")
 
     # ------------------------------------------------------------------
     # Idle lock

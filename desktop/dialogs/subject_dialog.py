@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 from core.rules import Regimen, Setting, StopReason
 from core.rules.classifier import PD1_PDL1_AGENTS
 from core.store.store import SUBJECT_STATUSES
-from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate, Problem, date_problems
+from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate, Problem, confirm_discard, date_problems
 
 # Generic names first, as coordinators write them on the CRF.
 AGENTS = sorted(a for a in PD1_PDL1_AGENTS if a.endswith("mab"))
@@ -114,6 +115,22 @@ class SubjectDialog(QDialog):
             "first_dose": self.first_dose, "last_dose": self.last_dose, "discontinuation_reason": self.reason,
             "surgery_date": self.surgery, "major_pathological_response": self.mpr,
         })  # fmt: skip
+
+    def _state(self) -> tuple[object, ...]:
+        return (self.fields(), self.status.currentText(), self.first_dose.edit.text(),
+                self.last_dose.edit.edit.text(), self.surgery.edit.edit.text())  # fmt: skip
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not hasattr(self, "_initial"):
+            self._initial = self._state()
+        super().showEvent(event)
+
+    def reject(self) -> None:
+        """Cancel, Esc or the close button: ask before discarding what was typed."""
+        initial = getattr(self, "_initial", None)
+        if initial is not None and self._state() != initial and not confirm_discard(self, "the subject"):
+            return
+        super().reject()
 
     def _first_dose_changed(self) -> None:
         for w in (self.last_dose, self.surgery):

@@ -37,7 +37,7 @@ from core.rules.lesions import TSTM, NewLesionStatus, NonTargetStatus
 from core.rules.recist import display
 from core.store.store import MODALITIES
 from core.visits import VisitPreview, preview_visit
-from desktop.widgets.forms import DateEdit, ErrorLabel, Problem, date_problems
+from desktop.widgets.forms import DateEdit, ErrorLabel, Problem, confirm_discard, date_problems
 
 FROM_MEASUREMENTS = "— computed from measurements —"
 NOT_RECORDED = "— not recorded —"
@@ -151,6 +151,18 @@ class VisitDialog(QDialog):
         self.preview = VisitPreview()
         self._watch()
         self.refresh()
+        self._initial = self._state()
+
+    def _state(self) -> tuple[dict[str, Any], str, str]:
+        return self.fields(), self.modality.currentText(), self.date.edit.text()
+
+    def reject(self) -> None:
+        """Cancel, Esc or the close button: ask before discarding what was typed."""
+        if self._state() != self._initial and not confirm_discard(
+            self, f"the visit of {self.case['subject_id']}"
+        ):
+            return
+        super().reject()
 
     def _lesion_box(self, baseline: dict[str, Any], lesions: dict[str, Any]) -> QGroupBox:
         box = QGroupBox(
@@ -360,6 +372,16 @@ class BaselineDialog(QDialog):
         layout.addWidget(add_target)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self._initial = self._state()
+
+    def _state(self) -> tuple[object, ...]:
+        return (self.date.edit.text(), *((w[0].text(), w[1].currentData(), w[2].text(), w[3].isChecked(),
+                                          w[4].text()) for w in self.rows))  # fmt: skip
+
+    def reject(self) -> None:
+        if self._state() != self._initial and not confirm_discard(self, "the baseline lesions"):
+            return
+        super().reject()
 
     def _add_clicked(self, which: str) -> None:
         kind = "target" if which == "t" else "non_target"

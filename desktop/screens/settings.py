@@ -34,6 +34,8 @@ DEFAULTS = Parameters()
 
 
 class SettingsScreen(QWidget):
+    sig_saved = Signal()
+    """The study settings were saved."""
     sig_lock_minutes = Signal(int)
     """The idle time before the session locks changed: (minutes)."""
 
@@ -204,6 +206,7 @@ class SettingsScreen(QWidget):
             self.save.setEnabled(True)
             session.reload_study()
             self.refresh()
+            self.sig_saved.emit()
 
         session.write(
             lambda: session.store.update_study(session.actor, session.study_id, changes, reason), done, failed

@@ -324,7 +324,8 @@ class SubjectScreen(QWidget):
         )
         self.details.setText(
             f"{s.tumor_type} · {s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) "
-            f"from {c.first_dose}" + (f" to {c.last_dose}" if c.last_dose else "")
+            f"from {c.first_dose}"
+            + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')}"
         )
         self.visits.set_rows(visit_rows(rows.assessments, result))

@@ -11,11 +11,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,6 +29,7 @@ from core.errors import InputError
 from core.rules import CATEGORY_LABELS, Category
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
+from desktop.widgets.files import open_path, save_path
 from desktop.widgets.forms import ErrorLabel
 
 if TYPE_CHECKING:  # the PDF stack (ReportLab, pyHanko) loads on first use, not at start-up
@@ -97,9 +97,12 @@ class WorksheetsScreen(QWidget):
     sig_saved = Signal(str)
     """A PDF was written: (path)."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, parent: QWidget | None = None, settings: QSettings | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        self.settings = settings or QSettings()
         self.subject_pk: int | None = None  # the subject to prepare for, when one is open
         self.model: RowsModel[WorksheetRow] = RowsModel(
             [
@@ -175,8 +178,8 @@ class WorksheetsScreen(QWidget):
         self.save_button.setEnabled(row is not None)
 
     def _ask_path(self, title: str, name: str, pattern: str) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self, title, name, pattern)
-        return Path(chosen) if chosen else None
+        kind = "certificate" if name.endswith(".pem") else "worksheets"
+        return save_path(self, self.settings, kind, title, name, pattern)
 
     def _failed(self, exc: BaseException) -> None:
         QMessageBox.warning(self, "Worksheet", str(exc))
@@ -260,10 +263,9 @@ class WorksheetsScreen(QWidget):
         from core.worksheet.pdfsign import verify_pdf
 
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "Verify a worksheet", "", "PDF (*.pdf)")
-            if not chosen:
+            path = open_path(self, self.settings, "worksheets", "Verify a worksheet", "PDF (*.pdf)")
+            if path is None:
                 return None
-            path = Path(chosen)
         report = verify_pdf(path.read_bytes(), site_certificate_pem(self.session.store))
         box = QMessageBox(QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning,
                           "Worksheet verification", f"{path.name}", parent=self)  # fmt: skip
@@ -280,4 +282,5 @@ class WorksheetsScreen(QWidget):
         )
         if target is not None:
             target.write_text(site_certificate_pem(self.session.store), encoding="ascii")
+            self.sig_saved.emit(str(target))
         return target

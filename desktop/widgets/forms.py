@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QToolButton,
     QWidget,
     QWidgetAction,
@@ -266,6 +267,18 @@ def date_problems(fields: dict[str, DateEdit | OptionalDate]) -> list[Problem]:
         if not edit.is_valid():
             out.append((name, f"{edit.edit.text()!r} is not a date: type it as YYYY-MM-DD"))
     return out
+
+
+def confirm_discard(parent: QWidget, what: str) -> bool:
+    """Closing a dialog with changes not saved: True to discard them, False to keep editing."""
+    answer = QMessageBox.question(
+        parent,
+        "Unsaved changes",
+        f"{what[:1].upper()}{what[1:]} has changes that are not saved. Discard them?",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Discard
 
 
 def ask_reason(parent: QWidget, what: str) -> str | None:

@@ -66,7 +66,7 @@ def test_visit_dialog_computes_recist_as_the_coordinator_types(demo_desk: Desk) 
     dialog.target_inputs["T1"].setText("-4")
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
     assert "T1" in dialog.error.text()
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
 
 
 def test_baseline_dialog_sets_lesions(qtbot: QtBot, empty_desk: Desk) -> None:
@@ -99,7 +99,7 @@ def test_subject_dialog_refuses_bad_input_inline(qtbot: QtBot, empty_desk: Desk)
     assert "Tumor type" in dialog.error.text()
     assert dialog.isVisible()
     assert not empty_desk.store.all_rows(empty_desk.session.study_id)
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
 
 
 def test_edit_and_delete_subject_with_reason(

@@ -166,7 +166,9 @@ def test_window_fits_1366x768_with_the_longest_subject_open(qtbot: QtBot, demo_d
     # the longest tumor name a coordinator could type, too
     s = demo_desk.session
     long_name = "poorly differentiated neuroendocrine carcinoma of the gastroesophageal junction " * 2
-    s.write(lambda: s.store.update_subject(s.actor, pk, {"tumor_type": long_name.strip()}, "test"), None, None, pk)
+    s.write(
+        lambda: s.store.update_subject(s.actor, pk, {"tumor_type": long_name.strip()}, "test"), None, None, pk
+    )
     qtbot.waitUntil(lambda: long_name.strip() in w.subject_screen.details.text(), timeout=10000)
     for key in (*NAV_KEYS, "subject"):
         if key == "subject":
@@ -507,3 +509,107 @@ def test_subject_dialog_shows_every_problem(qtbot: QtBot, empty_desk: Desk) -> N
     assert "border" in dialog.first_dose.edit.styleSheet()
     assert not empty_desk.store.all_rows(empty_desk.session.study_id)
     dialog.done(0)
+
+
+# ---------------------------------------------------------------------------
+# 9. Unsaved changes, a status message after each save and export, remembered folders
+
+
+def test_closing_a_half_filled_visit_asks_first(
+    qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.widgets import forms
+
+    w = demo_desk.window
+    pk = open_code(demo_desk, "MEL-001")
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.Cancel]
+
+    def question(_parent: object, _title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(forms.QMessageBox, "question", question)
+    untouched = w.flows.add_visit(pk)
+    untouched.reject()  # nothing typed: closes without a question
+    assert asked == []
+    assert untouched.result() == QDialog.DialogCode.Rejected
+
+    dialog = w.flows.add_visit(pk)
+    qtbot.keyClicks(dialog.notes, "new lesion in the liver?")
+    dialog.close()  # the window's close button
+    assert len(asked) == 1
+    assert "MEL-001" in asked[0]
+    assert dialog.isVisible()  # kept, with what was typed
+    assert dialog.notes.toPlainText() == "new lesion in the liver?"
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert len(asked) == 2
+    assert dialog.isVisible()
+    answer[0] = QMessageBox.StandardButton.Discard
+    dialog.buttons.button(dialog.buttons.StandardButton.Cancel).click()
+    assert not dialog.isVisible()
+
+    subject = w.flows.add_subject()
+    subject.show()
+    qtbot.keyClicks(subject.subject_id, "MEL-777")
+    answer[0] = QMessageBox.StandardButton.Cancel
+    subject.reject()
+    assert subject.isVisible()
+    assert len(asked) == 4  # the subject dialog asked too
+    assert "subject" in asked[-1]
+
+
+def test_a_status_message_after_each_save(
+    qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.screens import settings as settings_module
+
+    w = demo_desk.window
+    bar = w.statusBar()
+    pk = open_code(demo_desk, "MEL-001")
+    dialog = w.flows.add_visit(pk)
+    dialog.date.set_value(days_ago(1))
+    dialog.response.setCurrentIndex(dialog.response.findData("SD"))
+    bar.clearMessage()
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: "saved" in bar.currentMessage(), timeout=10000)
+    assert "MEL-001" in bar.currentMessage()
+    qtbot.waitUntil(lambda: not w.loading, timeout=10000)
+    assert "MEL-001" in bar.currentMessage()  # the roster reload does not hide it
+    bar.clearMessage()
+    monkeypatch.setattr(settings_module, "ask_reason", lambda *_a: "amendment")
+    w.show_settings()
+    w.settings_screen.sponsor.setText("Another sponsor")
+    w.settings_screen.save.click()
+    qtbot.waitUntil(lambda: bar.currentMessage() == "Study settings saved.", timeout=10000)
+
+
+def test_file_dialogs_start_in_documents_and_remember_the_folder_per_kind(
+    qtbot: QtBot, demo_desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.widgets import files
+
+    w = demo_desk.window
+    asked: list[str] = []
+    answers = {"cases": tmp_path / "cases" / "out.json", "calendar": tmp_path / "cal" / "r.ics"}
+    for path in answers.values():
+        path.parent.mkdir()
+
+    def save(_parent: object, title: str, start: str, _pattern: str) -> tuple[str, str]:
+        asked.append(start)
+        return str(answers["calendar" if "reminders" in title.lower() else "cases"]), ""
+
+    monkeypatch.setattr(files.QFileDialog, "getSaveFileName", save)
+    docs = files.documents_folder()
+    w.export_cases()
+    assert Path(asked[-1]).parent == docs  # not the program's working folder
+    assert Path(asked[-1]).parent != Path.cwd() or docs == Path.cwd()
+    qtbot.waitUntil(lambda: "Case files saved" in w.statusBar().currentMessage(), timeout=10000)
+    w.export_ics()
+    assert Path(asked[-1]).parent == docs  # another kind of file: its own folder
+    qtbot.waitUntil(lambda: "Reminders saved" in w.statusBar().currentMessage(), timeout=10000)
+    w.export_cases()
+    assert Path(asked[-1]).parent == answers["cases"].parent  # remembered
+    w.export_ics()
+    assert Path(asked[-1]).parent == answers["calendar"].parent
+    assert w.settings.value("folders/cases") == str(answers["cases"].parent)
