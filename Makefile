@@ -14,13 +14,17 @@ XCB_LIBS  := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 TOOLS     := poppler-utils
 SYS_PKGS  := $(QT_LIBS) $(XCB_LIBS) $(TOOLS)
 
-.PHONY: run test lint typecheck system-deps venv bytecode clean screenshots installer installer-test bench
+.PHONY: run test lint typecheck system-deps venv bytecode clean screenshots installer installer-test bench fuzz
 
 run: venv bytecode
 	$(BIN)/resistdesk $(ARGS)
 
 test: venv lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The input fuzz suite with many random examples (make test runs a quick, reproducible pass).
+fuzz: venv
+	RESISTDESK_FUZZ=long QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/core/fuzz -q $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check core desktop tests

@@ -18,7 +18,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core import limits
 from core.errors import CaseFormatError
+from core.limits import field_key, show
 from core.rules.lesions import (
     TSTM,
     Baseline,
@@ -36,21 +38,21 @@ from core.rules.model import Assessment, Course, Regimen, Response, Setting, Sto
 CASE_FORMAT = "resistdesk-case/1"
 
 _E = TypeVar("_E", bound=StrEnum)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 CASE_FIELDS = frozenset(
     {
         "format", "subject_id", "tumor_type", "indolent", "setting", "regimen", "agent",
         "first_dose", "last_dose", "discontinuation_reason", "intercurrent_therapy",
         "surgery_date", "major_pathological_response", "adjuvant_after_neoadjuvant",
-        "assessments", "criteria", "baseline",
+        "assessments", "criteria", "baseline", "dosing_interval_days",
     }
 )  # fmt: skip
 ASSESSMENT_FIELDS = frozenset(
     {
         "date", "response", "clinical_progression", "symptomatic", "nodal_only",
         "multiple_metastases", "progressing_sites", "biopsy_confirms_progression", "lesions",
-        "ecog", "notes",
+        "ecog", "notes", "rapid_progression",
     }
 )  # fmt: skip
 BASELINE_FIELDS = frozenset({"date", "targets", "non_targets"})
@@ -59,6 +61,7 @@ NON_TARGET_FIELDS = frozenset({"id", "organ", "nodal"})
 LESIONS_FIELDS = frozenset({"targets", "non_targets", "new_lesions"})
 NEW_LESION_FIELDS = frozenset({"id", "organ", "mm", "measurable"})
 MAX_TARGETS, MAX_PER_ORGAN = 5, 2
+DOSING_INTERVAL_MIN, DOSING_INTERVAL_MAX = 7, 84  # days: weekly to 12-weekly cycles (C7)
 NODAL_ORGAN = "lymph nodes"  # all lymph nodes together are one organ
 
 
@@ -67,12 +70,18 @@ NODAL_ORGAN = "lymph nodes"  # all lymph nodes together are one organ
 
 
 def parse_date(value: Any, name: str) -> dt.date:
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise CaseFormatError(name, f"{value!r} is not a date (YYYY-MM-DD)")
+    """A ``YYYY-MM-DD`` date between ``limits.MIN_DATE`` and ``limits.MAX_DATE``."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise CaseFormatError(name, f"{show(value)} is not a date (YYYY-MM-DD)")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise CaseFormatError(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise CaseFormatError(name, f"{show(value)} is not a date (YYYY-MM-DD)") from None
+    if not limits.MIN_DATE <= day <= limits.MAX_DATE:
+        raise CaseFormatError(
+            name, f"{value} is outside the plausible dates {limits.MIN_DATE} to {limits.MAX_DATE}"
+        )
+    return day
 
 
 def _opt_date(obj: Mapping[str, Any], key: str, name: str) -> dt.date | None:
@@ -85,28 +94,52 @@ def _bool(obj: Mapping[str, Any], key: str, name: str, default: bool = False) ->
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise CaseFormatError(name, f"must be true or false, not {value!r}")
+        raise CaseFormatError(name, f"must be true or false, not {show(value)}")
     return value
 
 
 def _opt_bool(obj: Mapping[str, Any], key: str, name: str) -> bool | None:
     value = obj.get(key)
     if value is not None and not isinstance(value, bool):
-        raise CaseFormatError(name, f"must be true, false or null, not {value!r}")
+        raise CaseFormatError(name, f"must be true, false or null, not {show(value)}")
     return value
 
 
-def _text(obj: Mapping[str, Any], key: str, name: str, *, required: bool) -> str | None:
+def _text(
+    obj: Mapping[str, Any], key: str, name: str, *, required: bool, max_chars: int = limits.MAX_NAME_CHARS
+) -> str | None:
+    """Text trimmed at both ends, within ``max_chars``, with no control character and
+    not starting like a spreadsheet formula (``limits.text_problem``)."""
     value = obj.get(key)
     if value is None:
         if required:
             raise CaseFormatError(name, "is required")
         return None
     if not isinstance(value, str):
-        raise CaseFormatError(name, f"must be text, not {value!r}")
-    if required and not value.strip():
+        raise CaseFormatError(name, f"must be text, not {show(value)}")
+    value = value.strip()
+    if required and not value:
         raise CaseFormatError(name, "must not be empty")
-    return value.strip()
+    problem = limits.text_problem(value, max_chars)
+    if problem:
+        raise CaseFormatError(name, problem)
+    return value
+
+
+def _notes(value: Any, name: str) -> tuple[str, ...]:
+    """Notes (text or a list of text) as one text: the store keeps them as one."""
+    notes = [value] if isinstance(value, str) else value
+    if notes is None:
+        return ()
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise CaseFormatError(name, "must be text or a list of text")
+    if len(notes) > limits.MAX_NOTES:
+        raise CaseFormatError(name, f"{len(notes)} notes (at most {limits.MAX_NOTES})")
+    text = "\n".join(kept for n in notes if (kept := n.strip()))
+    problem = limits.text_problem(text, limits.MAX_NOTE_CHARS, multiline=True)
+    if problem:
+        raise CaseFormatError(name, problem)
+    return (text,) if text else ()
 
 
 def _enum(enum: type[_E], obj: Mapping[str, Any], key: str, name: str, *, required: bool) -> _E | None:
@@ -117,17 +150,19 @@ def _enum(enum: type[_E], obj: Mapping[str, Any], key: str, name: str, *, requir
         return None
     try:
         return enum(value)
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = ", ".join(e.value for e in enum)
-        raise CaseFormatError(name, f"unknown value {value!r} (allowed: {allowed})") from None
+        raise CaseFormatError(name, f"unknown value {show(value)} (allowed: {allowed})") from None
 
 
 def _int(obj: Mapping[str, Any], key: str, name: str, low: int, high: int | None) -> int | None:
     value = obj.get(key)
     if value is None:
         return None
+    if isinstance(value, _LongNumber) and high is not None:
+        raise CaseFormatError(name, f"must be {low} to {high}, not {show(value)}")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise CaseFormatError(name, f"must be a whole number, not {value!r}")
+        raise CaseFormatError(name, f"must be a whole number, not {show(value)}")
     if value < low or (high is not None and value > high):
         span = f"{low} to {high}" if high is not None else f"at least {low}"
         raise CaseFormatError(name, f"must be {span}, not {value}")
@@ -139,7 +174,8 @@ def _check_fields(obj: Any, allowed: frozenset[str], name: str) -> Mapping[str, 
         raise CaseFormatError(name, "must be a JSON object")
     unknown = sorted(set(obj) - allowed)
     if unknown:
-        where = f"{name}.{unknown[0]}" if name else unknown[0]
+        key = field_key(unknown[0])
+        where = f"{name}.{key}" if name else key
         raise CaseFormatError(where, "unknown field (check the spelling)")
     return obj
 
@@ -154,7 +190,7 @@ def parse_case(obj: Any) -> Course:
     fmt = case.get("format", CASE_FORMAT)
     if fmt != CASE_FORMAT:
         raise CaseFormatError("format", f"expected {CASE_FORMAT!r}, not {fmt!r}")
-    subject_id = _text(case, "subject_id", "subject_id", required=True)
+    subject_id = _text(case, "subject_id", "subject_id", required=True, max_chars=limits.MAX_ID_CHARS)
     tumor_type = _text(case, "tumor_type", "tumor_type", required=True)
     setting = _enum(Setting, case, "setting", "setting", required=True)
     regimen = _enum(Regimen, case, "regimen", "regimen", required=True)
@@ -172,6 +208,10 @@ def parse_case(obj: Any) -> Course:
         raw_assessments = []
     if not isinstance(raw_assessments, list):
         raise CaseFormatError("assessments", "must be a list")
+    if len(raw_assessments) > limits.MAX_ASSESSMENTS:
+        raise CaseFormatError(
+            "assessments", f"{len(raw_assessments)} assessments (at most {limits.MAX_ASSESSMENTS})"
+        )
     fields: list[dict[str, Any]] = []
     for k, raw in enumerate(raw_assessments):
         name = f"assessments[{k}]"
@@ -191,11 +231,7 @@ def parse_case(obj: Any) -> Course:
             lesions = parse_lesions(a["lesions"], baseline, f"{name}.lesions")
         if response is None and lesions is None:
             raise CaseFormatError(f"{name}.response", "is required when no lesions are measured")
-        notes = a.get("notes", [])
-        if isinstance(notes, str):
-            notes = [notes]
-        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
-            raise CaseFormatError(f"{name}.notes", "must be text or a list of text")
+        notes = _notes(a.get("notes"), f"{name}.notes")
         fields.append(
             {
                 "date": date,
@@ -204,13 +240,16 @@ def parse_case(obj: Any) -> Course:
                 "symptomatic": _bool(a, "symptomatic", f"{name}.symptomatic"),
                 "nodal_only": _bool(a, "nodal_only", f"{name}.nodal_only"),
                 "multiple_metastases": _bool(a, "multiple_metastases", f"{name}.multiple_metastases"),
-                "progressing_sites": _int(a, "progressing_sites", f"{name}.progressing_sites", 0, None),
+                "progressing_sites": _int(
+                    a, "progressing_sites", f"{name}.progressing_sites", 0, limits.MAX_PROGRESSING_SITES
+                ),
                 "biopsy_confirms_progression": _opt_bool(
                     a, "biopsy_confirms_progression", f"{name}.biopsy_confirms_progression"
                 ),
                 "ecog": _int(a, "ecog", f"{name}.ecog", 0, 5),
                 "lesions": lesions,
-                "notes": tuple(notes),
+                "notes": notes,
+                "rapid_progression": _bool(a, "rapid_progression", f"{name}.rapid_progression"),
             }
         )
 
@@ -235,6 +274,9 @@ def parse_case(obj: Any) -> Course:
         assessments=tuple(Assessment(**f) for f in fields),
         criteria=criteria,
         baseline=baseline,
+        dosing_interval_days=_int(
+            case, "dosing_interval_days", "dosing_interval_days", DOSING_INTERVAL_MIN, DOSING_INTERVAL_MAX
+        ),
     )
 
 
@@ -243,17 +285,23 @@ def parse_case(obj: Any) -> Course:
 
 
 def _mm(value: Any, name: str) -> Decimal:
-    """A size in millimetres as an exact Decimal (8.2 stays 8.2, not 8.1999…)."""
+    """A size in millimetres (0 to ``limits.MAX_MM``) as an exact Decimal (8.2 stays 8.2)."""
+    if isinstance(value, _LongNumber):
+        raise CaseFormatError(
+            name, f"must be a size of 0 mm or more, at most {limits.MAX_MM} mm, not {show(value)}"
+        )
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise CaseFormatError(name, f"must be a size in mm, not {value!r}")
+        raise CaseFormatError(name, f"must be a size in mm, not {show(value)}")
     mm = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not mm.is_finite() or mm < 0:
-        raise CaseFormatError(name, f"must be a size of 0 mm or more, not {value!r}")
+    if not mm.is_finite() or not 0 <= mm <= limits.MAX_MM:
+        raise CaseFormatError(
+            name, f"must be a size of 0 mm or more, at most {limits.MAX_MM} mm, not {show(value)}"
+        )
     return mm
 
 
 def _lesion_id(obj: Mapping[str, Any], name: str, seen: set[str]) -> str:
-    lid = _text(obj, "id", f"{name}.id", required=True) or ""
+    lid = _text(obj, "id", f"{name}.id", required=True, max_chars=limits.MAX_ID_CHARS) or ""
     if lid in seen:
         raise CaseFormatError(f"{name}.id", f"lesion id {lid!r} is used twice")
     seen.add(lid)
@@ -268,6 +316,13 @@ def parse_baseline(obj: Any) -> Baseline:
     raw_non_targets = b.get("non_targets") or []
     if not isinstance(raw_targets, list) or not isinstance(raw_non_targets, list):
         raise CaseFormatError("baseline", "targets and non_targets must be lists")
+    if len(raw_non_targets) > limits.MAX_NON_TARGETS:
+        raise CaseFormatError(
+            "baseline.non_targets",
+            f"{len(raw_non_targets)} non-target lesions (at most {limits.MAX_NON_TARGETS})",
+        )
+    if len(raw_targets) > 10 * MAX_TARGETS:  # the count is refused below; do not parse thousands first
+        raise CaseFormatError("baseline.targets", f"more than {MAX_TARGETS} target lesions")
     seen: set[str] = set()
     targets: list[TargetLesion] = []
     per_organ: dict[str, list[str]] = {}
@@ -318,7 +373,7 @@ def parse_lesions(obj: Any, baseline: Baseline, name: str) -> LesionMeasurement:
     target_ids = {t.id: t for t in baseline.targets}
     for lid in raw_targets:
         if lid not in target_ids:
-            raise CaseFormatError(f"{name}.targets.{lid}", f"unknown target lesion id {lid!r}")
+            raise CaseFormatError(f"{name}.targets.{field_key(lid)}", f"unknown target lesion id {show(lid)}")
     targets: list[tuple[str, TargetValue]] = []
     for t in baseline.targets:
         if t.id not in raw_targets:
@@ -333,7 +388,9 @@ def parse_lesions(obj: Any, baseline: Baseline, name: str) -> LesionMeasurement:
     nt_ids = {n.id for n in baseline.non_targets}
     for lid in raw_non_targets:
         if lid not in nt_ids:
-            raise CaseFormatError(f"{name}.non_targets.{lid}", f"unknown non-target lesion id {lid!r}")
+            raise CaseFormatError(
+                f"{name}.non_targets.{field_key(lid)}", f"unknown non-target lesion id {show(lid)}"
+            )
     non_targets: list[tuple[str, NonTargetStatus]] = []
     for n in baseline.non_targets:
         if n.id not in raw_non_targets:
@@ -347,6 +404,10 @@ def parse_lesions(obj: Any, baseline: Baseline, name: str) -> LesionMeasurement:
     raw_new = m.get("new_lesions", "none")
     new_list: list[NewLesion] = []
     if isinstance(raw_new, list):
+        if len(raw_new) > limits.MAX_NEW_LESIONS:
+            raise CaseFormatError(
+                f"{name}.new_lesions", f"{len(raw_new)} new lesions (at most {limits.MAX_NEW_LESIONS})"
+            )
         seen = {t.id for t in baseline.targets} | nt_ids
         per_organ: dict[str, int] = {}
         for k, raw in enumerate(raw_new):
@@ -389,7 +450,7 @@ def future_dates(course: Course, today: dt.date) -> list[tuple[str, dt.date]]:
 def _case_label(index: int, obj: Any, many: bool) -> str:
     sid = obj.get("subject_id") if isinstance(obj, Mapping) else None
     label = f"case {index + 1}" if many else "case"
-    return f"{label} ({sid})" if isinstance(sid, str) and sid else label
+    return f"{label} ({field_key(sid.strip())})" if isinstance(sid, str) and sid.strip() else label
 
 
 def parse_document(data: Any, *, source: str = "") -> tuple[list[Course], bool, list[CaseFormatError]]:
@@ -400,28 +461,164 @@ def parse_document(data: Any, *, source: str = "") -> tuple[list[Course], bool, 
     """
     many = isinstance(data, list)
     items = data if many else [data]
+    if len(items) > limits.MAX_CASES:
+        error = CaseFormatError("", f"{len(items)} cases (at most {limits.MAX_CASES} in one file)")
+        return [], many, [error.located(source=source)]
     courses: list[Course] = []
     errors: list[CaseFormatError] = []
     for k, obj in enumerate(items):
         try:
+            duplicate = _duplicate_key(obj, "")
+            if duplicate is not None:
+                raise CaseFormatError(duplicate, "appears twice in the same object (which one is meant?)")
             courses.append(parse_case(obj))
         except CaseFormatError as exc:
             errors.append(exc.located(source=source, case=_case_label(k, obj, many)))
     return courses, many, errors
 
 
-def read_document(path: Path) -> Any:
-    """Read and decode a JSON file, turning I/O and syntax errors into CaseFormatError."""
+# ---------------------------------------------------------------------------
+# Reading JSON with explicit limits
+
+
+class _DuplicateKeys(dict[str, Any]):
+    """A JSON object in which a key appears more than once (``duplicate``: the first repeated key)."""
+
+    duplicate: str = ""
+
+
+class _LongNumber:
+    """A JSON number literal longer than ``limits.MAX_NUMBER_DIGITS``: never converted (Python
+    refuses integers of more than 4,300 digits); every field reader refuses it by name."""
+
+    def __init__(self, literal: str) -> None:
+        self.digits = len(literal)
+
+    def __repr__(self) -> str:
+        return f"a number of {self.digits} characters"
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    marked = _DuplicateKeys(obj)
+    for key, _ in pairs:
+        if key in seen:
+            marked.duplicate = key
+            break
+        seen.add(key)
+    return marked
+
+
+def _int_literal(literal: str) -> Any:
+    return _LongNumber(literal) if len(literal) > limits.MAX_NUMBER_DIGITS else int(literal)
+
+
+def _float_literal(literal: str) -> Any:
+    return _LongNumber(literal) if len(literal) > limits.MAX_NUMBER_DIGITS else float(literal)
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _duplicate_key(obj: Any, path: str) -> str | None:
+    """The field path of the first key that appears twice in one object, if any."""
+    if isinstance(obj, dict):
+        if isinstance(obj, _DuplicateKeys):
+            key = field_key(obj.duplicate)
+            return f"{path}.{key}" if path else key
+        for key, value in obj.items():
+            if isinstance(value, dict | list):
+                inner = f"{path}.{field_key(key)}" if path else field_key(key)
+                found = _duplicate_key(value, inner)
+                if found:
+                    return found
+    elif isinstance(obj, list):
+        for k, value in enumerate(obj):
+            if isinstance(value, dict | list):
+                found = _duplicate_key(value, f"{path}[{k}]")
+                if found:
+                    return found
+    return None
+
+
+# A string (to the end of the text when unterminated: linear time on any input) or a bracket.
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]++|\\[\s\S]?)*+(?:"|\Z)|[\[\]{}]')
+
+
+def _nesting_problem(text: str) -> str | None:
+    """Where the text nests arrays and objects deeper than ``limits.MAX_JSON_DEPTH``.
+
+    A bounded scan before parsing: Python's own parser would recurse once per level
+    and fail with RecursionError near 1,000 levels.
+    """
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > limits.MAX_JSON_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                return (
+                    f"arrays and objects nested more than {limits.MAX_JSON_DEPTH} deep "
+                    f"(line {line}); a case file needs at most 7"
+                )
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+def loads_document(text: str, source: str = "") -> Any:
+    """Decode the text of a case file with explicit limits (CaseFormatError naming ``source``):
+    nesting depth, number length, no NaN/Infinity; duplicate keys are marked for ``parse_document``."""
+    problem = _nesting_problem(text)
+    if problem:
+        raise CaseFormatError("", f"not accepted: {problem}", source=source)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseFormatError("", f"cannot read file: {exc.strerror or exc}", source=str(path)) from None
-    try:
-        return json.loads(text)
+        return json.loads(
+            text,
+            object_pairs_hook=_object,
+            parse_int=_int_literal,
+            parse_float=_float_literal,
+            parse_constant=_constant,
+        )
     except json.JSONDecodeError as exc:
         raise CaseFormatError(
-            "", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", source=str(path)
+            "", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", source=source
         ) from None
+    except ValueError as exc:
+        raise CaseFormatError("", f"not valid JSON: {exc}", source=source) from None
+    except RecursionError:  # unreachable after the scan; kept so no input can give a traceback
+        raise CaseFormatError("", "not accepted: nested too deep", source=source) from None
+
+
+def read_document(path: Path) -> Any:
+    """Read and decode a JSON file (UTF-8, with or without a byte-order mark), turning I/O,
+    encoding, size and syntax errors into CaseFormatError naming the file."""
+    source = str(path)
+    try:
+        with path.open("rb") as f:
+            raw = f.read(limits.MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise CaseFormatError(
+            "", f"cannot read file: {getattr(exc, 'strerror', None) or exc}", source=source
+        ) from None
+    if len(raw) > limits.MAX_FILE_BYTES:
+        raise CaseFormatError(
+            "",
+            f"larger than {limits.MAX_FILE_BYTES:,} bytes (the size limit of a case file)",
+            source=source,
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseFormatError(
+            "", f"not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8", source=source
+        ) from None
+    return loads_document(text, source)
 
 
 # ---------------------------------------------------------------------------
@@ -443,6 +640,8 @@ def course_to_case(course: Course) -> dict[str, Any]:
         for key in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases"):
             if getattr(a, key):
                 item[key] = True
+        if a.rapid_progression:
+            item["rapid_progression"] = True
         for key in ("progressing_sites", "biopsy_confirms_progression", "ecog"):
             if getattr(a, key) is not None:
                 item[key] = getattr(a, key)
@@ -470,6 +669,8 @@ def course_to_case(course: Course) -> dict[str, Any]:
         "adjuvant_after_neoadjuvant": course.adjuvant_after_neoadjuvant,
         "assessments": assessments,
     }
+    if course.dosing_interval_days is not None:
+        case["dosing_interval_days"] = course.dosing_interval_days
     if course.baseline is not None:
         case["criteria"] = course.criteria.value
         case["baseline"] = baseline_to_json(course.baseline)

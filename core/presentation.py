@@ -7,7 +7,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.rules import Category
+from core.rules import (
+    CATEGORY_LABELS,
+    ICI_CHEMO_PARAMETER_HELP,
+    PARAMETER_HELP,
+    RULESET_SOURCES,
+    Category,
+    Classification,
+    IciChemoRuleSet,
+    RuleSet,
+)
+from core.rules.caveats import Caveat
+from core.rules.model import RESPONSE_LABELS, Response
+from core.rules.parameters import PARAMETER_LABELS
 
 CATEGORY_HEX: dict[Category, str] = {
     Category.PRIMARY_RESISTANCE: "#c0392b",
@@ -50,7 +62,6 @@ def parameter_text(value: Any) -> str:
 # ---------------------------------------------------------------------------
 # Words a coordinator uses, in place of the case file's internal names
 
-RESPONSE_LABELS: dict[str, str] = {"NON_CR_NON_PD": "Non-CR/Non-PD"}
 NON_TARGET_LABELS: dict[str, str] = {
     "absent": "absent",
     "present": "present",
@@ -111,10 +122,10 @@ FIELD_LABELS: dict[str, str] = {
 
 
 def response_label(code: str | None) -> str:
-    """A response code as a coordinator writes it (NON_CR_NON_PD is "Non-CR/Non-PD")."""
-    if not code:
-        return ""
-    return RESPONSE_LABELS.get(code, code)
+    """A response code as a coordinator reads it, empty for none (a table cell)."""
+    if not code or code == "—":
+        return code or ""
+    return response_text(code)
 
 
 def confirmation_text(required: str, status: str, date: object = None) -> str:
@@ -135,9 +146,11 @@ def field_label(field: str | None) -> str:
         return FIELD_LABELS[path]
     m = re.match(r"^(?:baseline\.)?(targets|non_targets)(?:\[(\d+)\])?(?:\.(\w+))?(?:\.(\w+))?$", path)
     if m is None:
+        m = re.match(r"^baseline (target|non-target) ([^.]+)\.(\w+)$", path)
+    if m is None:
         m = re.match(r"^lesions\.(targets|non_targets)\.([\w-]+)$", path)
     if m is not None:
-        kind = "Target lesion" if m.group(1) == "targets" else "Non-target lesion"
+        kind = "Target lesion" if m.group(1) in ("targets", "target") else "Non-target lesion"
         groups = [g for g in m.groups()[1:] if g]
         if groups and groups[0].isdigit():  # a row of the list, counted from 1
             groups[0] = str(int(groups[0]) + 1)
@@ -159,3 +172,114 @@ def plain_message(message: str) -> str:
         return f"the {label.lower()}" if label else name.replace("_", " ")
 
     return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", words, message)
+
+
+def category_label(result: Classification) -> str:
+    """The category as people read it, under the rule set that decided it
+    (SITC 2023 ICI-chemo calls secondary resistance "Secondary or late resistance")."""
+    from core.rules.ici_chemo import category_label as label
+
+    return label(result)
+
+
+def provisional_label(result: Classification) -> str | None:
+    p = result.provisional_category
+    return None if p is None else CATEGORY_LABELS[p]
+
+
+def ruleset_citation(result: Classification) -> str:
+    """The table(s) the rule set follows, with the paper."""
+    return RULESET_SOURCES.get(result.ruleset.name, result.ruleset.name)
+
+
+REGIMEN_TEXT = {
+    "monotherapy": "PD-(L)1 monotherapy",
+    "ici_chemotherapy": "PD-(L)1 + chemotherapy",
+    "combination": "another combination (not covered)",
+}
+
+
+def regimen_text(code: str) -> str:
+    """A regimen code as people read it ("PD-(L)1 + chemotherapy" for ici_chemotherapy)."""
+    return REGIMEN_TEXT.get(code, code)
+
+
+def ruleset_short(name: str) -> str:
+    """The rule set's short human name (roster column and filter)."""
+    return {"SITC-2020": "SITC 2020", "SITC-2023-ICI-chemo": "SITC 2023 ICI-chemo"}.get(name, name)
+
+
+def parameter_help(result: Classification, name: str) -> str:
+    if isinstance(result.ruleset, IciChemoRuleSet):
+        return ICI_CHEMO_PARAMETER_HELP.get(name, "")
+    return PARAMETER_HELP.get(name, "")
+
+
+# ---------------------------------------------------------------------------
+# Human labels: codes stay in JSON, people read these (C16).
+
+
+def response_text(code: object) -> str:
+    """A response code as people read it: "Non-CR/non-PD" for NON_CR_NON_PD."""
+    if code is None or code == "":
+        return "—"
+    try:
+        return RESPONSE_LABELS[Response(str(code))]
+    except ValueError:
+        return str(code)
+
+
+def caveat_text(code: object) -> str:
+    """A caveat's human label ("Negative biopsy" for BIOPSY_NEGATIVE)."""
+    try:
+        return Caveat(str(code)).label
+    except ValueError:
+        return str(code).replace("_", " ").capitalize()
+
+
+def parameter_label(name: str) -> str:
+    """A rule parameter's human name ("Minimum exposure (days)" for min_exposure_days)."""
+    return PARAMETER_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def ruleset_label(ruleset: RuleSet | IciChemoRuleSet) -> str:
+    """The rule set as every classification names it: "SITC-2020 v2", "SITC-2023-ICI-chemo v1"."""
+    return ruleset.label
+
+
+def classification_text(result: Classification) -> str:
+    """A classification as plain text for people (the CLI's ``--text``): every code as its label."""
+    lines = [f"{result.subject_id}: {category_label(result)} ({ruleset_label(result.ruleset)})"]
+    if result.provisional_category:
+        lines[0] += f", provisionally {CATEGORY_LABELS[result.provisional_category].lower()}"
+    lines.append(f"  As of: {result.as_of}")
+    if result.rule:
+        lines.append(f"  Rule: {result.rule.value}")
+    if result.reason:
+        lines.append(f"  Reason: {result.reason}")
+    if result.progression_date:
+        lines.append(f"  Progression date: {result.progression_date}")
+    c = result.confirmation
+    if c.required != "none" or c.status != "not_required":
+        conf = f"  Confirmation: {c.required}, {c.status.replace('_', ' ')}"
+        if c.date:
+            conf += f" on {c.date}"
+        if c.opens and c.closes and c.status == "pending":
+            conf += f"; window {c.opens} to {c.closes}"
+            if c.due_status:
+                conf += f" ({c.due_status.replace('_', ' ')})"
+        lines.append(conf)
+    if result.caveats:
+        lines.append("  Caveats:")
+        lines += [f"    - {cv.code.label}: {cv.text}" for cv in result.caveats]
+    lines.append("  Rationale:")
+    lines += [f"    {k}. {step}" for k, step in enumerate(result.rationale, 1)]
+    if result.interpretations:
+        lines.append("  Interpretations applied: " + ", ".join(result.interpretations))
+    rs = result.ruleset
+    lines.append(f"  Rule set {ruleset_label(rs)} ({ruleset_citation(result)}):")
+    overrides = rs.overrides
+    for name, value in rs.parameters.to_json().items():
+        mark = " (study override)" if name in overrides else ""
+        lines.append(f"    {parameter_label(name)}: {parameter_text(value)}{mark}")
+    return "\n".join(lines)

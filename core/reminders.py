@@ -57,6 +57,14 @@ def pending_confirmations(rows: Iterable[RosterRow]) -> list[Reminder]:
     return sorted(out, key=lambda m: (URGENCY_ORDER[m.urgency], m.date, m.subject_id))
 
 
+def without_confirmations(rows: Iterable[RosterRow]) -> list[RosterRow]:
+    """Rows classified under a rule set that never asks for a confirmation
+    (SITC-2023-ICI-chemo: Table 3 requires no confirmatory scan), so never reminded of one."""
+    from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
+
+    return [r for r in rows if r.result.ruleset.name == ICI_CHEMO_NAME]
+
+
 def upcoming_thresholds(rows: Iterable[RosterRow], as_of: dt.date, days: int) -> list[Reminder]:
     """Threshold dates (6 weeks, 6 months, 12 weeks after the last dose) within ``days``."""
     horizon = as_of + dt.timedelta(days=days)

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 PASSWORD = "screenshot-demo"
 
@@ -95,6 +95,9 @@ def main(argv: list[str]) -> int:
     window.roster_screen.category.setCurrentIndex(2)  # pending confirmation
     shot("roster-pending")
     window.roster_screen.category.setCurrentIndex(0)
+    window.roster_screen.ruleset.setCurrentIndex(2)  # SITC 2023 ICI-chemo
+    shot("roster-ici-chemo")
+    window.roster_screen.ruleset.setCurrentIndex(0)
     window.show_reminders()
     shot("reminders")
     for code in ("NSCLC-028", "MEL-002"):
@@ -105,6 +108,17 @@ def main(argv: list[str]) -> int:
         shot(f"subject-{code}")
     dialog = window.flows.add_visit(window.subject_screen.subject_pk or 0)
     shot("visit-dialog", dialog)
+    dialog.reject()
+    for code in ("NSCLC-035", "SCLC-033"):  # PD-(L)1 + chemotherapy (SITC 2023)
+        window.roster_screen.select_subject(code)
+        window.open_subject(window.roster_screen.current_subject_pk() or 0)
+        shot(f"subject-{code}")
+    course = window.flows.edit_subject(window.subject_screen.subject_pk or 0)
+    shot("subject-dialog-ici-chemo", course)
+    course.reject()
+    dialog = window.flows.add_visit(window.subject_screen.subject_pk or 0)
+    dialog.flags["rapid_progression"].setChecked(True)
+    shot("visit-dialog-ici-chemo", dialog)
     dialog.reject()
     window.roster_screen.select_subject("NSCLC-028")
     window.open_subject(window.roster_screen.current_subject_pk() or 0)
@@ -126,6 +140,10 @@ def main(argv: list[str]) -> int:
     shot("audit")
     window.show_settings()
     shot("settings")
+    scroll = window.settings_screen.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    shot("settings-ici-chemo")
     window.show_help()
     shot("help")
     window.close()

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from core.rules import RuleSet
+from core.rules import RuleSet, StudyRules
 from core.store.models import Study
 from core.store.store import Actor, Store
 from core.store.users import Role
@@ -44,7 +44,13 @@ class Session(QObject):
 
     @property
     def ruleset(self) -> RuleSet:
+        """The study's SITC-2020 rule set."""
         return self.store.ruleset(self.study)
+
+    @property
+    def rules(self) -> StudyRules:
+        """Both of the study's rule sets (what classify() is given)."""
+        return self.store.rules(self.study)
 
     @property
     def is_admin(self) -> bool:

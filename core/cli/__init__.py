@@ -22,30 +22,42 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TextIO
 
-from core import __version__
-from core.cli.common import EXIT_FAILURE, EXIT_MALFORMED, EXIT_OK, date_arg, load_case_files
+from core import __version__, limits
+from core.cli.common import (
+    EXIT_FAILURE,
+    EXIT_MALFORMED,
+    EXIT_OK,
+    ArgumentParser,
+    UsageError,
+    database_file,
+    date_arg,
+    load_case_files,
+)
 
 __all__ = ["EXIT_FAILURE", "EXIT_MALFORMED", "EXIT_OK", "build_parser", "date_arg", "load_case_files", "main"]
 
 GuiLauncher = Callable[[argparse.Namespace], int]
+EXIT_INTERRUPTED = 130
 
 
 def build_parser(with_gui: bool) -> argparse.ArgumentParser:
     from core.cli import admin, audit, cases, data, files, signing
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="resistdesk",
         description=(
-            "ResistDesk: SITC 2020 PD-(L)1 resistance classification for clinical-trial sites."
+            "ResistDesk: SITC PD-(L)1 resistance classification (2020 monotherapy, "
+            "2023 ICI-chemotherapy) for clinical-trial sites."
             + (" Without a subcommand, opens the desktop application." if with_gui else "")
         ),
     )
     parser.add_argument("--version", action="version", version=f"resistdesk {__version__}")
     if with_gui:
-        parser.add_argument("--db", type=Path, help="study database to open (default: user data directory)")
+        parser.add_argument(
+            "--db", type=database_file, help="study database to open (default: user data directory)"
+        )
         parser.add_argument(
             "--selftest",
             action="store_true",
@@ -64,17 +76,37 @@ def main(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
+    """Run the command line; every outcome is an exit status and a message, never a traceback:
+    0 success, 2 malformed input or arguments (named), 1 any other failure, 130 interrupted."""
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser(with_gui=gui is not None)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        if gui is None:
-            parser.print_help(out)
-            return EXIT_OK
-        return gui(args)
-    code: int = args.handler(args, out, err)
-    return code
+    try:
+        parser = build_parser(with_gui=gui is not None)
+        try:
+            args = parser.parse_args(argv)
+        except UsageError as exc:
+            err.write(f"{exc}\n")
+            return EXIT_MALFORMED
+        except SystemExit as exc:  # --help and --version print, then exit 0
+            return exc.code if isinstance(exc.code, int) else EXIT_MALFORMED
+        if args.command is None:
+            if gui is None:
+                parser.print_help(out)
+                return EXIT_OK
+            return gui(args)
+        code: int = args.handler(args, out, err)
+        return code
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`resistdesk ... | head`): nothing left to say
+        return EXIT_FAILURE
+    except Exception as exc:  # the last guard: a bug must still end in a message, not a traceback
+        err.write(
+            f"error: internal error ({type(exc).__name__}: {limits.show(str(exc), 200)}); nothing more "
+            "was done. Please report it with the command line that caused it.\n"
+        )
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -8,11 +8,13 @@ from typing import Any, TextIO
 from core.cli.common import (
     EXIT_OK,
     PASSWORDS,
+    check_database_arg,
     db_arg,
     db_path,
     guard,
     login,
     open_store,
+    text_arg,
     user_arg,
 )
 from core.errors import InputError
@@ -23,6 +25,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.store import Store
 
     db = db_path(args)
+    check_database_arg(db)
     with Store.open(db) as store:
         if store.has_users():
             raise InputError("--db", f"{db} already has user accounts")
@@ -36,6 +39,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.demo import DEMO_USERS, create_demo
 
     db = db_path(args)
+    check_database_arg(db)
     password = PASSWORDS.new("Password for the demo accounts (admin, coordinator, investigator): ")
     store = create_demo(db, password)
     rows = store.roster_rows(store.studies()[0].id or 0, store.today())
@@ -49,7 +53,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         password = PASSWORDS.new(f"Password for the new user {args.username}: ")
         store.create_user(actor, args.username, args.name, args.role, password)
@@ -58,7 +62,7 @@ def cmd_user_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "user.list")
         for u in store.users():
             state = "active" if u.active else "disabled"
@@ -67,7 +71,7 @@ def cmd_user_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_study_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         actor = login(store, args)
         overrides = dict(_parse_param(p) for p in args.param)
         store.create_study(
@@ -79,9 +83,17 @@ def cmd_study_add(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             criteria=args.criteria,
             rule_overrides=overrides,
             enrolled_categories=args.enrolls,
+            ici_chemo_overrides=dict(_parse_chemo_param(p) for p in args.ici_chemo_param),
+            enrolled_regimens=args.enrolls_regimen,
         )
     out.write(f"created study {args.protocol}\n")
     return EXIT_OK
+
+
+def _parse_chemo_param(text: str) -> tuple[str, int]:
+    from core.rules.ici_chemo_ruleset import parse_ici_chemo_override
+
+    return parse_ici_chemo_override(text)
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -91,7 +103,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 
 def cmd_study_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "study.read")
         for s in store.studies():
             out.write(f"{s.protocol_id}\t{s.criteria}\t{'demo' if s.is_demo else ''}\t{s.title}\n")
@@ -101,8 +113,8 @@ def cmd_study_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("init", help="create a new database with its first administrator")
     db_arg(p)
-    p.add_argument("--admin", required=True, metavar="ID", help="user id of the administrator")
-    p.add_argument("--name", required=True, help="printed name of the administrator")
+    p.add_argument("--admin", required=True, type=text_arg, metavar="ID", help="user id of the administrator")
+    p.add_argument("--name", required=True, type=text_arg, help="printed name of the administrator")
     p.set_defaults(handler=guard(cmd_init))
 
     p = sub.add_parser("demo", help="create a database holding the demo study (about 30 subjects)")
@@ -115,8 +127,8 @@ def register(sub: Any) -> None:
     p = user.add_parser("add", help="add a user (administrators); reads your password, then the new one")
     db_arg(p)
     user_arg(p)
-    p.add_argument("username", metavar="NEW_ID")
-    p.add_argument("--name", required=True, help="printed name (appears on signatures)")
+    p.add_argument("username", type=text_arg, metavar="NEW_ID")
+    p.add_argument("--name", required=True, type=text_arg, help="printed name (appears on signatures)")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
     p.set_defaults(handler=guard(cmd_user_add))
     p = user.add_parser("list", help="list user accounts")
@@ -130,10 +142,10 @@ def register(sub: Any) -> None:
     p = study.add_parser("add", help="add a study")
     db_arg(p)
     user_arg(p)
-    p.add_argument("--protocol", required=True, help="protocol id")
-    p.add_argument("--title", required=True)
-    p.add_argument("--sponsor", default="")
-    p.add_argument("--site", default="")
+    p.add_argument("--protocol", required=True, type=text_arg, help="protocol id")
+    p.add_argument("--title", required=True, type=text_arg)
+    p.add_argument("--sponsor", default="", type=text_arg)
+    p.add_argument("--site", default="", type=text_arg)
     p.add_argument("--criteria", default="RECIST 1.1", choices=["RECIST 1.1", "iRECIST"])
     p.add_argument(
         "--enrolls",
@@ -143,7 +155,21 @@ def register(sub: Any) -> None:
         help="a category the protocol enrolls (repeatable)",
     )
     p.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE", help="rule parameter override"
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="SITC-2020 parameter override"
+    )
+    p.add_argument(
+        "--ici-chemo-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="SITC-2023-ICI-chemo parameter override, e.g. min_exposure_days=56",
+    )
+    p.add_argument(
+        "--enrolls-regimen",
+        action="append",
+        default=[],
+        choices=["monotherapy", "ici_chemotherapy"],
+        help="a regimen the protocol enrolls (repeatable)",
     )
     p.set_defaults(handler=guard(cmd_study_add))
     p = study.add_parser("list", help="list studies")

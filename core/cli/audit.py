@@ -10,22 +10,35 @@ from core.cli.common import (
     EXIT_OK,
     db_arg,
     guard,
+    int_arg,
     login,
     open_store,
+    text_arg,
     user_arg,
 )
 
 
 def cmd_audit_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    from core.store.anchors import parse_anchor
+
+    anchors = [parse_anchor(text) for text in args.anchor]
+    with open_store(args, err) as store:
         login(store, args, "audit.verify")
-        report = store.verify_audit()
+        report = store.verify_audit(anchors)
     (out if report.ok else err).write(report.describe() + "\n")
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
+def cmd_audit_anchor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with open_store(args, err) as store:
+        login(store, args, "audit.read")
+        anchor = store.audit_anchor()
+    out.write(f"{anchor.position}:{anchor.hash}\n")
+    return EXIT_OK
+
+
 def cmd_audit_log(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         login(store, args, "audit.read")
         events = store.audit_events(user=args.filter_user, entity=args.entity, limit=args.limit)
     for e in reversed(events):
@@ -45,15 +58,29 @@ def register(sub: Any) -> None:
         dest="audit_command", metavar="ACTION", required=True
     )
     p = audit.add_parser(
-        "verify", help="check the hash chain; names the first row altered, inserted or removed"
+        "verify",
+        help="check the file, the hash chain, replay the trail against every table, and check the anchors",
     )
     db_arg(p)
     user_arg(p)
+    p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="ROW:HASH|FILE",
+        help="check the trail still extends this anchor (ROW:HASH from `audit anchor`, a backup file, "
+        "or an anchor JSON file); repeatable. Anchors this workstation remembers and those of the "
+        "backups beside the file are always checked",
+    )
     p.set_defaults(handler=guard(cmd_audit_verify))
+    p = audit.add_parser("anchor", help="print the audit trail's head as ROW:HASH, to keep outside the file")
+    db_arg(p)
+    user_arg(p)
+    p.set_defaults(handler=guard(cmd_audit_anchor))
     p = audit.add_parser("log", help="show the audit trail, oldest first")
     db_arg(p)
     user_arg(p)
-    p.add_argument("--filter-user", metavar="ID")
-    p.add_argument("--entity", metavar="TABLE")
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--filter-user", type=text_arg, metavar="ID")
+    p.add_argument("--entity", type=text_arg, metavar="TABLE")
+    p.add_argument("--limit", type=int_arg(1, 1_000_000), default=200)
     p.set_defaults(handler=guard(cmd_audit_log))

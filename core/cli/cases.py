@@ -5,13 +5,31 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from core.bulk import bulk
-from core.cli.common import EXIT_MALFORMED, EXIT_OK, date_arg, dump, guard, load_case_files
+from core.cli.common import (
+    EXIT_MALFORMED,
+    EXIT_OK,
+    database_file,
+    date_arg,
+    dump,
+    guard,
+    int_arg,
+    load_case_files,
+    path_arg,
+    text_arg,
+)
 from core.errors import InputError
-from core.rules import DEFAULT_RULESET, RuleSet, classify, parse_override
+from core.rules import (
+    DEFAULT_ICI_CHEMO_RULESET,
+    DEFAULT_RULESET,
+    RuleSet,
+    StudyRules,
+    classify,
+    parse_override,
+)
+from core.rules.ici_chemo_ruleset import parse_ici_chemo_override
 from core.rules.ranges import check_ranges
 
 
@@ -23,7 +41,7 @@ def _ruleset(overrides: Sequence[str]) -> RuleSet:
 
 def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.db is not None:
-        if args.files or args.param:
+        if args.files or args.param or args.ici_chemo_param:
             err.write(
                 "error: --db classifies stored subjects with the study's rules; give no FILE or --param\n"
             )
@@ -35,14 +53,28 @@ def cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write("error: give case FILE(s), or --db to classify a study's stored subjects\n")
         return EXIT_MALFORMED
     try:
-        ruleset = _ruleset(args.param)
+        first = _ruleset(args.param)
     except InputError as exc:
         err.write(f"error: --param {exc}\n")
         return EXIT_MALFORMED
+    try:
+        second = DEFAULT_ICI_CHEMO_RULESET.with_overrides(
+            dict(parse_ici_chemo_override(text) for text in args.ici_chemo_param)
+        )
+    except InputError as exc:
+        err.write(f"error: --ici-chemo-param {exc}\n")
+        return EXIT_MALFORMED
+    ruleset = StudyRules(first, second)
     as_of = args.as_of or dt.datetime.now().astimezone().date()  # local "today"
     with bulk():
         documents, malformed = load_case_files(args.files, err)
         for _, (courses, many) in documents:
+            if args.text:
+                from core.presentation import classification_text
+
+                for c in courses:
+                    out.write(classification_text(classify(c, as_of, ruleset)) + "\n\n")
+                continue
             results = [classify(c, as_of, ruleset).to_json() for c in courses]
             dump(results if many else results[0], out, args.compact)
     return EXIT_MALFORMED if malformed else EXIT_OK
@@ -72,14 +104,19 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "classify",
         help="classify case files (resistdesk-case/1) and print JSON",
-        description="Classify case files under the SITC 2020 rules and print the "
+        description="Classify case files (SITC 2020 for monotherapy, SITC 2023 ICI-chemo for "
+        "PD-(L)1 + chemotherapy) and print the "
         "classification JSON (one object per case; an array for an array input).",
     )
-    p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="case file(s) (JSON)")
-    p.add_argument("--db", type=Path, metavar="PATH", help="classify the stored subjects of this database")
-    p.add_argument("--study", metavar="PROTOCOL", help="with --db: the study")
-    p.add_argument("--subject", metavar="ID", help="with --db: only this subject")
-    p.add_argument("--user", metavar="ID", help="with --db: who reads (password from standard input)")
+    p.add_argument("files", nargs="*", type=path_arg, metavar="FILE", help="case file(s) (JSON)")
+    p.add_argument(
+        "--db", type=database_file, metavar="PATH", help="classify the stored subjects of this database"
+    )
+    p.add_argument("--study", type=text_arg, metavar="PROTOCOL", help="with --db: the study")
+    p.add_argument("--subject", type=text_arg, metavar="ID", help="with --db: only this subject")
+    p.add_argument(
+        "--user", type=text_arg, metavar="ID", help="with --db: who reads (password from standard input)"
+    )
     p.add_argument(
         "--as-of", type=date_arg, metavar="DATE", help="date taken as today (YYYY-MM-DD; default: today)"
     )
@@ -88,9 +125,21 @@ def register(sub: Any) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a rule parameter, e.g. benefit_days=365 (repeatable)",
+        help="override a SITC-2020 rule parameter, e.g. benefit_days=365 (repeatable)",
+    )
+    p.add_argument(
+        "--ici-chemo-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a SITC-2023-ICI-chemo parameter, e.g. min_exposure_days=56 (repeatable)",
     )
     p.add_argument("--compact", action="store_true", help="one JSON document per line")
+    p.add_argument(
+        "--text",
+        action="store_true",
+        help="print each classification for people (labels, rule set version) instead of JSON",
+    )
     p.set_defaults(handler=cmd_classify)
 
     p = sub.add_parser(
@@ -99,11 +148,11 @@ def register(sub: Any) -> None:
         description="Compute timepoint responses from the lesion measurements in case files "
         "and print the arithmetic as JSON.",
     )
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="case file(s) with a baseline")
+    p.add_argument("files", nargs="+", type=path_arg, metavar="FILE", help="case file(s) with a baseline")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="ignore assessments after this date")
     p.add_argument(
         "--sd-min-days",
-        type=int,
+        type=int_arg(0, 3650),
         default=42,
         metavar="DAYS",
         help="minimum time from first dose for SD to count as best response (default 42)",

@@ -9,10 +9,12 @@ import datetime as dt
 import getpass
 import json
 import sys
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from core import limits
 from core.casefile import parse_date, parse_document, read_document
 from core.errors import CaseFormatError, InputError, ResistDeskError
 from core.paths import default_db_path
@@ -28,12 +30,111 @@ EXIT_OK, EXIT_FAILURE, EXIT_MALFORMED = 0, 1, 2
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a usage error as ``UsageError`` (exit status 2 from ``main``)
+    instead of exiting from inside the parser, so the command line runs in-process too.
+    Its sub-parsers are of the same class (argparse's default)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise UsageError(f"{self.format_usage()}{self.prog}: error: {message}")
+
+
+class UsageError(Exception):
+    """A command line argparse refused: the message names the argument."""
+
+
 def date_arg(text: str) -> dt.date:
-    """An argparse type for ``--as-of DATE`` (YYYY-MM-DD)."""
+    """An argparse type for ``--as-of DATE`` (YYYY-MM-DD, within the plausible dates)."""
     try:
         return parse_date(text, "--as-of")
     except CaseFormatError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def text_arg(text: str) -> str:
+    """An argparse type for names and ids: no control or unprintable character, bounded length."""
+    # Arguments are not spreadsheet cells: a leading "-" or "=" in a title is not refused here.
+    problem = limits.text_problem(text.strip(), limits.MAX_NAME_CHARS, formula=False)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
+
+
+def _path_text(text: str) -> str:
+    problem = limits.text_problem(text, 4096, formula=False)
+    if problem:
+        raise argparse.ArgumentTypeError(f"not a usable path: {problem}")
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    return text
+
+
+def _kind(path: Path) -> str:
+    """ "folder", "file" or "missing"; a path the system refuses (too long) is a usage error."""
+    try:
+        if path.is_dir():
+            return "folder"
+        return "file" if path.exists() else "missing"
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"not a usable path: {exc.strerror or exc}") from None
+
+
+def path_arg(text: str) -> Path:
+    """An argparse type for a path checked later (each case file is reported on its own)."""
+    return Path(_path_text(text))
+
+
+def input_file(text: str) -> Path:
+    """An argparse type for a file that is read: it exists and is not a folder."""
+    path = Path(_path_text(text))
+    kind = _kind(path)
+    if kind == "folder":
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    if kind == "missing":
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+def output_file(text: str) -> Path:
+    """An argparse type for a file that is written: not a folder, in a folder that exists."""
+    path = Path(_path_text(text))
+    if _kind(path) == "folder":
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
+    if _kind(path.parent) != "folder":
+        raise argparse.ArgumentTypeError(f"no such folder: {path.parent}")
+    return path
+
+
+def database_file(text: str) -> Path:
+    """An argparse type for ``--db``: a file (created by ``init`` and ``demo``), never a folder."""
+    path = Path(_path_text(text))
+    if _kind(path) == "folder":
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a database file")
+    return path
+
+
+def output_path(text: str) -> Path:
+    """An argparse type for a file or folder that is written (``backup DEST``): its folder exists."""
+    path = Path(_path_text(text))
+    if _kind(path) != "folder" and _kind(path.parent) != "folder":
+        raise argparse.ArgumentTypeError(f"no such folder: {path.parent}")
+    return path
+
+
+def int_arg(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 12:
+            raise argparse.ArgumentTypeError(f"{limits.show(text)} is not a whole number")
+        number = int(value)
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be {low} to {high}, not {number}")
+        return number
+
+    parse.__name__ = "whole number"  # argparse names the type in some messages
+    return parse
 
 
 def dump(obj: Any, out: TextIO, compact: bool) -> None:
@@ -99,13 +200,47 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
 
 
-def open_store(args: argparse.Namespace) -> Store:
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database_arg(db: Path) -> None:
+    """Refuse (``--db``) a file that is not a ResistDesk database before anything opens it:
+    opening would otherwise fail deep inside SQLite, or add our tables to someone else's file."""
+    if db.is_dir():
+        raise InputError("--db", f"{db} is a folder, not a database file")
+    if not db.exists() or db.stat().st_size == 0:
+        return  # a new database
+    try:
+        with db.open("rb") as f:
+            header = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise InputError("--db", f"cannot read {db}: {exc.strerror or exc}") from None
+    if header != SQLITE_HEADER:
+        raise InputError("--db", f"{db} is not a database (not an SQLite file)")
+    import contextlib
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise InputError("--db", f"{db} is not a readable database ({exc})") from None
+    if tables and "alembic_version" not in tables:
+        raise InputError("--db", f"{db} is an SQLite database of another program, not a ResistDesk study")
+
+
+def open_store(args: argparse.Namespace, err: TextIO | None = None) -> Store:
+    """Open an existing study file (never creating one); its warnings go to ``err``."""
     from core.store.store import Store
 
     db = db_path(args)
-    if not db.exists() and not getattr(args, "create", False):
+    if not db.exists():
         raise NotFoundError(f"no database at {db} (create one with `resistdesk init` or `resistdesk demo`)")
-    return Store.open(db)
+    check_database_arg(db)
+    store = Store.open(db, create=False)
+    for warning in store.warnings:
+        (err or sys.stderr).write(f"warning: {warning}\n")
+    return store
 
 
 def login(store: Store, args: argparse.Namespace, action: str | None = None) -> Actor:
@@ -139,13 +274,21 @@ def guard(handler: Handler) -> Handler:
         except ResistDeskError as exc:
             err.write(f"error: {exc}\n")
             return EXIT_FAILURE
+        except OSError as exc:  # a file the command writes or reads: disk full, permissions
+            where = f"{exc.filename}: " if exc.filename else ""
+            err.write(f"error: {where}{exc.strerror or exc}\n")
+            return EXIT_FAILURE
 
     return run
 
 
 def db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, metavar="PATH", help=f"study database (default: {default_db_path()})")
+    p.add_argument(
+        "--db", type=database_file, metavar="PATH", help=f"study database (default: {default_db_path()})"
+    )
 
 
 def user_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--user", metavar="ID", help="acting user; the password is read from standard input")
+    p.add_argument(
+        "--user", type=text_arg, metavar="ID", help="acting user; the password is read from standard input"
+    )

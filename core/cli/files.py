@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sqlite3
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -14,52 +12,40 @@ from core.cli.common import (
     db_arg,
     db_path,
     guard,
+    input_file,
     login,
     open_store,
+    output_path,
     user_arg,
 )
 from core.errors import InputError
-from core.store.errors import AuthError
-from core.store.users import Role
 
 
 def cmd_backup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.store.backup import backup_database, backup_dir_for
+    from core.store.anchors import backup_anchor
 
-    db = db_path(args)
-    with open_store(args) as store:
-        login(store, args, "backup.create")
-    dest = args.dest or backup_dir_for(db)
-    made = backup_database(db, Path(dest))
-    out.write(f"{made}\n")
+    with open_store(args, err) as store:
+        actor = login(store, args, "backup.create")
+        made = store.backup(actor, Path(args.dest) if args.dest else None)
+    anchor = backup_anchor(made)
+    where = f" (audit trail at row {anchor.position}, hash {anchor.hash})" if anchor else ""
+    out.write(f"{made}{where}\n")
     return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.store.backup import check_database_file, restore_database
-    from core.store.store import Actor, Store, known_revision
-    from core.store.users import verify_password
+    from core.store.restore import restore_study
 
     db = db_path(args)
-    check_database_file(args.file, known_revision)
     if not args.user:
-        raise InputError("--user", "name an administrator of the backup (password from standard input)")
-    # Checked read-only against the backup, which must hold the administrator: the file is not modified.
-    with contextlib.closing(sqlite3.connect(f"file:{args.file}?mode=ro", uri=True)) as conn:
-        row = conn.execute(
-            "SELECT password_hash, role, active FROM user_account WHERE username = ?", (args.user,)
-        ).fetchone()
+        raise InputError(
+            "--user", "name an administrator of the study being replaced (password from standard input)"
+        )
     password = PASSWORDS.read(f"Password for {args.user}: ")
-    if row is None or not row[2] or not verify_password(password, row[0]):
-        raise AuthError("wrong user id or password (as recorded in the backup)")
-    if row[1] != Role.ADMINISTRATOR.value:
-        raise AuthError("only an administrator can restore a database")
-    safety = restore_database(args.file, db, known_revision)
-    with Store.open(db, backup_daily=False) as store:
-        actor = Actor(args.user, Role.ADMINISTRATOR)
-        store.log_event(actor, "restore", detail=args.file.name, reason="restored from backup")
-    note = f" (previous database saved as {safety})" if safety else ""
-    out.write(f"restored {db} from {args.file}{note}\n")
+    result = restore_study(db, args.file, args.user, password, force=args.force)
+    note = f" (the file it replaced is kept as {result.safety})" if result.safety else ""
+    forced = " (forced: a backup of another study file)" if result.forced else ""
+    out.write(f"restored {db} from {args.file}{forced}{note}\n")
     return EXIT_OK
 
 
@@ -67,13 +53,22 @@ def register(sub: Any) -> None:
     p = sub.add_parser("backup", help="online backup (default: the backups folder beside the database)")
     db_arg(p)
     user_arg(p)
-    p.add_argument("dest", nargs="?", type=Path, metavar="PATH", help="backup file or folder")
+    p.add_argument("dest", nargs="?", type=output_path, metavar="PATH", help="backup file or folder")
     p.set_defaults(handler=guard(cmd_backup))
 
     p = sub.add_parser(
-        "restore", help="replace the database by a checked backup (administrator of the backup)"
+        "restore",
+        help="replace the database by a checked backup (an administrator of the study being replaced)",
+        description="Check the backup, keep a copy of the current file, and replace it. "
+        "The --user must be an "
+        "administrator of the CURRENT study file; a backup of another study file is refused unless --force.",
     )
     db_arg(p)
     user_arg(p)
-    p.add_argument("file", type=Path, metavar="BACKUP")
+    p.add_argument("file", type=input_file, metavar="BACKUP")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the study by a backup of ANOTHER study file (administrators)",
+    )
     p.set_defaults(handler=guard(cmd_restore))

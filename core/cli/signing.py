@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from core.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     PASSWORDS,
+    database_file,
     date_arg,
     db_arg,
     guard,
+    input_file,
     login,
     open_store,
+    output_file,
     pick_study,
+    text_arg,
 )
 from core.errors import InputError
 
@@ -26,7 +29,7 @@ def cmd_worksheet(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if not args.user and not args.sign_as:
         raise InputError("--user", "name who prepares the worksheet (or --sign-as, the investigator)")
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         preparer = login(store, args, "worksheet.prepare") if args.user else None
         signer = None
         if args.sign_as:
@@ -48,7 +51,7 @@ def cmd_site_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import site_certificate_pem
     from core.worksheet.pki import fingerprint
 
-    with open_store(args) as store:
+    with open_store(args, err) as store:
         pem = site_certificate_pem(store)
     args.output.write_text(pem, encoding="ascii")
     out.write(f"wrote {args.output}: site certificate, SHA-256 fingerprint {fingerprint(pem)}\n")
@@ -70,7 +73,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         from core.store.site_keys import site_certificate_pem
 
-        with open_store(args) as store:
+        with open_store(args, err) as store:
             trust = site_certificate_pem(store)
     try:
         pdf = args.file.read_bytes()
@@ -89,18 +92,27 @@ def register(sub: Any) -> None:
         "--sign-as USERID the investigator's password is read from standard input and the PDF is signed.",
     )
     db_arg(p)
-    p.add_argument("--study", metavar="PROTOCOL")
-    p.add_argument("--subject", required=True, metavar="ID")
-    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
+    p.add_argument("--study", type=text_arg, metavar="PROTOCOL")
+    p.add_argument("--subject", required=True, type=text_arg, metavar="ID")
+    p.add_argument("-o", "--output", required=True, type=output_file, metavar="FILE.pdf")
     p.add_argument("--as-of", type=date_arg, metavar="DATE", help="classify as of this date (default: today)")
-    p.add_argument("--user", metavar="ID", help="who prepares it (password first on standard input)")
-    p.add_argument("--sign-as", metavar="USERID", help="investigator who signs (password on standard input)")
-    p.add_argument("--meaning", help="meaning of the signature (default: reviewed and confirmed)")
+    p.add_argument(
+        "--user", type=text_arg, metavar="ID", help="who prepares it (password first on standard input)"
+    )
+    p.add_argument(
+        "--sign-as",
+        type=text_arg,
+        metavar="USERID",
+        help="investigator who signs (password on standard input)",
+    )
+    p.add_argument(
+        "--meaning", type=text_arg, help="meaning of the signature (default: reviewed and confirmed)"
+    )
     p.set_defaults(handler=guard(cmd_worksheet))
 
     p = sub.add_parser("site-cert", help="export the site certificate (PEM) for monitors")
     db_arg(p)
-    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pem")
+    p.add_argument("-o", "--output", required=True, type=output_file, metavar="FILE.pem")
     p.set_defaults(handler=guard(cmd_site_cert))
 
     p = sub.add_parser(
@@ -109,7 +121,9 @@ def register(sub: Any) -> None:
         description="Check a worksheet's signature, its integrity and coverage, the certificate chain to the "
         "site authority, the attached case, and re-classify it with the recorded rule set.",
     )
-    p.add_argument("file", type=Path, metavar="FILE.pdf")
-    p.add_argument("--trust", type=Path, metavar="FILE.pem", help="the site certificate")
-    p.add_argument("--db", type=Path, metavar="PATH", help="or take the site certificate from this database")
+    p.add_argument("file", type=input_file, metavar="FILE.pdf")
+    p.add_argument("--trust", type=input_file, metavar="FILE.pem", help="the site certificate")
+    p.add_argument(
+        "--db", type=database_file, metavar="PATH", help="or take the site certificate from this database"
+    )
     p.set_defaults(handler=guard(cmd_verify))

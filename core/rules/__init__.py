@@ -1,4 +1,4 @@
-"""SITC 2020 resistance rules: the classifier, its inputs and its rule set."""
+"""Resistance rules: SITC 2020 (monotherapy) and SITC 2023 ICI-chemo, their inputs and rule sets."""
 
 from core.rules.caveats import CAVEAT_HELP, INTERPRETATIONS, Caveat
 from core.rules.classifier import (
@@ -12,6 +12,17 @@ from core.rules.classifier import (
     VisitRole,
     classify,
 )
+from core.rules.ici_chemo_ruleset import (
+    DEFAULT_ICI_CHEMO_RULESET,
+    ICI_CHEMO_PARAMETER_HELP,
+    RULESET_LABELS,
+    RULESET_SOURCES,
+    IciChemoParameters,
+    IciChemoRule,
+    IciChemoRuleSet,
+    StudyRules,
+    ruleset_from_json,
+)
 from core.rules.model import Assessment, Course, Regimen, Response, Setting, StopReason, days
 from core.rules.parameters import (
     DEFAULT_RULESET,
@@ -24,9 +35,13 @@ from core.rules.parameters import (
 __all__ = [
     "CATEGORY_LABELS",
     "CAVEAT_HELP",
+    "DEFAULT_ICI_CHEMO_RULESET",
     "DEFAULT_RULESET",
+    "ICI_CHEMO_PARAMETER_HELP",
     "INTERPRETATIONS",
     "PARAMETER_HELP",
+    "RULESET_LABELS",
+    "RULESET_SOURCES",
     "Assessment",
     "Category",
     "Caveat",
@@ -34,6 +49,9 @@ __all__ = [
     "Classification",
     "Confirmation",
     "Course",
+    "IciChemoParameters",
+    "IciChemoRule",
+    "IciChemoRuleSet",
     "KeyDates",
     "Parameters",
     "Regimen",
@@ -42,8 +60,10 @@ __all__ = [
     "RuleSet",
     "Setting",
     "StopReason",
+    "StudyRules",
     "VisitRole",
     "classify",
     "days",
     "parse_override",
+    "ruleset_from_json",
 ]

@@ -19,6 +19,7 @@ class Setting(StrEnum):
 class Regimen(StrEnum):
     MONOTHERAPY = "monotherapy"
     COMBINATION = "combination"
+    ICI_CHEMOTHERAPY = "ici_chemotherapy"  # PD-(L)1 inhibitor + chemotherapy (SITC-2023-ICI-chemo)
 
 
 class StopReason(StrEnum):
@@ -64,6 +65,46 @@ _IRECIST_BASE = {
     Response.ICPD: Response.PD,
 }
 
+# How a response code is written for people (screens, worksheets, rationale);
+# the codes themselves stay in JSON.
+RESPONSE_LABELS: dict[Response, str] = {
+    Response.CR: "CR",
+    Response.PR: "PR",
+    Response.SD: "SD",
+    Response.NON_CR_NON_PD: "Non-CR/non-PD",
+    Response.PD: "PD",
+    Response.NE: "NE (not evaluable)",
+    Response.NED: "NED (no evidence of disease)",
+    Response.ICR: "iCR",
+    Response.IPR: "iPR",
+    Response.ISD: "iSD",
+    Response.IUPD: "iUPD",
+    Response.ICPD: "iCPD",
+}
+
+
+def response_label(response: Response | None) -> str:
+    """The human label of a response code ("Non-CR/non-PD" for NON_CR_NON_PD)."""
+    return "none" if response is None else RESPONSE_LABELS[response]
+
+
+# Same-date assessments (C11): the worst response governs, whatever the file
+# order. First in this list is worst; NE only when nothing else was recorded.
+WORST_FIRST: tuple[Response, ...] = (
+    Response.PD,
+    Response.ICPD,
+    Response.IUPD,
+    Response.SD,
+    Response.ISD,
+    Response.NON_CR_NON_PD,
+    Response.PR,
+    Response.IPR,
+    Response.CR,
+    Response.ICR,
+    Response.NED,
+    Response.NE,
+)
+
 # Best-response order (higher is better). PD, NE and NED never count as benefit.
 BENEFIT_RANK = {
     Response.CR: 3,
@@ -96,6 +137,11 @@ class Assessment:
     computed_response: Response | None = None
     lesions: LesionMeasurement | None = None
     notes: tuple[str, ...] = ()
+    # When the measurements date PD back to an equivocal new lesion (recist.md),
+    # the date of the assessment that first showed the lesion as unequivocal (C13).
+    unequivocal_on: dt.date | None = None
+    # Rapidly progressing disease (ici-chemo-rules.md: any exposure is adequate).
+    rapid_progression: bool = False
 
     @property
     def effective(self) -> Response:
@@ -127,6 +173,9 @@ class Course:
     assessments: tuple[Assessment, ...] = field(default_factory=tuple)
     criteria: Criteria = Criteria.RECIST
     baseline: Baseline | None = None
+    # Cycle length of the PD-(L)1 inhibitor, 7-84 days; counts the last cycle in
+    # the exposure of a stopped course (C7).
+    dosing_interval_days: int | None = None
 
 
 def days(a: dt.date, b: dt.date) -> int:

@@ -1,4 +1,4 @@
-"""The versioned rule set: SITC 2020, version 1, with study overrides.
+"""The versioned rule set: SITC 2020, version 2, with study overrides.
 
 Every classification records the rule set's name, version and every
 parameter value, so a printed result can be reproduced later with
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import InputError
+from core.limits import field_key, show
 
 RULESET_NAME = "SITC-2020"
-RULESET_VERSION = 1
+RULESET_VERSION = 2
+RULESET_LABEL = f"{RULESET_NAME} v{RULESET_VERSION}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class Parameters:
     nodal_only_requires_pathology: bool = True
     excluded_tumor_types: tuple[str, ...] = ("glioblastoma", "prostate", "hepatocellular", "ovarian")
     boundary_margin_days: int = 7
+    sd_min_days: int = 42
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -72,7 +75,23 @@ PARAMETER_HELP: dict[str, str] = {
     "it counts as secondary resistance.",
     "excluded_tumor_types": "Tumor types without standard radiographic criteria (matched as "
     "words in the tumor type).",
-    "boundary_margin_days": "An event this close to a threshold gets the BOUNDARY_DATE caveat.",
+    "boundary_margin_days": 'An event this close to a threshold gets the "date near a threshold" caveat.',
+    "sd_min_days": "Stable disease (or non-CR/non-PD) counts as benefit only when documented at least "
+    "this many days after the first dose (RECIST's minimum interval for SD).",
+}
+
+# Human names of the parameters, for screens and paper (the codes stay in JSON).
+PARAMETER_LABELS: dict[str, str] = {
+    "min_exposure_days": "Minimum exposure (days)",
+    "benefit_days": "Durable benefit, 6 months (days)",
+    "confirm_min_days": "Confirmation window opens (days after PD)",
+    "confirm_max_days": "Confirmation window closes (days after PD)",
+    "off_treatment_days": "Off treatment, 12 weeks (days after last dose)",
+    "secondary_requires_confirmation": "Secondary resistance needs a confirmatory scan",
+    "nodal_only_requires_pathology": "Asymptomatic nodal-only progression needs a biopsy",
+    "excluded_tumor_types": "Excluded tumor types",
+    "boundary_margin_days": "Near-threshold margin (days)",
+    "sd_min_days": "Minimum time to count SD (days after first dose)",
 }
 
 
@@ -83,6 +102,11 @@ class RuleSet:
     name: str = RULESET_NAME
     version: int = RULESET_VERSION
     parameters: Parameters = Parameters()
+
+    @property
+    def label(self) -> str:
+        """The name people see: "SITC-2020 v2"."""
+        return f"{self.name} v{self.version}"
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -116,9 +140,20 @@ class RuleSet:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleSet:
-        """Rebuild a recorded rule set (for example from a signed worksheet)."""
+        """Rebuild a recorded rule set (for example from a signed worksheet).
+
+        Only the current version's rules exist in the code (version 1 behaviour is
+        not kept): a rule set recorded under an earlier version is rebuilt with its
+        parameters under the current version, so a re-classification shows what
+        the current rules say about the same case with the same study settings.
+        """
         name, version = data.get("name"), data.get("version")
-        if name != RULESET_NAME or version != RULESET_VERSION:
+        if (
+            name != RULESET_NAME
+            or isinstance(version, bool)
+            or not isinstance(version, int)
+            or not 1 <= version <= RULESET_VERSION
+        ):
             raise InputError("ruleset", f"unsupported rule set {name!r} version {version!r}")
         params = data.get("parameters", {})
         if not isinstance(params, Mapping):
@@ -131,22 +166,22 @@ def parse_override(text: str) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep:
-        raise InputError(name or text, "expected NAME=VALUE")
+        raise InputError(field_key(name or text), "expected NAME=VALUE")
     known = {f.name: f.type for f in dataclasses.fields(Parameters)}
     if name not in known:
-        raise InputError(name, f"unknown rule parameter (known: {', '.join(known)})")
+        raise InputError(field_key(name), f"unknown rule parameter (known: {', '.join(known)})")
     kind, raw = known[name], raw.strip()
     if kind == "bool":
         if raw.lower() in ("true", "yes", "1"):
             return name, True
         if raw.lower() in ("false", "no", "0"):
             return name, False
-        raise InputError(name, f"must be true or false, not {raw!r}")
+        raise InputError(name, f"must be true or false, not {show(raw)}")
     if kind == "int":
         try:
             return name, int(raw)
         except ValueError:
-            raise InputError(name, f"must be a whole number of days, not {raw!r}") from None
+            raise InputError(name, f"must be a whole number of days, not {show(raw)}") from None
     return name, [w.strip() for w in raw.split(",") if w.strip()]
 
 

@@ -64,6 +64,8 @@ class Timepoint:
     row: str  # the table row that produced ``overall``
     notes: tuple[str, ...] = ()
     new_lesion_sum_mm: Decimal | None = None
+    # PD dated back to an equivocal new lesion: the date it was seen as unequivocal (C13).
+    unequivocal_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +280,7 @@ def _backdate_equivocal(points: list[Timepoint]) -> list[Timepoint]:
             out[j] = dataclasses.replace(
                 out[j],
                 overall=Response.PD,
+                unequivocal_on=tp.date,
                 row="new lesion first seen as equivocal, unequivocal later",
                 notes=(
                     *out[j].notes,
@@ -378,12 +381,19 @@ def best_overall_response(
     for k in range(first_pd):
         r = points[k].overall
         if r in (Response.CR, Response.PR) and params.confirm_response:
+            # RECIST 1.1 Table 3 (C2): a response counts when the same or a better one is
+            # seen again at least 28 days later; CR then PR gives PR; otherwise SD (if SD
+            # meets its minimum interval below), else NE or PD.
             later = [
                 tp.overall
                 for tp in points[k + 1 : first_pd]
                 if days(points[k].date, tp.date) >= RESPONSE_CONFIRM_DAYS
             ]
-            if not any(_BOR_RANK[x] >= _BOR_RANK[r] for x in later):
+            if any(_BOR_RANK[x] >= _BOR_RANK[r] for x in later):
+                pass
+            elif r is Response.CR and Response.PR in later:
+                r = Response.PR
+            else:
                 r = Response.SD
         if r in (Response.SD, Response.NON_CR_NON_PD) and (
             first_dose is not None and days(first_dose, points[k].date) < params.sd_min_days
@@ -423,7 +433,9 @@ def with_computed_responses(
             out.append((k, a))
             continue
         tp = next(by_date)
-        out.append((k, dataclasses.replace(a, computed_response=computed_response(tp, course.criteria))))
+        computed = computed_response(tp, course.criteria)
+        seen = tp.unequivocal_on if computed.is_progression else None
+        out.append((k, dataclasses.replace(a, computed_response=computed, unequivocal_on=seen)))
     return tuple(out)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.errors import InputError
+from core.limits import MAX_NAME_CHARS, check_text
 from core.store import models as m
 from core.store.base import BOOTSTRAP, SIGN_IN, Actor, StoreCore, _aware, _require_reason
 from core.store.errors import AuthError, NotFoundError
@@ -21,6 +23,16 @@ from core.store.users import (
     hash_password,
     verify_password,
 )
+
+UNKNOWN_USER = "(unknown user id)"
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current password scheme, checked when the account does not exist."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_urlsafe(24)))
+    return _DUMMY[0]
 
 
 class Accounts(StoreCore):
@@ -43,6 +55,7 @@ class Accounts(StoreCore):
         role = _role(role)
         if not full_name.strip():
             raise InputError("full_name", "the printed name is required (it appears on signatures)")
+        check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
         check_password_policy(password, name)
         first = not self.has_users()
         if first:
@@ -69,14 +82,29 @@ class Accounts(StoreCore):
         return Actor(name, role, row.full_name, row.id)
 
     def authenticate(self, username: str, password: str) -> Actor:
-        """Check a password; lock the account after repeated failures. Audited."""
+        """Check a password; lock the account after repeated failures. Audited.
+
+        Takes the same time whether or not the user id exists (an unknown, disabled or
+        locked account is still hashed, against a dummy), and never records an unknown
+        user id verbatim (it may be a password typed into the wrong field).
+        """
         name = username.strip()
         now = self.now()
-        anon = Actor(name or "?", Role.COORDINATOR)
-        with self.writing(anon, SIGN_IN) as tx:
+        dummy = _dummy_hash()
+        if self.readonly:
+            return self._authenticate_read_only(name, password, dummy)
+        with self.writing(Actor(UNKNOWN_USER, Role.COORDINATOR), SIGN_IN) as tx:
             user = tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first()
+            password_ok = verify_password(password, user.password_hash if user is not None else dummy)
+            if user is not None:
+                tx.actor = Actor(user.username, Role.COORDINATOR)
             if user is None:
-                tx.log("login_failed", entity="user_account", reason="unknown user id")
+                tx.log(
+                    "login_failed",
+                    entity="user_account",
+                    new=f"unknown user id ({len(name)} characters, not recorded)",
+                    reason="unknown user id",
+                )
                 failure = "wrong user id or password"
             elif not user.active:
                 tx.log("login_failed", entity="user_account", entity_id=user.id, reason="account disabled")
@@ -84,7 +112,7 @@ class Accounts(StoreCore):
             elif user.locked_until is not None and _aware(user.locked_until) > now:
                 tx.log("login_failed", entity="user_account", entity_id=user.id, reason="account locked")
                 failure = f"account locked until {_aware(user.locked_until).astimezone():%H:%M}"
-            elif not verify_password(password, user.password_hash):
+            elif not password_ok:
                 attempts = user.failed_attempts + 1
                 changes: dict[str, Any] = {"failed_attempts": attempts}
                 if attempts >= MAX_FAILED_ATTEMPTS:
@@ -107,6 +135,19 @@ class Accounts(StoreCore):
                     give_user_a_key(tx, user, password, now)
                 return Actor(user.username, Role(user.role), user.full_name, user.id)
         raise AuthError(failure)
+
+    def _authenticate_read_only(self, name: str, password: str, dummy: str) -> Actor:
+        """A read-only file records nothing: the password is checked, nothing is counted."""
+        with self.reading() as s:
+            user = s.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first()
+        password_ok = verify_password(password, user.password_hash if user is not None else dummy)
+        if user is None or not password_ok:
+            raise AuthError("wrong user id or password")
+        if not user.active:
+            raise AuthError("this account is disabled")
+        if user.locked_until is not None and _aware(user.locked_until) > self.now():
+            raise AuthError(f"account locked until {_aware(user.locked_until).astimezone():%H:%M}")
+        return Actor(user.username, Role(user.role), user.full_name, user.id)
 
     def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
         self.authenticate(actor.username, old_password)

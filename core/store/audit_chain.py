@@ -112,6 +112,7 @@ class AuditReport:
     rows: int
     problem_row: int | None = None
     problem: str | None = None
+    head_hash: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -127,40 +128,46 @@ class AuditReport:
 def verify_audit(db_path: Path) -> AuditReport:
     """Re-check the whole chain; report the first row altered, inserted or removed."""
     with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
-        rows = conn.execute(
-            "SELECT id, at_utc, user, action, entity, entity_id, field, old_value, new_value, reason, "
-            "prev_hash, hash FROM audit_event ORDER BY id"
-        ).fetchall()
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    prev_hash, prev_id = GENESIS, 0
-    for row in rows:
+        return verify_chain(conn)
+
+
+def verify_chain(conn: sqlite3.Connection) -> AuditReport:
+    """The chain check, streaming the rows (memory does not grow with the trail)."""
+    meta = dict(
+        conn.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", (HEAD_KEY, COUNT_KEY)).fetchall()
+    )
+    cursor = conn.execute(
+        "SELECT id, at_utc, user, action, entity, entity_id, field, old_value, new_value, reason, "
+        "prev_hash, hash FROM audit_event ORDER BY id"
+    )
+    prev_hash, prev_id, count = GENESIS, 0, 0
+    for row in cursor:
+        count += 1
         row_id, *content, stored_prev, stored_hash = row
         if row_id != prev_id + 1:
             missing = f"{prev_id + 1}" if row_id == prev_id + 2 else f"{prev_id + 1}-{row_id - 1}"
-            return AuditReport(len(rows), prev_id + 1, f"row(s) {missing} removed outside the application")
+            return AuditReport(count, prev_id + 1, f"row(s) {missing} removed outside the application")
         if stored_prev != prev_hash:
             return AuditReport(
-                len(rows),
+                count,
                 row_id,
                 "does not follow the row before it (inserted or reordered outside the application)",
             )
         if event_hash(prev_hash, *content) != stored_hash:
             return AuditReport(
-                len(rows), row_id, "content does not match its hash (altered outside the application)"
+                count, row_id, "content does not match its hash (altered outside the application)"
             )
         prev_hash, prev_id = stored_hash, row_id
     expected_count = int(meta.get(COUNT_KEY, "0"))
-    if expected_count != len(rows) or meta.get(HEAD_KEY, GENESIS if not rows else None) != prev_hash:
-        if expected_count > len(rows):
-            return AuditReport(
-                len(rows), len(rows) + 1, f"row(s) {len(rows) + 1}-{expected_count} removed from the end"
-            )
+    if expected_count != count or meta.get(HEAD_KEY, GENESIS if not count else None) != prev_hash:
+        if expected_count > count:
+            return AuditReport(count, count + 1, f"row(s) {count + 1}-{expected_count} removed from the end")
         return AuditReport(
-            len(rows),
+            count,
             expected_count + 1,
             "rows after the recorded chain head (inserted outside the application)",
         )
-    return AuditReport(len(rows))
+    return AuditReport(count, head_hash=prev_hash)
 
 
 def serialize(value: Any) -> str | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +23,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel
 
 from core.errors import InputError
-from core.rules import Classification, Course, RuleSet
+from core.rules import Classification, Course, StudyRules
+from core.store.anchors import STUDY_FILE_ID_KEY, AnchorBook, current_head
 from core.store.audit_chain import REDACTED, AuditWriter, serialize
+from core.store.backup import GENERATION_KEY
 from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, make_engine
 from core.store.errors import AuthError, NotFoundError, StoreBusyError, StoreError
 from core.store.permissions import require
@@ -165,9 +169,8 @@ def _authorise(session: Session, actor: Actor, action: str) -> None:
         if actor.username != SYSTEM_USER:
             raise AuthError("internal action refused to a user")
         return
-    count = session.execute(text("SELECT count(*) FROM user_account")).scalar_one()
     if action == BOOTSTRAP:
-        if count:
+        if session.execute(text("SELECT count(*) FROM user_account")).scalar_one():
             raise AuthError("this database already has accounts; an administrator creates new ones")
         return
     row = session.execute(
@@ -193,18 +196,45 @@ class StoreCore:
         *,
         clock: Callable[[], dt.datetime] = utc_now,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        anchor_book: AnchorBook | None = None,
+        readonly: bool = False,
     ) -> None:
         self.path = path
+        # Opened read-only (a read-only file or folder): reads work, every write says so.
+        self.readonly = readonly
+        # The file this session opened, and the study file id and generation in it: every
+        # write checks it still talks to them (see _check_identity).
+        stat = path.stat()
+        self._file_identity: tuple[int, int] = (stat.st_dev, stat.st_ino)
+        self._generation: str | None = None
+        # Where this workstation remembers the last audit head it saw (None: nowhere).
+        self.anchor_book: AnchorBook | None = anchor_book if anchor_book is not None else AnchorBook()
+        self.study_file_id: str | None = None
+        self.anchor_contradicted = False
+        self.warnings: list[str] = []
         self._clock = clock
-        self._read = make_engine(path, writer=False, busy_timeout_ms=busy_timeout_ms)
-        self._write = make_engine(path, writer=True, busy_timeout_ms=busy_timeout_ms)
+        self._read = make_engine(path, writer=False, busy_timeout_ms=busy_timeout_ms, readonly=readonly)
+        self._write = make_engine(path, writer=True, busy_timeout_ms=busy_timeout_ms, readonly=readonly)
         # Called with the thread that writes; the GUI uses it to assert its writer thread.
         self.on_write: Callable[[threading.Thread], None] | None = None
         # Classifications keyed by their whole input (course, as_of, rule set): all immutable
         # values, so a changed subject is simply a different key. Bounded; see _classified().
-        self._results: dict[tuple[Course, dt.date, RuleSet], Classification] = {}
+        self._results: dict[tuple[Course, dt.date, StudyRules], Classification] = {}
+
+    def remember_head(self) -> None:
+        """Tell the workstation's anchor book the trail's head now (never when the trail
+        contradicted it: the warning must stay until someone looks)."""
+        if self.anchor_book is None or self.study_file_id is None or self.anchor_contradicted:
+            return
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as conn:
+                position, digest = current_head(conn)
+            self.anchor_book.remember(self.study_file_id, position, digest, self.path)
+        except (OSError, sqlite3.Error):
+            pass  # the anchor book is a safeguard; failing to update it must not stop the work
 
     def close(self) -> None:
+        self.remember_head()
         self._read.dispose()
         self._write.dispose()
 
@@ -225,6 +255,35 @@ class StoreCore:
 
     def _stamp(self) -> str:
         return self._clock().astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+    def _check_file(self) -> None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreError(
+                f"the study file {self.path} was deleted while it was open: nothing was saved"
+            ) from None
+        if (stat.st_dev, stat.st_ino) != self._file_identity:
+            raise StoreError(
+                f"the study file {self.path} was replaced by another file since it was opened: "
+                "nothing was saved; close it and open it again"
+            )
+
+    def _check_identity(self, session: Session) -> None:
+        """Inside the write transaction: still the same study file, same generation?"""
+        if self._generation is None:
+            return
+        rows = dict(
+            session.execute(
+                text("SELECT key, value FROM meta WHERE key IN (:a, :b)"),
+                {"a": STUDY_FILE_ID_KEY, "b": GENERATION_KEY},
+            ).all()
+        )
+        if rows.get(STUDY_FILE_ID_KEY) != self.study_file_id or rows.get(GENERATION_KEY) != self._generation:
+            raise StoreError(
+                f"the study file {self.path} was restored or replaced since this session opened it: "
+                "nothing was saved; close it and open it again"
+            )
 
     def authorize(self, actor: Actor, action: str) -> Actor:
         """Check, with the account as it is now, that ``actor`` may do ``action`` (for reads:
@@ -253,12 +312,17 @@ class StoreCore:
         """
         if self.on_write is not None:
             self.on_write(threading.current_thread())
+        if self.readonly:
+            raise StoreError(f"{self.path} is read-only: nothing can be saved (use a writable copy)")
+        self._check_file()
         try:
             with Session(self._write, expire_on_commit=False) as session, session.begin():
+                self._check_identity(session)
                 _authorise(session, actor, action)
                 tx = Tx(session, AuditWriter(session, self._stamp), actor)
                 yield tx
                 tx.audit.close()
+                self._check_file()  # deleted or replaced while writing: roll back, say so
         except OperationalError as exc:
             if "locked" in str(exc).lower() or "busy" in str(exc).lower():
                 raise StoreBusyError(

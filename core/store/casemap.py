@@ -57,7 +57,13 @@ def assessment_to_case(
     item: dict[str, Any] = {"date": a.date.isoformat()}
     if a.response is not None:
         item["response"] = a.response
-    for key in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases"):
+    for key in (
+        "clinical_progression",
+        "symptomatic",
+        "nodal_only",
+        "multiple_metastases",
+        "rapid_progression",
+    ):
         if getattr(a, key):
             item[key] = True
     for key in ("progressing_sites", "biopsy_confirms_progression", "ecog"):
@@ -106,6 +112,8 @@ def case_from_rows(rows: SubjectRows, criteria: str) -> dict[str, Any]:
             for a in visit_order(rows.assessments)
         ],
     }
+    if c.dosing_interval_days is not None:
+        case["dosing_interval_days"] = c.dosing_interval_days
     if c.baseline_date is not None:
         case["criteria"] = criteria
         case["baseline"] = {
@@ -150,6 +158,7 @@ def course_row(course: Course, subject_id: int) -> m.Course:
         major_pathological_response=course.major_pathological_response,
         adjuvant_after_neoadjuvant=course.adjuvant_after_neoadjuvant,
         baseline_date=None if course.baseline is None else course.baseline.date,
+        dosing_interval_days=course.dosing_interval_days,
     )
 
 
@@ -209,6 +218,7 @@ def assessment_row(a: Any, subject_id: int, modality: str = "CT") -> m.Assessmen
         multiple_metastases=a.multiple_metastases,
         progressing_sites=a.progressing_sites,
         biopsy_confirms_progression=a.biopsy_confirms_progression,
+        rapid_progression=a.rapid_progression,
         new_lesions=None if a.lesions is None else a.lesions.new_lesions.value,
         notes="\n".join(a.notes),
     )

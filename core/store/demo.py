@@ -1,5 +1,6 @@
-"""The demo study: about 30 realistic subjects dated relative to today, so a
-new user sees every category, confirmations due (open, overdue, opening
+"""The demo study: about 40 realistic subjects (PD-(L)1 monotherapy, and
+PD-(L)1 + chemotherapy under SITC-2023-ICI-chemo) dated relative to today, so
+a new user sees every category, confirmations due (open, overdue, opening
 soon) and lesion-measured visits at once."""
 
 from __future__ import annotations
@@ -149,6 +150,31 @@ TEMPLATES: list[tuple[str, str, int, list[V], dict[str, Any]]] = [
     ),
 ]
 
+# PD-(L)1 + chemotherapy, classified under SITC-2023-ICI-chemo (Rizvi et al., JITC 2023, Table 3):
+# one subject per category of that rule set, plus an ICI + chemotherapy + bevacizumab course
+# that no rule set covers.
+PEMBRO_CHEMO = "pembrolizumab + carboplatin + pemetrexed"
+CHEMO_TEMPLATES: list[tuple[str, str, int, list[V], dict[str, Any]]] = [
+    ("NSCLC-032", "non-small cell lung cancer", 150, [(42, "SD"), (98, "PD")], {}),
+    ("SCLC-033", "small cell lung cancer", 60, [(21, "PD", {"rapid_progression": True, "ecog": 2})],
+     {"agent": "atezolizumab + carboplatin + etoposide", "last": 21, "reason": "progression"}),
+    ("GC-034", "gastric adenocarcinoma", 60, [(30, "PD")],
+     {"agent": "nivolumab + oxaliplatin + capecitabine"}),
+    ("NSCLC-035", "non-small cell lung cancer", 330, [(42, "PR"), (126, "PR"), (210, "SD"), (294, "PD")],
+     {"agent": "pembrolizumab + carboplatin + paclitaxel"}),
+    ("HNSCC-036", "head and neck squamous cell carcinoma", 300, [(42, "PR"), (250, "PD")],
+     {"agent": "pembrolizumab + cisplatin + fluorouracil", "last": 126, "reason": "completed"}),
+    ("TNBC-037", "triple-negative breast cancer", 200, [(42, "SD"), (98, "PR"), (168, "PR")],
+     {"agent": "pembrolizumab + nab-paclitaxel"}),
+    ("NSCLC-038", "non-small cell lung cancer", 120, [(56, "PD"), (98, "SD")],
+     {"regimen": "monotherapy"}),
+    ("NSCLC-039", "non-small cell lung cancer", 160, [(63, "SD"), (126, "PD")],
+     {"regimen": "combination", "agent": "atezolizumab + bevacizumab + carboplatin + paclitaxel"}),
+    ("NSCLC-040", "non-small cell lung cancer", 400, [(300, "PD")],
+     {"setting": "neoadjuvant", "agent": "nivolumab + carboplatin + paclitaxel", "last": 63,
+      "reason": "completed", "surgery": 84, "major_pathological_response": False}),
+]  # fmt: skip
+
 # Lesion-measured subjects: (code, tumor, days since first dose, baseline, visits (day, lesions[, response]))
 MEASURED: list[tuple[str, str, int, dict[str, Any], list[tuple[int, dict[str, Any], str | None]]]] = [
     ("NSCLC-028", "non-small cell lung cancer", 180,
@@ -176,15 +202,22 @@ def _day(today: dt.date, since_first: int, n: int) -> str:
 def demo_cases(today: dt.date) -> list[dict[str, Any]]:
     """The demo subjects as case objects, dated so that ``today`` is each one's last day."""
     cases: list[dict[str, Any]] = []
-    for code, tumor, span, visits, extra in TEMPLATES:
+    chemo_codes = {t[0] for t in CHEMO_TEMPLATES}
+    for code, tumor, span, visits, extra in [*TEMPLATES, *CHEMO_TEMPLATES]:
         opts = dict(extra)
+        chemo = code in chemo_codes
         case: dict[str, Any] = {
             "subject_id": code,
             "tumor_type": tumor,
             "setting": opts.pop("setting", "advanced"),
-            "regimen": opts.pop("regimen", "monotherapy"),
+            "regimen": opts.pop("regimen", "ici_chemotherapy" if chemo else "monotherapy"),
             "agent": opts.pop(
-                "agent", "pembrolizumab" if code.startswith(("MEL", "HNSCC", "UC")) else "nivolumab"
+                "agent",
+                PEMBRO_CHEMO
+                if chemo
+                else "pembrolizumab"
+                if code.startswith(("MEL", "HNSCC", "UC"))
+                else "nivolumab",
             ),
             "first_dose": _day(today, span, 0),
             "indolent": opts.pop("indolent", False),
@@ -251,6 +284,7 @@ def create_demo(db_path: Path, password: str, today: dt.date | None = None) -> S
         sponsor="Demo Oncology",
         site="Site 101",
         enrolled_categories=["primary_resistance", "secondary_resistance"],
+        enrolled_regimens=["ici_chemotherapy", "monotherapy"],
         is_demo=True,
     )
     assert study.id is not None

@@ -23,10 +23,14 @@ __all__ = ["DEFAULT_BUSY_TIMEOUT_MS", "default_db_path", "make_engine"]
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 
-def make_engine(path: Path, *, writer: bool, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Engine:
-    """An engine on ``path``; ``writer`` engines begin with ``BEGIN IMMEDIATE``."""
+def make_engine(
+    path: Path, *, writer: bool, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, readonly: bool = False
+) -> Engine:
+    """An engine on ``path``; ``writer`` engines begin with ``BEGIN IMMEDIATE``; ``readonly``
+    engines open the file read-only (a read-only file or folder) and never change it."""
+    url = f"sqlite:///file:{path}?mode=ro&uri=true" if readonly else f"sqlite:///{path}"
     engine = create_engine(
-        f"sqlite:///{path}",
+        url,
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         poolclass=NullPool,  # a fresh connection per session: safe across threads and processes
     )
@@ -35,7 +39,8 @@ def make_engine(path: Path, *, writer: bool, busy_timeout_ms: int = DEFAULT_BUSY
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not readonly:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -43,6 +48,6 @@ def make_engine(path: Path, *, writer: bool, busy_timeout_ms: int = DEFAULT_BUSY
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer and not readonly else "BEGIN")
 
     return engine

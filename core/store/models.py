@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Tables whose every insert, update and delete is audited, by entity name.
@@ -38,6 +38,10 @@ class Study(SQLModel, table=True):
     site: str = ""
     criteria: str = "RECIST 1.1"  # or "iRECIST"
     rule_overrides: str = "{}"  # JSON object of SITC-2020 parameter overrides
+    ici_chemo_overrides: str = "{}"  # JSON object of SITC-2023-ICI-chemo parameter overrides
+    enrolled_regimens: str = (
+        "[]"  # JSON list of regimens the protocol enrolls (monotherapy, ici_chemotherapy)
+    )
     enrolled_categories: str = "[]"  # JSON list of categories the protocol enrolls
     paper_size: str = "A4"  # worksheet paper: A4 or Letter
     is_demo: bool = False
@@ -73,6 +77,7 @@ class Course(SQLModel, table=True):
     major_pathological_response: bool | None = None
     adjuvant_after_neoadjuvant: bool = False
     baseline_date: dt.date | None = None
+    dosing_interval_days: int | None = None  # cycle length, 7-84 days (rules v2, C7)
 
 
 class Assessment(SQLModel, table=True):
@@ -90,6 +95,7 @@ class Assessment(SQLModel, table=True):
     multiple_metastases: bool = False
     progressing_sites: int | None = None
     biopsy_confirms_progression: bool | None = None
+    rapid_progression: bool = False  # rapidly progressing disease (SITC-2023-ICI-chemo)
     new_lesions: str | None = None  # none, equivocal, unequivocal (when measured)
     notes: str = ""
 
@@ -161,6 +167,26 @@ class Worksheet(SQLModel, table=True):
     pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
+class CategoryRecord(SQLModel, table=True):
+    """Per subject: the category last shown or signed, with the rule-set version it was made under.
+
+    When a new rule-set version is first applied to a study, each subject's category is compared
+    with this record (re-classified as of the recorded date); a difference is kept in
+    ``changed_from``/``changed_from_version`` so the roster can mark it.
+    """
+
+    __tablename__ = "category_record"
+
+    subject_id: int = Field(foreign_key="subject.id", primary_key=True)
+    category: str
+    ruleset_version: int
+    as_of: dt.date  # the date the recorded category was computed for
+    source: str = "shown"  # shown, prepared (draft worksheet), signed (signed worksheet)
+    changed_from: str | None = None
+    changed_from_version: int | None = None
+    changed_to: str | None = None  # the category the new version gave, as of the recorded date
+
+
 class Signature(SQLModel, table=True):
     __tablename__ = "signature"
 
@@ -177,6 +203,7 @@ class AuditEvent(SQLModel, table=True):
     """Append-only, hash-chained audit trail (triggers forbid UPDATE and DELETE)."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at_utc: str  # ISO 8601 UTC with microseconds

@@ -13,10 +13,11 @@ from core.bulk import bulk
 from core.casefile import parse_case
 from core.roster import RosterRow, roster_row
 from core.rules import Assessment as RuleAssessment
-from core.rules import Classification, Course, Regimen, Response, RuleSet, Setting, StopReason, classify
+from core.rules import Classification, Course, Regimen, Response, Setting, StopReason, StudyRules, classify
 from core.store import casemap
 from core.store import models as m
 from core.store.base import _get
+from core.store.categories import CategoryChange
 from core.store.errors import NotFoundError
 from core.store.studies import Studies
 
@@ -166,7 +167,7 @@ class Reading(Studies):
             cursor.close()
         by_subject: dict[int, list[RuleAssessment]] = defaultdict(list)
         date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
-        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes in visits:
+        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid in visits:
             by_subject[sid].append(
                 RuleAssessment(
                     date=date(day),
@@ -179,11 +180,12 @@ class Reading(Studies):
                     biopsy_confirms_progression=None if biopsy is None else bool(biopsy),
                     ecog=ecog,
                     notes=(notes,) if notes else (),
+                    rapid_progression=bool(rapid),
                 )
             )
         out: list[tuple[int, str, Course]] = []
         for (sid, code, tumor, indolent, setting, status, agent, regimen, first, last, reason, intercurrent,
-             surgery, mpr, adj_after, baseline) in subjects:  # fmt: skip
+             surgery, mpr, adj_after, baseline, interval) in subjects:  # fmt: skip
             if baseline is not None:
                 out.append((sid, status, self.course(sid)))
                 continue
@@ -206,6 +208,7 @@ class Reading(Studies):
                         major_pathological_response=None if mpr is None else bool(mpr),
                         adjuvant_after_neoadjuvant=bool(adj_after),
                         assessments=tuple(by_subject.get(sid, ())),
+                        dosing_interval_days=interval,
                     ),
                 )
             )
@@ -220,7 +223,7 @@ class Reading(Studies):
         cancelled: Callable[[], bool] | None = None,
     ) -> list[RosterRow]:
         """Every subject with its classification and what is due, as of a date."""
-        ruleset = self.ruleset(self.study(study_id))
+        ruleset = self.rules(self.study(study_id))
         with bulk():
             triples = self.read_courses(study_id)
             out = []
@@ -234,7 +237,7 @@ class Reading(Studies):
 
     RESULT_CACHE_LIMIT = 100_000
 
-    def _classified(self, course: Course, as_of: dt.date, ruleset: RuleSet) -> Classification:
+    def _classified(self, course: Course, as_of: dt.date, ruleset: StudyRules) -> Classification:
         """classify(), remembered by input: re-reading a roster re-classifies only what changed."""
         key = (course, as_of, ruleset)
         result = self._results.get(key)
@@ -244,11 +247,35 @@ class Reading(Studies):
             result = self._results[key] = classify(course, as_of, ruleset)
         return result
 
+    def classify_course(self, course: Course, as_of: dt.date, ruleset: StudyRules) -> Classification:
+        """classify(), remembered by input (see _classified)."""
+        return self._classified(course, as_of, ruleset)
+
+    # Categories last shown or signed, and what a rule-set upgrade changed (core.store.categories)
+
+    def category_records(self, study_id: int) -> dict[int, m.CategoryRecord]:
+        from core.store.categories import category_records
+
+        return category_records(self, study_id)
+
+    def category_changes(self, study_id: int) -> dict[int, CategoryChange]:
+        """Subjects whose category a newer rule-set version changed (by subject primary key)."""
+        from core.store.categories import category_changes
+
+        return category_changes(self, study_id)
+
+    def track_categories(self, study_id: int, as_of: dt.date) -> dict[int, CategoryChange]:
+        """Record the categories shown as of a date; on a study's first use of a newer rule-set
+        version, mark and audit (once) the subjects it changed. Returns every marked subject."""
+        from core.store.categories import track_categories
+
+        return track_categories(self, study_id, as_of)
+
     def classify_subject(self, subject_pk: int, as_of: dt.date) -> Classification:
         with self.reading() as s:
             subject = _get(s, m.Subject, subject_pk)
             study = _get(s, m.Study, subject.study_id)
-        return classify(self.course(subject_pk), as_of, self.ruleset(study))
+        return classify(self.course(subject_pk), as_of, self.rules(study))
 
     def export_cases(self, study_id: int, subject_code: str | None = None) -> list[dict[str, Any]]:
         study = self.study(study_id)
@@ -267,13 +294,14 @@ _REASONS = {x.value: x for x in StopReason}
 _SUBJECTS_SQL = (
     "SELECT s.id, s.subject_code, s.tumor_type, s.indolent, s.setting, s.status, c.agent, c.regimen, "
     "c.first_dose, c.last_dose, c.discontinuation_reason, c.intercurrent_therapy, c.surgery_date, "
-    "c.major_pathological_response, c.adjuvant_after_neoadjuvant, c.baseline_date "
+    "c.major_pathological_response, c.adjuvant_after_neoadjuvant, c.baseline_date, c.dosing_interval_days "
     "FROM subject s JOIN course c ON c.subject_id = s.id "
     "WHERE s.study_id = ? ORDER BY s.subject_code"
 )
 _VISITS_SQL = (
     "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
-    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes "
+    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes, "
+    "a.rapid_progression "
     "FROM assessment a JOIN subject s ON s.id = a.subject_id WHERE s.study_id = ? "
     "ORDER BY a.subject_id, a.date, a.id"
 )

@@ -9,7 +9,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from core.errors import InputError
-from core.rules import Category, RuleSet
+from core.limits import MAX_ID_CHARS, MAX_NAME_CHARS, check_text
+from core.rules import Category, Regimen, RuleSet, StudyRules
 from core.rules.lesions import Criteria
 from core.rules.ranges import check_ranges
 from core.store import models as m
@@ -33,6 +34,8 @@ class Studies(StoreCore):
         enrolled_categories: Sequence[str] = (),
         paper_size: str = "A4",
         is_demo: bool = False,
+        ici_chemo_overrides: Mapping[str, Any] | None = None,
+        enrolled_regimens: Sequence[str] = (),
     ) -> m.Study:
         values = _study_values(
             protocol_id=protocol_id,
@@ -43,6 +46,8 @@ class Studies(StoreCore):
             rule_overrides=rule_overrides or {},
             enrolled_categories=enrolled_categories,
             paper_size=paper_size,
+            ici_chemo_overrides=ici_chemo_overrides or {},
+            enrolled_regimens=enrolled_regimens,
         )
         with self.writing(actor, "study.create") as tx:
             if tx.session.exec(select(m.Study).where(m.Study.protocol_id == values["protocol_id"])).first():
@@ -62,6 +67,8 @@ class Studies(StoreCore):
                 "rule_overrides": json.loads(study.rule_overrides),
                 "enrolled_categories": json.loads(study.enrolled_categories),
                 "paper_size": study.paper_size,
+                "ici_chemo_overrides": json.loads(study.ici_chemo_overrides),
+                "enrolled_regimens": json.loads(study.enrolled_regimens),
             }
             unknown = set(changes) - set(current)
             if unknown:
@@ -87,7 +94,15 @@ class Studies(StoreCore):
 
     @staticmethod
     def ruleset(study: m.Study) -> RuleSet:
+        """The study's SITC-2020 rule set (monotherapy courses)."""
         return RuleSet().with_overrides(json.loads(study.rule_overrides))
+
+    @staticmethod
+    def rules(study: m.Study) -> StudyRules:
+        """Both of the study's rule sets, each with its own overrides; classify() picks per course."""
+        return StudyRules.with_overrides(
+            json.loads(study.rule_overrides), json.loads(study.ici_chemo_overrides)
+        )
 
 
 def _study_values(
@@ -100,11 +115,17 @@ def _study_values(
     rule_overrides: Mapping[str, Any],
     enrolled_categories: Sequence[str],
     paper_size: str,
+    ici_chemo_overrides: Mapping[str, Any] | None = None,
+    enrolled_regimens: Sequence[str] = (),
 ) -> dict[str, Any]:
     if not protocol_id or not protocol_id.strip():
         raise InputError("protocol_id", "is required")
     if not title or not title.strip():
         raise InputError("title", "is required")
+    # Printed on worksheets and shown everywhere: the same text rules as the case files.
+    check_text(protocol_id, "protocol_id", MAX_ID_CHARS, formula=False)
+    for field, value in (("title", title), ("sponsor", sponsor), ("site", site)):
+        check_text(value, field, MAX_NAME_CHARS, formula=False)
     try:
         Criteria(criteria)
     except ValueError:
@@ -112,10 +133,13 @@ def _study_values(
     if paper_size not in ("A4", "Letter"):
         raise InputError("paper_size", "must be A4 or Letter")
     check_ranges(rule_overrides, "rule_overrides.")
-    try:
-        ruleset = RuleSet().with_overrides(dict(rule_overrides))
-    except InputError as exc:
-        raise InputError(f"rule_overrides.{exc.field}", exc.message) from None
+    rules = StudyRules.with_overrides(dict(rule_overrides), dict(ici_chemo_overrides or {}))
+    regimens = {Regimen.MONOTHERAPY.value, Regimen.ICI_CHEMOTHERAPY.value}
+    for regimen in enrolled_regimens:
+        if regimen not in regimens:
+            raise InputError(
+                "enrolled_regimens", f"unknown regimen {regimen!r} (allowed: {', '.join(sorted(regimens))})"
+            )
     allowed = {c.value for c in Category}
     for cat in enrolled_categories:
         if cat not in allowed:
@@ -126,7 +150,9 @@ def _study_values(
         "sponsor": sponsor.strip(),
         "site": site.strip(),
         "criteria": criteria,
-        "rule_overrides": json.dumps(ruleset.overrides, sort_keys=True),
+        "rule_overrides": json.dumps(rules.sitc2020.overrides, sort_keys=True),
+        "ici_chemo_overrides": json.dumps(rules.ici_chemo.overrides, sort_keys=True),
         "enrolled_categories": json.dumps(sorted(set(enrolled_categories))),
+        "enrolled_regimens": json.dumps(sorted(set(enrolled_regimens))),
         "paper_size": paper_size,
     }

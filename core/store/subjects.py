@@ -111,7 +111,7 @@ class Subjects(Reading):
         allowed = {
             "subject_id", "tumor_type", "indolent", "setting", "regimen", "agent", "first_dose", "last_dose",
             "discontinuation_reason", "intercurrent_therapy", "surgery_date", "major_pathological_response",
-            "adjuvant_after_neoadjuvant", "status",
+            "adjuvant_after_neoadjuvant", "status", "dosing_interval_days",
         }  # fmt: skip
         unknown = set(changes) - allowed
         if unknown:
@@ -295,10 +295,12 @@ class Subjects(Reading):
 _COURSE_FIELDS = (
     "agent", "regimen", "first_dose", "last_dose", "discontinuation_reason", "intercurrent_therapy",
     "surgery_date", "major_pathological_response", "adjuvant_after_neoadjuvant", "baseline_date",
+    "dosing_interval_days",
 )  # fmt: skip
 _ASSESSMENT_FIELDS = (
     "date", "modality", "response", "ecog", "clinical_progression", "symptomatic", "nodal_only",
     "multiple_metastases", "progressing_sites", "biopsy_confirms_progression", "new_lesions", "notes",
+    "rapid_progression",
 )  # fmt: skip
 
 
@@ -323,7 +325,10 @@ def import_roster_csv(store: Store, actor: Actor, study_id: int, path: Path) -> 
     from core.store.csvimport import read_roster_csv
 
     existing = [s.subject.subject_code for s in store.all_rows(study_id)]
-    courses, rejected = read_roster_csv(path, store.today(), existing)
+    try:
+        courses, rejected = read_roster_csv(path, store.today(), existing)
+    except InputError as exc:  # a problem with the whole file: name it
+        raise InputError(f"{path.name}: {exc.field}", exc.message) from None
     if rejected:
         return ImportReport(0, tuple(RejectedRow(*r) for r in rejected))
     store.import_cases(actor, study_id, courses, reason=f"roster import from {path.name}")

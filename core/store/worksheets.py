@@ -73,13 +73,14 @@ def _content(
     rows = store.subject_rows(subject_pk)
     study = store.study(rows.subject.study_id)
     case = case_from_rows(rows, study.criteria)
-    result = classify(parse_case(case), as_of, store.ruleset(study))
+    result = classify(parse_case(case), as_of, store.rules(study))
     info = StudyInfo(
         protocol_id=study.protocol_id,
         title=study.title,
         site=study.site,
         sponsor=study.sponsor,
         enrolled_categories=tuple(json.loads(study.enrolled_categories)),
+        enrolled_regimens=tuple(json.loads(study.enrolled_regimens)),
         paper_size=study.paper_size,
         is_demo=study.is_demo,
     )

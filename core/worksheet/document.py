@@ -40,8 +40,28 @@ from reportlab.platypus import (
 from core import __version__
 from core.casefile import json_number, parse_case
 from core.paths import resource
-from core.presentation import CATEGORY_HEX, confirmation_text, parameter_text, response_hex
-from core.rules import CATEGORY_LABELS, CAVEAT_HELP, INTERPRETATIONS, PARAMETER_HELP, Category, Classification
+from core.presentation import (
+    CATEGORY_HEX,
+    REGIMEN_TEXT,
+    category_label,
+    confirmation_text,
+    parameter_help,
+    parameter_label,
+    parameter_text,
+    response_hex,
+    response_text,
+    ruleset_citation,
+    ruleset_label,
+    ruleset_short,
+)
+from core.rules import (
+    CATEGORY_LABELS,
+    CAVEAT_HELP,
+    INTERPRETATIONS,
+    Category,
+    Classification,
+    IciChemoRuleSet,
+)
 from core.rules.recist import evaluate
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -55,6 +75,8 @@ ROLE_TEXT = {
     "best_response": "Best response",
     "refuted_pd": "PD later refuted",
     "after_as_of": "After the as-of date",
+    "iupd_awaiting_icpd": "iUPD again: awaiting iCPD",
+    "before_unequivocal": "Before the lesion was unequivocal",
 }
 DEFAULT_MEANING = "I have reviewed the evidence and confirm this classification."
 
@@ -86,6 +108,7 @@ class StudyInfo:
     sponsor: str = ""
     enrolled_categories: tuple[str, ...] = ()
     paper_size: str = "A4"
+    enrolled_regimens: tuple[str, ...] = ()  # monotherapy, ici_chemotherapy; empty: not recorded
     is_demo: bool = False
 
 
@@ -115,7 +138,7 @@ class WorksheetContent:
 
 def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[bool, str]:
     """Whether the category is one the protocol enrolls, in words."""
-    label = CATEGORY_LABELS[result.category]
+    label = category_label(result)
     enrolled = set(study.enrolled_categories)
     if not enrolled:
         return False, (
@@ -133,6 +156,14 @@ def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[boo
         return False, (
             f"Not yet eligible: the progression awaits confirmation (provisionally {provisional}). "
             f"Protocol {study.protocol_id} enrolls: {names}."
+        )
+    regimen = "ici_chemotherapy" if isinstance(result.ruleset, IciChemoRuleSet) else "monotherapy"
+    regimens = set(study.enrolled_regimens)
+    if regimens and regimen not in regimens:
+        listed = ", ".join(REGIMEN_TEXT.get(x, x) for x in sorted(regimens))
+        return False, (
+            f"{label} after {REGIMEN_TEXT[regimen]} ({ruleset_short(result.ruleset.name)}), but protocol "
+            f"{study.protocol_id} enrolls only after: {listed}."
         )
     if result.category.value in enrolled:
         return True, f"{label} is a category protocol {study.protocol_id} enrolls ({names})."
@@ -411,9 +442,10 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     # The result, in large type
     story.append(Spacer(1, 5))
     colour = colors.HexColor(CATEGORY_HEX[r.category])
-    label = CATEGORY_LABELS[r.category]
+    label = category_label(r)
     if r.provisional_category:
         label += f" (provisionally {CATEGORY_LABELS[r.provisional_category].lower()})"
+    label += f" — {ruleset_label(r.ruleset)}"
     box = Table([[Paragraph(label, s["result"])]], colWidths=[width])
     box.setStyle(
         TableStyle(
@@ -436,6 +468,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     if not study.enrolled_categories:
         verdict = "CATEGORIES NOT CONFIGURED."
     facts = [
+        ["Rule set", Paragraph(f"{ruleset_label(r.ruleset)}, following {ruleset_citation(r)}", s["cell"])],
         ["Rule", r.rule.value if r.rule else "— (the definitions do not name a table row)"],
         ["Progression date", str(r.progression_date or "—")],
         ["Confirmation", confirmation],
@@ -457,7 +490,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     story.append(Paragraph("Treatment course", s["h2"]))
     course_rows = [
         ["Tumor type", case["tumor_type"], "Setting", case["setting"]],
-        ["Agent", case.get("agent") or "—", "Regimen", case["regimen"]],
+        ["Agent", case.get("agent") or "—", "Regimen", REGIMEN_TEXT.get(case["regimen"], case["regimen"])],
         ["First dose", case["first_dose"], "Last dose", case.get("last_dose") or "ongoing"],
         [
             "Reason for stopping",
@@ -491,7 +524,13 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         gov, comp = responses.get(i, (None, None))
         flags = [
             k.replace("_", " ")
-            for k in ("clinical_progression", "symptomatic", "nodal_only", "multiple_metastases")
+            for k in (
+                "clinical_progression",
+                "symptomatic",
+                "nodal_only",
+                "multiple_metastases",
+                "rapid_progression",
+            )
             if a.get(k)
         ]
         if a.get("progressing_sites") is not None:
@@ -504,9 +543,9 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         rows.append(
             [
                 a["date"],
-                a.get("response", "—"),
-                comp.value if comp else "",
-                gov.value if gov else "",
+                Paragraph(response_text(a.get("response")), s["cell"]),
+                Paragraph(response_text(comp) if comp else "", s["cell"]),
+                Paragraph(response_text(gov) if gov else "", s["cell"]),
                 ROLE_TEXT.get(role.value, "") if role else "",
                 Paragraph(", ".join(flags), s["cell"]),
             ]
@@ -553,10 +592,10 @@ def render_worksheet(content: WorksheetContent) -> bytes:
                     f"{float(tp.change_from_nadir_mm):+.1f} mm"
                     if tp.change_from_nadir_mm is not None
                     else "—",
-                    tp.target.value if tp.target else "—",
-                    tp.non_target.value if tp.non_target else "—",
+                    response_text(tp.target) if tp.target else "—",
+                    response_text(tp.non_target) if tp.non_target else "—",
                     tp.new_lesions.value,
-                    (tp.irecist or tp.overall).value,
+                    response_text(tp.irecist or tp.overall),
                 ]
             )
         block = [
@@ -592,7 +631,10 @@ def render_worksheet(content: WorksheetContent) -> bytes:
             _table(
                 [["Caveat", "What it means here"]]
                 + [
-                    [cv.code.value, Paragraph(f"{cv.text}<br/><i>{CAVEAT_HELP[cv.code]}</i>", s["cell"])]
+                    [
+                        Paragraph(cv.code.label, s["cell"]),
+                        Paragraph(f"{cv.text}<br/><i>{CAVEAT_HELP[cv.code]}</i>", s["cell"]),
+                    ]
                     for cv in r.caveats
                 ],
                 [62 * mm, width - 62 * mm],
@@ -602,9 +644,14 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         story.append(Paragraph("None.", s["base"]))
     k = r.key_dates
     keys = [
-        ["6 weeks of exposure", str(k.min_exposure_reached)],
+        ["Minimum exposure reached", str(k.min_exposure_reached)],
         ["6 months from first dose", str(k.benefit_threshold)],
-        ["12 weeks after the last dose", str(k.off_treatment_threshold or "— (no last dose)")],
+        [
+            "12 weeks after the last dose",
+            "— (not used by Table 3 of the 2023 definitions)"
+            if isinstance(r.ruleset, IciChemoRuleSet)
+            else str(k.off_treatment_threshold or "— (no last dose)"),
+        ],
     ]
     if k.opens and k.closes:
         keys.append(["Confirmation window", f"{k.opens} to {k.closes}"])
@@ -623,7 +670,14 @@ def render_worksheet(content: WorksheetContent) -> bytes:
             )
         )
     else:
-        story.append(Paragraph("None of the interpretations I-1 to I-5 changed this result.", s["base"]))
+        story.append(
+            Paragraph(
+                "None: the SITC 2023 ICI-chemotherapy rule set is applied as Table 3 is written."
+                if isinstance(r.ruleset, IciChemoRuleSet)
+                else "None of the interpretations I-1 to I-5 changed this result.",
+                s["base"],
+            )
+        )
     rs = r.ruleset
     overrides = rs.overrides
     params = [["Parameter", "Value", "Meaning"]]
@@ -631,8 +685,14 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         shown = parameter_text(value)
         if name in overrides:
             shown += " (study override)"
-        params.append([name, Paragraph(shown, s["cell"]), Paragraph(PARAMETER_HELP[name], s["cell"])])
-    story.append(Paragraph(f"Rule set {rs.name}, version {rs.version}", s["h2"]))
+        params.append(
+            [
+                Paragraph(parameter_label(name), s["cell"]),
+                Paragraph(shown, s["cell"]),
+                Paragraph(parameter_help(r, name), s["cell"]),
+            ]
+        )
+    story.append(Paragraph(f"Rule set {ruleset_label(rs)} ({ruleset_citation(r)})", s["h2"]))
     story.append(_table(params, [48 * mm, 42 * mm, width - 90 * mm]))
 
     # Evidence and signature

@@ -35,7 +35,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.casefile import parse_case
 from core.errors import ResistDeskError
-from core.rules import RuleSet, classify
+from core.rules import classify, ruleset_from_json
 from core.worksheet.document import canonical_case_json
 
 CASE_ATTACHMENT = "case.json"
@@ -238,7 +238,7 @@ def verify_pdf(pdf: bytes, trust_pem: str) -> VerificationReport:
     try:
         recorded = json.loads(result_bytes)
         case = json.loads(case_bytes)
-        ruleset = RuleSet.from_json(recorded["ruleset"])
+        ruleset = ruleset_from_json(recorded["ruleset"])
         again = classify(parse_case(case), dt.date.fromisoformat(recorded["as_of"]), ruleset).to_json()
     except (ResistDeskError, KeyError, ValueError) as exc:
         report.add("re-classification", False, f"the attached case could not be re-classified ({exc})")

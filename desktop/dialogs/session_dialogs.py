@@ -129,7 +129,7 @@ class FirstRunDialog(QDialog):
         self.choice: str | None = None  # "study" or "demo"
         self.new_study = QRadioButton("Create a new study, with its administrator account")
         self.demo = QRadioButton(
-            "Open the demo study (31 example subjects; accounts admin, coordinator, investigator)"
+            "Open the demo study (40 example subjects; accounts admin, coordinator, investigator)"
         )
         self.new_study.setChecked(True)
         self.protocol = QLineEdit()

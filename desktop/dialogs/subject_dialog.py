@@ -12,19 +12,37 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from core.rules import Regimen, Setting, StopReason
-from core.rules.classifier import PD1_PDL1_AGENTS
+from core.rules.agents import PD1_PDL1_NAMES
 from core.store.store import SUBJECT_STATUSES
 from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate, Problem, confirm_discard, date_problems
 
 # Generic names first, as coordinators write them on the CRF.
-AGENTS = sorted(a for a in PD1_PDL1_AGENTS if a.endswith("mab"))
+AGENTS = sorted(PD1_PDL1_NAMES)
 MPR_CHOICES = (("not recorded", None), ("yes", True), ("no", False))
+INTERVAL_MIN, INTERVAL_MAX = 7, 84  # days (case-file field dosing_interval_days)
+INTERVAL_NONE = INTERVAL_MIN - 1  # the spin box's "not recorded" value
+# Common PD-(L)1 + chemotherapy courses, as the agent text reads them (SITC-2023-ICI-chemo).
+CHEMO_AGENTS = (
+    "pembrolizumab + carboplatin + pemetrexed",
+    "pembrolizumab + carboplatin + paclitaxel",
+    "atezolizumab + carboplatin + etoposide",
+    "durvalumab + cisplatin + etoposide",
+    "nivolumab + oxaliplatin + capecitabine",
+    "pembrolizumab + cisplatin + fluorouracil",
+)
+REGIMEN_LABELS: dict[Regimen, str] = {
+    Regimen.MONOTHERAPY: "PD-(L)1 monotherapy (SITC 2020)",
+    Regimen.ICI_CHEMOTHERAPY: "PD-(L)1 + chemotherapy (SITC 2023 ICI-chemo)",
+    Regimen.COMBINATION: "other combination (not covered)",
+}
 
 
 class SubjectDialog(QDialog):
@@ -54,10 +72,18 @@ class SubjectDialog(QDialog):
         self.agent = QComboBox()
         self.agent.setEditable(True)
         self.agent.addItems(AGENTS)
+        self.agent.insertSeparator(len(AGENTS))
+        self.agent.addItems(CHEMO_AGENTS)
         self.agent.setCurrentText(case.get("agent") or "pembrolizumab")
         self.regimen = QComboBox()
-        self.regimen.addItems([r.value for r in Regimen])
-        self.regimen.setCurrentText(case.get("regimen", "monotherapy"))
+        for regimen, label in REGIMEN_LABELS.items():
+            self.regimen.addItem(label, regimen.value)
+        self.regimen.setCurrentIndex(max(0, self.regimen.findData(case.get("regimen", "monotherapy"))))
+        self.regimen.setToolTip(
+            "Monotherapy follows SITC 2020. PD-(L)1 + chemotherapy follows the SITC 2023 definitions "
+            "(Rizvi et al., JITC 2023, Table 3). A chemotherapy partner named in the agent also selects "
+            "them. Other combinations (ICI+ICI, ICI+targeted) are not covered."
+        )
         self.first_dose = DateEdit(
             d(case["first_dose"]) if case.get("first_dose") else dt.datetime.now().astimezone().date()
         )
@@ -69,6 +95,21 @@ class SubjectDialog(QDialog):
         for r in StopReason:
             self.reason.addItem(r.value.replace("_", " "), r.value)
         self.reason.setCurrentIndex(max(0, self.reason.findData(case.get("discontinuation_reason"))))
+        self.interval = QSpinBox()
+        self.interval.setObjectName("dosing_interval_days")
+        self.interval.setRange(INTERVAL_NONE, INTERVAL_MAX)
+        self.interval.setSpecialValueText("not recorded")
+        self.interval.setSuffix(" days")
+        interval = case.get("dosing_interval_days")
+        self.interval.setValue(interval if isinstance(interval, int) else INTERVAL_NONE)
+        hint = (
+            "Cycle length of the PD-(L)1 inhibitor (7-84 days: 14, 21, 28, 42...). Optional. When therapy "
+            "has stopped, the last cycle counts in the exposure: two 3-weekly doses are 42 days."
+        )
+        self.interval.setToolTip(hint)
+        self.interval_hint = QLabel("e.g. 21 for 3-weekly dosing; counts the last cycle when therapy stopped")
+        self.interval_hint.setWordWrap(True)
+        self.interval_hint.setStyleSheet("color: gray")
         self.intercurrent = QCheckBox("Other anticancer therapy between the last dose and progression")
         self.intercurrent.setChecked(bool(case.get("intercurrent_therapy")))
         self.surgery = OptionalDate(
@@ -92,6 +133,8 @@ class SubjectDialog(QDialog):
         form.addRow("Regimen", self.regimen)
         form.addRow("First dose", self.first_dose)
         form.addRow("Last dose", self.last_dose)
+        form.addRow("Dosing interval (days)", self.interval)
+        form.addRow("", self.interval_hint)
         form.addRow("Reason for stopping", self.reason)
         form.addRow("", self.intercurrent)
         form.addRow("Surgery (neoadjuvant)", self.surgery)
@@ -152,7 +195,7 @@ class SubjectDialog(QDialog):
             "indolent": self.indolent.isChecked(),
             "setting": self.setting.currentText(),
             "agent": self.agent.currentText().strip() or None,
-            "regimen": self.regimen.currentText(),
+            "regimen": self.regimen.currentData(),
             "first_dose": self.first_dose.text_value(),
             "last_dose": last,
             "discontinuation_reason": self.reason.currentData() if last else None,
@@ -160,6 +203,7 @@ class SubjectDialog(QDialog):
             "surgery_date": surgery,
             "major_pathological_response": self.mpr.currentData() if neo else None,
             "adjuvant_after_neoadjuvant": self.adjuvant_after.isChecked() if neo else False,
+            "dosing_interval_days": None if self.interval.value() == INTERVAL_NONE else self.interval.value(),
         }
 
     def problems(self) -> list[Problem]:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import limits
 from core.presentation import NEW_LESION_LABELS, NON_TARGET_LABELS, response_label
 from core.rules import Response
 from core.rules.lesions import TSTM, NewLesionStatus, NonTargetStatus
@@ -96,11 +97,16 @@ class VisitDialog(QDialog):
             "symptomatic": QCheckBox("Symptomatic"),
             "nodal_only": QCheckBox("Progression in lymph nodes only"),
             "multiple_metastases": QCheckBox("Multiple metastases"),
+            "rapid_progression": QCheckBox("Rapidly progressing disease"),
         }
+        self.flags["rapid_progression"].setToolTip(
+            "PD-(L)1 + chemotherapy (SITC 2023, Table 3): for rapidly progressing disease any "
+            "exposure is adequate for primary resistance. Tick it on the progression visit."
+        )
         for key, box in self.flags.items():
             box.setChecked(bool(visit.get(key)))
         self.sites = QSpinBox()
-        self.sites.setRange(-1, 50)
+        self.sites.setRange(-1, limits.MAX_PROGRESSING_SITES)
         self.sites.setSpecialValueText("not recorded")
         self.sites.setValue(visit["progressing_sites"] if visit.get("progressing_sites") is not None else -1)
         self.biopsy = QComboBox()
@@ -408,7 +414,8 @@ class BaselineDialog(QDialog):
                 continue
             key = "targets" if kind.currentData() == "target" else "non_targets"
             k = len(targets) if key == "targets" else len(non_targets)
-            for prefix in (f"{key}[{k}]", f"baseline.{key}[{k}]"):
+            named = f"baseline {'target' if key == 'targets' else 'non-target'} {lid.text().strip()}"
+            for prefix in (f"{key}[{k}]", f"baseline.{key}[{k}]", named):
                 fields.update({prefix: lid, f"{prefix}.id": lid, f"{prefix}.organ": organ, f"{prefix}.mm": mm,
                                f"{prefix}.nodal": nodal})  # fmt: skip
             if kind.currentData() == "target":

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from core.reminders import Reminder, pending_confirmations, upcoming_thresholds
+from core.reminders import Reminder, pending_confirmations, upcoming_thresholds, without_confirmations
 from core.roster import RosterRow
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.style import URGENCY_COLOURS
@@ -48,6 +48,9 @@ class RemindersScreen(QWidget):
         self.days.setValue(30)
         self.days.setSuffix(" days")
         self.summary = QLabel()
+        self.no_confirmation = QLabel()
+        self.no_confirmation.setWordWrap(True)
+        self.no_confirmation.setStyleSheet("color: #555")
         export = QPushButton("Export to calendar (.ics)…")
         export.clicked.connect(self.sig_export)
         top = QHBoxLayout()
@@ -71,6 +74,7 @@ class RemindersScreen(QWidget):
         layout.addLayout(top)
         layout.addWidget(QLabel("<b>Confirmations pending</b>, most urgent first"))
         layout.addWidget(self.confirm_view, 3)
+        layout.addWidget(self.no_confirmation)
         layout.addLayout(horizon)
         layout.addWidget(self.threshold_view, 2)
         self._rows: Sequence[RosterRow] = []
@@ -82,6 +86,15 @@ class RemindersScreen(QWidget):
         self.confirmations.set_rows(pending)
         as_of = rows[0].result.as_of if rows else None
         self.thresholds.set_rows(upcoming_thresholds(rows, as_of, self.days.value()) if as_of else [])
+        chemo = without_confirmations(rows)
+        self.no_confirmation.setText(
+            f"{len(chemo)} subject(s) on PD-(L)1 + chemotherapy are classified under SITC 2023 ICI-chemo "
+            "(Rizvi et al., JITC 2023, Table 3), which requires no confirmatory scan: "
+            "nothing to remind for them."
+            if chemo
+            else ""
+        )
+        self.no_confirmation.setVisible(bool(chemo))
         counts = {u: sum(1 for m in pending if m.urgency == u) for u in ("overdue", "open", "not_yet_open")}
         self.summary.setText(
             f"<b style='color:{URGENCY_COLOURS['overdue']}'>{counts['overdue']} overdue</b> · "

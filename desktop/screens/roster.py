@@ -26,9 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.presentation import confirmation_text, response_label
+from core.presentation import (
+    category_label,
+    confirmation_text,
+    response_text,
+    ruleset_citation,
+    ruleset_label,
+    ruleset_short,
+)
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
+from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
+from core.rules.parameters import RULESET_NAME
 from desktop.style import URGENCY_COLOURS, category_colour
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
 
@@ -42,11 +51,12 @@ Index = QModelIndex | QPersistentModelIndex
     COL_FIRST,
     COL_RESPONSE,
     COL_CATEGORY,
+    COL_RULESET,
     COL_CONFIRM,
     COL_DUE,
-) = range(9)
+) = range(10)
 HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest response", "Classification",
-           "Confirmation", "Next due")  # fmt: skip
+           "Rule set", "Confirmation", "Next due")  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # Category filter choices: (label, categories matched; empty means all)
@@ -59,6 +69,20 @@ FILTERS: tuple[tuple[str, frozenset[Category]], ...] = (
     ("Pending confirmation", frozenset({Category.PENDING_CONFIRMATION})),
     *((CATEGORY_LABELS[c], frozenset({c})) for c in Category if c is not Category.PENDING_CONFIRMATION),
 )
+
+
+# Rule-set filter choices: (label, rule set name; empty means all)
+RULESET_FILTERS: tuple[tuple[str, str], ...] = (
+    ("All rule sets", ""),
+    ("SITC 2020 (monotherapy)", RULESET_NAME),
+    ("SITC 2023 ICI-chemo", ICI_CHEMO_NAME),
+)
+
+
+def _category_text(row: RosterRow) -> str:
+    if row.result.provisional_category:
+        return f"Pending → {CATEGORY_LABELS[row.result.provisional_category].lower()}"
+    return category_label(row.result)
 
 
 def _confirmation_text(row: RosterRow) -> str:
@@ -76,9 +100,10 @@ SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
     COL_AGENT: lambda r: r.agent.lower(),
     COL_FIRST: lambda r: r.first_dose,
     COL_RESPONSE: lambda r: r.latest_response,
-    COL_CATEGORY: lambda r: CATEGORY_LABELS[r.category],
+    COL_CATEGORY: _category_text,
     COL_CONFIRM: _confirmation_text,
     COL_DUE: lambda r: r.next_due.date if r.next_due else dt.date.max,
+    COL_RULESET: lambda r: r.result.ruleset.name,
 }
 """What each column sorts by (ties: the subject id)."""
 
@@ -91,6 +116,7 @@ class RosterModel(QAbstractTableModel):
         self._visible: list[int] = []
         self._text = ""
         self._categories: frozenset[Category] = frozenset()
+        self._ruleset = ""
         self._sort: tuple[int, Qt.SortOrder] = (COL_SUBJECT, Qt.SortOrder.AscendingOrder)
 
     # -- data in --------------------------------------------------------
@@ -98,26 +124,30 @@ class RosterModel(QAbstractTableModel):
         self.beginResetModel()
         self._all = list(rows)
         self._keys = [
-            " ".join((r.subject_id, r.tumor_type, r.agent, r.setting, CATEGORY_LABELS[r.category])).lower()
+            " ".join((r.subject_id, r.tumor_type, r.agent, r.setting, _category_text(r))).lower()
             for r in self._all
         ]
         self._visible = self._filtered()
         self._apply_sort()
         self.endResetModel()
 
-    def set_filter(self, text: str, categories: frozenset[Category] = frozenset()) -> None:
+    def set_filter(self, text: str, categories: frozenset[Category] = frozenset(), ruleset: str = "") -> None:
+        """Show rows matching every word of ``text``, one of ``categories`` (all when
+        empty), and classified under the rule set named ``ruleset`` (all when empty)."""
         self.beginResetModel()
-        self._text, self._categories = text.strip().lower(), categories
+        self._text, self._categories, self._ruleset = text.strip().lower(), categories, ruleset
         self._visible = self._filtered()
         self._apply_sort()
         self.endResetModel()
 
     def _filtered(self) -> list[int]:
-        words, cats = self._text.split(), self._categories
+        words, cats, ruleset = self._text.split(), self._categories, self._ruleset
         return [
             k
             for k, key in enumerate(self._keys)
-            if all(w in key for w in words) and (not cats or self._all[k].category in cats)
+            if all(w in key for w in words)
+            and (not cats or self._all[k].category in cats)
+            and (not ruleset or self._all[k].result.ruleset.name == ruleset)
         ]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -173,12 +203,12 @@ class RosterModel(QAbstractTableModel):
             if col == COL_FIRST:
                 return r.first_dose.isoformat()
             if col == COL_RESPONSE:
-                shown = response_label(r.latest_response)
+                shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
                 return f"{shown} ({r.latest_date})" if r.latest_date else shown
             if col == COL_CATEGORY:
-                if r.result.provisional_category:
-                    return f"Pending → {CATEGORY_LABELS[r.result.provisional_category].lower()}"
-                return CATEGORY_LABELS[r.category]
+                return _category_text(r)
+            if col == COL_RULESET:
+                return ruleset_short(r.result.ruleset.name)
             if col == COL_CONFIRM:
                 return _confirmation_text(r)
             if col == COL_DUE:
@@ -192,7 +222,9 @@ class RosterModel(QAbstractTableModel):
                 else None
             )
         if role == Qt.ItemDataRole.ToolTipRole:
-            return r.result.reason or (r.result.rule.value if r.result.rule else CATEGORY_LABELS[r.category])
+            if col == COL_RULESET:
+                return f"{ruleset_label(r.result.ruleset)}: {ruleset_citation(r.result)}"
+            return r.result.reason or (r.result.rule.value if r.result.rule else category_label(r.result))
         if role == SUBJECT_PK_ROLE:
             return r.subject_pk
         return None
@@ -213,12 +245,17 @@ class RosterScreen(QWidget):
         self.category = QComboBox()
         for label, _ in FILTERS:
             self.category.addItem(label)
+        self.ruleset = QComboBox()
+        self.ruleset.setToolTip("Which rule set classified the subject")
+        for label, _ in RULESET_FILTERS:
+            self.ruleset.addItem(label)
         self.count = QLabel()
         add = QPushButton("Add subject…")
         add.clicked.connect(self.sig_add_subject)
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         top.addWidget(self.category, 2)
+        top.addWidget(self.ruleset, 1)
         top.addWidget(self.count)
         top.addStretch(1)
         top.addWidget(add)
@@ -237,7 +274,7 @@ class RosterScreen(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((100, 200, 95, 115, 95, 145, 265, 190)):
+        for col, width in enumerate((90, 165, 85, 115, 90, 130, 225, 140, 150)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
 
@@ -246,13 +283,18 @@ class RosterScreen(QWidget):
         layout.addWidget(self.table)
         self.search.textChanged.connect(self._filter)
         self.category.currentIndexChanged.connect(self._filter)
+        self.ruleset.currentIndexChanged.connect(self._filter)
 
     def set_rows(self, rows: Sequence[RosterRow]) -> None:
         self.model.set_rows(rows)
         self._update_count()
 
     def _filter(self) -> None:
-        self.model.set_filter(self.search.text(), FILTERS[self.category.currentIndex()][1])
+        self.model.set_filter(
+            self.search.text(),
+            FILTERS[self.category.currentIndex()][1],
+            RULESET_FILTERS[self.ruleset.currentIndex()][1],
+        )
         self._update_count()
 
     def _update_count(self) -> None:
@@ -274,9 +316,9 @@ class RosterScreen(QWidget):
         return False
 
     def save_layout(self, settings: QSettings) -> None:
-        settings.setValue("roster/header", self.table.horizontalHeader().saveState())
+        settings.setValue("roster/header-10", self.table.horizontalHeader().saveState())
 
     def restore_layout(self, settings: QSettings) -> None:
-        state = settings.value("roster/header")
+        state = settings.value("roster/header-10")
         if state is not None:
             self.table.horizontalHeader().restoreState(state)

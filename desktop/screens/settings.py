@@ -1,5 +1,6 @@
-"""Study settings: protocol details, response criteria, the categories the
-protocol enrolls, and rule-parameter overrides with an explanation of each."""
+"""Study settings: protocol details, response criteria, the categories and
+regimens the protocol enrolls, and both rule sets' parameter overrides
+(SITC 2020 and SITC 2023 ICI-chemo, each separately) with an explanation of each."""
 
 from __future__ import annotations
 
@@ -26,11 +27,25 @@ from PySide6.QtWidgets import (
 
 from core.errors import InputError
 from core.presentation import field_label
-from core.rules import CATEGORY_LABELS, PARAMETER_HELP, Category, Parameters
+from core.rules import (
+    CATEGORY_LABELS,
+    ICI_CHEMO_PARAMETER_HELP,
+    PARAMETER_HELP,
+    Category,
+    IciChemoParameters,
+    Parameters,
+    Regimen,
+)
+from core.rules.ici_chemo_ruleset import ICI_CHEMO_TABLE, MAX_MIN_EXPOSURE_DAYS, TABLE_MIN_EXPOSURE_DAYS
 from desktop.session import Session
 from desktop.widgets.forms import ErrorLabel, ask_reason
 
 DEFAULTS = Parameters()
+ICI_CHEMO_DEFAULTS = IciChemoParameters()
+ENROLLED_REGIMENS = (
+    (Regimen.MONOTHERAPY, "PD-(L)1 monotherapy (SITC 2020)"),
+    (Regimen.ICI_CHEMOTHERAPY, "PD-(L)1 + chemotherapy (SITC 2023 ICI-chemo)"),
+)
 
 
 class SettingsScreen(QWidget):
@@ -69,9 +84,44 @@ class SettingsScreen(QWidget):
             self.enrolled[cat] = box
             grid.addWidget(box, k // 3, k % 3)
 
+        self.regimens: dict[Regimen, QCheckBox] = {}
+        regimens = QGroupBox("Regimens this protocol enrolls after (shown on the eligibility worksheet)")
+        row_r = QHBoxLayout(regimens)
+        for regimen, label in ENROLLED_REGIMENS:
+            box = QCheckBox(label)
+            self.regimens[regimen] = box
+            row_r.addWidget(box)
+        row_r.addStretch(1)
+
+        self.chemo_params: dict[str, QSpinBox] = {}
+        chemo = QGroupBox(
+            "SITC-2023-ICI-chemo rule parameters, for PD-(L)1 + chemotherapy courses "
+            f"({ICI_CHEMO_TABLE}); overridden separately from SITC-2020"
+        )
+        grid_c = QGridLayout(chemo)
+        grid_c.setColumnStretch(2, 1)
+        for row, f in enumerate(dataclasses.fields(IciChemoParameters)):
+            spin = QSpinBox()
+            if f.name == "min_exposure_days":
+                spin.setRange(TABLE_MIN_EXPOSURE_DAYS, MAX_MIN_EXPOSURE_DAYS)
+            else:
+                spin.setRange(0, 3650)
+            spin.setSuffix(" days")
+            spin.setMinimumWidth(110)
+            spin.setToolTip(ICI_CHEMO_PARAMETER_HELP[f.name])
+            text = QLabel(
+                f"{ICI_CHEMO_PARAMETER_HELP[f.name]} <i>Default: {getattr(ICI_CHEMO_DEFAULTS, f.name)}.</i>"
+            )
+            text.setWordWrap(True)
+            grid_c.addWidget(QLabel(f"<b>{f.name}</b>"), row, 0)
+            grid_c.addWidget(spin, row, 1)
+            grid_c.addWidget(text, row, 2)
+            self.chemo_params[f.name] = spin
+
         self.params: dict[str, QWidget] = {}
         params = QGroupBox(
-            "SITC-2020 rule parameters (a change is a study override, recorded with every result)"
+            "SITC-2020 rule parameters, for PD-(L)1 monotherapy (a change is a study override, "
+            "recorded with every result)"
         )
         grid_p = QGridLayout(params)
         grid_p.setColumnStretch(2, 1)
@@ -123,7 +173,9 @@ class SettingsScreen(QWidget):
         col = QVBoxLayout(inner)
         col.addLayout(details)
         col.addWidget(enrolls)
+        col.addWidget(regimens)
         col.addWidget(params)
+        col.addWidget(chemo)
         col.addWidget(QLabel("<b>This workstation</b>"))
         col.addLayout(local)
         scroll = QScrollArea()
@@ -149,6 +201,12 @@ class SettingsScreen(QWidget):
         enrolled = set(json.loads(study.enrolled_categories))
         for cat, box in self.enrolled.items():
             box.setChecked(cat.value in enrolled)
+        regimens = set(json.loads(study.enrolled_regimens))
+        for regimen, box in self.regimens.items():
+            box.setChecked(regimen.value in regimens)
+        chemo_values = self.session.rules.ici_chemo.parameters
+        for name, spin in self.chemo_params.items():
+            spin.setValue(int(getattr(chemo_values, name)))
         values = self.session.ruleset.parameters
         for name, widget in self.params.items():
             value = getattr(values, name)
@@ -177,6 +235,11 @@ class SettingsScreen(QWidget):
             default = getattr(DEFAULTS, name)
             if (list(default) if isinstance(default, tuple) else default) != value:
                 overrides[name] = value
+        chemo = {
+            name: spin.value()
+            for name, spin in self.chemo_params.items()
+            if spin.value() != getattr(ICI_CHEMO_DEFAULTS, name)
+        }
         return {
             "protocol_id": self.protocol.text(),
             "title": self.title.text(),
@@ -186,6 +249,8 @@ class SettingsScreen(QWidget):
             "paper_size": self.paper.currentText(),
             "enrolled_categories": [c.value for c, box in self.enrolled.items() if box.isChecked()],
             "rule_overrides": overrides,
+            "ici_chemo_overrides": chemo,
+            "enrolled_regimens": [r.value for r, box in self.regimens.items() if box.isChecked()],
         }
 
     def _save(self) -> None:

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.casefile import parse_case
-from core.presentation import response_label
-from core.rules import CATEGORY_LABELS, Classification, Course, VisitRole, classify
+from core.presentation import category_label, regimen_text, response_label, ruleset_short
+from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
 from core.store.casemap import case_from_rows, visit_order
@@ -61,6 +61,8 @@ ROLE_LABELS = {
     VisitRole.BEST_RESPONSE: "Best response before PD",
     VisitRole.REFUTED_PD: "PD later refuted",
     VisitRole.AFTER_AS_OF: "After the as-of date (not used)",
+    VisitRole.AWAITING_ICPD: "iUPD again: awaiting iCPD",
+    VisitRole.BEFORE_UNEQUIVOCAL: "Too early: lesion not yet unequivocal",
 }
 VISIT_HEADERS = (
     "Date",
@@ -311,7 +313,7 @@ class SubjectScreen(QWidget):
         rows = store.subject_rows(self.subject_pk)
         case = case_from_rows(rows, self.session.study.criteria)
         course = parse_case(case)
-        result = classify(course, as_of, self.session.ruleset)
+        result = classify(course, as_of, self.session.rules)
         self.course, self.result = course, result
         s = rows.subject
         colour = category_colour(result.category).name()
@@ -320,10 +322,11 @@ class SubjectScreen(QWidget):
         self.code.setText(f"<span style='font-size:large'><b>{html.escape(s.subject_code)}</b></span>")
         self.badge.setText(
             f"<span style='background:{colour};color:white'>&nbsp;"
-            f"{CATEGORY_LABELS[result.category]}&nbsp;</span>"
+            f"{category_label(result)}&nbsp;</span> &nbsp;<i>"
+            f"{ruleset_short(result.ruleset.name)}</i>"
         )
         self.details.setText(
-            f"{s.tumor_type} · {s.setting} · {c.agent or 'agent not recorded'} ({c.regimen}) "
+            f"{s.tumor_type} · {s.setting} · {c.agent or 'agent not recorded'} ({regimen_text(c.regimen)}) "
             f"from {c.first_dose}"
             + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')}"

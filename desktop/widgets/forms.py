@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, QLocale, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+from core import limits
 from core.presentation import field_label, plain_message
 
 
@@ -38,9 +39,11 @@ def parse_date(text: str, locale: QLocale | None = None) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        iso = dt.date.fromisoformat(text)
     except ValueError:
         pass
+    else:
+        return iso if limits.MIN_DATE <= iso <= limits.MAX_DATE else None
     short = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
     formats = [short.replace("yyyy", "yy").replace("yy", "yyyy"), short.replace("yyyy", "yy")]
     for fmt in formats:
@@ -48,7 +51,8 @@ def parse_date(text: str, locale: QLocale | None = None) -> dt.date | None:
         if day.isValid():
             if "yyyy" not in fmt and day.year() < 2000:
                 day = day.addYears(100)  # "25" is 2025, not 1925
-            return pydate(day)
+            found = pydate(day)
+            return found if limits.MIN_DATE <= found <= limits.MAX_DATE else None
     return None
 
 
@@ -105,8 +109,14 @@ class DateEdit(QWidget):
         menu.close()
 
     # -- the QDateEdit calls the dialogs and tests use ----------------------
-    def setDate(self, day: QDate) -> None:
-        self.set_value(pydate(day))
+    def setDate(self, day: QDate | dt.date) -> None:
+        self.set_value(pydate(day) if isinstance(day, QDate) else day)
+
+    def minimumDate(self) -> QDate:
+        return qdate(limits.MIN_DATE)
+
+    def maximumDate(self) -> QDate:
+        return qdate(limits.MAX_DATE)
 
     def date(self) -> QDate:
         return qdate(self._value)
@@ -146,7 +156,10 @@ class DateEdit(QWidget):
     def _describe(self) -> None:
         day = parse_date(self.edit.text())
         if day is None:
-            self.hint.setText("<span style='color:#c0392b'>not a date (YYYY-MM-DD)</span>")
+            self.hint.setText(
+                f"<span style='color:#c0392b'>not a date from {limits.MIN_DATE:%Y} to {limits.MAX_DATE:%Y} "
+                "(YYYY-MM-DD)</span>"
+            )
             return
         words = [QLocale().dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)]
         if self._reference is not None:
@@ -205,6 +218,7 @@ class ErrorLabel(QLabel):
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed: never render it
         self.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.fields: dict[str, QWidget] = {}
         self._marked: list[tuple[QWidget, str]] = []

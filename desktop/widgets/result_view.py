@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import html
 
-from core.presentation import confirmation_text, parameter_text
-from core.rules import CATEGORY_LABELS, CAVEAT_HELP, PARAMETER_HELP, Classification
+from core.presentation import (
+    category_label,
+    confirmation_text,
+    parameter_help,
+    parameter_label,
+    parameter_text,
+    ruleset_citation,
+    ruleset_label,
+)
+from core.rules import CATEGORY_LABELS, CAVEAT_HELP, Classification
 from desktop.style import CATEGORY_COLOURS, URGENCY_COLOURS
 
 
@@ -17,12 +25,14 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
     parts = [
         f"<h2 style='margin-bottom:2px'>{e(subject_id)}</h2>",
         f"<p><span style='background:{colour};color:white;font-weight:bold;font-size:large'>"
-        f"&nbsp;{e(CATEGORY_LABELS[result.category])}&nbsp;</span>",
+        f"&nbsp;{e(category_label(result))}&nbsp;</span>"
+        f" <span style='color:gray'>({e(ruleset_label(result.ruleset))})</span>",
     ]
     if result.provisional_category:
         parts.append(f" &nbsp;provisionally <b>{e(CATEGORY_LABELS[result.provisional_category])}</b>")
     parts.append("</p><table cellspacing='3'>")
     facts = [
+        ("Rule set", f"{ruleset_label(result.ruleset)} ({ruleset_citation(result)})"),
         ("Rule", result.rule.value if result.rule else "—"),
         ("Progression date", str(result.progression_date or "—")),
     ]
@@ -46,13 +56,14 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
     if result.caveats:
         parts.append("<h3>Caveats</h3><ul>")
         parts += [
-            f"<li><b>{e(cv.code.value)}</b>: {e(cv.text)}<br><i>{e(CAVEAT_HELP[cv.code])}</i></li>"
+            f"<li title='{e(cv.code.value)}'><b>{e(cv.code.label)}</b>: {e(cv.text)}"
+            f"<br><i>{e(CAVEAT_HELP[cv.code])}</i></li>"
             for cv in result.caveats
         ]
         parts.append("</ul>")
     k = result.key_dates
     parts.append("<h3>Key dates</h3><ul>")
-    parts.append(f"<li>6 weeks of exposure: {k.min_exposure_reached}</li>")
+    parts.append(f"<li>Minimum exposure reached: {k.min_exposure_reached}</li>")
     parts.append(f"<li>6 months from first dose: {k.benefit_threshold}</li>")
     if k.off_treatment_threshold:
         parts.append(f"<li>12 weeks after the last dose: {k.off_treatment_threshold}</li>")
@@ -65,14 +76,17 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
         parts.append("</ul>")
     if full:
         rs = result.ruleset
-        parts.append(f"<h3>Rule set {e(rs.name)} v{rs.version}</h3><table cellspacing='2'>")
+        parts.append(
+            f"<h3>Rule set {e(ruleset_label(rs))}</h3><p>{e(ruleset_citation(result))}</p>"
+            "<table cellspacing='2'>"
+        )
         overrides = rs.overrides
         for name, value in rs.parameters.to_json().items():
             shown = parameter_text(value)
             mark = " <b>(study override)</b>" if name in overrides else ""
-            parts.append(
-                f"<tr><td title='{e(PARAMETER_HELP[name])}'>{e(name)}</td><td>{e(shown)}{mark}</td></tr>"
-            )
+            tip = f"{e(name)}: {e(parameter_help(result, name))}"
+            label = e(parameter_label(name))
+            parts.append(f"<tr><td title='{tip}'>{label}</td><td>{e(shown)}{mark}</td></tr>")
         parts.append(f"</table><p style='color:gray'>Classified as of {result.as_of}.</p>")
     return "".join(parts)
 

@@ -301,7 +301,7 @@ def test_asymptomatic_nodal_only_secondary_needs_scan_and_biopsy() -> None:
     assert (r.confirmation.status, r.confirmation.date) == ("confirmed", day(294))
     r = run(case(visit(63, "PR"), pd, visit(294, "PD", biopsy_confirms_progression=False)), 300)
     assert r.category is Category.NO_PROGRESSION
-    assert "PSEUDOPROGRESSION_REFUTED" in codes(r)
+    assert "BIOPSY_NEGATIVE" in codes(r)
 
 
 def test_symptomatic_nodal_only_or_parameter_off_needs_scan_only() -> None:
@@ -435,7 +435,7 @@ def test_adjuvant_biopsy_pending_and_refuted() -> None:
     assert (r.confirmation.required, r.confirmation.due_status) == ("biopsy", None)
     r = run(_adjuvant(350, 300, biopsy=False), 400)
     assert r.category is Category.NO_PROGRESSION
-    assert "PSEUDOPROGRESSION_REFUTED" in codes(r)
+    assert "BIOPSY_NEGATIVE" in codes(r)
 
 
 def test_adjuvant_allows_assessments_before_first_dose() -> None:
@@ -539,5 +539,5 @@ def test_output_shape() -> None:
     assert set(out["ruleset"]["parameters"]) == {
         "min_exposure_days", "benefit_days", "confirm_min_days", "confirm_max_days",
         "off_treatment_days", "secondary_requires_confirmation", "nodal_only_requires_pathology",
-        "excluded_tumor_types", "boundary_margin_days",
+        "excluded_tumor_types", "boundary_margin_days", "sd_min_days",
     }  # fmt: skip

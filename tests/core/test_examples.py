@@ -43,7 +43,7 @@ def test_example(name: str) -> None:
         assert code in got_codes
     # Every result names its rule set and parameters, and explains itself.
     assert result["ruleset"]["name"] == "SITC-2020"
-    assert result["ruleset"]["version"] == 1
+    assert result["ruleset"]["version"] == 2
     assert len(result["rationale"]) >= 2
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,6 +36,8 @@ PROVISIONAL = {
 def assessments(draw: st.DrawFn, first: dt.date, setting: Setting) -> tuple[Assessment, ...]:
     low = 0 if setting is Setting.ADVANCED else -30
     offsets = draw(st.lists(st.integers(low, 900), max_size=10))
+    # Same-date assessments (C11): repeat some of the dates.
+    offsets += draw(st.lists(st.sampled_from(offsets), max_size=4)) if offsets else []
     out = []
     for off in sorted(offsets):
         out.append(
@@ -64,7 +67,7 @@ def courses(draw: st.DrawFn) -> Course:
         setting=setting,
         regimen=draw(st.sampled_from(list(Regimen))),
         first_dose=first,
-        agent=draw(st.sampled_from(["pembrolizumab", "nivolumab", "newmab", None])),
+        agent=draw(st.sampled_from(AGENTS)),
         indolent=draw(st.booleans()),
         last_dose=None if last_offset is None else first + dt.timedelta(days=last_offset),
         discontinuation_reason=draw(st.none() | st.sampled_from(list(StopReason))),
@@ -73,7 +76,14 @@ def courses(draw: st.DrawFn) -> Course:
         major_pathological_response=draw(st.none() | st.booleans()),
         adjuvant_after_neoadjuvant=draw(st.booleans()),
         assessments=draw(assessments(first, setting)),
+        dosing_interval_days=draw(st.none() | st.integers(7, 84)),
     )
+
+
+AGENTS = [
+    "pembrolizumab", "nivolumab", "newmab", None, "Keytruda 200 mg q3w", "pembrolizumab + lenvatinib",
+    "carboplatin/pemetrexed/pembrolizumab", "nivolumab + Zorbalimab", "ipilimumab",
+]  # fmt: skip
 
 
 def as_of_for(course: Course, offset: int) -> dt.date:
@@ -142,3 +152,66 @@ def test_assessments_after_as_of_change_nothing(
 @given(courses())
 def test_case_file_round_trip(course: Course) -> None:
     assert parse_case(course_to_case(course)) == course
+
+
+@settings(max_examples=400)
+@given(courses(), st.integers(0, 1000), st.randoms(use_true_random=False))
+def test_file_order_of_assessments_never_changes_a_result(
+    course: Course, offset: int, rnd: random.Random
+) -> None:
+    """Including same-date assessments (C11): the worst response of a date governs."""
+    shuffled = list(course.assessments)
+    rnd.shuffle(shuffled)
+    as_of = as_of_for(course, offset)
+    before = classify(course, as_of).to_json()
+    after = classify(dataclasses.replace(course, assessments=tuple(shuffled)), as_of).to_json()
+    assert after == before
+
+
+def test_same_date_pair_in_both_file_orders_gives_one_answer() -> None:
+    first = BASE
+    pd = Assessment(first + dt.timedelta(days=60), Response.PD)
+    one = Assessment(first + dt.timedelta(days=95), Response.PD)
+    two = Assessment(first + dt.timedelta(days=95), Response.SD)
+    course = Course("P-1", "melanoma", Setting.ADVANCED, Regimen.MONOTHERAPY, first, "pembrolizumab")
+    as_of = first + dt.timedelta(days=100)
+    a = classify(dataclasses.replace(course, assessments=(pd, one, two)), as_of)
+    b = classify(dataclasses.replace(course, assessments=(pd, two, one)), as_of)
+    assert a.to_json() == b.to_json()
+    assert a.category is Category.PRIMARY_RESISTANCE
+
+
+DRUGS = [
+    "pembrolizumab",
+    "Keytruda",
+    "lenvatinib",
+    "carboplatin",
+    "5-FU",
+    "nab-paclitaxel",
+    "Zorbalimab",
+    "ipilimumab",
+]
+SEPARATORS = [" + ", "/", ", ", " & ", "; ", " and ", " plus ", " with "]
+
+
+@settings(max_examples=300)
+@given(
+    courses(),
+    st.integers(0, 1000),
+    st.lists(st.sampled_from(DRUGS), min_size=1, max_size=4),
+    st.data(),
+)
+def test_drug_order_in_the_agent_text_never_changes_a_result(
+    course: Course, offset: int, drugs: list[str], data: st.DataObject
+) -> None:
+    def join(names: list[str]) -> str:
+        out = names[0]
+        for name in names[1:]:
+            out += data.draw(st.sampled_from(SEPARATORS)) + name
+        return out
+
+    shuffled = data.draw(st.permutations(drugs))
+    as_of = as_of_for(course, offset)
+    before = classify(dataclasses.replace(course, agent=join(drugs)), as_of).to_json()
+    after = classify(dataclasses.replace(course, agent=join(list(shuffled))), as_of).to_json()
+    assert after == before

@@ -40,14 +40,17 @@ def test_subject_screen_shows_roles_classification_timeline_and_spider(demo_desk
     screen = demo_desk.window.subject_screen
     roles = [screen.visits.row_at(r).role for r in range(screen.visits.rowCount())]
     assert roles[:2] == ["PD later refuted", "Refutes the PD (pseudoprogression)"]
-    assert "PSEUDOPROGRESSION_REFUTED" in screen.panel.toPlainText()
+    # Caveats as human labels, the rule-set version named (C16); the code stays in JSON only.
+    assert "Pseudoprogression: a progression was refuted" in screen.panel.toPlainText()
+    assert "PSEUDOPROGRESSION_REFUTED" not in screen.panel.toPlainText()
+    assert "SITC-2020 v2" in screen.panel.toPlainText()
     assert screen.result is not None
     assert screen.result.category is Category.NO_PROGRESSION
     assert screen.spider.points == []
     open_code(demo_desk, "MEL-029")  # lesion-measured
     assert len(screen.spider.points) == 5
     assert screen.spider.points[0][1] == pytest.approx(-10.77, abs=0.01)  # 58 mm against 65 mm
-    assert "Rule set SITC-2020 v1" in screen.panel.toPlainText()
+    assert "Rule set SITC-2020 v2" in screen.panel.toPlainText()
     image = screen.timeline.grab().toImage()
     assert image.width() > 300  # painted at its real size
 
@@ -274,7 +277,7 @@ def test_window_geometry_and_columns_are_remembered(qtbot: QtBot, demo_desk: Des
     w = demo_desk.window
     w.roster_screen.table.setColumnWidth(1, 333)
     w.close()
-    assert w.settings.value("roster/header") is not None
+    assert w.settings.value("roster/header-10") is not None
     assert w.settings.value("window/geometry") is not None
 
 

@@ -106,7 +106,7 @@ def test_start_opens_the_database_then_signs_in_over_the_window(
     assert window.nav.isEnabled()
     assert window.action_map["add_subject"].isEnabled()
     assert window.action_map["find"].shortcut().toString() == "Ctrl+F"
-    assert len(window.rows) == 31
+    assert len(window.rows) == 40
     assert gc.get_freeze_count() > 0  # the loaded roster is out of the collector's way
     assert "DEMO-PD1-R" in window.windowTitle()
     assert window.nav.item(5).isHidden()  # the investigator is not an administrator

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from core.rules import Category
 from desktop import flows
 from desktop.dialogs.visit_dialog import VisitDialog
+from desktop.screens.roster import COL_DUE
 from desktop.tasks import GuiThreadWriteError
 from desktop.widgets.forms import qdate
 from tests.desktop.conftest import PASSWORD, Desk, days_ago
@@ -131,9 +132,9 @@ def test_editing_a_saved_visit_requires_a_reason(
 
 def test_filter_the_roster(qtbot: QtBot, demo_desk: Desk) -> None:
     screen = demo_desk.window.roster_screen
-    assert screen.model.rowCount() == 31
+    assert screen.model.rowCount() == 40
     qtbot.keyClicks(screen.search, "mel")
-    assert 0 < screen.model.rowCount() < 31
+    assert 0 < screen.model.rowCount() < 40
     assert all("MEL" in screen.model.row_at(r).subject_id or "melanoma" in screen.model.row_at(r).tumor_type
                for r in range(screen.model.rowCount()))  # fmt: skip
     screen.search.clear()
@@ -141,8 +142,8 @@ def test_filter_the_roster(qtbot: QtBot, demo_desk: Desk) -> None:
     pending = [screen.model.row_at(r) for r in range(screen.model.rowCount())]
     assert pending
     assert all(r.category is Category.PENDING_CONFIRMATION for r in pending)
-    assert screen.count.text() == f"{len(pending)} of 31 subjects"
-    screen.table.sortByColumn(8, Qt.SortOrder.AscendingOrder)  # next due
+    assert screen.count.text() == f"{len(pending)} of 40 subjects"
+    screen.table.sortByColumn(COL_DUE, Qt.SortOrder.AscendingOrder)  # next due
     dates = [screen.model.row_at(r).next_due.date for r in range(screen.model.rowCount())]  # type: ignore[union-attr]
     assert dates == sorted(dates)
 

@@ -17,6 +17,7 @@ from core.rules import Category
 from core.store import Actor, AuthError, Role, SchemaError, Store
 from core.store.backup import backup_database, daily_backup, restore_database
 from core.store.demo import create_demo
+from core.store.restore import restore_study
 from core.store.store import import_roster_csv, known_revision
 from core.store.users import LOCKOUT_MINUTES, MAX_FAILED_ATTEMPTS
 from tests.core.store.conftest import PASSWORD, TODAY, dump, subject_fields
@@ -267,7 +268,7 @@ def test_demo_study_covers_every_category_and_due_state(tmp_path: Path) -> None:
     study = store.studies()[0]
     assert study.is_demo
     rows = store.roster_rows(study.id or 0, dt.date(2026, 11, 24))
-    assert 28 <= len(rows) <= 35
+    assert 38 <= len(rows) <= 45
     categories = {r.category for r in rows} | {r.result.provisional_category for r in rows}
     assert set(Category) - {Category.PENDING_CONFIRMATION} <= categories
     due = {r.result.confirmation.due_status for r in rows if r.result.confirmation.status == "pending"}
@@ -287,14 +288,17 @@ def test_backup_restore_round_trip(
     db_path: Path, store: Store, admin: Actor, study_id: int, tmp_path: Path
 ) -> None:
     store.add_subject(admin, study_id, subject_fields("KEEP-1"))
-    saved = backup_database(db_path, tmp_path / "saved.sqlite3")
+    saved = store.backup(admin, tmp_path / "saved.sqlite3")
     store.add_subject(admin, study_id, subject_fields("LATER-1"))
-    safety = restore_database(saved, db_path, known_revision)
-    assert safety is not None
-    assert safety.exists()
+    result = restore_study(db_path, saved, "admin", PASSWORD)
+    assert result.safety is not None
+    assert result.safety.exists()
     codes = {r.subject.subject_code for r in store.all_rows(study_id)}
     assert codes == {"KEEP-1"}
-    assert store.verify_audit().ok
+    with Store.open(db_path, backup_daily=False) as fresh:
+        assert fresh.warnings == []  # the workstation's anchor follows an authorised restore
+        report = fresh.verify_audit()
+        assert report.ok, report.describe()
 
 
 def test_restore_refuses_a_corrupt_file_and_changes_nothing(
