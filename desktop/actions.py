@@ -25,6 +25,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Add a subject to the roster"),
     ActionSpec("open_subject", "&Open subject", "Ctrl+O", "open_current_subject", "&Subject",
                "Open the selected subject", lambda w: w.roster_screen.current_subject_pk() is not None),
+    ActionSpec("print_subject", "&Print subject summary…", "Ctrl+P", "print_subject", "&Subject",
+               "Print the summary of the subject on screen",
+               lambda w: w.subject_screen.subject_pk is not None and w.showing_subject()),
     ActionSpec("add_visit", "Add &visit…", "Ctrl+Shift+V", "add_visit", "&Subject",
                "Record a tumor assessment",
                lambda w: w.subject_screen.subject_pk is not None and w.showing_subject()),
@@ -37,6 +40,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("settings", "Study &settings", "Ctrl+5", "show_settings", "&View"),
     ActionSpec("users", "&Users", "Ctrl+6", "show_users", "&View", "Manage accounts (administrators)",
                lambda w: w.session.is_admin),
+    ActionSpec("open_study", "&Open study file…", "", "open_study", "&File",
+               "Open another study database"),
     ActionSpec("import_cases", "&Import case files…", "", "import_cases", "&File",
                "Add subjects from resistdesk-case/1 files (all or nothing)"),
     ActionSpec("import_roster", "Import roster &CSV…", "", "import_roster", "&File",
@@ -45,9 +50,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Save every subject as case files (JSON)"),
     ActionSpec("export_ics", "Export reminders to &calendar…", "", "export_ics", "&File",
                "Save the confirmations due as an .ics file"),
+    ActionSpec("sign_out", "Sign out / switch &user…", "", "sign_out", "&File",
+               "Close this session and sign in again, as yourself or someone else"),
     ActionSpec("lock", "&Lock", "Ctrl+L", "lock", "&File", "Lock the session now"),
     ActionSpec("quit", "&Quit", "Ctrl+Q", "close", "&File"),
-    ActionSpec("help", "&Rules and interpretations", "F1", "show_help", "&Help"),
+    ActionSpec("help", "&How to use the screens, rules and interpretations", "F1", "show_help", "&Help"),
+    ActionSpec("about", "&About ResistDesk", "", "show_about", "&Help",
+               "Version, the database in use and the rule sets"),
 )  # fmt: skip
 
 

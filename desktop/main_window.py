@@ -15,6 +15,7 @@ module's imports to Qt and the shell's own modules: everything else loads in
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QSize
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QStackedWidget,
     QVBoxLayout,
@@ -38,6 +40,8 @@ from desktop.icons import icon
 if TYPE_CHECKING:
     from PySide6.QtCore import QEvent
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtWidgets import QMessageBox
 
     from core.roster import RosterRow
     from desktop.flows import SubjectFlows
@@ -55,6 +59,20 @@ if TYPE_CHECKING:
 NAV = (("roster", "Roster"), ("reminders", "Reminders"), ("worksheets", "Worksheets"), ("audit", "Audit log"),
        ("settings", "Study settings"), ("users", "Users"), ("help", "Help"))  # fmt: skip
 NAV_KEYS = tuple(key for key, _label in NAV)
+RECENT_MAX = 8
+
+
+def recent_studies(settings: QSettings) -> list[Path]:
+    """The study files opened before, latest first (those that still exist)."""
+    value = settings.value("recent/studies") or []
+    paths = [value] if isinstance(value, str) else list(value)  # QSettings gives one item as a str
+    return [Path(p) for p in paths if p and Path(p).exists()]
+
+
+def remember_recent(settings: QSettings, path: Path | str) -> None:
+    path = Path(path).resolve()
+    paths = [path, *(p for p in recent_studies(settings) if p.resolve() != path)][:RECENT_MAX]
+    settings.setValue("recent/studies", [str(p) for p in paths])
 
 
 class _IdleWatcher(QObject):
@@ -140,7 +158,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.status_user)
         self.action_map = install_actions(self)
-        set_all_enabled(self.action_map, False, keep=("quit",))
+        self.recent_menu = self._install_recent_menu()
+        set_all_enabled(self.action_map, False, keep=("quit", "open_study", "about"))
+        self.reopened: MainWindow | None = None
+        """The window that took over after Open study or Sign out."""
         self.resize(1280, 800)
         geometry = settings.value("window/geometry")
         if geometry is not None:
@@ -202,6 +223,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._title()
         self.roster_screen.restore_layout(settings)
+        remember_recent(settings, session.store.path)
 
         self._idle = _IdleWatcher(self._activity)
         QApplication.instance().installEventFilter(self._idle)  # type: ignore[union-attr]
@@ -221,6 +243,10 @@ class MainWindow(QMainWindow):
         s.sig_error.connect(lambda exc: QMessageBox.warning(self, "Not saved", str(exc)))
         self.roster_screen.sig_open_subject.connect(self.open_subject)
         self.roster_screen.sig_add_subject.connect(self.add_subject)
+        self.roster_screen.sig_add_visit.connect(self.flows.add_visit)
+        self.roster_screen.sig_worksheet.connect(self.show_worksheets)
+        self.roster_screen.sig_print.connect(self.print_subject)
+        subj.sig_print.connect(self.print_subject)
         self.roster_screen.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.reminders_screen.sig_open_subject.connect(self.open_subject)
         self.reminders_screen.sig_export.connect(self.export_ics)
@@ -407,6 +433,107 @@ class MainWindow(QMainWindow):
         path = self.flows.export_ics(self.rows)
         if path is not None:
             self.tell(f"Reminders saved to {path}")
+
+    # ------------------------------------------------------------------
+    # Study files, the session, printing and the About box
+
+    def _install_recent_menu(self) -> QMenu:
+        file_menu = self.action_map["open_study"].associatedObjects()[0]
+        assert isinstance(file_menu, QMenu)
+        menu = QMenu("Recent studies", self)
+        file_menu.insertMenu(self.action_map["import_cases"], menu)
+        file_menu.insertSeparator(self.action_map["import_cases"])
+        menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent(menu)
+        return menu
+
+    def _fill_recent(self, menu: QMenu | None = None) -> None:
+        menu = menu or self.recent_menu
+        menu.clear()
+        paths = recent_studies(self.settings)
+        for path in paths:
+            action = menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_study(p))
+        if not paths:
+            menu.addAction("(none yet)").setEnabled(False)
+
+    def open_study(self, path: Path | None = None) -> MainWindow | None:
+        """Close this study and open another study file, signing in to it."""
+        if path is None:
+            from desktop.widgets.files import open_path
+
+            path = open_path(self, self.settings, "study", "Open a study file",
+                             "Study files (*.sqlite3 *.sqlite *.db);;All files (*)")  # fmt: skip
+            if path is None:
+                return None
+        return self._reopen(path)
+
+    def sign_out(self) -> MainWindow | None:
+        """Close the session; the same study opens again with the sign-in (switch user)."""
+        if not self.attached:
+            return None
+        return self._reopen(Path(self.session.store.path))
+
+    def _reopen(self, path: Path) -> MainWindow | None:
+        from desktop.app import open_window
+
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        if not self.close():  # a dialog with unsaved changes kept it open
+            return None
+        self.reopened = open_window(path, self.settings)
+        return self.reopened
+
+    def about_text(self) -> str:
+        from core import __version__
+        from core.rules import IciChemoRuleSet, RuleSet
+
+        db = self.session.store.path if self.attached else "(not open yet)"
+        study = f"{self.session.study.protocol_id}: {self.session.study.title}" if self.attached else "—"
+        rulesets = "<br>".join(f"{rs.label}" for rs in (RuleSet(), IciChemoRuleSet()))
+        return (
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Classifies resistance to PD-(L)1 inhibitors by the SITC consensus definitions.</p>"
+            f"<p><b>Database:</b> {db}<br><b>Study:</b> {study}</p>"
+            f"<p><b>Rule sets:</b><br>{rulesets}</p>"
+        )
+
+    def show_about(self) -> QMessageBox:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}", self.about_text(), parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.open()
+        self.about_box = box
+        return box
+
+    def print_subject(self, subject_pk: int | None = None, printer: QPrinter | None = None) -> bool:
+        """Print the summary of a subject (the one on screen by default): a print dialog
+        unless ``printer`` is given. True once printed."""
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        pk = subject_pk if subject_pk is not None else self.subject_screen.subject_pk
+        if pk is None:
+            return False
+        html, code = self.subject_screen.summary_html(pk)
+        if printer is None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            printer.setDocName(f"{code} summary")
+            dialog = QPrintDialog(printer, self)
+            dialog.setWindowTitle(f"Print the summary of {code}")
+            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+                return False
+        doc = QTextDocument()
+        doc.setHtml(html)
+        doc.print_(printer)
+        s = self.session
+        s.write(lambda: s.store.log_event(s.actor, "print", entity="subject", entity_id=pk,
+                                          detail=f"summary of {code}"), None, None)  # fmt: skip
+        self.tell(f"Summary of {code} sent to the printer.")
+        return True
 
     # ------------------------------------------------------------------
     # Idle lock

@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSettings,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -235,6 +244,12 @@ class RosterScreen(QWidget):
     """Open a subject: (subject primary key)."""
     sig_add_subject = Signal()
     """The coordinator asked to add a subject."""
+    sig_add_visit = Signal(int)
+    """Record a visit for a subject: (subject primary key)."""
+    sig_worksheet = Signal(int)
+    """Prepare a subject's worksheet: (subject primary key)."""
+    sig_print = Signal(int)
+    """Print a subject's summary: (subject primary key)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -277,6 +292,14 @@ class RosterScreen(QWidget):
         for col, width in enumerate((90, 165, 85, 115, 90, 130, 225, 140, 150)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: self.row_menu(pos).popup(
+            self.table.viewport().mapToGlobal(pos)))  # fmt: skip
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.column_menu().popup(header.mapToGlobal(pos))
+        )
+        header.setToolTip("Right-click to choose the columns shown")
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -302,6 +325,42 @@ class RosterScreen(QWidget):
 
     def _activated(self, index: QModelIndex) -> None:
         self.sig_open_subject.emit(self.model.row_at(index.row()).subject_pk)
+
+    def row_menu(self, pos: QPoint) -> QMenu:
+        """The actions on the subject under ``pos`` (right-click on a row)."""
+        menu = QMenu(self)
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            menu.addAction("Add subject…", self.sig_add_subject.emit)
+            return menu
+        self.table.selectRow(index.row())
+        row = self.model.row_at(index.row())
+        pk, code = row.subject_pk, row.subject_id
+        menu.addAction(f"Open {code}", lambda: self.sig_open_subject.emit(pk))
+        menu.addAction(f"Add visit for {code}…", lambda: self.sig_add_visit.emit(pk))
+        menu.addAction(f"Worksheet for {code}…", lambda: self.sig_worksheet.emit(pk))
+        menu.addAction(f"Print {code}…", lambda: self.sig_print.emit(pk))
+        menu.addSeparator()
+        menu.addAction("Add subject…", self.sig_add_subject.emit)
+        return menu
+
+    def column_menu(self) -> QMenu:
+        """The column chooser (right-click on the header): every column but the subject id."""
+        menu = QMenu(self)
+        header = self.table.horizontalHeader()
+        for col, title in enumerate(HEADERS):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(col))
+            action.setEnabled(col != COL_SUBJECT)
+            action.toggled.connect(lambda on, col=col: header.setSectionHidden(col, not on))
+        menu.addSeparator()
+        menu.addAction("Show all columns", self.show_all_columns)
+        return menu
+
+    def show_all_columns(self) -> None:
+        for col in range(len(HEADERS)):
+            self.table.horizontalHeader().showSection(col)
 
     def current_subject_pk(self) -> int | None:
         index = self.table.currentIndex()

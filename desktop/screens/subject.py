@@ -7,14 +7,24 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    Signal,
+    SignalInstance,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -251,9 +261,15 @@ class SubjectScreen(QWidget):
 
         self.timeline = TimelineWidget()
         self.spider = SpiderWidget()
-        charts = QTabWidget()
+        self.baseline = QTextBrowser()
+        charts = self.charts = QTabWidget()
         charts.addTab(self.timeline, "Timeline")
         charts.addTab(self.spider, "Spider plot (% change from baseline)")
+        charts.addTab(self.baseline, "Baseline lesions")
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(
+            lambda pos: self.visit_menu(pos).popup(self.table.viewport().mapToGlobal(pos))
+        )
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.table)
         left.addWidget(charts)
@@ -270,6 +286,68 @@ class SubjectScreen(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(split, 1)
         self._update_buttons()
+
+    def visit_menu(self, pos: QPoint) -> QMenu:
+        """Right-click on a visit: edit or delete it; anywhere: add one."""
+        menu = QMenu(self)
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())
+            day = self.visits.row_at(index.row()).date
+            menu.addAction(f"Edit the visit of {day}…", self._edit_visit)
+            menu.addAction(f"Delete the visit of {day}…", self._delete_visit)
+            menu.addSeparator()
+        menu.addAction(self.tools["add_visit"])
+        return menu
+
+    def baseline_html(self) -> str:
+        """The baseline lesions and the sum of the target diameters, as the subject screen shows them."""
+        course = self.course
+        if course is None or course.baseline is None:
+            return "<p>No baseline lesions recorded. Use <b>Baseline lesions…</b> to enter them.</p>"
+        b = course.baseline
+        e = html.escape
+        total = sum((t.mm for t in b.targets), Decimal(0))
+        rows = "".join(
+            f"<tr><td>{e(t.id)}</td><td>target</td><td>{e(t.organ)}</td>"
+            f"<td>{'node, short axis' if t.nodal else 'longest diameter'}</td>"
+            f"<td align='right'>{t.mm} mm</td></tr>"
+            for t in b.targets
+        ) + "".join(
+            f"<tr><td>{e(n.id)}</td><td>non-target</td><td>{e(n.organ)}</td><td></td><td></td></tr>"
+            for n in b.non_targets
+        )
+        return (
+            f"<p><b>Baseline scan {b.date}</b> ({course.criteria.value}): {len(b.targets)} target and "
+            f"{len(b.non_targets)} non-target lesion(s). <b>Sum of target diameters: {total} mm</b></p>"
+            "<table border='1' cellspacing='0' cellpadding='3'><tr><th>Lesion</th><th>Kind</th><th>Organ</th>"
+            f"<th>Measured</th><th>Size</th></tr>{rows}</table>"
+        )
+
+    def summary_html(self, subject_pk: int) -> tuple[str, str]:
+        """The subject's summary for printing: (HTML, subject id)."""
+        if subject_pk != self.subject_pk:
+            self.show_subject(subject_pk)
+        assert self.result is not None
+        code = html.escape(self.result.subject_id)
+        header = "".join(f"<th align='left'>{h}</th>" for h in VISIT_HEADERS)
+        visits = "".join(
+            "<tr>" + "".join(
+                f"<td>{html.escape(str(self.visits.data(self.visits.index(r, c)) or ''))}</td>"
+                for c in range(len(VISIT_HEADERS))
+            ) + "</tr>"
+            for r in range(self.visits.rowCount())
+        )  # fmt: skip
+        page = (
+            f"<h1>{code}</h1><p>{html.escape(self.details.text())}</p>"
+            "<h2>Visits</h2><table border='1' cellspacing='0' cellpadding='3'>"
+            f"<tr>{header}</tr>{visits}</table>"
+            f"<h2>Baseline lesions</h2>{self.baseline_html()}"
+            f"<h2>Classification</h2>{result_html(self.result.subject_id, self.result, full=False)}"
+            f"<p style='color:gray'>Printed {dt.datetime.now().astimezone():%Y-%m-%d %H:%M} by "
+            f"{html.escape(self.session.actor.full_name or self.session.actor.username)}.</p>"
+        )
+        return page, self.result.subject_id
 
     def _emit(self, signal: SignalInstance) -> None:
         if self.subject_pk is not None:
@@ -334,6 +412,7 @@ class SubjectScreen(QWidget):
         self.visits.set_rows(visit_rows(rows.assessments, result))
         self.panel.setHtml(result_html(s.subject_code, result))
         self.timeline.set_data(TimelineData(course, result))
+        self.baseline.setHtml(self.baseline_html())
         points: list[tuple[int, float]] = []
         if course.baseline is not None:
             measured = [

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -359,7 +360,7 @@ def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
     f = tmp_path / "w.pdf"
     f.write_bytes(pdf)
     out = subprocess.run(["pdftotext", str(f), "-"], capture_output=True, text=True, check=True)
-    return " ".join(out.stdout.split())
+    return " ".join(out.stdout.replace("\ufb01", "fi").replace("\ufb02", "fl").split())
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
@@ -613,3 +614,132 @@ def test_file_dialogs_start_in_documents_and_remember_the_folder_per_kind(
     w.export_ics()
     assert Path(asked[-1]).parent == answers["calendar"].parent
     assert w.settings.value("folders/cases") == str(answers["cases"].parent)
+
+
+# ---------------------------------------------------------------------------
+# 10. Open study, recent studies, sign out, About, print, column chooser, context menus,
+#     the baseline on the subject screen, and how-to help for every screen
+
+
+def test_open_another_study_and_recent_studies(
+    qtbot: QtBot, demo_desk: Desk, empty_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from desktop.main_window import recent_studies
+    from desktop.widgets import files
+    from tests.desktop.conftest import _copy
+    from tests.desktop.test_startup import Answers, sign_in_as
+
+    w = demo_desk.window
+    demo_path = Path(demo_desk.store.path).resolve()
+    assert recent_studies(w.settings) == [demo_path]
+    other = _copy(empty_template, tmp_path / "other.sqlite3")
+    monkeypatch.setattr(files.QFileDialog, "getOpenFileName", lambda *_a: (str(other), ""))
+    answers = Answers()
+    answers.on(LoginDialog, sign_in_as("coord"))
+    try:
+        new = w.open_study()
+        assert new is not None  # deletes itself on close (not handed to qtbot)
+        qtbot.waitUntil(lambda: new.attached and not new.loading, timeout=20000)
+    finally:
+        answers.stop()
+    assert new.session.study.protocol_id == "P-1"
+    assert new.session.actor.username == "coord"
+    assert recent_studies(new.settings) == [other.resolve(), demo_path]
+    new.recent_menu.aboutToShow.emit()
+    assert [a.text() for a in new.recent_menu.actions()] == ["other.sqlite3", "demo.sqlite3"]
+    assert "P-1" in new.about_text()
+    assert str(new.session.store.path) in new.about_text()
+    assert "SITC-2020" in new.about_text()
+    new.close()
+
+
+def test_sign_out_and_switch_user(qtbot: QtBot, demo_desk: Desk) -> None:
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from tests.desktop.test_startup import Answers, sign_in_as
+
+    w = demo_desk.window
+    assert w.action_map["sign_out"].text().startswith("Sign out")
+    answers = Answers()
+    answers.on(LoginDialog, sign_in_as("investigator"))
+    try:
+        new = w.sign_out()
+        assert new is not None  # deletes itself on close (not handed to qtbot)
+        qtbot.waitUntil(lambda: new.attached and not new.loading, timeout=20000)
+    finally:
+        answers.stop()
+    assert not w.isVisible()
+    assert new.session.actor.username == "investigator"
+    assert new.session.study.protocol_id == demo_desk.session.study.protocol_id
+    new.close()
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_print_the_subject_summary_with_its_baseline(qtbot: QtBot, demo_desk: Desk, tmp_path: Path) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    w = demo_desk.window
+    pk = open_code(demo_desk, "NSCLC-028")
+    screen = w.subject_screen
+    baseline = demo_desk.store.case(pk)["baseline"]
+    total = sum(Decimal(str(t["mm"])) for t in baseline["targets"])
+    shown = screen.baseline.toPlainText()
+    assert f"Sum of target diameters: {total} mm" in shown
+    for t in baseline["targets"]:
+        assert t["id"] in shown
+    assert w.action_map["print_subject"].isEnabled()
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "summary.pdf"))
+    assert w.print_subject(printer=printer)
+    text = _pdf_text((tmp_path / "summary.pdf").read_bytes(), tmp_path)
+    assert "NSCLC-028" in text
+    assert f"Sum of target diameters: {total} mm" in text
+    assert "Classification" in text
+    qtbot.waitUntil(lambda: not demo_desk.writer.busy, timeout=10000)
+    assert demo_desk.store.audit_events(limit=1)[0].action == "print"
+
+
+def test_roster_column_chooser_and_row_context_menu(qtbot: QtBot, demo_desk: Desk) -> None:
+    from desktop.screens.roster import COL_AGENT, COL_SUBJECT
+
+    w = demo_desk.window
+    roster = w.roster_screen
+    header = roster.table.horizontalHeader()
+    menu = roster.column_menu()
+    agent = next(a for a in menu.actions() if a.text() == "Agent")
+    assert agent.isChecked()
+    agent.setChecked(False)
+    assert header.isSectionHidden(COL_AGENT)
+    assert not next(a for a in menu.actions() if a.text() == "Subject").isEnabled()
+    assert not header.isSectionHidden(COL_SUBJECT)
+
+    assert roster.select_subject("MEL-001")
+    rect = roster.table.visualRect(roster.table.currentIndex())
+    row_menu = roster.row_menu(rect.center())
+    texts = [a.text() for a in row_menu.actions()]
+    assert "Open MEL-001" in texts
+    assert "Worksheet for MEL-001…" in texts
+    next(a for a in row_menu.actions() if a.text() == "Worksheet for MEL-001…").trigger()
+    assert w.worksheets_screen.subject_pk == roster.current_subject_pk()
+    assert w.stack.currentWidget() is w.worksheets_screen
+
+    pk = open_code(demo_desk, "MEL-001")
+    table = w.subject_screen.table
+    table.selectRow(0)
+    visit_menu = w.subject_screen.visit_menu(table.visualRect(table.model().index(0, 0)).center())
+    assert any(a.text().startswith("Edit the visit of") for a in visit_menu.actions())
+    assert pk == w.subject_screen.subject_pk
+
+
+def test_help_says_how_to_use_every_screen(demo_desk: Desk) -> None:
+    w = demo_desk.window
+    w.show_help()
+    text = w.help_screen.browser.toPlainText()
+    for heading in ("Roster", "subject's screen", "Reminders", "Worksheets", "Audit log", "Study settings",
+                    "Users", "File menu"):  # fmt: skip
+        assert (
+            f"How to use the {heading}" in text
+            or f"How to use {heading}" in text
+            or (f"How to use a {heading}" in text)
+        ), heading
