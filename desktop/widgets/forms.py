@@ -83,7 +83,7 @@ class DateEdit(QWidget):
         self.calendar = QCalendarWidget()
         self.calendar.setGridVisible(True)
         self.button = QToolButton()
-        self.button.setText("📅")
+        self.button.setArrowType(Qt.ArrowType.DownArrow)
         self.button.setToolTip("Pick the date in a calendar")
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.button)
@@ -101,7 +101,7 @@ class DateEdit(QWidget):
         layout.addWidget(self.button)
         layout.addWidget(self.hint, 1)
         self.edit.setText(self._value.isoformat())
-        self.edit.textEdited.connect(self._typed)
+        self.edit.textChanged.connect(self._typed)
         self._describe()
 
     def _picked(self, day: QDate, menu: QMenu) -> None:
@@ -126,8 +126,7 @@ class DateEdit(QWidget):
         return self._value
 
     def set_value(self, day: dt.date) -> None:
-        self.edit.setText(day.isoformat())
-        self._typed(self.edit.text())
+        self.edit.setText(day.isoformat())  # textChanged updates the value and the hint
 
     def is_valid(self) -> bool:
         return parse_date(self.edit.text()) is not None
