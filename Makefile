@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 QT_LIBS   := libglib2.0-0 libegl1 libgl1 libdbus-1-3 libfontconfig1 libxkbcommon0
 XCB_LIBS  := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
              libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 xvfb xauth
-TOOLS     := poppler-utils
+TOOLS     := poppler-utils libnss3-tools
 SYS_PKGS  := $(QT_LIBS) $(XCB_LIBS) $(TOOLS)
 
 .PHONY: run test lint typecheck system-deps venv bytecode clean screenshots screenshots-check installer installer-test bench fuzz

@@ -1,10 +1,11 @@
 """Case files (``resistdesk-case/1``): strict parsing and writing.
 
 A file holds one case object or a JSON array of them. Parsing is strict:
-an unknown field, a date that is not ``YYYY-MM-DD``, an unknown code, a last
-dose before the first dose, or an assessment before the first dose in the
-advanced setting raises ``CaseFormatError`` naming the field, because a typo
-must never silently change a classification.
+an unknown field, a date that is not ``YYYY-MM-DD``, an unknown code or a last
+dose before the first dose raises ``CaseFormatError`` naming the field, because
+a typo must never silently change a classification. An assessment dated before
+the first dose is accepted in every setting (rules v2, C4/C10): it is a
+baseline, and a progression there makes the case indeterminate.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -65,6 +67,16 @@ DOSING_INTERVAL_MIN, DOSING_INTERVAL_MAX = 7, 84  # days: weekly to 12-weekly cy
 NODAL_ORGAN = "lymph nodes"  # all lymph nodes together are one organ
 
 
+# Data read back from the database was checked when it was written, perhaps under
+# older, looser limits: it is parsed with the structure checked as always but the
+# plausibility limits off (``parse_stored_case``), so a study never becomes unreadable.
+_STORED: ContextVar[bool] = ContextVar("resistdesk_stored_case", default=False)
+
+
+def _limited() -> bool:
+    return not _STORED.get()
+
+
 # ---------------------------------------------------------------------------
 # Field readers: each raises CaseFormatError naming the field.
 
@@ -77,7 +89,7 @@ def parse_date(value: Any, name: str) -> dt.date:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise CaseFormatError(name, f"{show(value)} is not a date (YYYY-MM-DD)") from None
-    if not limits.MIN_DATE <= day <= limits.MAX_DATE:
+    if _limited() and not limits.MIN_DATE <= day <= limits.MAX_DATE:
         raise CaseFormatError(
             name, f"{value} is outside the plausible dates {limits.MIN_DATE} to {limits.MAX_DATE}"
         )
@@ -120,7 +132,7 @@ def _text(
     value = value.strip()
     if required and not value:
         raise CaseFormatError(name, "must not be empty")
-    problem = limits.text_problem(value, max_chars)
+    problem = limits.text_problem(value, max_chars) if _limited() else None
     if problem:
         raise CaseFormatError(name, problem)
     return value
@@ -133,10 +145,10 @@ def _notes(value: Any, name: str) -> tuple[str, ...]:
         return ()
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise CaseFormatError(name, "must be text or a list of text")
-    if len(notes) > limits.MAX_NOTES:
+    if _limited() and len(notes) > limits.MAX_NOTES:
         raise CaseFormatError(name, f"{len(notes)} notes (at most {limits.MAX_NOTES})")
     text = "\n".join(kept for n in notes if (kept := n.strip()))
-    problem = limits.text_problem(text, limits.MAX_NOTE_CHARS, multiline=True)
+    problem = limits.text_problem(text, limits.MAX_NOTE_CHARS, multiline=True) if _limited() else None
     if problem:
         raise CaseFormatError(name, problem)
     return (text,) if text else ()
@@ -189,7 +201,7 @@ def parse_case(obj: Any) -> Course:
     case = _check_fields(obj, CASE_FIELDS, "")
     fmt = case.get("format", CASE_FORMAT)
     if fmt != CASE_FORMAT:
-        raise CaseFormatError("format", f"expected {CASE_FORMAT!r}, not {fmt!r}")
+        raise CaseFormatError("format", f"expected {CASE_FORMAT!r}, not {show(fmt)}")
     subject_id = _text(case, "subject_id", "subject_id", required=True, max_chars=limits.MAX_ID_CHARS)
     tumor_type = _text(case, "tumor_type", "tumor_type", required=True)
     setting = _enum(Setting, case, "setting", "setting", required=True)
@@ -208,7 +220,7 @@ def parse_case(obj: Any) -> Course:
         raw_assessments = []
     if not isinstance(raw_assessments, list):
         raise CaseFormatError("assessments", "must be a list")
-    if len(raw_assessments) > limits.MAX_ASSESSMENTS:
+    if _limited() and len(raw_assessments) > limits.MAX_ASSESSMENTS:
         raise CaseFormatError(
             "assessments", f"{len(raw_assessments)} assessments (at most {limits.MAX_ASSESSMENTS})"
         )
@@ -219,10 +231,6 @@ def parse_case(obj: Any) -> Course:
         if "date" not in a:
             raise CaseFormatError(f"{name}.date", "is required")
         date = parse_date(a["date"], f"{name}.date")
-        if setting is Setting.ADVANCED and date < first_dose:
-            raise CaseFormatError(
-                f"{name}.date", f"{date} is before first_dose {first_dose} (advanced setting)"
-            )
         response = _enum(Response, a, "response", f"{name}.response", required=False)
         lesions = None
         if a.get("lesions") is not None:
@@ -241,7 +249,11 @@ def parse_case(obj: Any) -> Course:
                 "nodal_only": _bool(a, "nodal_only", f"{name}.nodal_only"),
                 "multiple_metastases": _bool(a, "multiple_metastases", f"{name}.multiple_metastases"),
                 "progressing_sites": _int(
-                    a, "progressing_sites", f"{name}.progressing_sites", 0, limits.MAX_PROGRESSING_SITES
+                    a,
+                    "progressing_sites",
+                    f"{name}.progressing_sites",
+                    0,
+                    limits.MAX_PROGRESSING_SITES if _limited() else None,
                 ),
                 "biopsy_confirms_progression": _opt_bool(
                     a, "biopsy_confirms_progression", f"{name}.biopsy_confirms_progression"
@@ -293,7 +305,7 @@ def _mm(value: Any, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise CaseFormatError(name, f"must be a size in mm, not {show(value)}")
     mm = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not mm.is_finite() or not 0 <= mm <= limits.MAX_MM:
+    if not mm.is_finite() or mm < 0 or (_limited() and mm > limits.MAX_MM):
         raise CaseFormatError(
             name, f"must be a size of 0 mm or more, at most {limits.MAX_MM} mm, not {show(value)}"
         )
@@ -316,7 +328,7 @@ def parse_baseline(obj: Any) -> Baseline:
     raw_non_targets = b.get("non_targets") or []
     if not isinstance(raw_targets, list) or not isinstance(raw_non_targets, list):
         raise CaseFormatError("baseline", "targets and non_targets must be lists")
-    if len(raw_non_targets) > limits.MAX_NON_TARGETS:
+    if _limited() and len(raw_non_targets) > limits.MAX_NON_TARGETS:
         raise CaseFormatError(
             "baseline.non_targets",
             f"{len(raw_non_targets)} non-target lesions (at most {limits.MAX_NON_TARGETS})",
@@ -404,7 +416,7 @@ def parse_lesions(obj: Any, baseline: Baseline, name: str) -> LesionMeasurement:
     raw_new = m.get("new_lesions", "none")
     new_list: list[NewLesion] = []
     if isinstance(raw_new, list):
-        if len(raw_new) > limits.MAX_NEW_LESIONS:
+        if _limited() and len(raw_new) > limits.MAX_NEW_LESIONS:
             raise CaseFormatError(
                 f"{name}.new_lesions", f"{len(raw_new)} new lesions (at most {limits.MAX_NEW_LESIONS})"
             )
@@ -433,6 +445,20 @@ def parse_lesions(obj: Any, baseline: Baseline, name: str) -> LesionMeasurement:
         parsed = _enum(NewLesionStatus, m, "new_lesions", f"{name}.new_lesions", required=False)
         status_new = parsed or NewLesionStatus.NONE
     return LesionMeasurement(tuple(targets), tuple(non_targets), status_new, tuple(new_list))
+
+
+def parse_stored_case(obj: Any) -> Course:
+    """Parse a case built from database rows: as ``parse_case``, but data stored under
+    older, looser limits still reads (the structure is always checked; the plausibility
+    limits and text rules are applied to what is entered, not to what is stored)."""
+    try:
+        return parse_case(obj)
+    except CaseFormatError:
+        token = _STORED.set(True)
+        try:
+            return parse_case(obj)
+        finally:
+            _STORED.reset(token)
 
 
 def future_dates(course: Course, today: dt.date) -> list[tuple[str, dt.date]]:

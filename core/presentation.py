@@ -115,6 +115,7 @@ FIELD_LABELS: dict[str, str] = {
     "modality": "Modality",
     "status": "Status",
     "meaning": "Meaning of the signature",
+    "ca_passphrase": "CA passphrase",
     "baseline": "Baseline lesions",
     "baseline.date": "Baseline scan date",
     "lesions.new_lesions": "New lesions",

@@ -23,7 +23,7 @@ from desktop.dialogs.subject_dialog import SubjectDialog
 from desktop.dialogs.visit_dialog import BaselineDialog, VisitDialog
 from desktop.session import Session
 from desktop.widgets.files import open_path, open_paths, save_path
-from desktop.widgets.forms import ask_reason
+from desktop.widgets.forms import ask_reason, confirm_same_date
 
 D = TypeVar("D", bound=QDialog)
 
@@ -128,7 +128,11 @@ class SubjectFlows:
         s = self.session
         dialog: VisitDialog
 
+        case = s.store.case(subject_pk)
+
         def save(fields: dict[str, Any], modality: str) -> None:
+            if not _same_date_ok(dialog, case, fields):
+                return
             what = f"Visit of {dialog.case['subject_id']} on {fields['date']} saved."
             done, failed = _handlers(dialog, lambda _r: self.saved(what))
             s.write(
@@ -138,7 +142,7 @@ class SubjectFlows:
                 subject_pk,
             )
 
-        dialog = VisitDialog(self.parent, s.store.case(subject_pk), s.store.today(), save)
+        dialog = VisitDialog(self.parent, case, s.store.today(), save)
         return self._open(dialog)
 
     def edit_visit(self, subject_pk: int, assessment_pk: int) -> VisitDialog:
@@ -155,6 +159,8 @@ class SubjectFlows:
         dialog: VisitDialog
 
         def save(fields: dict[str, Any], modality: str) -> None:
+            if not _same_date_ok(dialog, others, fields):
+                return
             reason = ask_reason(dialog, f"is the visit of {saved.date} changed")
             if reason is None:
                 dialog.show_error(None, "not saved: a reason is required to change a saved visit")
@@ -319,3 +325,13 @@ class SubjectFlows:
 
     def _report(self, exc: BaseException) -> None:
         QMessageBox.warning(self.parent, "Not saved", str(exc))
+
+
+def _same_date_ok(dialog: VisitDialog, case: dict[str, Any], fields: dict[str, Any]) -> bool:
+    """C11: a second visit on a date that already has one is saved only after a warning."""
+    date = fields.get("date")
+    count = sum(1 for a in case.get("assessments", []) if a.get("date") == date)
+    if not count or confirm_same_date(dialog, str(date), count):
+        return True
+    dialog.show_error("date", f"not saved: a visit on {date} is already recorded")
+    return False

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, QSettings, QSize
 from PySide6.QtWidgets import (
     QApplication,
@@ -319,6 +320,9 @@ class MainWindow(QMainWindow):
             return store.roster_rows(study_id, as_of, progress=progress, cancelled=cancelled)
 
         def progress(done: int, total: int) -> None:
+            # A load still reporting after the window was closed (and deleted) changes nothing.
+            if not shiboken6.isValid(self.progress):
+                return
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(done)
 
@@ -336,6 +340,7 @@ class MainWindow(QMainWindow):
             self.roster_screen.set_rows(rows)
             self.reminders_screen.set_rows(rows)
         keep_alive_objects_out_of_collections()
+        self._track_categories()
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")
@@ -344,6 +349,27 @@ class MainWindow(QMainWindow):
                 f"{len(rows)} subjects classified as of {self.session.as_of()}", 5000
             )
         self._update_actions()
+
+    def _track_categories(self) -> None:
+        """Record the categories just shown; on the study's first load under a newer rule-set
+        version this marks (and audits once) the subjects whose category it changed. Runs on
+        the writer thread; announces no data change (the roster shown stays as it is)."""
+        store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
+
+        def shown(changes: object) -> None:
+            assert isinstance(changes, dict)
+            if not shiboken6.isValid(self) or not shiboken6.isValid(self.roster_screen.model):
+                return  # the window closed while the writer worked
+            self.roster_screen.set_changes(changes)
+            if self.showing_subject():
+                self.subject_screen.refresh()
+
+        def failed(exc: BaseException) -> None:
+            if not shiboken6.isValid(self):
+                return
+            self.statusBar().showMessage(f"Could not record the categories shown: {exc}", 10000)
+
+        self.session.writer.submit(lambda: store.track_categories(study_id, as_of), shown, failed)
 
     def _load_failed(self, exc: BaseException) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -565,6 +591,18 @@ class MainWindow(QMainWindow):
                 self.close()
 
         dialog.finished.connect(finished)
+        dialog.open()
+
+    def change_password(self) -> None:
+        if not self.attached:
+            return
+        from desktop.dialogs.session_dialogs import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.session.store, self.session.writer, self.session.actor, self)
+        self.password_dialog = dialog
+        dialog.finished.connect(
+            lambda result: self.statusBar().showMessage("Password changed", 5000) if result else None
+        )
         dialog.open()
 
     # ------------------------------------------------------------------

@@ -105,6 +105,15 @@ def run() -> int:
         (tmp / "worksheet.pdf").write_bytes(state["pdf"])
         return f"{len(state['pdf'])} bytes, signed"
 
+    def preview() -> str:
+        """The sign dialog's page preview (PDFium, bundled)."""
+        from desktop.widgets.pdf_preview import render_pages
+
+        pages = render_pages(state["pdf"], scale=0.5)
+        if not pages or pages[0].isNull():
+            raise AssertionError("the worksheet's pages did not render")
+        return f"{len(pages)} pages rendered, {pages[0].width()}x{pages[0].height()}"
+
     def verify() -> str:
         from core.store.site_keys import site_certificate_pem
         from core.worksheet.pdfsign import verify_pdf
@@ -119,6 +128,7 @@ def run() -> int:
         ("classification", classify_roster),
         ("main window", main_window),
         ("worksheet render + sign", worksheet),
+        ("worksheet page preview", preview),
         ("signature verification", verify),
     ]
     for name, fn in steps:

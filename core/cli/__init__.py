@@ -43,7 +43,7 @@ EXIT_INTERRUPTED = 130
 
 
 def build_parser(with_gui: bool) -> argparse.ArgumentParser:
-    from core.cli import admin, audit, cases, data, files, signing
+    from core.cli import admin, audit, cases, data, files, keys, signing
 
     parser = ArgumentParser(
         prog="resistdesk",
@@ -64,7 +64,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
             help="check this installation end to end, offscreen, in a temporary folder, and exit",
         )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (cases, admin, data, files, signing, audit):
+    for module in (cases, admin, data, files, signing, keys, audit):
         module.register(sub)
     return parser
 

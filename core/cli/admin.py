@@ -17,6 +17,7 @@ from core.cli.common import (
     text_arg,
     user_arg,
 )
+from core.cli.keys import register_user
 from core.errors import InputError
 from core.store.users import Role
 
@@ -30,8 +31,14 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if store.has_users():
             raise InputError("--db", f"{db} already has user accounts")
         password = PASSWORDS.new(f"Password for the administrator {args.admin}: ")
-        store.create_user(None, args.admin, args.name, Role.ADMINISTRATOR, password)
-    out.write(f"created {db} with administrator {args.admin}\n")
+        actor = store.create_user(None, args.admin, args.name, Role.ADMINISTRATOR, password)
+        from core.store.site_keys import create_site_ca
+
+        passphrase = PASSWORDS.new(
+            "CA passphrase (issues certificates; kept by administrators, never stored): "
+        )
+        fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
+    out.write(f"created {db} with administrator {args.admin}; site CA fingerprint {fingerprint}\n")
     return EXIT_OK
 
 
@@ -115,6 +122,8 @@ def register(sub: Any) -> None:
     db_arg(p)
     p.add_argument("--admin", required=True, type=text_arg, metavar="ID", help="user id of the administrator")
     p.add_argument("--name", required=True, type=text_arg, help="printed name of the administrator")
+    p.add_argument("--site", type=text_arg, help="site name, in the site CA's name")
+    p.add_argument("--study", type=text_arg, help="study (protocol id), in the site CA's name")
     p.set_defaults(handler=guard(cmd_init))
 
     p = sub.add_parser("demo", help="create a database holding the demo study (about 30 subjects)")
@@ -135,6 +144,7 @@ def register(sub: Any) -> None:
     db_arg(p)
     user_arg(p)
     p.set_defaults(handler=guard(cmd_user_list))
+    register_user(user)
 
     study = sub.add_parser("study", help="studies").add_subparsers(
         dest="study_command", metavar="ACTION", required=True

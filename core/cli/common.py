@@ -70,7 +70,7 @@ def _path_text(text: str) -> str:
 
 
 def _kind(path: Path) -> str:
-    """ "folder", "file" or "missing"; a path the system refuses (too long) is a usage error."""
+    """Say "folder", "file" or "missing"; a path the system refuses (too long) is a usage error."""
     try:
         if path.is_dir():
             return "folder"
@@ -126,8 +126,10 @@ def int_arg(low: int, high: int) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         value = text.strip()
-        if not (value.isascii() and value.lstrip("-").isdigit()) or len(value) > 12:
+        if not (value.isascii() and value.lstrip("-").isdigit()):
             raise argparse.ArgumentTypeError(f"{limits.show(text)} is not a whole number")
+        if len(value) > 12:
+            raise argparse.ArgumentTypeError(f"must be {low} to {high}, not a number of {len(value)} digits")
         number = int(value)
         if not low <= number <= high:
             raise argparse.ArgumentTypeError(f"must be {low} to {high}, not {number}")

@@ -1,4 +1,4 @@
-"""``worksheet``, ``site-cert`` and ``verify``: eligibility worksheets and their signatures."""
+"""``worksheet`` and ``site-cert``: eligibility worksheets and the site certificate (``verify``: keys.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,11 @@ import argparse
 from typing import Any, TextIO
 
 from core.cli.common import (
-    EXIT_FAILURE,
     EXIT_OK,
     PASSWORDS,
-    database_file,
     date_arg,
     db_arg,
     guard,
-    input_file,
     login,
     open_store,
     output_file,
@@ -58,32 +55,6 @@ def cmd_site_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.worksheet.pdfsign import verify_pdf
-
-    if (args.trust is None) == (args.db is None):
-        raise InputError(
-            "--trust", "give the site certificate (--trust FILE.pem) or the database (--db PATH)"
-        )
-    if args.trust is not None:
-        try:
-            trust = args.trust.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError("--trust", f"cannot read {args.trust}: {exc}") from None
-    else:
-        from core.store.site_keys import site_certificate_pem
-
-        with open_store(args, err) as store:
-            trust = site_certificate_pem(store)
-    try:
-        pdf = args.file.read_bytes()
-    except OSError as exc:
-        raise InputError("FILE", f"cannot read {args.file}: {exc.strerror}") from None
-    report = verify_pdf(pdf, trust)
-    out.write(f"{args.file}\n{report.describe()}\n")
-    return EXIT_OK if report.ok else EXIT_FAILURE
-
-
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "worksheet",
@@ -114,16 +85,3 @@ def register(sub: Any) -> None:
     db_arg(p)
     p.add_argument("-o", "--output", required=True, type=output_file, metavar="FILE.pem")
     p.set_defaults(handler=guard(cmd_site_cert))
-
-    p = sub.add_parser(
-        "verify",
-        help="verify a signed worksheet PDF (exit 0 only when everything holds)",
-        description="Check a worksheet's signature, its integrity and coverage, the certificate chain to the "
-        "site authority, the attached case, and re-classify it with the recorded rule set.",
-    )
-    p.add_argument("file", type=input_file, metavar="FILE.pdf")
-    p.add_argument("--trust", type=input_file, metavar="FILE.pem", help="the site certificate")
-    p.add_argument(
-        "--db", type=database_file, metavar="PATH", help="or take the site certificate from this database"
-    )
-    p.set_defaults(handler=guard(cmd_verify))

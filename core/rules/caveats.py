@@ -139,8 +139,8 @@ CAVEAT_HELP: dict[Caveat, str] = {
     Caveat.SAME_DATE_CONFLICT: "Assessments on the same date disagree; the worst response of that "
     "date governs, whatever their order (C11). Check the source documents.",
     Caveat.PD_BACKDATED_EQUIVOCAL_NEW_LESION: "Progression is dated back to the assessment that first "
-    "showed a new lesion as equivocal; the confirmatory scan must come after the lesion was seen "
-    "as unequivocal (C13).",
+    "showed a new lesion as equivocal; where a confirmatory scan is required, it must come after "
+    "the lesion was seen as unequivocal (C13).",
     Caveat.RESPONSE_AFTER_DISCONTINUATION: "A CR or PR was first recorded after the last dose; Table 4 "
     "counts only responses on treatment (I-3, C14).",
     Caveat.MINIMAL_ADJUVANT_EXPOSURE: "The recurrence came less than 6 weeks after the first adjuvant "
@@ -164,8 +164,8 @@ INTERPRETATIONS: dict[str, str] = {
     "I-2": "Stable disease lasting 6 months or more (the text's \"≥6 months\", not the table's "
     '">6 months") counts as benefit for secondary resistance.',
     "I-3": '"Prior CR/PR" in Table 4 means a CR or PR recorded on treatment, on or before the last dose.',
-    "I-4": "The 6-week exposure rule still applies after discontinuation: progression after "
-    "fewer than 6 weeks of therapy is not classifiable as primary resistance.",
+    "I-4": "The 6-week exposure rule still applies after discontinuation: a progression after "
+    "fewer than 6 weeks of therapy is not classifiable: less than 6 weeks of exposure.",
     "I-5": "Each table is followed as written at exactly 12 weeks (84 days): Table 2's "
     '"≥12 weeks" makes it a late relapse, Table 4\'s "≤12 weeks" makes it secondary resistance.',
 }

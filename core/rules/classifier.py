@@ -201,25 +201,34 @@ def _val(e: StrEnum | None) -> str | None:
 # Applicability (R-1, C3, C12)
 
 HEMATOLOGIC_WORDS = (
-    "lymphoma", "leukemia", "leukaemia", "myeloma", "myelodysplastic", "hodgkin",
+    "lymphoma", "leukemia", "leukaemia", "myeloma", "myelodysplastic",
     # C12
-    "cll", "aml", "mds", "mycosis fungoides", "sezary",
+    "hodgkin", "mycosis fungoides", "sezary",
 )  # fmt: skip
+# C12: uppercase abbreviations, matched case-sensitively as whole words ("AML", not "aml").
+HEMATOLOGIC_ABBREVIATIONS = ("CLL", "AML", "MDS")
 # C12: other whole words for an excluded tumor type; each applies while its type is excluded.
 EXCLUSION_SYNONYMS: dict[str, tuple[str, ...]] = {
     "ovarian": ("ovary", "ovaries"),
-    "hepatocellular": ("hcc",),
-    "hepatocellular carcinoma": ("hcc",),
-    "glioblastoma": ("gbm",),
-    "prostate": ("crpc", "mcrpc"),
+}
+EXCLUSION_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "hepatocellular": ("HCC",),
+    "hepatocellular carcinoma": ("HCC",),
+    "glioblastoma": ("GBM",),
+    "prostate": ("CRPC", "mCRPC"),
 }
 
 
 @functools.lru_cache(maxsize=4096)
+def _cased_words(text: str) -> tuple[str, ...]:
+    """Words as written, accents removed."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return tuple(re.findall(r"[^\W_]+", plain))
+
+
 def _words(text: str) -> tuple[str, ...]:
     """Lower-case words, accents removed ("Sézary" is "sezary")."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return tuple(re.findall(r"[^\W_]+", plain.lower()))
+    return tuple(w.lower() for w in _cased_words(text))
 
 
 def _mentions(text: str, phrase: str) -> bool:
@@ -233,20 +242,29 @@ def _mentions(text: str, phrase: str) -> bool:
     return any(words[k : k + n] == target for k in range(len(words) - n + 1))
 
 
+def _abbreviated(text: str, abbreviation: str) -> bool:
+    """Whether ``abbreviation`` occurs as a whole word, exactly as written (C12)."""
+    return abbreviation in _cased_words(text)
+
+
 @functools.lru_cache(maxsize=4096)
 def _tumor_exclusion(tumor_type: str, excluded: tuple[str, ...]) -> str | None:
     """Why a tumor type is outside SITC 2020, or None (cached: rosters repeat a few tumor types)."""
     for phrase in excluded:
-        for word in (phrase, *EXCLUSION_SYNONYMS.get(" ".join(_words(phrase)), ())):
-            if _mentions(tumor_type, word):
-                named = phrase if word == phrase else f"{word}: {phrase}"
-                return (
-                    f"Tumor type '{tumor_type}' is excluded ({named}): no standard radiographic "
-                    "response criteria."
-                )
-    for word in HEMATOLOGIC_WORDS:
-        if _mentions(tumor_type, word):
-            return f"Tumor type '{tumor_type}' is a hematologic malignancy; SITC 2020 covers solid tumors."
+        key = " ".join(_words(phrase))
+        found = next(
+            (w for w in (phrase, *EXCLUSION_SYNONYMS.get(key, ())) if _mentions(tumor_type, w)), None
+        ) or next((a for a in EXCLUSION_ABBREVIATIONS.get(key, ()) if _abbreviated(tumor_type, a)), None)
+        if found is not None:
+            named = phrase if found == phrase else f"{found}: {phrase}"
+            return (
+                f"Tumor type '{tumor_type}' is excluded ({named}): no standard radiographic "
+                "response criteria."
+            )
+    if any(_mentions(tumor_type, w) for w in HEMATOLOGIC_WORDS) or any(
+        _abbreviated(tumor_type, a) for a in HEMATOLOGIC_ABBREVIATIONS
+    ):
+        return f"Tumor type '{tumor_type}' is a hematologic malignancy; SITC 2020 covers solid tumors."
     return None
 
 
@@ -423,12 +441,18 @@ class _Part:
     pos: int | None = None
 
 
-def _confirm_scan(ctx: _Ctx, i: int, notes: _Notes) -> tuple[_Part, dt.date, dt.date, str | None]:
+def _confirm_scan(
+    ctx: _Ctx, i: int, notes: _Notes, biopsy_awaited: bool = False
+) -> tuple[_Part, dt.date, dt.date, str | None]:
+    """The confirmatory scan; ``biopsy_awaited``: a required biopsy has no result yet, so a
+    confirming scan does not confirm the progression on its own (C16 wording)."""
     p, pd = ctx.p, ctx.at(i)
     d1 = pd.date
     opens = d1 + dt.timedelta(days=p.confirm_min_days)
     closes = d1 + dt.timedelta(days=p.confirm_max_days)
     seen = pd.unequivocal_on  # C13: confirm only after the lesion was seen as unequivocal
+    if seen is not None:
+        opens = max(opens, seen + dt.timedelta(days=1))
     early: list[dt.date] = []
     before_seen: list[dt.date] = []
     awaiting: list[dt.date] = []
@@ -474,7 +498,12 @@ def _confirm_scan(ctx: _Ctx, i: int, notes: _Notes) -> tuple[_Part, dt.date, dt.
         notes.role_at(ctx, part.pos or 0, VisitRole.CONFIRMATORY)
         notes.step(
             f"Confirmatory assessment on {a.date} ({gap} days after the initial {notes.event}) "
-            f"shows {response_label(a.effective)}: {notes.event} confirmed."
+            f"shows {response_label(a.effective)}: "
+            + (
+                f"the scan confirms the {notes.event}; the biopsy is awaited."
+                if biopsy_awaited
+                else f"{notes.event} confirmed."
+            )
         )
         if waiver is not None:
             notes.step(
@@ -517,9 +546,14 @@ def _confirm_scan(ctx: _Ctx, i: int, notes: _Notes) -> tuple[_Part, dt.date, dt.
             f"The assessment(s) on {', '.join(str(d) for d in awaiting)} show iUPD again: under iRECIST "
             "only iCPD confirms progression, so the confirmation stays pending."
         )
+    after_seen = (
+        f", and after {seen}, when the new lesion was first seen as unequivocal"
+        if seen is not None and opens > d1 + dt.timedelta(days=p.confirm_min_days)
+        else ""
+    )
     notes.step(
         f"No confirmatory scan yet: the window is {opens} to {closes} "
-        f"({p.confirm_min_days}-{p.confirm_max_days} days after the initial {notes.event}); "
+        f"({p.confirm_min_days}-{p.confirm_max_days} days after the initial {notes.event}{after_seen}); "
         f"as of {ctx.as_of} it is {due.replace('_', ' ')}."
     )
     return _Part("pending"), opens, closes, due
@@ -577,7 +611,8 @@ def _confirm(
     opens = closes = due = None
     scan_part: _Part | None = None
     if scan:
-        scan_part, opens, closes, due = _confirm_scan(ctx, i, notes)
+        awaited = biopsy and biopsy_part.status == "pending"
+        scan_part, opens, closes, due = _confirm_scan(ctx, i, notes, biopsy_awaited=awaited)
     elif checks_biopsy and biopsy_part.status == "refuted":
         # Only to know where the refuted episode ends (its confirmatory scan, if any).
         scan_part = _confirm_scan(ctx, i, _Notes(ctx.p, event=notes.event))[0]
@@ -594,6 +629,15 @@ def _confirm(
             f"{biopsy_part.date} is negative.",
             biopsy=True,
         )
+    if biopsy_confirms and scan and biopsy_part.status == "confirmed" and not biopsy:
+        # C9: a positive biopsy is recurrence evidence and confirms it (even over a refuting scan).
+        assert biopsy_part.date is not None
+        notes.step(f"Biopsy recorded on {biopsy_part.date} confirms the {notes.event}.")
+        if scan_part is None or scan_part.status != "confirmed":
+            established = max(d1, biopsy_part.date)
+            return _Confirmed(
+                Confirmation(required, "confirmed", biopsy_part.date, opens, closes, None), established
+            )
     if scan_part is not None and scan_part.status == "refuted" and scan:
         assert scan_part.pos is not None
         a = ctx.at(scan_part.pos)
@@ -604,15 +648,6 @@ def _confirm(
             f"{response_label(a.effective)}.",
             biopsy=False,
         )
-    if biopsy_confirms and scan and biopsy_part.status == "confirmed" and not biopsy:
-        # C9: a positive biopsy is recurrence evidence and confirms it.
-        assert biopsy_part.date is not None
-        notes.step(f"Biopsy recorded on {biopsy_part.date} confirms the {notes.event}.")
-        if scan_part is None or scan_part.status != "confirmed":
-            established = max(d1, biopsy_part.date)
-            return _Confirmed(
-                Confirmation(required, "confirmed", biopsy_part.date, opens, closes, None), established
-            )
     parts: list[_Part] = []
     if scan_part is not None and scan:
         parts.append(scan_part)

@@ -35,6 +35,7 @@ from core.rules.classifier import (
     KeyDates,
     VisitRole,
     _agent_text,
+    _tumor_exclusion,
     _visible,
 )
 from core.rules.ici_chemo_ruleset import (
@@ -47,7 +48,7 @@ from core.rules.ici_chemo_ruleset import (
     StudyRules,
 )
 from core.rules.model import Course, Regimen, Response, Setting, StopReason, days, response_label
-from core.rules.parameters import RuleSet
+from core.rules.parameters import Parameters, RuleSet
 
 SECONDARY_OR_LATE_LABEL = "Secondary or late resistance"
 _REGIMEN_WORDS = {
@@ -109,7 +110,8 @@ def dispatch(
     """Classify under the rule set that covers the course; the result records which."""
     study = StudyRules.of(rules)
     if is_ici_chemo_course(course):
-        return classify_ici_chemo(course, as_of, study.ici_chemo)
+        excluded = study.sitc2020.parameters.excluded_tumor_types
+        return classify_ici_chemo(course, as_of, study.ici_chemo, excluded_tumor_types=excluded)
     result = sitc2020(course, as_of, study.sitc2020)
     if result.category is Category.NOT_APPLICABLE and _is_other_combination(course):
         note = OTHER_COMBINATIONS_NOTE
@@ -158,7 +160,7 @@ class _Notes:
 # The classifier
 
 
-def _applicability(course: Course, notes: _Notes) -> str | None:
+def _applicability(course: Course, notes: _Notes, excluded_tumor_types: tuple[str, ...]) -> str | None:
     """Why the course is outside this rule set, or None (caveats for what is odd but covered)."""
     reading = read_agent(course.agent)
     others = [d for d in reading.partners if d.drug_class is not DrugClass.CHEMOTHERAPY]
@@ -185,6 +187,11 @@ def _applicability(course: Course, notes: _Notes) -> str | None:
             f"Agent '{_agent_text(reading)}' names no PD-(L)1 inhibitor; Table 3 covers a PD-(L)1 inhibitor "
             "with chemotherapy."
         )
+    # ici-chemo-rules.md: what it does not say works as for SITC-2020, so Step 1's tumor types
+    # (excluded solid tumors, hematologic malignancies, C12's words) apply here too.
+    tumor = _tumor_exclusion(course.tumor_type, excluded_tumor_types)
+    if tumor:
+        return f"{tumor} The 2023 ICI-chemotherapy definitions follow SITC 2020 Step 1 for tumor types."
     if course.setting is not Setting.ADVANCED:
         return (
             f"The {course.setting.value} setting is not covered: Table 3 of the 2023 ICI-chemotherapy "
@@ -206,10 +213,19 @@ def _applicability(course: Course, notes: _Notes) -> str | None:
 
 
 def classify_ici_chemo(
-    course: Course, as_of: dt.date, ruleset: IciChemoRuleSet | None = None
+    course: Course,
+    as_of: dt.date,
+    ruleset: IciChemoRuleSet | None = None,
+    excluded_tumor_types: tuple[str, ...] | None = None,
 ) -> Classification:
-    """Classify one PD-(L)1 + chemotherapy course as of a date (``ici-chemo-rules.md``)."""
+    """Classify one PD-(L)1 + chemotherapy course as of a date (``ici-chemo-rules.md``).
+
+    ``excluded_tumor_types``: the study's SITC-2020 list (Step 1 applies to both rule sets);
+    by default SITC-2020's.
+    """
     ruleset = ruleset or IciChemoRuleSet()
+    if excluded_tumor_types is None:
+        excluded_tumor_types = Parameters().excluded_tumor_types
     p = ruleset.parameters
     notes = _Notes(p)
     # The same reading of the visits as SITC 2020: known on as_of, in date order, and
@@ -277,11 +293,32 @@ def classify_ici_chemo(
             ),
         )
 
-    not_covered = _applicability(course, notes)
+    not_covered = _applicability(course, notes, excluded_tumor_types)
     if not_covered:
         notes.step(not_covered)
         return finish(Category.NOT_APPLICABLE, IciChemoRule.APPLICABILITY, not_covered)
     notes.step("Applicability: PD-(L)1 inhibitor with chemotherapy in advanced disease, covered by Table 3.")
+
+    # C4: progression (or a positive biopsy) before the first dose is not resistance.
+    pre_dose = next(
+        (
+            (idx, a)
+            for idx, a, _ in merged
+            if a.date < course.first_dose and (a.effective.is_progression or a.biopsy_confirms_progression)
+        ),
+        None,
+    )
+    if pre_dose is not None:
+        pre_indices, pre = pre_dose
+        for k in pre_indices:
+            notes.roles.setdefault(k, VisitRole.INITIAL_PD)
+        what = response_label(pre.effective) if pre.effective.is_progression else "a positive biopsy"
+        reason = "Progression recorded before the first dose: it is not resistance to the treatment."
+        notes.step(
+            f"Progression ({what}) on {pre.date}, {days(pre.date, course.first_dose)} days before the "
+            "first dose. " + reason
+        )
+        return finish(Category.INDETERMINATE, None, reason, pre.date)
 
     # Step 1: the first progression; no confirmation step.
     first = next(((idx, a) for idx, a, _ in merged if a.effective.is_progression), None)
@@ -296,14 +333,21 @@ def classify_ici_chemo(
             notes.roles.setdefault(k, VisitRole.INITIAL_PD)
     shown = response_label(pd.effective)
     elapsed = days(course.first_dose, d1)
-    if d1 < course.first_dose:
-        reason = "Progression recorded before the first dose: it is not resistance to the treatment."
-        notes.step(f"Progression ({shown}) on {d1}, {-elapsed} days before the first dose. " + reason)
-        return finish(Category.INDETERMINATE, None, reason, d1)
     notes.step(
         f"Step 1: the first progression ({shown}) is on {d1}, {elapsed} days after the first dose. "
         "Table 3 needs no confirmatory scan: this date stands."
     )
+    if pd.unequivocal_on is not None:  # recist.md / C13: a backdated progression is said
+        notes.caveat(
+            Caveat.PD_BACKDATED_EQUIVOCAL_NEW_LESION,
+            f"Progression dated back to {d1}, when a new lesion was first seen as equivocal; it was "
+            f"unequivocal on {pd.unequivocal_on}.",
+        )
+        notes.step(
+            f"The progression is dated back to {d1}, when a new lesion was first seen as equivocal "
+            f"(it was unequivocal on {pd.unequivocal_on}); Table 3 needs no confirmatory scan, so the "
+            "exposure and timing below count to that earlier date."
+        )
     later = [
         a
         for _, a, _ in merged

@@ -122,9 +122,7 @@ def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, C
             fresh.append(m.CategoryRecord(subject_id=pk, category=now, ruleset_version=version, as_of=as_of))
         elif rec.ruleset_version < version:
             then = (
-                now
-                if rec.as_of == as_of
-                else store.classify_course(course, rec.as_of, rules).category.value
+                now if rec.as_of == as_of else store.classify_course(course, rec.as_of, rules).category.value
             )
             update: dict[str, object] = {
                 "category": now, "ruleset_version": version, "as_of": as_of, "source": "shown",
@@ -182,7 +180,7 @@ def upgrade_line(version: int, changed: list[CategoryChange]) -> str:
         f"{c.subject_id}: {_label(c.old_category)} (v{c.old_version}) → {_label(c.new_category)}"
         for c in changed
     )
-    count = f"{len(changed)} subject{'s' if len(changed) != 1 else ''}'"
+    count = f"{len(changed)} subject's" if len(changed) == 1 else f"{len(changed)} subjects'"
     return f"{RULESET_NAME} version {version} first applied: {count} categories changed" + (
         f": {listed}" if listed else ""
     )

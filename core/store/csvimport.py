@@ -108,7 +108,7 @@ def decode_csv(raw: bytes) -> tuple[str, str]:
     if run:
         raise InputError(
             "encoding",
-            f"not UTF-8, and {run.group()!r} does not look like Windows-1252 text "
+            f"not UTF-8, and {show(run.group())} does not look like Windows-1252 text "
             f"(Cyrillic, Greek or Asian text saved in another code page?); {hint}",
         )
     return text, "Windows-1252"
@@ -145,11 +145,10 @@ def _cell(column: str, raw: str) -> Any:
         if value.lower() in _FALSE:
             return False
         raise CaseFormatError(column, f"must be true or false, not {show(value)}")
-    if column in INT_COLUMNS:
-        try:
-            return int(value)
-        except ValueError:
-            raise CaseFormatError(column, f"must be a whole number, not {show(value)}") from None
+    if column in INT_COLUMNS:  # ASCII digits only: int() also takes "1_000" and other scripts' digits
+        if not (value.isascii() and value.isdigit() and len(value) <= 9):
+            raise CaseFormatError(column, f"must be a whole number, not {show(value)}")
+        return int(value)
     if column in DATE_COLUMNS:
         hint = excel_serial_hint(value)
         if hint:

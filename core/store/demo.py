@@ -9,8 +9,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+
 from core.casefile import parse_case
+from core.store import models as m
 from core.store.errors import StoreError
+from core.store.passwords import give_own_key
+from core.store.site_keys import create_site_ca
 from core.store.store import Actor, Store
 from core.store.users import Role
 
@@ -266,7 +271,12 @@ def demo_cases(today: dt.date) -> list[dict[str, Any]]:
 
 
 def create_demo(db_path: Path, password: str, today: dt.date | None = None) -> Store:
-    """A new database holding the demo study and the three demo accounts."""
+    """A new database holding the demo study and the three demo accounts.
+
+    The person creating the demo chooses one password for the three fictional accounts; it is
+    theirs, so the accounts need not change it, and it is also the demo CA's passphrase. Each
+    account gets its own key pair, and the investigator a certificate.
+    """
     store = Store.open(db_path, backup_daily=False)
     if store.has_users() or store.studies():
         store.close()
@@ -289,4 +299,15 @@ def create_demo(db_path: Path, password: str, today: dt.date | None = None) -> S
     )
     assert study.id is not None
     store.import_cases(admin, study.id, [parse_case(c) for c in demo_cases(today)], reason="demo study")
+    _own_passwords(store, admin, password)
+    create_site_ca(store, admin, password, site="Site 101", study=DEMO_PROTOCOL)
     return store
+
+
+def _own_passwords(store: Store, admin: Actor, password: str) -> None:
+    """The demo's accounts keep the password the demo's creator typed (see create_demo)."""
+    with store.writing(admin, "user.create") as tx:
+        for user in tx.session.exec(select(m.UserAccount)).all():
+            if user.must_change_password:
+                tx.update(user, {"must_change_password": False}, reason="demo account")
+                give_own_key(tx, user, password)

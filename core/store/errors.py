@@ -36,3 +36,7 @@ class AuthError(StoreError):
 
 class Cancelled(StoreError):
     """The user cancelled a long operation; nothing was changed."""
+
+
+class PasswordChangeRequired(AuthError):
+    """The password was right, but it was set by an administrator: the user must choose a new one."""

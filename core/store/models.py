@@ -25,6 +25,7 @@ AUDITED = (
     "user_account",
     "worksheet",
     "signature",
+    "certificate",
 )
 
 
@@ -145,8 +146,10 @@ class UserAccount(SQLModel, table=True):
     failed_attempts: int = 0
     locked_until: dt.datetime | None = None
     active: bool = True
-    certificate_pem: str | None = None  # issued by the site CA
-    private_key_pem: str | None = None  # PKCS#8, encrypted under the user's password
+    certificate_pem: str | None = None  # the current certificate, issued by the site CA
+    private_key_pem: str | None = None  # sealed under the user's own password (core.worksheet.pki)
+    public_key_pem: str | None = None  # its public half, awaiting or holding a certificate
+    must_change_password: bool = False  # set by an administrator: choose a new one at sign-in
 
 
 class Worksheet(SQLModel, table=True):
@@ -163,6 +166,7 @@ class Worksheet(SQLModel, table=True):
     category: str
     rule: str | None = None
     pdf_sha256: str | None = None
+    settings_sha256: str = ""  # the study settings the draft was prepared under
     status: str = "draft"  # draft, signed
     pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
@@ -197,6 +201,20 @@ class Signature(SQLModel, table=True):
     role: str
     meaning: str
     signed_at: dt.datetime
+
+
+class Certificate(SQLModel, table=True):
+    """Every certificate the site CA issued; a revoked one is on the CRL from then on."""
+
+    __tablename__ = "certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    serial: str = Field(index=True, unique=True)  # hexadecimal
+    certificate_pem: str
+    issued_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    revocation_reason: str = ""
 
 
 class AuditEvent(SQLModel, table=True):

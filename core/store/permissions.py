@@ -24,6 +24,10 @@ PERMISSIONS: Mapping[str, tuple[frozenset[Role], str]] = {
     "user.set_role": (frozenset({ADMIN}), "change roles"),
     "user.set_active": (frozenset({ADMIN}), "disable or enable accounts"),
     "user.change_password": (EVERYONE, "change their own password"),
+    "user.reset_password": (frozenset({ADMIN}), "reset passwords"),
+    "user.unlock": (frozenset({ADMIN}), "unlock accounts"),
+    # the site certificate authority (also needs the CA passphrase)
+    "ca.manage": (frozenset({ADMIN}), "run the site certificate authority"),
     "user.list": (EVERYONE, "list accounts"),
     # studies and their rule parameters
     "study.create": (frozenset({ADMIN}), "add studies"),

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from core.bulk import bulk
-from core.casefile import parse_case
+from core.casefile import parse_stored_case
 from core.roster import RosterRow, roster_row
 from core.rules import Assessment as RuleAssessment
 from core.rules import Classification, Course, Regimen, Response, Setting, StopReason, StudyRules, classify
@@ -71,7 +71,7 @@ class Reading(Studies):
             return casemap.case_from_rows(rows, study.criteria)
 
     def course(self, subject_pk: int) -> Course:
-        return parse_case(self.case(subject_pk))
+        return parse_stored_case(self.case(subject_pk))
 
     def subject_pk(self, study_id: int, subject_code: str) -> int:
         with self.reading() as s:
@@ -142,7 +142,7 @@ class Reading(Studies):
     def courses(self, study_id: int) -> list[tuple[m.Subject, Course]]:
         study = self.study(study_id)
         return [
-            (rows.subject, parse_case(casemap.case_from_rows(rows, study.criteria)))
+            (rows.subject, parse_stored_case(casemap.case_from_rows(rows, study.criteria)))
             for rows in self.all_rows(study_id)
         ]
 

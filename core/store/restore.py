@@ -68,7 +68,7 @@ def restore_study(
     live_readable = db_path.exists() and integrity_problem(db_path, full=False) is None
     if live_readable:
         with Store.open(db_path, backup_daily=False, anchor_book=book, create=False) as live:
-            actor = live.authorize(live.authenticate(username, password), "backup.restore")
+            actor = live.authorize(live.authenticate(username, password, purpose="restore"), "backup.restore")
             live_id = live.study_file_id
         if backup_id != live_id and not force:
             raise AuthError(

@@ -1,7 +1,15 @@
-"""The site certificate authority and users' signing keys, in the study database.
+"""The site certificate authority, certificates and the CRL, in the study database.
 
-Kept apart from the worksheet code so that opening a database (which makes
-sure the site CA exists) needs only ``cryptography``, not the PDF stack.
+The CA key is sealed under a CA passphrase that is never stored: an
+administrator types it to create the CA, to issue certificates (to keys the
+users generated themselves, at their own password choice) and to publish
+the revocation list. Revocations themselves are recorded at once (disabling
+an account, a role change away from investigator, a password reset); the
+signed CRL follows at the next CA action, or at once when the administrator
+gives the passphrase with the change. See the README's security section.
+
+Kept apart from the worksheet code so that opening a database needs only
+``cryptography``, not the PDF stack.
 """
 
 from __future__ import annotations
@@ -9,44 +17,273 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlmodel import col, select
+
+from core.errors import InputError
 from core.store import models as m
-from core.store.errors import NotFoundError
-from core.worksheet.pki import KeyPair, create_site_ca, issue_user_key
+from core.store.errors import AuthError, NotFoundError
+from core.store.users import Role, check_password_policy
+from core.worksheet import pki
 
 if TYPE_CHECKING:
-    from core.store.store import Store, _Tx
+    from cryptography.hazmat.primitives.asymmetric import ec
 
-CA_CERT_KEY, CA_KEY_KEY = "site_ca_certificate", "site_ca_private_key"
+    from core.store.base import Actor
+    from core.store.base import Tx as _Tx
+    from core.store.store import Store
+
+CA_CERT_KEY = "site_ca_certificate"
+CA_SEALED_KEY = "site_ca_sealed_key"
+CRL_KEY = "site_ca_crl"
+RETIRED_CA_KEY = "retired_site_ca_certificate"
+TSA_URL_KEY = "tsa_url"
+NO_CA = (
+    "this database has no site certificate authority yet: an administrator creates it "
+    "(`resistdesk ca init`, or Users > Certificate authority)"
+)
 
 
-def ensure_site_ca(tx: _Tx, site: str, now: dt.datetime) -> KeyPair:
-    cert = tx.session.get(m.Meta, CA_CERT_KEY)
-    key = tx.session.get(m.Meta, CA_KEY_KEY)
-    if cert is not None and key is not None:
-        return KeyPair(cert.value, key.value)
-    pair = create_site_ca(site, now)
-    tx.session.add(m.Meta(key=CA_CERT_KEY, value=pair.certificate_pem))
-    tx.session.add(m.Meta(key=CA_KEY_KEY, value=pair.private_key_pem))
-    tx.log("site_ca_created", reason="the site certificate authority for signatures")
-    return pair
+def _meta(store: Store, key: str) -> str | None:
+    with store.reading() as s:
+        row = s.get(m.Meta, key)
+    return row.value if row is not None else None
 
 
-def give_user_a_key(tx: _Tx, user: m.UserAccount, password: str, now: dt.datetime) -> None:
-    """Issue a key pair (encrypted under ``password``) to a user who has none."""
-    if user.private_key_pem is not None:
-        return
-    ca = ensure_site_ca(tx, "", now)
-    pair = issue_user_key(ca, user.username, user.full_name, user.role, password, now)
-    tx.update(
-        user,
-        {"certificate_pem": pair.certificate_pem, "private_key_pem": pair.private_key_pem},
-        reason="signing key issued by the site CA",
-    )
+def _set_meta(tx: _Tx, key: str, value: str) -> None:
+    row = tx.session.get(m.Meta, key)
+    if row is None:
+        tx.session.add(m.Meta(key=key, value=value))
+    else:
+        row.value = value
+        tx.session.add(row)
+    tx.session.flush()
+
+
+def has_site_ca(store: Store) -> bool:
+    return _meta(store, CA_CERT_KEY) is not None
 
 
 def site_certificate_pem(store: Store) -> str:
+    pem = _meta(store, CA_CERT_KEY)
+    if pem is None:
+        raise NotFoundError(NO_CA)
+    return pem
+
+
+def site_crl_pem(store: Store) -> str | None:
+    return _meta(store, CRL_KEY)
+
+
+def retired_certificate_pem(store: Store) -> str | None:
+    return _meta(store, RETIRED_CA_KEY)
+
+
+def tsa_url(store: Store) -> str:
+    return _meta(store, TSA_URL_KEY) or ""
+
+
+def _admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMINISTRATOR:
+        raise AuthError("only an administrator can run the site certificate authority")
+
+
+def _open_ca(store: Store, actor: Actor, passphrase: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    """The CA certificate and key; a wrong passphrase counts as a failed attempt on the account."""
+    from core.store.passwords import record_failure
+
     with store.reading() as s:
-        cert = s.get(m.Meta, CA_CERT_KEY)
-    if cert is None:
-        raise NotFoundError("this database has no site certificate yet")
-    return cert.value
+        cert, sealed = s.get(m.Meta, CA_CERT_KEY), s.get(m.Meta, CA_SEALED_KEY)
+        user = s.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
+    if cert is None or sealed is None:
+        raise NotFoundError(NO_CA)
+    if user is None or not user.active or user.role != Role.ADMINISTRATOR.value:
+        raise AuthError("only an active administrator can run the site certificate authority")
+    if user.locked_until is not None and _aware(user.locked_until) > store.now():
+        raise AuthError(f"account locked until {_aware(user.locked_until).astimezone():%H:%M}")
+    try:
+        key = pki.open_site_ca(pki.SiteCA(cert.value, sealed.value), passphrase)
+    except InputError:
+        message = record_failure(store, actor.username, "wrong CA passphrase")
+        raise InputError("ca_passphrase", f"wrong CA passphrase{message}") from None
+    return cert.value, key
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def create_site_ca(store: Store, actor: Actor, passphrase: str, *, site: str = "", study: str = "") -> str:
+    """Create the site CA under ``passphrase``; issue the pending certificates. Returns its fingerprint."""
+    _admin(actor)
+    if has_site_ca(store):
+        raise InputError("ca_passphrase", "this database already has a site certificate authority")
+    try:
+        check_password_policy(passphrase, actor.username)
+    except InputError as exc:
+        raise InputError("ca_passphrase", exc.message) from None
+    if not site or not study:
+        studies = store.studies()
+        site = site or (studies[0].site if studies else "")
+        study = study or (studies[0].protocol_id if studies else "")
+    ca = pki.create_site_ca(site, study, passphrase, store.now())
+    with store.writing(actor, "ca.manage") as tx:
+        if tx.session.get(m.Meta, CA_CERT_KEY) is not None:
+            raise InputError("ca_passphrase", "this database already has a site certificate authority")
+        _set_meta(tx, CA_CERT_KEY, ca.certificate_pem)
+        _set_meta(tx, CA_SEALED_KEY, ca.sealed_key)
+        tx.log(
+            "site_ca_created", new=pki.fingerprint(ca.certificate_pem), reason="site CA under a passphrase"
+        )
+    issue_certificates(store, actor, passphrase)
+    return pki.fingerprint(ca.certificate_pem)
+
+
+def _needs_certificate(user: m.UserAccount) -> bool:
+    if not user.active or user.role != Role.INVESTIGATOR.value or user.public_key_pem is None:
+        return False
+    if user.certificate_pem is None:
+        return True
+    return not certificate_matches(user, user.certificate_pem)
+
+
+def certificate_matches(user: m.UserAccount, certificate_pem: str) -> bool:
+    """Does the certificate name this user as they are now (name, id, role, key)?"""
+    cert = x509.load_pem_x509_certificate(certificate_pem.encode())
+    subject = {a.oid: a.value for a in cert.subject}
+    public = cert.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return (
+        subject.get(x509.NameOID.COMMON_NAME) == user.full_name
+        and subject.get(x509.NameOID.USER_ID) == user.username
+        and subject.get(x509.NameOID.TITLE) == user.role
+        and user.public_key_pem is not None
+        and public.decode() == user.public_key_pem
+    )
+
+
+def pending_certificates(store: Store) -> list[str]:
+    """User ids of investigators whose key awaits a certificate."""
+    return [u.username for u in store.users() if _needs_certificate(u)]
+
+
+def crl_outdated(store: Store) -> bool:
+    """A revocation is recorded that the published CRL does not hold yet."""
+    crl_pem = site_crl_pem(store)
+    with store.reading() as s:
+        revoked = list(s.exec(select(m.Certificate).where(col(m.Certificate.revoked_at).is_not(None))))
+    if not revoked:
+        return False
+    if crl_pem is None:
+        return True
+    crl = x509.load_pem_x509_crl(crl_pem.encode())
+    return any(crl.get_revoked_certificate_by_serial_number(int(c.serial, 16)) is None for c in revoked)
+
+
+def issue_certificates(store: Store, actor: Actor, passphrase: str) -> list[str]:
+    """Certify every investigator's pending key and publish the CRL (the CA passphrase)."""
+    _admin(actor)
+    ca_pem, ca_key = _open_ca(store, actor, passphrase)
+    now = store.now()
+    issued: list[str] = []
+    with store.writing(actor, "ca.manage") as tx:
+        for user in tx.session.exec(select(m.UserAccount)).all():
+            if not _needs_certificate(user):
+                continue
+            assert user.public_key_pem is not None
+            assert user.id is not None
+            revoke_certificates(tx, user, "superseded by a new certificate", now)
+            pem = pki.issue_certificate(
+                ca_pem, ca_key, user.public_key_pem,
+                username=user.username, full_name=user.full_name, role=user.role, now=now,
+            )  # fmt: skip
+            serial = format(pki.certificate_serial(pem), "x")
+            tx.insert(
+                m.Certificate(user_id=user.id, serial=serial, certificate_pem=pem, issued_at=now),
+                reason=f"certificate issued to {user.username}",
+            )
+            tx.update(user, {"certificate_pem": pem}, reason="certificate issued by the site CA")
+            issued.append(user.username)
+        _publish(tx, ca_pem, ca_key, now)
+    return issued
+
+
+def publish_crl(store: Store, actor: Actor, passphrase: str) -> None:
+    _admin(actor)
+    ca_pem, ca_key = _open_ca(store, actor, passphrase)
+    with store.writing(actor, "ca.manage") as tx:
+        _publish(tx, ca_pem, ca_key, store.now())
+
+
+def _publish(tx: _Tx, ca_pem: str, ca_key: ec.EllipticCurvePrivateKey, now: dt.datetime) -> None:
+    revoked = [
+        pki.Revoked(int(c.serial, 16), _aware(c.revoked_at))
+        for c in tx.session.exec(select(m.Certificate).where(col(m.Certificate.revoked_at).is_not(None)))
+        if c.revoked_at is not None
+    ]
+    _set_meta(tx, CRL_KEY, pki.make_crl(ca_pem, ca_key, revoked, now))
+    tx.log("crl_published", new=str(len(revoked)), reason="certificate revocation list")
+
+
+def revoke_certificates(tx: _Tx, user: m.UserAccount, reason: str, now: dt.datetime) -> int:
+    """Record the revocation of every live certificate of ``user`` (no passphrase needed)."""
+    count = 0
+    for cert in tx.session.exec(
+        select(m.Certificate).where(m.Certificate.user_id == user.id, col(m.Certificate.revoked_at).is_(None))
+    ).all():
+        tx.update(cert, {"revoked_at": now, "revocation_reason": reason}, reason=reason)
+        count += 1
+    if user.certificate_pem is not None:
+        tx.update(user, {"certificate_pem": None}, reason=reason)
+    return count
+
+
+def certificate_revoked(store: Store, certificate_pem: str) -> dt.datetime | None:
+    serial = format(pki.certificate_serial(certificate_pem), "x")
+    with store.reading() as s:
+        row = s.exec(select(m.Certificate).where(m.Certificate.serial == serial)).first()
+    if row is None:
+        return store.now()  # a certificate this site never recorded: treat as revoked
+    return _aware(row.revoked_at) if row.revoked_at is not None else None
+
+
+def recorded_before(store: Store, document_id: str, moment: dt.datetime) -> bool:
+    """Did the site record the worksheet ``document_id`` as signed before ``moment``?"""
+    with store.reading() as s:
+        ws = s.exec(select(m.Worksheet).where(m.Worksheet.document_id == document_id)).first()
+        if ws is None or ws.status != "signed":
+            return False
+        sig = s.exec(select(m.Signature).where(m.Signature.worksheet_id == ws.id)).first()
+    return sig is not None and _aware(sig.signed_at) < moment
+
+
+def set_tsa_url(store: Store, actor: Actor, url: str) -> None:
+    _admin(actor)
+    url = url.strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise InputError("tsa_url", "must be an http:// or https:// address of an RFC 3161 service")
+    with store.writing(actor, "ca.manage") as tx:
+        _set_meta(tx, TSA_URL_KEY, url)
+        tx.log("setting", field=TSA_URL_KEY, new=url, reason="time-stamping service")
+
+
+def site_record(store: Store, document_id: str, case_sha256: str) -> tuple[bool, str]:
+    """What the site's database says of a worksheet: signed here, and still current?"""
+    from core.worksheet.document import case_sha256 as current_sha
+
+    with store.reading() as s:
+        ws = s.exec(select(m.Worksheet).where(m.Worksheet.document_id == document_id)).first()
+    if ws is None:
+        return False, f"this database has no worksheet {document_id or '(no document id)'}"
+    if ws.status != "signed":
+        return False, f"worksheet {document_id} is recorded here as an unsigned draft"
+    if ws.case_sha256 != case_sha256:
+        return False, f"worksheet {document_id} was recorded here with other case data"
+    if current_sha(store.case(ws.subject_id)) != case_sha256:
+        return False, (
+            f"the subject's data changed after worksheet {document_id} was signed: it is superseded "
+            "and must not be used as the current decision"
+        )
+    return True, f"worksheet {document_id} is recorded here as signed, and the subject's data is unchanged"

@@ -127,8 +127,7 @@ class Store(Subjects, Accounts, AuditLog, Backups):
             db, clock=clock, busy_timeout_ms=busy_timeout_ms, anchor_book=anchor_book, readonly=readonly
         )
         store.warnings += warnings
-        if not readonly:
-            store._ensure_site_ca()
+        if not readonly:  # no site CA is made here: an administrator creates it under a passphrase
             store._ensure_study_file_id()
         else:
             store._load_identity()
@@ -171,16 +170,6 @@ class Store(Subjects, Accounts, AuditLog, Backups):
                     )
                     return
         self.remember_head()
-
-    def _ensure_site_ca(self) -> None:
-        """The site certificate authority is created the first time a database is opened."""
-        from core.store.site_keys import CA_CERT_KEY, ensure_site_ca
-
-        with self.reading() as s:
-            if s.get(m.Meta, CA_CERT_KEY) is not None:
-                return
-        with self.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR), SYSTEM) as tx:
-            ensure_site_ca(tx, "", self.now())
 
 
 def known_revision(revision: str) -> bool:

@@ -155,6 +155,10 @@ class Subjects(Reading):
             for lesion in rows.lesions:
                 tx.delete(lesion, reason)
             tx.delete(rows.course, reason)
+            record = tx.session.get(m.CategoryRecord, subject_pk)
+            if record is not None:  # derived data (core.store.categories): goes with the subject
+                tx.session.delete(record)
+                tx.session.flush()
             tx.delete(rows.subject, reason)
 
     # ------------------------------------------------------------------

@@ -7,12 +7,16 @@ with a password the installer types (``resistdesk init``).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 from enum import StrEnum
 
 from core.errors import InputError
+from core.paths import resource
 
 
 class Role(StrEnum):
@@ -21,16 +25,41 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
 
 
-MIN_PASSWORD_LENGTH = 8
+# NIST SP 800-63B (3.1.1.2): at least 12 characters (above the 8 it allows, since a password is
+# the only factor here and also seals the signing key), at least 128 allowed, every printable
+# Unicode character allowed (normalised with NFKC), no composition rules, and a check against a
+# bundled list of common and breached passwords and the account's own names.
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
-# scrypt cost: about 50 ms per check on a 2020s desktop (slow for an attacker, fine at login).
+# scrypt cost: N=2^14, r=8 (16 MiB), about 86 ms per check on the shared 2-core machine (slow for an
+# attacker, fine at login). Signing keys are sealed with twice that (core.worksheet.pki.KDF_N).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# Format and control characters (Cc, Cf: zero-width spaces and joiners, bidi marks), unassigned
+# and private-use code points, and separators other than the plain space are refused.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The bundled list (resources/passwords/common-passwords.txt), lower-cased."""
+    text = resource("passwords", "common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def normalise_password(password: str) -> str:
+    """NFKC, as SP 800-63B asks, so the same password typed on two keyboards is the same."""
+    return unicodedata.normalize("NFKC", password)
 
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    digest = hashlib.scrypt(
+        normalise_password(password).encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
     b64 = base64.b64encode
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
 
@@ -42,18 +71,48 @@ def verify_password(password: str, stored: str) -> bool:
             return False
         expected = base64.b64decode(digest)
         actual = hashlib.scrypt(
-            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+            normalise_password(password).encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
         )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
 
 
-def check_password_policy(password: str, username: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if password.strip().lower() == username.strip().lower():
-        raise InputError("password", "must not be the user id")
+def check_password_policy(password: str, username: str, full_name: str = "") -> None:
+    """Refuse a password SP 800-63B says to refuse, with the reason (never the password) in words."""
+    for ch in password:
+        if unicodedata.category(ch) in _REFUSED_CATEGORIES and ch != " ":
+            raise InputError(
+                "password",
+                f"contains an invisible or control character (U+{ord(ch):04X}); type only visible "
+                "characters and spaces",
+            )
+    text = normalise_password(password)
+    if len(text) < MIN_PASSWORD_LENGTH:
+        raise InputError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters (a phrase is fine)")
+    if len(text) > MAX_PASSWORD_LENGTH:
+        raise InputError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
+    lowered = text.lower()
+    # The list holds breached passwords; people lengthen them with digits and signs at the end.
+    stem = re.sub(r"[\d\W_]+$", "", lowered)
+    common = common_passwords()
+    if lowered in common or (len(stem) >= 6 and stem in common):
+        raise InputError("password", "is on the list of common or breached passwords; choose another")
+    if len(set(lowered)) <= 2 or lowered in "01234567890123456789" or lowered in "abcdefghijklmnopqrstuvwxyz":
+        raise InputError("password", "is a repeated or sequential run of characters; choose another")
+    words = {username.strip().lower(), *full_name.lower().split(), "resistdesk"}
+    if lowered.strip() in words or stem in {w for w in words if len(w) >= 4}:
+        raise InputError("password", "must not be the user id, the name, or the name of this program")
+
+
+def temporary_password() -> str:
+    """A random one-time password an administrator hands over; it must be changed at sign-in."""
+    return "-".join(secrets.token_hex(3) for _ in range(4))
 
 
 def check_username(username: str) -> str:

@@ -1,9 +1,12 @@
 """Worksheets in the study database: prepare a draft, sign it, list them.
 
 Preparing records what the worksheet was computed from (the case's
-SHA-256, the category, the rule). Signing is refused to anyone but an
-investigator, with a wrong password, or when the subject's data changed
-since preparation (the coordinator re-prepares). Every step is audited.
+SHA-256, the study settings' SHA-256, the category, the rule), and needs a
+signed-in user. Signing is refused to anyone but an active investigator
+holding a current certificate that names them, with a wrong password (which
+counts towards the lockout), on a locked account, or when the subject's data
+or the study settings changed since preparation (the draft is superseded;
+the coordinator prepares it again). Every step is audited.
 """
 
 from __future__ import annotations
@@ -13,19 +16,18 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from core.casefile import parse_case
+from core.casefile import parse_stored_case
 from core.errors import InputError
 from core.rules import classify
 from core.store import models as m
 from core.store.casemap import case_from_rows
 from core.store.errors import AuthError, NotFoundError
 from core.store.permissions import require
-from core.store.site_keys import give_user_a_key, site_certificate_pem
-from core.store.users import Role, verify_password
+from core.store.users import Role
 from core.worksheet.document import (
     DEFAULT_MEANING,
     SignatureBlock,
@@ -34,8 +36,6 @@ from core.worksheet.document import (
     case_sha256,
     render_worksheet,
 )
-from core.worksheet.pdfsign import attach_evidence, sign_pdf
-from core.worksheet.pki import decrypt_key
 
 if TYPE_CHECKING:
     from core.store.store import Actor, Store
@@ -54,7 +54,7 @@ class WorksheetRow:
     status: str  # draft, signed
     signed_by: str | None
     signed_at: dt.datetime | None
-    superseded: bool  # the subject's data, or study settings it states, changed after this worksheet
+    superseded: bool  # the subject's data or the study settings changed after this worksheet
 
 
 # ---------------------------------------------------------------------------
@@ -73,7 +73,7 @@ def _content(
     rows = store.subject_rows(subject_pk)
     study = store.study(rows.subject.study_id)
     case = case_from_rows(rows, study.criteria)
-    result = classify(parse_case(case), as_of, store.rules(study))
+    result = classify(parse_stored_case(case), as_of, store.rules(study))
     info = StudyInfo(
         protocol_id=study.protocol_id,
         title=study.title,
@@ -87,32 +87,50 @@ def _content(
     return WorksheetContent(info, case, result, document_id, generated_at, prepared_by, signature)
 
 
+def settings_sha256(study: m.Study) -> str:
+    """The study settings a worksheet depends on (its statement, rules, paper), hashed."""
+    from core.rules import DEFAULT_RULESET
+
+    values = {
+        k: getattr(study, k)
+        for k in ("protocol_id", "title", "sponsor", "site", "criteria", "rule_overrides",
+                  "enrolled_categories", "paper_size", "is_demo")
+    }  # fmt: skip
+    values["ruleset"] = [DEFAULT_RULESET.name, DEFAULT_RULESET.version]
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
 def _pdf(content: WorksheetContent) -> bytes:
+    from core.worksheet.pdfsign import attach_evidence
+
     return attach_evidence(render_worksheet(content), content.case, content.result.to_json())
 
 
 def prepare_worksheet(
     store: Store, actor: Actor | None, subject_pk: int, as_of: dt.date, *, label: str = ""
 ) -> tuple[int, bytes]:
-    """A draft worksheet (DRAFT on every page), recorded and audited: (worksheet id, PDF)."""
-    from core.store.store import Actor as _Actor
+    """A draft worksheet (DRAFT on every page), recorded and audited: (worksheet id, PDF).
 
+    Needs a signed-in user; ``label`` (an operating-system user name) is recorded beside it."""
+    if actor is None:
+        raise AuthError("sign in to prepare a worksheet: a draft needs a signed-in user")
     now = store.now()
     document_id = f"RD-{now:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}"
-    who = actor.full_name or actor.username if actor else label
+    who = actor.full_name or actor.username
     content = _content(store, subject_pk, as_of, document_id, who, now)
     pdf = _pdf(content)
-    acting = actor or _Actor(label or "os:unknown", Role.COORDINATOR)
-    with store.writing(acting, "worksheet.prepare") as tx:
+    study = store.study(store.subject_rows(subject_pk).subject.study_id)
+    with store.writing(actor, "worksheet.prepare") as tx:
         row = tx.insert(
             m.Worksheet(
                 subject_id=subject_pk,
                 document_id=document_id,
-                prepared_by=actor.user_id if actor else None,
-                prepared_by_label="" if actor else label,
+                prepared_by=actor.user_id,
+                prepared_by_label="" if actor.user_id else who,
                 prepared_at=now,
                 as_of=as_of,
                 case_sha256=content.case_sha256,
+                settings_sha256=settings_sha256(study),
                 category=content.result.category.value,
                 rule=content.result.rule.value if content.result.rule else None,
                 pdf_sha256=hashlib.sha256(pdf).hexdigest(),
@@ -126,46 +144,71 @@ def prepare_worksheet(
 
 
 def sign_worksheet(
-    store: Store, actor: Actor, worksheet_id: int, password: str, meaning: str = DEFAULT_MEANING
+    store: Store,
+    actor: Actor,
+    worksheet_id: int,
+    password: str,
+    meaning: str = DEFAULT_MEANING,
+    *,
+    timestamper: Any = None,
 ) -> bytes:
-    """Sign a prepared worksheet: an investigator, re-entering the password, on unchanged data."""
+    """Sign a prepared worksheet: an investigator, re-entering the password, on unchanged data.
+
+    The account is re-read (role, active, lock, certificate), not taken from the session."""
+    from core.store.passwords import check_password
+    from core.store.site_keys import (
+        certificate_matches,
+        certificate_revoked,
+        site_certificate_pem,
+        site_crl_pem,
+        tsa_url,
+    )
+    from core.worksheet.pdfsign import sign_pdf
+    from core.worksheet.pki import is_sealed, open_user_key
+
     require(actor.role, "worksheet.sign")
     if not meaning.strip():
         raise InputError("meaning", "state what the signature means")
-    now = store.now()
     with store.reading() as s:
         ws = s.get(m.Worksheet, worksheet_id)
-        user = s.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
     if ws is None:
         raise NotFoundError(f"no worksheet {worksheet_id}")
-    if user is None or not user.active:
-        raise AuthError("this account cannot sign")
     if ws.status == "signed":
         raise InputError("worksheet", f"worksheet {ws.document_id} is already signed; prepare a new one")
-    if not verify_password(password, user.password_hash):
-        store.log_event(
-            actor, "sign_failed", entity="worksheet", entity_id=worksheet_id, reason="wrong password"
-        )
-        raise AuthError("wrong password: the worksheet was not signed")
+    try:
+        user = check_password(store, actor.username, password, purpose="sign")
+    except AuthError as exc:
+        raise AuthError(f"{exc}: the worksheet was not signed") from None
+    if user.role != Role.INVESTIGATOR.value:
+        raise AuthError("only an investigator can sign a worksheet; a coordinator prepares it")
+    rows = store.subject_rows(ws.subject_id)
+    study = store.study(rows.subject.study_id)
     if case_sha256(store.case(ws.subject_id)) != ws.case_sha256:
         raise InputError(
             "worksheet",
             "the subject's data changed since this worksheet was prepared; prepare it again before signing",
         )
-    why = settings_superseded(store, ws, store.study(store.subject_rows(ws.subject_id).subject.study_id))
-    if why is not None:
-        raise InputError("worksheet", f"{why}; prepare it again before signing")
-    if user.private_key_pem is None or user.certificate_pem is None:
-        with store.writing(actor, "worksheet.sign") as tx:
-            fresh = tx.session.get(m.UserAccount, user.id)
-            assert fresh is not None
-            give_user_a_key(tx, fresh, password, now)
-        with store.reading() as s:
-            user = s.get(m.UserAccount, user.id)
-        assert user is not None
-        assert user.private_key_pem is not None
-        assert user.certificate_pem is not None
-    key = decrypt_key(user.private_key_pem, password)
+    if settings_sha256(study) != ws.settings_sha256:
+        raise InputError(
+            "worksheet",
+            "the study settings changed since this worksheet was prepared (its statement or rules may "
+            "differ from what you reviewed); prepare it again before signing",
+        )
+    if not is_sealed(user.private_key_pem) or user.certificate_pem is None:
+        raise AuthError(
+            "you have no current signing certificate: an administrator issues it with the CA passphrase "
+            "(after you chose your own password)"
+        )
+    if not certificate_matches(user, user.certificate_pem):
+        raise AuthError(
+            "your certificate does not match your account (name, user id, role or key changed): "
+            "an administrator must issue a new one"
+        )
+    if certificate_revoked(store, user.certificate_pem) is not None:
+        raise AuthError("your certificate was revoked: an administrator must issue a new one")
+    assert user.private_key_pem is not None
+    key = open_user_key(user.private_key_pem, password, user.username)
+    now = store.now()
     block = SignatureBlock(user.full_name, user.username, user.role, meaning.strip(), now)
     content = _content(
         store,
@@ -176,15 +219,19 @@ def sign_worksheet(
         ws.prepared_at,
         block,
     )
-    study = store.study(store.subject_rows(ws.subject_id).subject.study_id)
-    pdf = sign_pdf(
-        _pdf(content),
+    if timestamper is None and tsa_url(store):
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(tsa_url(store))
+    pdf = sign_signed_content(
+        content,
         certificate_pem=user.certificate_pem,
-        private_key=key,
+        key=key,
         ca_certificate_pem=site_certificate_pem(store),
-        printed_name=user.full_name,
-        meaning=meaning.strip(),
+        crl_pem=site_crl_pem(store),
         location=study.site,
+        timestamper=timestamper,
+        sign=sign_pdf,
     )
     with store.writing(actor, "worksheet.sign") as tx:
         row = tx.session.get(m.Worksheet, worksheet_id)
@@ -209,44 +256,45 @@ def sign_worksheet(
     return pdf
 
 
-SETTINGS_THAT_MATTER = ("protocol_id", "enrolled_categories", "rule_overrides", "criteria")
-"""Study settings a worksheet's classification or eligibility statement is made from."""
+def sign_signed_content(
+    content: WorksheetContent,
+    *,
+    certificate_pem: str,
+    key: Any,
+    ca_certificate_pem: str,
+    crl_pem: str | None,
+    location: str,
+    timestamper: Any,
+    sign: Any,
+) -> bytes:
+    """Render the signed copy (manifestation printed), attach the evidence, and sign it."""
+    from core.worksheet.document import render_worksheet_placed
+    from core.worksheet.pdfsign import attach_evidence
 
-
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def settings_superseded(store: Store, ws: m.Worksheet, study: m.Study) -> str | None:
-    """Why the study settings changed since ``ws`` was prepared make it out of date, or None.
-
-    A change of the enrolled categories or of the protocol id alters the eligibility
-    statement; a change of the rule parameters or the criteria supersedes only when it
-    changes the classification the worksheet states.
-    """
-    with store.reading() as s:
-        events = list(
-            s.exec(
-                select(m.AuditEvent).where(
-                    m.AuditEvent.entity == "study",
-                    m.AuditEvent.entity_id == study.id,
-                    m.AuditEvent.action == "update",
-                    col(m.AuditEvent.field).in_(SETTINGS_THAT_MATTER),
-                )
-            )
-        )
-    prepared = _naive_utc(ws.prepared_at)
-    later = [e for e in events if _naive_utc(dt.datetime.fromisoformat(e.at_utc)) > prepared]
-    if not later:
-        return None
-    fields = {e.field for e in later}
-    if "enrolled_categories" in fields or "protocol_id" in fields:
-        return "the categories the protocol enrolls changed since it was prepared"
-    case = store.case(ws.subject_id)
-    result = classify(parse_case(case), ws.as_of, store.ruleset(study))
-    if (result.category.value, result.rule.value if result.rule else None) != (ws.category, ws.rule):
-        return "the study's rule settings changed its classification since it was prepared"
-    return None
+    sig = content.signature
+    assert sig is not None
+    rendered, place = render_worksheet_placed(content)
+    manifest = {
+        "printed_name": sig.printed_name,
+        "user_id": sig.user_id,
+        "role": sig.role,
+        "meaning": sig.meaning,
+        "signed_at": sig.signed_at.isoformat(),
+    }
+    pdf = attach_evidence(rendered, content.case, content.result.to_json(), manifest)
+    result: bytes = sign(
+        pdf,
+        certificate_pem=certificate_pem,
+        private_key=key,
+        ca_certificate_pem=ca_certificate_pem,
+        crl_pem=crl_pem,
+        printed_name=sig.printed_name,
+        meaning=sig.meaning,
+        location=location,
+        place=place,
+        timestamper=timestamper,
+    )
+    return result
 
 
 def _name(store: Store, user_id: int | None) -> str:
@@ -271,16 +319,11 @@ def worksheets(
         signatures = {sig.worksheet_id: sig for sig in s.exec(select(m.Signature))}
         users = {u.id: u.full_name for u in s.exec(select(m.UserAccount))}
     current: dict[int, str] = {}
-    studies: dict[int, m.Study] = {}
+    settings = {study.id: settings_sha256(study) for study in store.studies()}
     out = []
     for ws, subject in pairs:
         if ws.subject_id not in current:
             current[ws.subject_id] = case_sha256(store.case(ws.subject_id))
-        if subject.study_id not in studies:
-            studies[subject.study_id] = store.study(subject.study_id)
-        superseded = current[ws.subject_id] != ws.case_sha256 or (
-            ws.status == "draft" and settings_superseded(store, ws, studies[subject.study_id]) is not None
-        )
         sig = signatures.get(ws.id or 0)
         out.append(
             WorksheetRow(
@@ -295,7 +338,8 @@ def worksheets(
                 status=ws.status,
                 signed_by=sig.printed_name if sig else None,
                 signed_at=sig.signed_at if sig else None,
-                superseded=superseded,
+                superseded=current[ws.subject_id] != ws.case_sha256
+                or settings.get(subject.study_id) != ws.settings_sha256,
             )
         )
     return out
@@ -307,3 +351,16 @@ def worksheet_pdf(store: Store, worksheet_id: int) -> bytes:
     if ws is None or ws.pdf is None:
         raise NotFoundError(f"no worksheet {worksheet_id}")
     return ws.pdf
+
+
+def review(store: Store, worksheet_id: int) -> tuple[bytes, bool, str]:
+    """What the investigator reads before signing: the draft PDF and its eligibility statement."""
+    from core.worksheet.document import eligibility_statement
+
+    with store.reading() as s:
+        ws = s.get(m.Worksheet, worksheet_id)
+    if ws is None or ws.pdf is None:
+        raise NotFoundError(f"no worksheet {worksheet_id}")
+    content = _content(store, ws.subject_id, ws.as_of, ws.document_id, "", ws.prepared_at)
+    eligible, statement = eligibility_statement(content.study, content.result)
+    return ws.pdf, eligible, statement

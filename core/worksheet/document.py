@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     ListFlowable,
     ListItem,
@@ -38,7 +39,7 @@ from reportlab.platypus import (
 )
 
 from core import __version__
-from core.casefile import json_number, parse_case
+from core.casefile import json_number, parse_stored_case
 from core.paths import resource
 from core.presentation import (
     CATEGORY_HEX,
@@ -79,6 +80,62 @@ ROLE_TEXT = {
     "before_unequivocal": "Before the lesion was unequivocal",
 }
 DEFAULT_MEANING = "I have reviewed the evidence and confirm this classification."
+RESPONSE_WORDS = {
+    "CR": "complete response",
+    "PR": "partial response",
+    "SD": "stable disease",
+    "NON_CR_NON_PD": "non-CR/non-PD",
+    "PD": "progressive disease",
+    "NE": "not evaluable",
+    "NED": "no evidence of disease",
+    "iCR": "complete response (iRECIST)",
+    "iPR": "partial response (iRECIST)",
+    "iSD": "stable disease (iRECIST)",
+    "iUPD": "unconfirmed progression (iUPD)",
+    "iCPD": "confirmed progression (iCPD)",
+}
+NON_TARGET_WORDS = {"CR": "disappeared", "NON_CR_NON_PD": "present", "PD": "unequivocal progression",
+                    "NE": "not evaluable", "absent": "disappeared", "present": "present"}  # fmt: skip
+STAMP_SIZE = (82 * mm, 24 * mm)
+NBSP = "\u00a0"
+
+
+def response_words(code: str | None) -> str:
+    """A response code as words (the abbreviation kept where it is the usual name)."""
+    if not code:
+        return "—"
+    return RESPONSE_WORDS.get(code, code.replace("_", " ").lower())
+
+
+def code_words(code: str) -> str:
+    """A caveat or status code as words: CONFIRMATION_OUTSIDE_WINDOW -> Confirmation outside window."""
+    text = code.replace("_", " ").lower()
+    for short, full in ((" pd", " PD"), ("sd ", "SD "), (" cr", " CR"), ("pr ", "PR ")):
+        text = text.replace(short, full)
+    return text[:1].upper() + text[1:]
+
+
+def parameter_words(name: str) -> str:
+    """min_exposure_days -> Min exposure (days)."""
+    unit = ""
+    for suffix, label in (("_days", " (days)"),):
+        if name.endswith(suffix):
+            name, unit = name.removesuffix(suffix), label
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:] + unit
+
+
+def when_text(moment: dt.datetime) -> str:
+    """A signing time with its zone, in UTC and local time."""
+    utc = moment.astimezone(dt.UTC)
+    local = moment.astimezone()
+    text = f"{utc:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'local'})"
+    return _keep(text)
+
+
+def _keep(text: str) -> str:
+    """No break inside a date and time: non-breaking spaces within each part."""
+    return " (".join(part.replace(" ", NBSP) for part in text.split(" ("))
 
 
 def _fonts() -> None:
@@ -175,7 +232,7 @@ def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[boo
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=11)
+    base = ParagraphStyle("base", fontName=FONT, fontSize=8.5, leading=11, splitLongWords=0)
     return {
         "base": base,
         "small": ParagraphStyle(
@@ -183,13 +240,23 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=15, leading=19, spaceAfter=2),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=7, spaceAfter=3
+            "h2",
+            parent=base,
+            fontName=BOLD,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=7,
+            spaceAfter=3,
+            keepWithNext=1,
         ),
         "result": ParagraphStyle(
             "result", parent=base, fontName=BOLD, fontSize=20, leading=25, textColor=colors.white
         ),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6),
-        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=7.6, leading=9.4),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6, splitLongWords=0),
+        "head": ParagraphStyle(
+            "head", parent=base, fontName=BOLD, fontSize=7.6, leading=9.4, splitLongWords=0
+        ),
+        "manifest": ParagraphStyle("manifest", parent=base, fontSize=8, leading=10.2, splitLongWords=0),
     }
 
 
@@ -206,6 +273,7 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool 
     data = [[_cell(v, head if header and k == 0 else body) for v in row] for k, row in enumerate(rows)]
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0)
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b0b0")),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -219,7 +287,7 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool 
 
 def _timeline(content: WorksheetContent, width: float) -> Drawing:
     """Swimmer lane: treatment bar, visits by response, 6-week/6-month/12-weeks-off marks, window."""
-    course = parse_case(content.case)
+    course = parse_stored_case(content.case)
     r = content.result
     k = r.key_dates
     dates = [course.first_dose, r.as_of, k.min_exposure_reached, *(a.date for a in course.assessments)]
@@ -229,7 +297,9 @@ def _timeline(content: WorksheetContent, width: float) -> Drawing:
     start, end = min(dates) - dt.timedelta(days=7), max(dates) + dt.timedelta(days=14)
     span = max((end - start).days, 1)
     height = 46 * mm
-    d = Drawing(width, height)
+    d = Drawing(width, height, initialFontName=FONT)
+    d.shift(0, 8)
+    d.height = height + 8
     left, right = 4.0, width - 4.0
 
     def x(day: dt.date) -> float:
@@ -297,17 +367,34 @@ def _timeline(content: WorksheetContent, width: float) -> Drawing:
             )
         )
         d.add(String(cx, lane - 23, code, fontName=FONT, fontSize=6, textAnchor="middle"))
-    d.add(String(left, 2, str(start), fontName=FONT, fontSize=6.5))
+    # Date ticks along the bottom, at the first of every month or quarter.
+    step = 1 if span <= 200 else (3 if span <= 800 else 6)
+    tick = dt.date(start.year, start.month, 1)
+    while tick <= end:
+        if tick >= start:
+            d.add(Line(x(tick), 0, x(tick), 4, strokeWidth=0.4))
+            d.add(String(x(tick) + 1, -7, f"{tick:%Y-%m}", fontName=FONT, fontSize=5.5))
+        month = tick.month - 1 + step
+        tick = dt.date(tick.year + month // 12, month % 12 + 1, 1)
     return d
+
+
+def _visit_codes(content: WorksheetContent) -> list[tuple[int, str, dt.date]]:
+    course = parse_stored_case(content.case)
+    responses = {i: resp.value for i, resp, _ in content.result.visit_responses}
+    return [
+        (i, responses.get(i) or (a.response.value if a.response else "NE"), a.date)
+        for i, a in enumerate(course.assessments)
+    ]
 
 
 def _spider(points: list[tuple[int, float]], width: float) -> Drawing:
     height = 42 * mm
-    d = Drawing(width, height)
+    d = Drawing(width, height, initialFontName=FONT)
     pts = [(0, 0.0), *points]
     max_day = max(p[0] for p in pts) or 1
     lo, hi = min(-40.0, min(p[1] for p in pts) - 10), max(30.0, max(p[1] for p in pts) + 10)
-    left, right, bottom, top = 30.0, width - 6, 10.0, height - 6
+    left, right, bottom, top = 30.0, width - 6, 14.0, height - 10
 
     def pos(day: int, value: float) -> tuple[float, float]:
         return left + (right - left) * day / max_day, bottom + (top - bottom) * (value - lo) / (hi - lo)
@@ -335,11 +422,16 @@ def _spider(points: list[tuple[int, float]], width: float) -> Drawing:
     for p in pts:
         px, py = pos(*p)
         d.add(Circle(px, py, 2, fillColor=colors.HexColor("#2e86c1"), strokeColor=None))
+    step = next(n for n in (14, 28, 56, 84, 182, 364, 728) if max_day / n <= 8)
+    for day in range(0, max_day + 1, step):
+        px = pos(day, lo)[0]
+        d.add(Line(px, bottom - 2, px, bottom, strokeWidth=0.4))
+        d.add(String(px, bottom - 8, f"day {day}", fontName=FONT, fontSize=5.5, textAnchor="middle"))
     d.add(
         String(
             left,
-            0,
-            "days since first dose →   % change of the target sum from baseline",
+            top - 2,
+            "% change of the target sum from baseline (vertical), by days since the first dose (horizontal)",
             fontName=FONT,
             fontSize=6,
         )
@@ -353,6 +445,8 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
     content: WorksheetContent
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Every font embedded: start pages in DejaVu, not ReportLab's default (unembedded) Helvetica.
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 
@@ -372,14 +466,17 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
         c = self.content
         width, height = self._pagesize
         self.saveState()
-        if c.signature is None:
+        marks = [("DRAFT", colors.Color(0.75, 0.2, 0.2, alpha=0.16))] if c.signature is None else []
+        if c.study.is_demo:
+            marks.append(("DEMO", colors.Color(0.2, 0.3, 0.75, alpha=0.16)))
+        for k, (word, colour) in enumerate(marks):
+            self.saveState()
             self.setFont(BOLD, 80)
-            self.setFillColor(colors.Color(0.75, 0.2, 0.2, alpha=0.16))
-            self.translate(width / 2, height / 2)
+            self.setFillColor(colour)
+            self.translate(width / 2, height / 2 - 150 * k + (75 if len(marks) > 1 else 0))
             self.rotate(40)
-            self.drawCentredString(0, -25, "DRAFT")
-            self.rotate(-40)
-            self.translate(-width / 2, -height / 2)
+            self.drawCentredString(0, -25, word)
+            self.restoreState()
         self.setFont(FONT, 6.2)
         self.setFillColor(colors.HexColor("#555555"))
         footer = (
@@ -388,6 +485,8 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
         )
         self.drawString(14 * mm, 8 * mm, footer)
         status = "SIGNED" if c.signature else "DRAFT — not signed"
+        if c.study.is_demo:
+            status += " · DEMO STUDY, not for clinical use"
         self.drawRightString(
             width - 14 * mm,
             height - 9 * mm,
@@ -398,7 +497,13 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
 
 def render_worksheet(content: WorksheetContent) -> bytes:
     """The worksheet PDF (without attachments; ``pdfsign`` adds them)."""
+    return render_worksheet_placed(content)[0]
+
+
+def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlace | None]:
+    """The worksheet PDF, and (signed copies) where its visible signature goes, with its look."""
     _fonts()
+    placed: list[_SignatureSlot] = []
     s = _styles()
     page = LETTER if content.study.paper_size == "Letter" else A4
     buf = io.BytesIO()
@@ -428,14 +533,16 @@ def render_worksheet(content: WorksheetContent) -> bytes:
                 ["Subject", r.subject_id, "Sponsor", study.sponsor or "—"],
                 [
                     "Generated",
-                    f"{content.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
-                    f"({local:%Y-%m-%d %H:%M %Z})",
+                    _keep(
+                        f"{content.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
+                        f"({local:%Y-%m-%d %H:%M %Z})"
+                    ),
                     "Prepared by",
                     content.prepared_by,
                 ],
                 ["Classified as of", str(r.as_of), "Document id", content.document_id],
             ],
-            [24 * mm, width / 2 - 24 * mm, 24 * mm, width / 2 - 24 * mm],
+            [27 * mm, width / 2 - 27 * mm, 24 * mm, width / 2 - 24 * mm],
             header=False,
         )
     )
@@ -446,11 +553,18 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     if r.provisional_category:
         label += f" (provisionally {CATEGORY_LABELS[r.provisional_category].lower()})"
     label += f" — {ruleset_label(r.ruleset)}"
-    box = Table([[Paragraph(label, s["result"])]], colWidths=[width])
+    box = Table(
+        [[Paragraph(label, s["result"]), Paragraph(_manifestation(content), s["manifest"])]],
+        colWidths=[width * 0.56, width * 0.44],
+    )
     box.setStyle(
         TableStyle(
             [
-                ("BACKGROUND", (0, 0), (-1, -1), colour),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("BACKGROUND", (0, 0), (0, 0), colour),
+                ("BACKGROUND", (1, 0), (1, 0), colors.HexColor("#f4f6f7")),
+                ("BOX", (1, 0), (1, 0), 0.6, colour),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), 6),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
             ]
@@ -518,7 +632,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
     roles = dict(r.visit_roles)
     responses = {i: (gov, comp) for i, gov, comp in r.visit_responses}
     rows: list[list[Any]] = [
-        ["Date", "Recorded", "From lesions", "Governs", "Role in the classification", "Flags"]
+        ["Date", "Recorded response", "From lesions", "Response used", "Role in the classification", "Flags"]
     ]
     for i, a in enumerate(case["assessments"]):
         gov, comp = responses.get(i, (None, None))
@@ -550,12 +664,22 @@ def render_worksheet(content: WorksheetContent) -> bytes:
                 Paragraph(", ".join(flags), s["cell"]),
             ]
         )
-    story.append(_table(rows, [22 * mm, 19 * mm, 19 * mm, 18 * mm, 40 * mm, width - 118 * mm]))
+    story.append(_table(rows, [20 * mm, 27 * mm, 27 * mm, 27 * mm, 32 * mm, width - 133 * mm]))
 
     # Timeline and, when measured, the spider plot and sums
     story.append(Paragraph("Timeline", s["h2"]))
     story.append(_timeline(content, width))
-    course = parse_case(case)
+    legend = sorted({(code or "NE") for _, code, _ in _visit_codes(content)})
+    story.append(
+        Paragraph(
+            "Dots: each assessment, labelled with its response: "
+            + "; ".join(f"{code} = {response_words(code)}" for code in legend)
+            + ". Bar: treatment from the first to the last dose. Dashed lines: 6 weeks and 6 months "
+            "after the first dose, 12 weeks after the last.",
+            s["small"],
+        )
+    )
+    course = parse_stored_case(case)
     if course.baseline is not None:
         measured = [
             (a.date, a.lesions) for a in course.assessments if a.lesions is not None and a.date <= r.as_of
@@ -585,11 +709,11 @@ def render_worksheet(content: WorksheetContent) -> bytes:
                 [
                     str(tp.date),
                     f"{tp.sum_mm}" if tp.sum_mm is not None else "—",
-                    f"{float(tp.change_from_baseline_pct):+.1f} %"
+                    f"{float(tp.change_from_baseline_pct):+.1f}{NBSP}%"
                     if tp.change_from_baseline_pct is not None
                     else "—",
                     f"{tp.nadir_mm}" if tp.nadir_mm is not None else "—",
-                    f"{float(tp.change_from_nadir_mm):+.1f} mm"
+                    f"{float(tp.change_from_nadir_mm):+.1f}{NBSP}mm"
                     if tp.change_from_nadir_mm is not None
                     else "—",
                     response_text(tp.target) if tp.target else "—",
@@ -610,10 +734,13 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         block.append(
             _table(
                 sums,
-                [19 * mm, 17 * mm, 20 * mm, 18 * mm, 20 * mm, 18 * mm, 28 * mm, 19 * mm, width - 159 * mm],
+                [20 * mm, 14 * mm, 18 * mm, 15 * mm, 18 * mm, 24 * mm, 23 * mm, 17 * mm, width - 149 * mm],
             )
         )
         story.append(KeepTogether(block))
+        story.append(
+            KeepTogether([Paragraph("Sizes of each lesion (mm)", s["h2"]), _lesion_table(course, width)])
+        )
 
     # Rationale, caveats, key dates, interpretations, rule set
     story.append(Paragraph("Rationale", s["h2"]))
@@ -680,7 +807,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         )
     rs = r.ruleset
     overrides = rs.overrides
-    params = [["Parameter", "Value", "Meaning"]]
+    params: list[list[Any]] = [["Parameter", "Value", "Meaning"]]
     for name, value in rs.parameters.to_json().items():
         shown = parameter_text(value)
         if name in overrides:
@@ -716,31 +843,138 @@ def render_worksheet(content: WorksheetContent) -> bytes:
         )
     else:
         sig = content.signature
-        utc = sig.signed_at.astimezone(dt.UTC)
-        local_sig = sig.signed_at.astimezone()
+        rows_sig = [
+            ["Printed name", sig.printed_name],
+            ["User id and role", f"{sig.user_id} ({sig.role})"],
+            ["Date and time", when_text(sig.signed_at)],
+            ["Meaning of the signature", Paragraph(xml_escape(sig.meaning), s["cell"])],
+            [
+                "Electronic signature",
+                "PAdES signature of this document with the investigator's own key, certified by "
+                "the site CA (21 CFR 11.50, 11.70, 11.200)",
+            ],
+        ]
+        slot = _SignatureSlot(*STAMP_SIZE, sig)
         story.append(
-            _table(
-                [
-                    ["Printed name", sig.printed_name],
-                    ["User id and role", f"{sig.user_id} ({sig.role})"],
-                    [
-                        "Date and time",
-                        f"{utc:%Y-%m-%d %H:%M:%S} UTC ({local_sig:%Y-%m-%d %H:%M:%S %Z} local)",
-                    ],
-                    ["Meaning of the signature", Paragraph(sig.meaning, s["cell"])],
-                    [
-                        "Electronic signature",
-                        "PAdES signature of this document with the investigator's key, certified by "
-                        "the site CA (21 CFR 11.50, 11.70, 11.200)",
-                    ],
-                ],
-                [45 * mm, width - 45 * mm],
-                header=False,
-            )
+            KeepTogether([_table(rows_sig, [45 * mm, width - 45 * mm], header=False), Spacer(1, 4), slot])
         )
+        placed.append(slot)
 
     def decorate(canvas: Canvas, _doc: Any) -> None:
         canvas.content = content
 
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_NumberedCanvas)
+    place = None
+    if content.signature is not None and placed and placed[0].where is not None:
+        page, x, y = placed[0].where
+        w, h = STAMP_SIZE
+        place = StampPlace(page, (x, y, x + w, y + h), b"")
+    return buf.getvalue(), place
+
+
+@dataclass(frozen=True, slots=True)
+class StampPlace:
+    """Where the visible signature goes: page index and box (points); ``appearance_pdf``, when
+    given, is imported as the field's appearance (else the field frames what the page prints)."""
+
+    page: int
+    box: tuple[float, float, float, float]
+    appearance_pdf: bytes
+
+
+class _SignatureSlot(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Space for the visible signature; remembers where on which page it was drawn."""
+
+    def __init__(self, width: float, height: float, signature: SignatureBlock | None = None) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+        self.signature = signature
+        self.hAlign = "LEFT"
+        self.where: tuple[int, float, float] | None = None
+
+    def wrap(self, _avail_width: float, _avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(0, 0)
+        self.where = (self.canv.getPageNumber() - 1, float(x), float(y))
+        if self.signature is not None:
+            _draw_stamp(self.canv, self.signature, self.width, self.height)
+
+
+def stamp_appearance(sig: SignatureBlock, width: float, height: float) -> bytes:
+    """The signature's look as a page of its own (fonts embedded), for viewers or tests."""
+    _fonts()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=(width, height), initialFontName=FONT, initialFontSize=8)
+    _draw_stamp(c, sig, width, height)
+    c.save()
     return buf.getvalue()
+
+
+def _draw_stamp(c: Canvas, sig: SignatureBlock, width: float, height: float) -> None:
+    """The visible signature, printed on the page where the signature field lies over it."""
+    c.saveState()
+    c.setStrokeColor(colors.HexColor("#1e8449"))
+    c.setLineWidth(1.2)
+    c.rect(0.6, 0.6, width - 1.2, height - 1.2)
+    c.setFillColor(colors.HexColor("#1e8449"))
+    c.setFont(BOLD, 8)
+    c.drawString(6, height - 12, "Electronically signed by")
+    c.setFillColor(colors.black)
+    c.setFont(BOLD, 10)
+    c.drawString(6, height - 25, sig.printed_name[:48])
+    c.setFont(FONT, 7)
+    c.drawString(6, height - 36, f"{sig.role}, user id {sig.user_id}"[:70])
+    c.drawString(6, height - 46, when_text(sig.signed_at)[:80])
+    c.drawString(6, height - 56, (sig.meaning if len(sig.meaning) <= 70 else sig.meaning[:69] + "…"))
+    c.restoreState()
+
+
+def _manifestation(content: WorksheetContent) -> str:
+    """Beside the decision: who signed, when (with the zone), and what the signature means."""
+    sig = content.signature
+    if sig is None:
+        return (
+            "<b>NOT SIGNED: draft for review.</b><br/>The investigator's printed name, the date and "
+            "time of signing and the meaning of the signature will appear here."
+        )
+    return (
+        f"<b>Signed by {xml_escape(sig.printed_name)}</b> ({xml_escape(sig.role)})<br/>"
+        f"{when_text(sig.signed_at)}<br/><i>{xml_escape(sig.meaning)}</i>"
+    )
+
+
+def _lesion_table(course: Any, width: float) -> Table:
+    """Every baseline lesion, its size at baseline and at each measured visit."""
+    base = course.baseline
+    visits = [a for a in course.assessments if a.lesions is not None]
+    head = ["Lesion", "Organ", f"Baseline {base.date}"] + [str(a.date) for a in visits]
+    rows: list[list[Any]] = [head]
+    for t in base.targets:
+        row = [f"{t.id} (target{', node' if t.nodal else ''})", t.organ or "—", f"{t.mm}"]
+        for a in visits:
+            value = dict(a.lesions.targets).get(t.id)
+            row.append("—" if value is None else str(getattr(value, "value", value)))
+        rows.append(row)
+    for n in base.non_targets:
+        row = [f"{n.id} (non-target)", n.organ or "—", "present"]
+        for a in visits:
+            status = dict(a.lesions.non_targets).get(n.id)
+            code = getattr(status, "value", status)
+            row.append(
+                "—" if code is None else NON_TARGET_WORDS.get(str(code), code_words(str(code)).lower())
+            )
+        rows.append(row)
+    first = [30 * mm, 24 * mm, 24 * mm]
+    per_table = max(1, int((width - sum(first)) // (21 * mm)))
+    if len(visits) <= per_table:
+        other = (width - sum(first)) / max(1, len(visits))
+        return _table(rows, first + [other] * len(visits))
+    # Too many visits for one row of columns: one table per group of visits, stacked.
+    parts: list[list[Any]] = []
+    for start in range(0, len(visits), per_table):
+        cols = list(range(3)) + [3 + k for k in range(start, min(start + per_table, len(visits)))]
+        parts.extend([[r[c] for c in cols] + [""] * (3 + per_table - len(cols)) for r in rows])
+    other = (width - sum(first)) / per_table
+    return _table(parts, first + [other] * per_table)

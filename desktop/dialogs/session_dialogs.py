@@ -64,11 +64,26 @@ class LoginDialog(QDialog):
         self.setWindowTitle(title)
         self.store, self.writer = store, writer
         self.actor: Actor | None = None
+        self.purpose = "login"
+        self.changing = False
         self.username = QLineEdit(username)
         self.password = _password()
+        # Shown when the password was set by an administrator: the user chooses their own first.
+        self.new_password, self.new_repeat = _password(), _password()
+        self.change_note = QLabel(
+            "<b>Your password was set by an administrator.</b> Choose your own password before "
+            "anything else: at least 12 characters, a phrase is fine."
+        )
+        self.change_note.setWordWrap(True)
         form = QFormLayout()
         form.addRow("User id", self.username)
         form.addRow("Password", self.password)
+        form.addRow(self.change_note)
+        form.addRow("New password", self.new_password)
+        form.addRow("Repeat new password", self.new_repeat)
+        self._change_rows = (self.change_note, self.new_password, self.new_repeat)
+        self._form = form
+        self._show_change(False)
         self.error = ErrorLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -85,8 +100,19 @@ class LoginDialog(QDialog):
         layout.addWidget(self.buttons)
         (self.password if username else self.username).setFocus()
 
+    def _show_change(self, on: bool) -> None:
+        for w in self._change_rows:
+            self._form.setRowVisible(w, on)
+        self.changing = on
+
     def submit(self) -> None:
+        from core.store.errors import PasswordChangeRequired
+
         user, password = self.username.text().strip(), self.password.text()
+        new, repeat = self.new_password.text(), self.new_repeat.text()
+        if self.changing and new != repeat:
+            self.error.show_error("new_password", "the two new passwords differ")
+            return
         self.buttons.setEnabled(False)
 
         def done(actor: Actor) -> None:
@@ -95,10 +121,22 @@ class LoginDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.buttons.setEnabled(True)
-            self.password.clear()
-            self.error.show_error(None, str(exc))
+            if isinstance(exc, PasswordChangeRequired):
+                self._show_change(True)
+                self.new_password.setFocus()
+                self.error.show_error(None, str(exc))
+                return
+            self.new_password.clear()
+            self.new_repeat.clear()
+            if not self.changing:
+                self.password.clear()
+            self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
 
-        self.writer.submit(lambda: self.store.authenticate(user, password), done, failed)
+        store, purpose = self.store, self.purpose
+        if self.changing:
+            self.writer.submit(lambda: store.change_password(user, password, new), done, failed)
+        else:
+            self.writer.submit(lambda: store.authenticate(user, password, purpose=purpose), done, failed)
 
 
 class LockDialog(LoginDialog):
@@ -113,6 +151,7 @@ class LockDialog(LoginDialog):
             store, writer, parent, username=actor.username, title="Session locked", message=message
         )
         self.username.setReadOnly(True)
+        self.purpose = "unlock"  # failures count towards the lockout here too
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit ResistDesk")
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
 
@@ -138,6 +177,7 @@ class FirstRunDialog(QDialog):
         self.admin_name = QLineEdit()
         self.admin_name.setPlaceholderText("printed name of the administrator")
         self.password, self.repeat = _password(), _password()
+        self.ca_passphrase, self.ca_repeat = _password(), _password()
         self.demo_password, self.demo_repeat = _password(), _password()
         study_form = QWidget()
         f = QFormLayout(study_form)
@@ -148,6 +188,8 @@ class FirstRunDialog(QDialog):
             ("Printed name", self.admin_name),
             ("Password", self.password),
             ("Repeat password", self.repeat),
+            ("CA passphrase (issues signing certificates; not stored)", self.ca_passphrase),
+            ("Repeat CA passphrase", self.ca_repeat),
         )
         for label, w in rows:
             f.addRow(label, w)
@@ -168,6 +210,7 @@ class FirstRunDialog(QDialog):
         self.error.watch({
             "protocol_id": self.protocol, "title": self.title, "username": self.admin,
             "full_name": self.admin_name, "password": self.password, "enrolled_categories": self.categories,
+            "ca_passphrase": self.ca_passphrase,
         })  # fmt: skip
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -219,6 +262,12 @@ class FirstRunDialog(QDialog):
                 out.append((field, what))
         if self.password.text() != self.repeat.text():
             out.append(("password", "the two passwords differ"))
+        if self.ca_passphrase.text() != self.ca_repeat.text():
+            out.append(("ca_passphrase", "the two CA passphrases differ"))
+        elif self.ca_passphrase.text() and self.ca_passphrase.text() == self.password.text():
+            out.append(("ca_passphrase", "must differ from the administrator's password"))
+        elif not self.ca_passphrase.text():
+            out.append(("ca_passphrase", "is required (it issues the investigators' signing certificates)"))
         else:
             try:
                 check_password_policy(self.password.text(), self.admin.text().strip())
@@ -235,12 +284,12 @@ class FirstRunDialog(QDialog):
 
         store, categories = self.store, self.categories.chosen()
         admin, name, password = self.admin.text(), self.admin_name.text(), self.password.text()
-        protocol, title = self.protocol.text(), self.title.text()
+        protocol, title, passphrase = self.protocol.text(), self.title.text(), self.ca_passphrase.text()
 
         def create() -> object:
             return create_study_with_administrator(
-                store, username=admin, full_name=name, password=password,
-                protocol_id=protocol, title=title, enrolled_categories=categories,
+                store, username=admin, full_name=name, password=password, protocol_id=protocol,
+                title=title, enrolled_categories=categories, ca_passphrase=passphrase,
             )  # fmt: skip
 
         self._run(create, "study")
@@ -257,6 +306,55 @@ class FirstRunDialog(QDialog):
 
         path, password = self.demo_path, self.demo_password.text()
         self._run(lambda: create_demo(path, password).close(), "demo")
+
+
+class ChangePasswordDialog(QDialog):
+    """Every user changes their own password (their signing key is sealed anew under it)."""
+
+    def __init__(self, store: Store, writer: DbWriter, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Change your password")
+        self.store, self.writer, self.actor = store, writer, actor
+        self.current, self.new, self.repeat = _password(), _password(), _password()
+        form = QFormLayout()
+        form.addRow("User id", QLabel(actor.username))
+        form.addRow("Current password", self.current)
+        form.addRow("New password", self.new)
+        form.addRow("Repeat new password", self.repeat)
+        note = QLabel(
+            "At least 12 characters; a phrase of several words is easiest to remember. Common or "
+            "breached passwords are refused. Your signing key is sealed under the new password."
+        )
+        note.setWordWrap(True)
+        self.error = ErrorLabel()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Change password")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def submit(self) -> None:
+        if self.new.text() != self.repeat.text():
+            self.error.show_error("new_password", "the two new passwords differ")
+            return
+        username, old, new = self.actor.username, self.current.text(), self.new.text()
+        self.buttons.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.buttons.setEnabled(True)
+            self.current.clear()
+            self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
+
+        store = self.store
+        self.writer.submit(
+            lambda: store.change_password(username, old, new), lambda _a: self.accept(), failed
+        )
 
 
 class NewStudyDialog(QDialog):

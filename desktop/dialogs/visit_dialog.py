@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -55,6 +54,18 @@ def _pct(value: Decimal | None) -> str:
 def _mm(value: Decimal | None) -> str:
     shown = display(value)
     return "—" if shown is None else f"{shown:.1f} mm"
+
+
+def _is_ici_chemo(case: dict[str, Any]) -> bool:
+    """Whether the subject's course is classified under SITC-2023-ICI-chemo."""
+    from core.casefile import parse_case
+    from core.errors import CaseFormatError
+    from core.rules.ici_chemo import is_ici_chemo_course
+
+    try:
+        return is_ici_chemo_course(parse_case(case))
+    except CaseFormatError:
+        return True  # cannot tell: leave the box usable
 
 
 class VisitDialog(QDialog):
@@ -103,6 +114,12 @@ class VisitDialog(QDialog):
             "PD-(L)1 + chemotherapy (SITC 2023, Table 3): for rapidly progressing disease any "
             "exposure is adequate for primary resistance. Tick it on the progression visit."
         )
+        if not _is_ici_chemo(case) and not visit.get("rapid_progression"):
+            # Only the 2023 chemotherapy rule set reads it; a saved tick stays editable.
+            self.flags["rapid_progression"].setEnabled(False)
+            self.flags["rapid_progression"].setToolTip(
+                "Used only for PD-(L)1 + chemotherapy courses (SITC 2023, Table 3)."
+            )
         for key, box in self.flags.items():
             box.setChecked(bool(visit.get(key)))
         self.sites = QSpinBox()
@@ -301,28 +318,8 @@ class VisitDialog(QDialog):
         self.refresh()
         if not self.preview.ok or self.problems():
             return
-        if not self._same_date_confirmed():
-            return
         self.buttons.setEnabled(False)
         self.on_save(self.fields(), self.modality.currentText())
-
-    def _same_date_confirmed(self) -> bool:
-        """A second visit on a date that already has one: ask before saving it."""
-        date = self.fields()["date"]
-        same = [a for a in self.case.get("assessments", []) if a.get("date") == date]
-        if not same:
-            return True
-        recorded = ", ".join(str(a.get("response") or "no response recorded") for a in same)
-        answer = QMessageBox.question(
-            self,
-            "Another visit on this date",
-            f"{self.case['subject_id']} already has a visit on {date} ({recorded}).\n\n"
-            "Save a second visit on the same date? If this is the same scan, cancel and edit "
-            "the saved visit instead.",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Save
 
     def show_error(self, field: str | None, message: str) -> None:
         """The store refused the visit: say why, keep what was typed."""

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -46,7 +47,8 @@ from core.presentation import (
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
-from core.rules.parameters import RULESET_NAME
+from core.rules.parameters import RULESET_NAME, RULESET_VERSION
+from core.store.categories import CategoryChange
 from desktop.style import URGENCY_COLOURS, category_colour
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
 
@@ -63,9 +65,11 @@ Index = QModelIndex | QPersistentModelIndex
     COL_RULESET,
     COL_CONFIRM,
     COL_DUE,
-) = range(10)
+    COL_CHANGED,
+) = range(11)
+CHANGED_HEADER = f"Changed by rules v{RULESET_VERSION}"
 HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest response", "Classification",
-           "Rule set", "Confirmation", "Next due")  # fmt: skip
+           "Rule set", "Confirmation", "Next due", CHANGED_HEADER)  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # Category filter choices: (label, categories matched; empty means all)
@@ -113,6 +117,7 @@ SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
     COL_CONFIRM: _confirmation_text,
     COL_DUE: lambda r: r.next_due.date if r.next_due else dt.date.max,
     COL_RULESET: lambda r: r.result.ruleset.name,
+    COL_CHANGED: lambda r: "",  # replaced per load by RosterModel (the marks live beside the rows)
 }
 """What each column sorts by (ties: the subject id)."""
 
@@ -126,6 +131,8 @@ class RosterModel(QAbstractTableModel):
         self._text = ""
         self._categories: frozenset[Category] = frozenset()
         self._ruleset = ""
+        self._changes: dict[int, CategoryChange] = {}
+        self._changed_only = False
         self._sort: tuple[int, Qt.SortOrder] = (COL_SUBJECT, Qt.SortOrder.AscendingOrder)
 
     # -- data in --------------------------------------------------------
@@ -140,23 +147,44 @@ class RosterModel(QAbstractTableModel):
         self._apply_sort()
         self.endResetModel()
 
-    def set_filter(self, text: str, categories: frozenset[Category] = frozenset(), ruleset: str = "") -> None:
+    def set_changes(self, changes: dict[int, CategoryChange]) -> None:
+        """Subjects whose category a rules upgrade changed (by subject primary key)."""
+        self.beginResetModel()
+        self._changes = dict(changes)
+        self._visible = self._filtered()
+        self._apply_sort()
+        self.endResetModel()
+
+    def change_of(self, row: RosterRow) -> CategoryChange | None:
+        return self._changes.get(row.subject_pk)
+
+    def set_filter(
+        self,
+        text: str,
+        categories: frozenset[Category] = frozenset(),
+        ruleset: str = "",
+        changed_only: bool = False,
+    ) -> None:
         """Show rows matching every word of ``text``, one of ``categories`` (all when
-        empty), and classified under the rule set named ``ruleset`` (all when empty)."""
+        empty), classified under the rule set named ``ruleset`` (all when empty), and,
+        with ``changed_only``, marked as changed by the rules upgrade."""
         self.beginResetModel()
         self._text, self._categories, self._ruleset = text.strip().lower(), categories, ruleset
+        self._changed_only = changed_only
         self._visible = self._filtered()
         self._apply_sort()
         self.endResetModel()
 
     def _filtered(self) -> list[int]:
         words, cats, ruleset = self._text.split(), self._categories, self._ruleset
+        changed = self._changes if self._changed_only else None
         return [
             k
             for k, key in enumerate(self._keys)
             if all(w in key for w in words)
             and (not cats or self._all[k].category in cats)
             and (not ruleset or self._all[k].result.ruleset.name == ruleset)
+            and (changed is None or self._all[k].subject_pk in changed)
         ]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -168,6 +196,12 @@ class RosterModel(QAbstractTableModel):
     def _apply_sort(self) -> None:
         column, order = self._sort
         rows, value = self._all, SORT_KEYS[column]
+        if column == COL_CHANGED:
+            changes = self._changes
+
+            def value(r: RosterRow) -> object:
+                change = changes.get(r.subject_pk)
+                return (change is None, change.short() if change else "")
 
         def key(k: int) -> tuple[object, ...]:
             r = rows[k]
@@ -225,6 +259,9 @@ class RosterModel(QAbstractTableModel):
                 return _confirmation_text(r)
             if col == COL_DUE:
                 return f"{r.next_due.date}  {r.next_due.what}" if r.next_due else ""
+            if col == COL_CHANGED:
+                change = self._changes.get(r.subject_pk)
+                return change.short() if change else ""
         if role == BADGE_COLOUR_ROLE and col == COL_CATEGORY:
             return category_colour(r.category)
         if role == Qt.ItemDataRole.ForegroundRole and col in (COL_DUE, COL_CONFIRM) and r.next_due:
@@ -233,6 +270,9 @@ class RosterModel(QAbstractTableModel):
                 if r.next_due.urgency != "upcoming"
                 else None
             )
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_CHANGED:
+            change = self._changes.get(r.subject_pk)
+            return change.describe().capitalize() if change else None
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_RULESET:
                 return f"{ruleset_label(r.result.ruleset)}: {ruleset_citation(r.result)}"
@@ -267,6 +307,11 @@ class RosterScreen(QWidget):
         self.ruleset.setToolTip("Which rule set classified the subject")
         for label, _ in RULESET_FILTERS:
             self.ruleset.addItem(label)
+        self.changed_only = QCheckBox(f"{CHANGED_HEADER} only")
+        self.changed_only.setToolTip(
+            "Subjects whose category changed from what was last shown or signed when the "
+            f"SITC-2020 version {RULESET_VERSION} rules were first applied to this study."
+        )
         self.count = QLabel()
         add = QPushButton("Add subject…")
         add.clicked.connect(self.sig_add_subject)
@@ -274,6 +319,7 @@ class RosterScreen(QWidget):
         top.addWidget(self.search, 3)
         top.addWidget(self.category, 2)
         top.addWidget(self.ruleset, 1)
+        top.addWidget(self.changed_only)
         top.addWidget(self.count)
         top.addStretch(1)
         top.addWidget(add)
@@ -310,9 +356,14 @@ class RosterScreen(QWidget):
         self.search.textChanged.connect(self._filter)
         self.category.currentIndexChanged.connect(self._filter)
         self.ruleset.currentIndexChanged.connect(self._filter)
+        self.changed_only.toggled.connect(self._filter)
 
     def set_rows(self, rows: Sequence[RosterRow]) -> None:
         self.model.set_rows(rows)
+        self._update_count()
+
+    def set_changes(self, changes: dict[int, CategoryChange]) -> None:
+        self.model.set_changes(changes)
         self._update_count()
 
     def _filter(self) -> None:
@@ -320,6 +371,7 @@ class RosterScreen(QWidget):
             self.search.text(),
             FILTERS[self.category.currentIndex()][1],
             RULESET_FILTERS[self.ruleset.currentIndex()][1],
+            self.changed_only.isChecked(),
         )
         self._update_count()
 
@@ -378,9 +430,9 @@ class RosterScreen(QWidget):
         return False
 
     def save_layout(self, settings: QSettings) -> None:
-        settings.setValue("roster/header-10", self.table.horizontalHeader().saveState())
+        settings.setValue("roster/header-11", self.table.horizontalHeader().saveState())
 
     def restore_layout(self, settings: QSettings) -> None:
-        state = settings.value("roster/header-10")
+        state = settings.value("roster/header-11")
         if state is not None:
             self.table.horizontalHeader().restoreState(state)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.casefile import parse_case
+from core.casefile import parse_stored_case
 from core.presentation import category_label, regimen_text, response_label, ruleset_short
 from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
@@ -279,6 +279,14 @@ class SubjectScreen(QWidget):
         left.setSizes([260, 220])
         self.panel = QTextBrowser()
         self.panel.setOpenExternalLinks(False)
+        # "Category changed from X (v1) to Y (v2)": shown while the rules upgrade marks the subject.
+        self.changed_note = QLabel()
+        self.changed_note.setObjectName("rules_change_note")
+        self.changed_note.setWordWrap(True)
+        self.changed_note.setStyleSheet(
+            "background: #fdebd0; color: #6e2c00; border: 1px solid #d35400; padding: 4px"
+        )
+        self.changed_note.hide()
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.panel)
@@ -287,6 +295,7 @@ class SubjectScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.changed_note)
         layout.addWidget(split, 1)
         self._update_buttons()
 
@@ -393,7 +402,7 @@ class SubjectScreen(QWidget):
         store, as_of = self.session.store, self.session.as_of()
         rows = store.subject_rows(self.subject_pk)
         case = case_from_rows(rows, self.session.study.criteria)
-        course = parse_case(case)
+        course = parse_stored_case(case)
         result = classify(course, as_of, self.session.rules)
         self.course, self.result = course, result
         s = rows.subject
@@ -412,6 +421,12 @@ class SubjectScreen(QWidget):
             + (f" to {c.last_dose}" if c.last_dose else "")
             + f" · {s.status.replace('_', ' ')}"
         )
+        change = store.category_changes(self.session.study_id).get(self.subject_pk)
+        if change is not None:
+            self.changed_note.setText(
+                f"Rules {self.session.ruleset.label}: {change.describe()} (classified as of {change.as_of})."
+            )
+        self.changed_note.setVisible(change is not None)
         self.visits.set_rows(visit_rows(rows.assessments, result))
         self.panel.setHtml(result_html(s.subject_code, result))
         self.timeline.set_data(TimelineData(course, result))

@@ -1,4 +1,4 @@
-"""User accounts (administrators): add, change role, disable."""
+"""User accounts (administrators): add, change role, disable, reset, unlock, certificates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -61,6 +63,8 @@ class UsersScreen(QWidget):
                 ("Role", lambda u: u.role),
                 ("State", lambda u: "active" if u.active else "disabled"),
                 ("Locked until", lambda u: u.locked_until or ""),
+                ("Password", lambda u: "to change at next sign-in" if u.must_change_password else "own"),
+                ("Signing certificate", _certificate_state),
             ],
             colour=lambda u: None if u.active else "#7f8c8d",
         )
@@ -70,9 +74,13 @@ class UsersScreen(QWidget):
         add = QPushButton("Add user…")
         set_role = QPushButton("Set role…")
         toggle = QPushButton("Enable / disable…")
+        reset = QPushButton("Reset password…")
+        unlock = QPushButton("Unlock…")
+        issue = QPushButton("Issue certificates…")
+        issue.setToolTip("Certify investigators' new keys and publish the revocation list (CA passphrase)")
         self.error = ErrorLabel()
         bar = QHBoxLayout()
-        for w in (add, self.role, set_role, toggle):
+        for w in (add, self.role, set_role, toggle, reset, unlock, issue):
             bar.addWidget(w)
         bar.addStretch(1)
         layout = QVBoxLayout(self)
@@ -82,6 +90,10 @@ class UsersScreen(QWidget):
         add.clicked.connect(self.add_user)
         set_role.clicked.connect(self.set_role)
         toggle.clicked.connect(self.toggle_active)
+        reset.clicked.connect(self.reset_password)
+        unlock.clicked.connect(self.unlock)
+        issue.clicked.connect(self.issue_certificates)
+        self.last_message = ""
 
     def refresh(self) -> None:
         self.model.set_rows(self.session.store.users())
@@ -147,3 +159,65 @@ class UsersScreen(QWidget):
             s.write(
                 lambda: s.store.set_active(s.actor, user.username, active, reason), self._done, self._failed
             )
+
+    def reset_password(self) -> None:
+        user = self._selected()
+        if user is None:
+            return
+        reason = ask_reason(self, f"is the password of {user.username} reset")
+        if not reason:
+            return
+        s = self.session
+
+        def done(temporary: object) -> None:
+            self._done(None)
+            self.last_message = (
+                f"One-time password for {user.username}: {temporary}\n\nHand it over in person. "
+                f"{user.username} must choose a new password at the next sign-in. The old signing key "
+                "was discarded and its certificate revoked; issue a new certificate once they have."
+            )
+            QMessageBox.information(self, "Password reset", self.last_message)
+
+        s.write(lambda: s.store.reset_password(s.actor, user.username, reason), done, self._failed)
+
+    def unlock(self) -> None:
+        user = self._selected()
+        if user is None:
+            return
+        reason = ask_reason(self, f"is {user.username} unlocked")
+        if reason:
+            s = self.session
+            s.write(lambda: s.store.unlock_user(s.actor, user.username, reason), self._done, self._failed)
+
+    def issue_certificates(self) -> None:
+        passphrase, ok = QInputDialog.getText(
+            self, "Site certificate authority", "CA passphrase:", QLineEdit.EchoMode.Password
+        )
+        if not ok:
+            return
+        s = self.session
+
+        def run() -> list[str]:
+            from core.store.site_keys import create_site_ca, has_site_ca, issue_certificates
+
+            if not has_site_ca(s.store):
+                create_site_ca(s.store, s.actor, passphrase)
+                return ["(new site CA created)"]
+            return issue_certificates(s.store, s.actor, passphrase)
+
+        def done(issued: object) -> None:
+            self._done(None)
+            names = ", ".join(issued) if isinstance(issued, list) and issued else "none pending"
+            self.last_message = f"Certificates issued: {names}. The revocation list is published."
+            self.error.show_error(None, None)
+            QMessageBox.information(self, "Certificates", self.last_message)
+
+        s.write(run, done, self._failed)
+
+
+def _certificate_state(user: m.UserAccount) -> str:
+    if user.role != "investigator":
+        return "—"
+    if user.certificate_pem:
+        return "current"
+    return "awaiting the CA passphrase" if user.public_key_pem else "after the user chooses a password"

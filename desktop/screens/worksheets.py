@@ -45,7 +45,7 @@ def _signed_by(row: WorksheetRow) -> str:
 
 def _status(row: WorksheetRow) -> str:
     text = "signed" if row.status == "signed" else "draft"
-    return text + (" — superseded: the data or the study settings changed since" if row.superseded else "")
+    return text + (" — superseded: data or study settings changed since" if row.superseded else "")
 
 
 class SignDialog(QDialog):
@@ -55,6 +55,16 @@ class SignDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Sign worksheet {row.document_id}")
         actor = session.actor
+        from core.store.worksheets import review
+        from desktop.widgets.pdf_preview import PdfPreview
+
+        pdf, eligible, statement = review(session.store, row.worksheet_id)
+        # What is signed is what is read: the prepared pages, and the statement in words.
+        self.preview = PdfPreview(pdf, self)
+        self.statement = QLabel(
+            f"<b>{'ELIGIBLE' if eligible else 'NOT ELIGIBLE'} BY CATEGORY.</b> {statement}"
+        )
+        self.statement.setWordWrap(True)
         from core.worksheet.document import DEFAULT_MEANING
 
         self.meaning = QLineEdit(DEFAULT_MEANING)
@@ -82,6 +92,9 @@ class SignDialog(QDialog):
             "Your electronic signature is the legally binding equivalent of your handwritten "
             "signature (21 CFR 11.100)."
         )
+        layout.addWidget(QLabel("Read the worksheet you are signing (the signed copy adds your signature):"))
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.statement)
         layout.addWidget(QLabel(notice))
         layout.addLayout(form)
         layout.addWidget(self.error)

@@ -304,3 +304,19 @@ def ask_reason(parent: QWidget, what: str) -> str | None:
             return None
         if text.strip():
             return text.strip()
+
+
+def confirm_same_date(parent: QWidget, date: str, count: int) -> bool:
+    """Warn before a second visit is saved on a date that already has one (rules v2, C11)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        parent,
+        "Another visit on this date",
+        f"{count} visit(s) on {date} are already recorded. If the responses differ, the worst "
+        "response of that date governs the classification, and it is flagged as a conflict.\n\n"
+        "Save this visit on the same date anyway?",
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Save

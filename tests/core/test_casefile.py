@@ -10,7 +10,7 @@ import pytest
 
 from core.casefile import parse_case, parse_document, read_document
 from core.errors import CaseFormatError
-from tests.core.helpers import case, visit
+from tests.core.helpers import case, day, visit
 
 
 def error_of(obj: Any) -> CaseFormatError:
@@ -40,7 +40,6 @@ def error_of(obj: Any) -> CaseFormatError:
         (lambda c: c["assessments"][0].update(response="PDX"), "assessments[0].response", "unknown value"),
         (lambda c: c["assessments"][0].pop("response"), "assessments[0].response", "required"),
         (lambda c: c["assessments"][0].pop("date"), "assessments[0].date", "required"),
-        (lambda c: c["assessments"][0].update(date="2024-01-01"), "assessments[0].date", "before first_dose"),
         (lambda c: c["assessments"][0].update(ecog=6), "assessments[0].ecog", "0 to 5"),
         (
             lambda c: c["assessments"][0].update(progressing_sites=-1),
@@ -94,6 +93,13 @@ def test_optional_fields_default() -> None:
     assert course.assessments == ()
     assert course.last_dose is None
     assert not course.indolent
+
+
+@pytest.mark.parametrize("setting", ["advanced", "adjuvant", "neoadjuvant"])
+def test_assessment_before_first_dose_is_accepted_in_every_setting(setting: str) -> None:
+    """Rules v2 C4/C10: a pre-dose scan is a baseline (or makes the case indeterminate), not malformed."""
+    course = parse_case(case(visit(-7, "PR"), visit(60, "PD"), setting=setting))
+    assert [a.date for a in course.assessments] == [day(-7), day(60)]
 
 
 def test_example_case_file_parses() -> None:

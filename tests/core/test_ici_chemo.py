@@ -37,7 +37,7 @@ from core.rules import (
     ruleset_from_json,
 )
 from core.rules.ici_chemo import category_label, is_ici_chemo_course
-from tests.core.helpers import case, codes, day, visit
+from tests.core.helpers import case, codes, day, iso, visit
 
 CHEMO = "pembrolizumab + carboplatin + pemetrexed"
 PRIMARY, SECONDARY = Category.PRIMARY_RESISTANCE, Category.SECONDARY_RESISTANCE
@@ -606,3 +606,91 @@ def test_help_explains_the_2023_definitions_and_what_they_do_not_cover() -> None
         "advanced disease only",
     ):
         assert needle in text, needle
+
+
+# ---------------------------------------------------------------------------
+# The worksheet's eligibility statement knows which regimens the protocol enrolls
+
+
+def test_eligibility_names_the_regimen_the_protocol_does_not_enroll() -> None:
+    from core.worksheet.document import StudyInfo, eligibility_statement
+
+    chemo_primary = pd_at(90)
+    mono_primary = run(case(visit(60, "SD"), visit(100, "PD"), visit(140, "PD")), 150)
+    assert mono_primary.category is PRIMARY
+    both = StudyInfo("P-1", "t", enrolled_categories=("primary_resistance",))
+    assert eligibility_statement(both, chemo_primary)[0]
+    mono_only = dataclasses.replace(both, enrolled_regimens=("monotherapy",))
+    ok, text = eligibility_statement(mono_only, chemo_primary)
+    assert not ok
+    assert "PD-(L)1 + chemotherapy" in text
+    assert eligibility_statement(mono_only, mono_primary)[0]
+    chemo_only = dataclasses.replace(both, enrolled_regimens=("ici_chemotherapy",))
+    assert eligibility_statement(chemo_only, chemo_primary)[0]
+    assert not eligibility_statement(chemo_only, mono_primary)[0]
+
+
+# ---------------------------------------------------------------------------
+# Command line: the second rule set's parameters are overridden separately
+
+
+def test_cli_classifies_chemo_case_and_overrides_its_parameters_separately(tmp_path: Path) -> None:
+    from tests.core.test_cli import cli, write
+
+    f = write(tmp_path, "c.json", chemo(visit(28, "SD"), visit(49, "PD")))
+    plain = cli("classify", "--as-of", iso(60), f)
+    assert plain.returncode == 0, plain.stderr
+    out = json.loads(plain.stdout)
+    assert (out["category"], out["ruleset"]["name"]) == ("primary_resistance", "SITC-2023-ICI-chemo")
+    # A SITC-2020 override does not touch the chemo rule set ...
+    mono = json.loads(cli("classify", "--as-of", iso(60), "--param", "min_exposure_days=56", f).stdout)
+    assert mono["category"] == "primary_resistance"
+    # ... its own does.
+    own = json.loads(
+        cli("classify", "--as-of", iso(60), "--ici-chemo-param", "min_exposure_days=56", f).stdout
+    )
+    assert own["category"] == "insufficient_exposure"
+    assert own["ruleset"]["overrides"] == {"min_exposure_days": 56}
+    bad = cli("classify", "--as-of", iso(60), "--ici-chemo-param", "min_exposure_days=70", f)
+    assert bad.returncode == 2
+    assert "min_exposure_days" in bad.stderr
+    assert not bad.stdout
+
+
+def test_responses_computed_from_lesions_are_read_under_the_2023_rules() -> None:
+    baseline = {"date": iso(-5), "targets": [{"id": "T1", "organ": "lung", "mm": 40}], "non_targets": []}
+
+    def measured(n: int, mm: int) -> dict[str, Any]:
+        return {"date": iso(n), "lesions": {"targets": {"T1": mm}, "non_targets": {}, "new_lesions": "none"}}
+
+    obj = chemo(measured(42, 26), measured(84, 40), baseline=baseline)  # -35 %, then +54 % from the nadir
+    r = run(obj, 90)
+    assert (r.category, r.progression_date) == (PRIMARY, day(84))
+    assert [resp.value for _, resp, _ in r.visit_responses] == ["PR", "PD"]
+
+
+@settings(max_examples=200)
+@given(chemo_courses(), st.integers(0, 600), st.integers(-2000, 2000))
+def test_shifting_every_date_changes_nothing(course: Course, offset: int, shift: int) -> None:
+    delta = dt.timedelta(days=shift)
+    moved = dataclasses.replace(
+        course,
+        first_dose=course.first_dose + delta,
+        last_dose=None if course.last_dose is None else course.last_dose + delta,
+        assessments=tuple(dataclasses.replace(a, date=a.date + delta) for a in course.assessments),
+    )
+    as_of = course.first_dose + dt.timedelta(days=offset)
+    a, b = classify(course, as_of), classify(moved, as_of + delta)
+    assert (a.category, a.rule, a.caveat_codes) == (b.category, b.rule, b.caveat_codes)
+
+
+@settings(max_examples=200)
+@given(chemo_courses(), st.integers(0, 600), st.integers(1, 300), st.sampled_from(RESPONSES))
+def test_assessments_after_as_of_change_nothing(
+    course: Course, offset: int, later: int, response: Response
+) -> None:
+    as_of = course.first_dose + dt.timedelta(days=offset)
+    extra = Assessment(date=as_of + dt.timedelta(days=later), response=response, rapid_progression=True)
+    before = classify(course, as_of).to_json()
+    after = classify(dataclasses.replace(course, assessments=(*course.assessments, extra)), as_of).to_json()
+    assert after == before

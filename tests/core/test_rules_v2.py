@@ -717,3 +717,12 @@ def test_course_equality_survives_dataclass_replace() -> None:
     before = dataclasses.astuple(course)
     classify(course, day(100))
     assert dataclasses.astuple(course) == before
+
+
+def test_c9_positive_biopsy_after_surgery_wins_over_a_refuting_scan() -> None:
+    obj = neo(visit(300, "PD"), visit(335, "SD", biopsy_confirms_progression=True), last=42, surgery=60,
+              major_pathological_response=True)  # fmt: skip
+    r = run(obj, 340)
+    assert r.category is SECONDARY
+    assert r.rule is Rule.T3_SECONDARY
+    assert (r.confirmation.status, r.confirmation.date) == ("confirmed", day(335))

@@ -46,7 +46,8 @@ def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("empty") / "empty.sqlite3"
     with Store.open(path) as store:
         admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
-        store.create_user(admin, "coord", "Cory Coordinator", Role.COORDINATOR, PASSWORD)
+        store.create_user(admin, "coord", "Cory Coordinator", Role.COORDINATOR, "one-time-desk-1")
+        store.change_password("coord", "one-time-desk-1", PASSWORD)  # the user's own choice
         store.create_study(admin, "P-1", "A study after PD-1", enrolled_categories=["primary_resistance"])
     return path
 

@@ -152,3 +152,13 @@ def test_sign_and_verify_a_chemo_worksheet_from_the_gui(
     assert report is not None
     assert report.ok, report.describe()
     assert "SITC-2023-ICI-chemo" in report.describe()
+
+
+def test_rapid_progression_box_is_for_chemo_courses_only(demo_desk: Desk) -> None:
+    w = demo_desk.window
+    mono = w.flows.add_visit(open_code(demo_desk, "MEL-001"))
+    assert not mono.flags["rapid_progression"].isEnabled()
+    mono.reject()
+    chemo = w.flows.add_visit(open_code(demo_desk, "NSCLC-032"))
+    assert chemo.flags["rapid_progression"].isEnabled()
+    chemo.reject()

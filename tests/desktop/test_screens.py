@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -246,10 +247,15 @@ def test_first_run_creates_a_study_with_its_administrator(qtbot: QtBot, tmp_path
         dialog.submit()
         assert "differ" in dialog.error.text()
         dialog.repeat.setText("admin-pass-1")
+        dialog.ca_passphrase.setText("ca-passphrase-of-site")
+        dialog.ca_repeat.setText("ca-passphrase-of-site")
         dialog.submit()
         qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
         assert [s.protocol_id for s in store.studies()] == ["NEW-1"]
         assert store.authenticate("admin", "admin-pass-1").full_name == "Ann Admin"
+        from core.store.site_keys import has_site_ca
+
+        assert has_site_ca(store)  # under the CA passphrase, never the administrator's password
     finally:
         writer.shutdown()
         store.close()
@@ -262,8 +268,8 @@ def test_first_run_opens_the_demo(qtbot: QtBot, tmp_path: Path) -> None:
         dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
         qtbot.addWidget(dialog)
         dialog.demo.setChecked(True)
-        dialog.demo_password.setText("demo-pass-1")
-        dialog.demo_repeat.setText("demo-pass-1")
+        dialog.demo_password.setText("demo-pass-phrase-1")
+        dialog.demo_repeat.setText("demo-pass-phrase-1")
         dialog.submit()
         qtbot.waitUntil(lambda: dialog.choice == "demo", timeout=20000)
         with Store.open(tmp_path / "demo.sqlite3") as demo:
@@ -277,7 +283,7 @@ def test_window_geometry_and_columns_are_remembered(qtbot: QtBot, demo_desk: Des
     w = demo_desk.window
     w.roster_screen.table.setColumnWidth(1, 333)
     w.close()
-    assert w.settings.value("roster/header-10") is not None
+    assert w.settings.value("roster/header-11") is not None
     assert w.settings.value("window/geometry") is not None
 
 
@@ -396,3 +402,50 @@ def test_coordinators_prepare_but_cannot_sign(qtbot: QtBot, demo_desk: Desk, tmp
     assert not demo_desk.session.can_sign
     assert not screen.sign_button.isEnabled()
     assert "Only an investigator can sign" in screen.info.text()
+
+
+def test_a_new_account_chooses_its_password_at_sign_in_before_anything_else(
+    qtbot: QtBot, empty_template: Path, tmp_path: Path
+) -> None:
+    from desktop.dialogs.session_dialogs import LoginDialog
+
+    path = tmp_path / "s.sqlite3"
+    shutil.copy(empty_template, path)
+    store = Store.open(path, backup_daily=False)
+    admin = store.authenticate("admin", PASSWORD)
+    store.create_user(admin, "nurse", "Nina Nurse", "coordinator", "one-time-given-1")
+    writer = DbWriter()
+    try:
+        dialog = LoginDialog(store, writer, username="nurse")
+        qtbot.addWidget(dialog)
+        assert not dialog.new_password.isVisibleTo(dialog)
+        dialog.password.setText("one-time-given-1")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.changing, timeout=10000)
+        assert dialog.actor is None  # not signed in yet
+        assert "administrator" in dialog.error.text()
+        dialog.new_password.setText("nina-own-phrase-2")
+        dialog.new_repeat.setText("nina-own-phrase-2")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.actor is not None, timeout=10000)
+        assert store.authenticate("nurse", "nina-own-phrase-2").username == "nurse"
+    finally:
+        writer.shutdown()
+        store.close()
+
+
+def test_the_sign_dialog_shows_the_pages_and_the_statement(investigator_desk: Desk, qtbot: QtBot) -> None:
+    from core.store.worksheets import prepare_worksheet, worksheets
+    from desktop.screens.worksheets import SignDialog
+
+    s = investigator_desk.session
+    pk = s.store.subject_pk(s.study_id, "MEL-001")
+    s.store.on_write = None
+    prepare_worksheet(s.store, s.actor, pk, s.store.today())
+    row = worksheets(s.store, pk)[0]
+    dialog = SignDialog(None, s, row)
+    qtbot.addWidget(dialog)
+    assert len(dialog.preview.pages) >= 2
+    assert dialog.preview.pages[0].width() > 500
+    assert "BY CATEGORY" in dialog.statement.text()
+    assert "DEMO-PD1-R" in dialog.statement.text()

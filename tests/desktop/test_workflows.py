@@ -78,16 +78,46 @@ def test_invalid_visit_is_shown_inline_and_blocks_saving(qtbot: QtBot, empty_des
     store, session = empty_desk.store, empty_desk.session
     pk = _subject(qtbot, empty_desk)
     dialog = empty_desk.window.flows.add_visit(pk)
-    dialog.date.setDate(qdate(days_ago(300)))  # before the first dose
+    dialog.date.setDate(qdate(days_ago(-3)))  # in the future
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
     assert "Date" in dialog.error.text()
-    assert "before the first dose" in dialog.error.text()
+    assert "in the future" in dialog.error.text()
+    # Rules v2 (C4/C10): a visit before the first dose is a baseline, not an error.
+    dialog.date.setDate(qdate(days_ago(300)))
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled(), dialog.error.text()
     dialog.date.setDate(qdate(days_ago(100)))
     assert dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
     dialog.done(0)  # close without the unsaved-changes question
     assert store.case(pk)["assessments"] == []
     del session
+
+
+def test_visit_before_first_dose_is_saved_and_makes_the_case_indeterminate(
+    qtbot: QtBot, empty_desk: Desk
+) -> None:
+    """Rules v2 C4: a PD dated before the first dose is saved (not refused) and is not resistance."""
+    w = empty_desk.window
+    dialog = w.flows.add_subject()
+    dialog.subject_id.setText("MEL-103")
+    dialog.tumor_type.setText("melanoma")
+    dialog.first_dose.setDate(qdate(days_ago(200)))
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    qtbot.waitUntil(lambda: w.showing_subject() and w.subject_screen.result is not None, timeout=10000)
+    pk = w.subject_screen.subject_pk
+    assert pk is not None
+    save_visit(qtbot, w.flows.add_visit(pk), 210, "PD")  # ten days before the first dose
+    save_visit(qtbot, w.flows.add_visit(pk), 100, "PD")
+    qtbot.waitUntil(
+        lambda: (
+            w.subject_screen.result is not None
+            and len(empty_desk.store.case(pk)["assessments"]) == 2
+            and w.subject_screen.result.category is Category.INDETERMINATE
+        ),
+        timeout=10000,
+    )
+    assert "before the first dose" in (w.subject_screen.result.reason or "")
 
 
 def _subject(qtbot: QtBot, desk: Desk, code: str = "MEL-102") -> int:

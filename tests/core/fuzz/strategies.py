@@ -26,7 +26,7 @@ HOSTILE_TEXT = [
     "2024-01-08\n", "45321", "x" * 5000, "NaN", "Infinity", "null", "true", "TSTM", "日本語",
 ]  # fmt: skip
 HOSTILE_NUMBERS: list[Any] = [
-    -1, 2**63, 2**63 - 1, -(2**63) - 1, 10**100, 10**4400, 1e308, -0.0, 0.1, 1000.0001, 1001, 101, 6,
+    -1, 2**63, 2**63 - 1, -(2**63) - 1, 10**100, 10**4000, 1e308, -0.0, 0.1, 1000.0001, 1001, 101, 6,
 ]  # fmt: skip
 HOSTILE_VALUES: list[Any] = [*HOSTILE_TEXT, *HOSTILE_NUMBERS, None, True, False, [], {}, [[[]]], {"a": 1}]
 

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from core.store import Actor, Role, Store
+from core.store.site_keys import create_site_ca
 
-PASSWORD = "s3cret-pass"
+PASSWORD = "s3cret-pass-phrase"
+FIRST_PASSWORD = "one-time-pass-4711"  # what an administrator hands over; changed at first sign-in
+CA_PASSPHRASE = "site-ca-passphrase-42"
 TODAY = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
@@ -26,9 +29,12 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     with Store.open(path, clock=fixed_clock) as store:
         admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
-        store.create_user(admin, "coord", "Cory Coordinator", Role.COORDINATOR, PASSWORD)
-        store.create_user(admin, "inv", "Dr. Ida Investigator", Role.INVESTIGATOR, PASSWORD)
+        store.create_user(admin, "coord", "Cory Coordinator", Role.COORDINATOR, FIRST_PASSWORD)
+        store.create_user(admin, "inv", "Dr. Ida Investigator", Role.INVESTIGATOR, FIRST_PASSWORD)
+        for user in ("coord", "inv"):  # each chooses their own password at the first sign-in
+            store.change_password(user, FIRST_PASSWORD, PASSWORD)
         store.create_study(admin, "P-001", "A phase 2 trial", enrolled_categories=["primary_resistance"])
+        create_site_ca(store, admin, CA_PASSPHRASE)
     return path
 
 
@@ -87,4 +93,4 @@ def dump(path: Path) -> list[str]:
         return list(conn.iterdump())
 
 
-__all__ = ["PASSWORD", "TODAY", "copy_db", "dump", "fixed_clock", "subject_fields"]
+__all__ = ["CA_PASSPHRASE", "FIRST_PASSWORD", "PASSWORD", "TODAY", "copy_db", "dump", "fixed_clock", "subject_fields"]

@@ -23,7 +23,7 @@ def rd(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database set up from the command line: administrator, study, coordinator."""
     db = tmp_path_factory.mktemp("site") / "site.sqlite3"
-    r = rd("init", "--db", db, "--admin", "root", "--name", "Rita Root", stdin="root-password\n")
+    r = rd("init", "--db", db, "--admin", "root", "--name", "Rita Root", stdin="root-password\nca-passphrase-77\n")
     assert r.returncode == 0, r.stderr
     r = rd(
         "study", "add", "--db", db, "--user", "root", "--protocol", "P-7", "--title", "After PD-1",
@@ -32,8 +32,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert r.returncode == 0, r.stderr
     r = rd(
         "user", "add", "--db", db, "--user", "root", "cora", "--name", "Cora Coordinator", "--role", "coordinator",
-        stdin="root-password\ncora-password\n",
+        stdin="root-password\ncora-one-time-1\n",
     )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = rd("user", "passwd", "--db", db, "--user", "cora", stdin="cora-one-time-1\ncora-password\n")
     assert r.returncode == 0, r.stderr
     return db
 

@@ -194,3 +194,19 @@ def test_the_store_names_the_file_and_changes_nothing(
     )
     assert not report.ok
     assert dump(db_path) == before
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"), [("21", None), ("1_000", "whole number"), ("٢١", "whole number"), ("6", "7")]
+)
+def test_dosing_interval_is_an_ascii_whole_number(tmp_path: Path, cell: str, problem: str | None) -> None:
+    f = roster(
+        tmp_path, f"{HEADER},dosing_interval_days\nR-1,melanoma,advanced,monotherapy,,2024-01-08,{cell}\n"
+    )
+    courses, rejected = read_roster_csv(f, TODAY)
+    if problem is None:
+        assert rejected == []
+        assert courses[0].dosing_interval_days == 21
+    else:
+        assert rejected[0][1] == "dosing_interval_days"
+        assert problem in rejected[0][2]

@@ -44,3 +44,18 @@ def test_both_are_created_with_the_enrolled_categories(tmp_path: Path) -> None:
         assert store.verify_audit().ok
         with pytest.raises(AuthError):  # only an empty database has a first run
             create_study_with_administrator(store, **{**GOOD, "protocol_id": "NEW-2"})
+
+
+def test_the_site_ca_is_created_in_the_same_transaction(tmp_path: Path) -> None:
+    from core.store.site_keys import has_site_ca
+
+    with Store.open(tmp_path / "new.sqlite3") as store:
+        with pytest.raises(InputError) as caught:  # the CA passphrase may not be the password
+            create_study_with_administrator(store, **GOOD, ca_passphrase=GOOD["password"])
+        assert caught.value.field == "ca_passphrase"
+        assert not store.has_users()
+        assert not has_site_ca(store)
+        create_study_with_administrator(store, **GOOD, ca_passphrase="a separate CA passphrase 7")
+        assert has_site_ca(store)
+        assert store.studies()[0].protocol_id == "NEW-1"
+        assert store.verify_audit().ok

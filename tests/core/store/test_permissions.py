@@ -12,8 +12,9 @@ import pytest
 from core.errors import InputError
 from core.store import Actor, AuthError, Role, Store
 from core.store.permissions import PERMISSIONS, allowed
+from core.store.site_keys import publish_crl
 from core.store.worksheets import prepare_worksheet, sign_worksheet
-from tests.core.store.conftest import PASSWORD, dump, subject_fields
+from tests.core.store.conftest import CA_PASSPHRASE, FIRST_PASSWORD, PASSWORD, dump, subject_fields
 
 ADMIN = Actor("admin", Role.ADMINISTRATOR, "Ada Admin", 1)
 USERS = {Role.ADMINISTRATOR: "admin", Role.COORDINATOR: "coord", Role.INVESTIGATOR: "inv"}
@@ -55,6 +56,9 @@ ACTIONS: dict[str, tuple[Setup, Do]] = {
         lambda s, a, _: s.change_password(a, PASSWORD, "a-new-passphrase-9"),
     ),
     "user.list": (lambda s: None, lambda s, a, _: s.authorize(a, "user.list")),
+    "user.reset_password": (lambda s: None, lambda s, a, _: s.reset_password(a, "coord", reason="forgotten")),
+    "user.unlock": (lambda s: None, lambda s, a, _: s.unlock_user(a, "coord", reason="locked out")),
+    "ca.manage": (lambda s: None, lambda s, a, _: publish_crl(s, a, CA_PASSPHRASE)),
     "study.create": (lambda s: None, lambda s, a, _: s.create_study(a, "P-NEW", "Another trial")),
     "study.update": (
         lambda s: s.studies()[0].id,
@@ -141,8 +145,8 @@ def test_a_user_disabled_in_another_session_loses_powers_at_once(store: Store, d
 
 
 def test_a_demoted_administrator_loses_powers_at_once(store: Store, db_path: Path) -> None:
-    store.create_user(ADMIN, "admin2", "Second Admin", "administrator", PASSWORD)
-    admin2 = store.authenticate("admin2", PASSWORD)
+    store.create_user(ADMIN, "admin2", "Second Admin", "administrator", FIRST_PASSWORD)
+    admin2 = store.change_password("admin2", FIRST_PASSWORD, PASSWORD)
     store.set_role(admin2, "inv", "coordinator", reason="works as coordinator now")
     with Store.open(db_path, backup_daily=False) as other:
         other.set_role(ADMIN, "admin2", "coordinator", reason="no longer administers")

@@ -144,3 +144,30 @@ def test_roster_csv_carries_the_dosing_interval(
     assert import_roster_csv(store, admin, study_id, good).imported == 2
     intervals = {r.subject.subject_code: r.course.dosing_interval_days for r in store.all_rows(study_id)}
     assert intervals == {"C-1": 21, "C-2": None}
+
+
+def test_visit_before_first_dose_is_stored_and_classified_per_c4_c10(
+    store: Store, admin: Actor, study_id: int
+) -> None:
+    """C4/C10: an advanced-setting visit before first_dose is saved, not refused; a
+    pre-dose PR is a baseline, a pre-dose PD makes the case indeterminate."""
+    as_of = dt.date(2024, 4, 15)
+    pk = store.add_subject(admin, study_id, subject_fields("PRE-1"))
+    store.add_assessment(admin, pk, {"date": "2024-01-01", "response": "PR"})  # 7 days before
+    store.add_assessment(admin, pk, {"date": "2024-03-08", "response": "PD"})  # day 60
+    store.add_assessment(admin, pk, {"date": "2024-04-08", "response": "PD"})  # confirms it
+    result = store.classify_subject(pk, as_of)
+    assert result.category is Category.PRIMARY_RESISTANCE
+    assert "EARLY_RESPONSE_NOT_COUNTED" in {c.code for c in result.caveats}
+
+    pk2 = store.add_subject(admin, study_id, subject_fields("PRE-2"))
+    store.add_assessment(admin, pk2, {"date": "2023-12-29", "response": "PD"})
+    store.add_assessment(admin, pk2, {"date": "2024-03-08", "response": "PD"})
+    result = store.classify_subject(pk2, as_of)
+    assert result.category is Category.INDETERMINATE
+    assert "before the first dose" in (result.reason or "")
+    [row] = [r for r in store.roster_rows(study_id, as_of) if r.subject_id == "PRE-2"]
+    assert row.result.category is Category.INDETERMINATE
+    # Moving the first dose after a saved visit is allowed too: that visit becomes a baseline.
+    store.update_subject(admin, pk, {"first_dose": "2024-03-01"}, reason="first dose corrected")
+    assert store.course(pk).first_dose == dt.date(2024, 3, 1)

@@ -40,10 +40,9 @@ BAD_INPUTS: list[tuple[str, Callable[[Store, Actor, int, int], Any], str]] = [
     ("duplicate subject", lambda s, a, st, pk: s.add_subject(a, st, subject_fields("MEL-001")), "subject_id"),
     ("bad status", lambda s, a, st, pk: s.add_subject(a, st, subject_fields("X"), status="gone"), "status"),
     ("last before first", lambda s, a, st, pk: s.update_subject(a, pk, {"last_dose": "2023-12-01"}, "fix"), "last_dose"),
-    ("first dose after a visit", lambda s, a, st, pk: s.update_subject(a, pk, {"first_dose": "2024-03-01"}, "fix"), "assessments[0].date"),
+    ("first dose after last", lambda s, a, st, pk: s.update_subject(a, pk, {"last_dose": "2024-02-01", "first_dose": "2024-03-01"}, "fix"), "last_dose"),
     ("update without reason", lambda s, a, st, pk: s.update_subject(a, pk, {"agent": "nivolumab"}, " "), "reason"),
     ("unknown subject field", lambda s, a, st, pk: s.update_subject(a, pk, {"colour": "red"}, "fix"), "colour"),
-    ("visit before first dose", lambda s, a, st, pk: s.add_assessment(a, pk, {"date": "2023-12-01", "response": "SD"}), "date"),
     ("future visit", lambda s, a, st, pk: s.add_assessment(a, pk, {"date": "2025-07-01", "response": "SD"}), "date"),
     ("unknown response", lambda s, a, st, pk: s.add_assessment(a, pk, {"date": "2024-03-01", "response": "XX"}), "response"),
     ("ecog out of range", lambda s, a, st, pk: s.add_assessment(a, pk, {"date": "2024-03-01", "response": "SD", "ecog": 7}), "ecog"),
@@ -56,9 +55,9 @@ BAD_INPUTS: list[tuple[str, Callable[[Store, Actor, int, int], Any], str]] = [
     ("bad rule override", lambda s, a, st, pk: s.update_study(a, st, {"rule_overrides": {"benefit_days": -1}}, "fix"), "rule_overrides.benefit_days"),
     ("unknown enrolled category", lambda s, a, st, pk: s.update_study(a, st, {"enrolled_categories": ["cured"]}, "fix"), "enrolled_categories"),
     ("short password", lambda s, a, st, pk: s.create_user(a, "shorty", "Short Y", "coordinator", "abc"), "password"),
-    ("bad username", lambda s, a, st, pk: s.create_user(a, "no spaces", "No Spaces", "coordinator", "long-enough"), "username"),
-    ("unknown role", lambda s, a, st, pk: s.create_user(a, "newbie", "New Bie", "boss", "long-enough"), "role"),
-    ("duplicate user", lambda s, a, st, pk: s.create_user(a, "coord", "Again", "coordinator", "long-enough"), "username"),
+    ("bad username", lambda s, a, st, pk: s.create_user(a, "no spaces", "No Spaces", "coordinator", "long-enough-1"), "username"),
+    ("unknown role", lambda s, a, st, pk: s.create_user(a, "newbie", "New Bie", "boss", "long-enough-1"), "role"),
+    ("duplicate user", lambda s, a, st, pk: s.create_user(a, "coord", "Again", "coordinator", "long-enough-1"), "username"),
 ]  # fmt: skip
 
 

@@ -18,8 +18,8 @@ import pytest
 
 from core.casefile import parse_case
 from core.store import Actor, AuthError, Role, SchemaError, Store, StoreError
-from core.store import accounts as accounts_module
 from core.store import backup as backup_module
+from core.store import passwords as passwords_module
 from core.store.anchors import AnchorBook, parse_anchor
 from core.store.audit import event_hash, verify_study_file
 from core.store.backup import DamagedFileError, daily_backup
@@ -467,13 +467,13 @@ def test_an_unknown_user_id_is_hashed_like_a_known_one_and_not_recorded(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = accounts_module.verify_password
+    real = passwords_module.verify_password
 
     def counting(password: str, stored: str) -> bool:
         calls.append(stored.split("$")[0])
         return real(password, stored)
 
-    monkeypatch.setattr(accounts_module, "verify_password", counting)
+    monkeypatch.setattr(passwords_module, "verify_password", counting)
     typed = "Tr0ub4dor&3-typed-in-the-user-field"
     for name in (typed, "coord"):
         with pytest.raises(AuthError, match="wrong user id or password"):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from pathlib import Path
+
 import pytest
 
-from core.errors import InputError
+from core.casefile import parse_case
+from core.errors import CaseFormatError, InputError
 from core.store import Actor, Role, Store
 
 
@@ -38,3 +43,35 @@ def test_printed_name_is_checked(store: Store, admin: Actor) -> None:
         store.create_user(admin, "newbie", "Dr\x1b[31m Red", Role.COORDINATOR, "a-long-enough-pass")
     assert info.value.field == "full_name"
     assert "control character" in info.value.message
+
+
+def test_data_stored_under_looser_limits_still_reads(
+    store: Store, admin: Actor, study_id: int, db_path: Path, tmp_path: Path
+) -> None:
+    """A database written before these limits (here: forged with SQL) stays readable and
+    exportable; only new input is held to the limits."""
+    case = {"subject_id": "OLD-1", "tumor_type": "melanoma", "setting": "advanced", "regimen": "monotherapy",
+            "first_dose": "2024-01-08", "assessments": [{"date": "2024-02-26", "response": "SD"}],
+            "baseline": {"date": "2024-01-02", "targets": [{"id": "T1", "organ": "liver", "mm": 30}]}}  # fmt: skip
+    store.import_cases(admin, study_id, [parse_case(case)])
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute("UPDATE baseline_lesion SET organ = '=liver', mm = '2000'")
+        conn.execute("UPDATE subject SET tumor_type = 'mel\tanoma'")
+        conn.execute("UPDATE assessment SET notes = 'x\ry', progressing_sites = 500")
+    pk = store.subject_pk(study_id, "OLD-1")
+    course = store.course(pk)
+    assert course.baseline is not None
+    assert course.baseline.targets[0].mm == 2000
+    assert course.tumor_type == "mel\tanoma"
+    assert [r.subject_id for r in store.roster_rows(study_id, store.today())] == ["OLD-1"]
+    assert store.export_cases(study_id)[0]["baseline"]["targets"][0]["organ"] == "=liver"
+    with pytest.raises(InputError) as info:  # a change is checked under today's limits, naming the field
+        store.update_subject(admin, pk, {"agent": "nivolumab"}, reason="agent recorded")
+    assert info.value.field in {
+        "tumor_type",
+        "assessments[0].notes",
+        "baseline target T1.mm",
+        "baseline target T1.organ",
+    }
+    with pytest.raises(CaseFormatError):
+        parse_case(store.case(pk))  # as input, the same case is refused

@@ -22,7 +22,7 @@ from core.worksheet.pdfsign import CASE_ATTACHMENT, verify_pdf
 from core.worksheet.pki import create_site_ca
 from tests.core.test_cli import EXE
 
-PASSWORD = "sign-pass-1"
+PASSWORD = "sign-pass-phrase-1"
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) not installed")
 
@@ -105,10 +105,10 @@ def test_signature_verifies_against_the_site_certificate(store: Store) -> None:
 
 def test_another_sites_certificate_is_not_trusted(store: Store) -> None:
     _, pdf = _signed(store)
-    other = create_site_ca("Another site", dt.datetime.now(dt.UTC)).certificate_pem
+    other = create_site_ca("Another site", "P-9", "another-passphrase", dt.datetime.now(dt.UTC)).certificate_pem
     report = verify_pdf(pdf, other)
     assert not report.ok
-    assert [c.name for c in report.checks if not c.ok] == ["certificate"]
+    assert [c.name for c in report.checks if not c.ok] == ["chain to the site CA"]
 
 
 def test_one_changed_byte_in_the_signed_range_is_reported(store: Store) -> None:
@@ -135,7 +135,7 @@ def test_an_unsigned_incremental_update_is_reported(store: Store) -> None:
     updated = _append_update(pdf, "note.txt", b"added after signing")
     report = verify_pdf(updated, site_certificate_pem(store))
     assert not report.ok
-    assert "coverage" in [c.name for c in report.checks if not c.ok]
+    assert "changes after signing" in [c.name for c in report.checks if not c.ok]
 
 
 def test_a_swapped_case_file_is_reported(store: Store) -> None:
@@ -146,7 +146,7 @@ def test_a_swapped_case_file_is_reported(store: Store) -> None:
     report = verify_pdf(swapped, site_certificate_pem(store))
     failed = {c.name for c in report.checks if not c.ok}
     assert not report.ok
-    assert {"coverage", "evidence"} <= failed
+    assert {"changes after signing", "evidence"} <= failed
 
 
 def test_reclassifying_the_embedded_case_reproduces_the_result(store: Store) -> None:
@@ -195,9 +195,9 @@ def test_changed_data_must_be_prepared_again(store: Store) -> None:
 
 def test_password_change_keeps_the_signing_key(store: Store) -> None:
     inv = store.authenticate("investigator", PASSWORD)
-    store.change_password(inv, PASSWORD, "new-sign-pass")
+    store.change_password(inv, PASSWORD, "new-sign-pass-phrase")
     wid, _ = prepare_worksheet(store, inv, _pk(store, "MEL-001"), store.today())
-    pdf = sign_worksheet(store, inv, wid, "new-sign-pass")
+    pdf = sign_worksheet(store, inv, wid, "new-sign-pass-phrase")
     assert verify_pdf(pdf, site_certificate_pem(store)).ok
 
 

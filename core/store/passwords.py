@@ -1,0 +1,256 @@
+"""Accounts own their passwords: sign-in with lockout, password change, reset, unlock.
+
+- Every place a password is checked (sign-in, unlock, signing, restore, the
+  CA passphrase) counts failures on the account and refuses a locked one.
+- An account an administrator created or reset must choose its own password
+  at the next sign-in before anything else (``PasswordChangeRequired``).
+- A user's signing key is generated when the user chooses a password and is
+  sealed under it; a change re-seals it; an administrator's reset discards
+  it (nobody can open it without the old password) and revokes its
+  certificate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import select
+
+from core.errors import InputError
+from core.store import models as m
+from core.store.base import SIGN_IN, Actor
+from core.store.errors import AuthError, NotFoundError, PasswordChangeRequired
+from core.store.users import (
+    LOCKOUT_MINUTES,
+    MAX_FAILED_ATTEMPTS,
+    Role,
+    check_password_policy,
+    hash_password,
+    temporary_password,
+    verify_password,
+)
+from core.worksheet import pki
+
+if TYPE_CHECKING:
+    from core.store.base import Tx as _Tx
+    from core.store.store import Store
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _find(tx: _Tx, username: str) -> m.UserAccount | None:
+    return tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == username)).first()
+
+
+def _failure(tx: _Tx, user: m.UserAccount, now: dt.datetime, what: str) -> str:
+    """Count a failed attempt (locking at the limit); the suffix to add to the message."""
+    attempts = user.failed_attempts + 1
+    changes: dict[str, Any] = {"failed_attempts": attempts}
+    suffix = ""
+    if attempts >= MAX_FAILED_ATTEMPTS:
+        changes = {"failed_attempts": 0, "locked_until": now + dt.timedelta(minutes=LOCKOUT_MINUTES)}
+        suffix = f": too many failed attempts, account locked for {LOCKOUT_MINUTES} minutes"
+    tx.update(user, changes, reason=f"failed attempt ({what})")
+    return suffix
+
+
+def record_failure(store: Store, username: str, what: str) -> str:
+    """Count a failed secret (for example the CA passphrase) against an account."""
+    with store.writing(Actor(username, Role.COORDINATOR), SIGN_IN) as tx:
+        user = _find(tx, username)
+        if user is None:
+            return ""
+        suffix = _failure(tx, user, store.now(), what)
+        tx.log(f"{what.split()[0]}_failed", entity="user_account", entity_id=user.id, reason=what)
+    return suffix
+
+
+def check_password(
+    store: Store, username: str, password: str, *, purpose: str = "login", allow_change: bool = False
+) -> m.UserAccount:
+    """The account, if ``password`` opens it now; else AuthError (failures counted, lockout applied).
+
+    ``purpose`` names the place (login, unlock, sign, restore) in the audit trail. Unless
+    ``allow_change``, an account that must choose a new password raises PasswordChangeRequired.
+    """
+    from core.store.accounts import UNKNOWN_USER, _dummy_hash
+
+    name = username.strip()
+    now = store.now()
+    failure = ""
+    dummy = _dummy_hash()
+    if getattr(store, "readonly", False):
+        return _check_read_only(store, name, password, dummy, allow_change)
+    # Written as nobody in particular until the account is found: a password typed into the
+    # user-id field never enters the audit trail.
+    with store.writing(Actor(UNKNOWN_USER, Role.COORDINATOR), SIGN_IN) as tx:
+        user = _find(tx, name)
+        # Hashed whether or not the account exists or may sign in: the time tells nothing.
+        password_ok = verify_password(password, user.password_hash if user is not None else dummy)
+        if user is not None:
+            tx.actor = Actor(user.username, Role.COORDINATOR)
+        if user is None:
+            tx.log(
+                f"{purpose}_failed",
+                entity="user_account",
+                new=f"unknown user id ({len(name)} characters, not recorded)",
+                reason="unknown user id",
+            )
+            failure = "wrong user id or password"
+        elif not user.active:
+            tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="account disabled")
+            failure = "this account is disabled"
+        elif user.locked_until is not None and _aware(user.locked_until) > now:
+            tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="account locked")
+            failure = f"account locked until {_aware(user.locked_until).astimezone():%H:%M}"
+        elif not password_ok:
+            suffix = _failure(tx, user, now, purpose)
+            tx.log(f"{purpose}_failed", entity="user_account", entity_id=user.id, reason="wrong password")
+            # Where the user id was typed, the message does not tell which of the two was wrong.
+            typed_id = purpose in ("login", "restore", "password_change")
+            failure = ("wrong user id or password" if typed_id else "wrong password") + suffix
+        else:
+            if user.failed_attempts or user.locked_until is not None:
+                tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason=f"successful {purpose}")
+            if user.must_change_password and not allow_change:
+                tx.log(f"{purpose}_refused", entity="user_account", entity_id=user.id,
+                       reason="a new password must be chosen first")  # fmt: skip
+                failure = "change"
+            else:
+                tx.log(purpose, entity="user_account", entity_id=user.id)
+                tx.session.expunge(user)
+                return user
+    if failure == "change":
+        _raise_change()
+    raise AuthError(failure)
+
+
+def _raise_change() -> None:
+    raise PasswordChangeRequired(
+        "your password was set by an administrator: choose a new password before anything else "
+        "(in the application, or `resistdesk user passwd --user ID`)"
+    )
+
+
+def _check_read_only(
+    store: Store, name: str, password: str, dummy: str, allow_change: bool
+) -> m.UserAccount:
+    """A read-only file records nothing: the password is checked, nothing is counted."""
+    with store.reading() as s:
+        user = s.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first()
+    password_ok = verify_password(password, user.password_hash if user is not None else dummy)
+    if user is None or not password_ok:
+        raise AuthError("wrong user id or password")
+    if not user.active:
+        raise AuthError("this account is disabled")
+    if user.locked_until is not None and _aware(user.locked_until) > store.now():
+        raise AuthError(f"account locked until {_aware(user.locked_until).astimezone():%H:%M}")
+    if user.must_change_password and not allow_change:
+        _raise_change()
+    return user
+
+
+def authenticate(store: Store, username: str, password: str, *, purpose: str = "login") -> Actor:
+    user = check_password(store, username, password, purpose=purpose)
+    return Actor(user.username, Role(user.role), user.full_name, user.id)
+
+
+def change_password(store: Store, username: str, old_password: str, new_password: str) -> Actor:
+    """The user's own change (also the forced one after a reset); re-seals or makes the key."""
+    user = check_password(store, username, old_password, purpose="password_change", allow_change=True)
+    check_password_policy(new_password, user.username, user.full_name)
+    if new_password == old_password:
+        raise InputError("new_password", "must differ from the current password")
+    actor = Actor(user.username, Role(user.role), user.full_name, user.id)
+    key_changes: dict[str, Any] = {}
+    if pki.is_sealed(user.private_key_pem):
+        assert user.private_key_pem is not None
+        try:
+            key_changes["private_key_pem"] = pki.reseal(
+                user.private_key_pem, old_password, new_password, pki.user_key_purpose(user.username)
+            )
+        except InputError:
+            key_changes = {}
+    if not key_changes:
+        key = pki.new_user_key(user.username, new_password)
+        key_changes = {"private_key_pem": key.sealed_key, "public_key_pem": key.public_key_pem}
+    with store.writing(actor, "user.change_password") as tx:
+        row = _find(tx, user.username)
+        assert row is not None
+        if "public_key_pem" in key_changes:
+            from core.store.site_keys import revoke_certificates
+
+            revoke_certificates(tx, row, "a new key pair replaced the old one", store.now())
+        tx.update(
+            row,
+            {"password_hash": hash_password(new_password), "must_change_password": False, **key_changes},
+            reason="password changed by its owner",
+        )
+    return actor
+
+
+def reset_password(store: Store, actor: Actor, username: str, reason: str) -> str:
+    """An administrator's reset: a one-time password to hand over; the key is discarded.
+
+    The old key cannot be opened without the old password, so it is deleted and its
+    certificate revoked; the user generates a new key when choosing the new password.
+    """
+    _admin(actor)
+    if username == actor.username:
+        raise InputError("username", "change your own password instead of resetting it")
+    reason = _reason(reason)
+    temporary = temporary_password()
+    with store.writing(actor, "user.reset_password") as tx:
+        user = _find(tx, username)
+        if user is None:
+            raise NotFoundError(f"no user {username!r}")
+        from core.store.site_keys import revoke_certificates
+
+        revoke_certificates(tx, user, "password reset by an administrator", store.now())
+        tx.update(
+            user,
+            {
+                "password_hash": hash_password(temporary),
+                "must_change_password": True,
+                "failed_attempts": 0,
+                "locked_until": None,
+                "private_key_pem": None,
+                "public_key_pem": None,
+            },
+            reason=f"password reset: {reason}",
+        )
+    return temporary
+
+
+def unlock(store: Store, actor: Actor, username: str, reason: str) -> None:
+    _admin(actor)
+    reason = _reason(reason)
+    with store.writing(actor, "user.unlock") as tx:
+        user = _find(tx, username)
+        if user is None:
+            raise NotFoundError(f"no user {username!r}")
+        tx.update(user, {"failed_attempts": 0, "locked_until": None}, reason=f"unlocked: {reason}")
+
+
+def give_own_key(tx: _Tx, user: m.UserAccount, password: str) -> None:
+    """A key pair for a user who chose ``password`` themselves (the first administrator, demo users)."""
+    key = pki.new_user_key(user.username, password)
+    tx.update(
+        user,
+        {"private_key_pem": key.sealed_key, "public_key_pem": key.public_key_pem},
+        reason="signing key generated for its owner",
+    )
+
+
+def _admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMINISTRATOR:
+        raise AuthError("only an administrator can do this")
+
+
+def _reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise InputError("reason", "a reason is required")
+    return reason.strip()

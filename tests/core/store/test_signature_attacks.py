@@ -1,0 +1,564 @@
+"""Issue 14's attacks on the signed worksheet, each tried as an attacker would.
+
+The demo database is the site: its CA passphrase is the demo password (PASSWORD), known
+here only to play the administrator; the attacker's tests never use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from core.errors import InputError
+from core.rules import RuleSet
+from core.store import AuthError, Store
+from core.store.backup import backup_database
+from core.store.demo import create_demo
+from core.store.errors import PasswordChangeRequired
+from core.store.site_keys import (
+    issue_certificates,
+    publish_crl,
+    recorded_before,
+    site_certificate_pem,
+    site_crl_pem,
+    site_record,
+)
+from core.store.worksheets import prepare_worksheet, sign_signed_content, sign_worksheet, worksheets
+from core.worksheet import pki
+from core.worksheet.document import SignatureBlock
+from core.worksheet.pdfsign import EXIT_CLASSIFICATION_CHANGED, sign_pdf, verify_pdf
+
+PASSWORD = "attack-demo-pass-1"
+NSS = shutil.which("certutil") and shutil.which("pdfsig")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("attacks") / "demo.sqlite3"
+    create_demo(path, PASSWORD).close()
+    return path
+
+
+@pytest.fixture
+def store(demo: Path, tmp_path: Path) -> Store:
+    copy = tmp_path / "site.sqlite3"
+    shutil.copy(demo, copy)
+    return Store.open(copy, backup_daily=False)
+
+
+def _pk(store: Store, code: str = "MEL-001") -> int:
+    return store.subject_pk(store.studies()[0].id or 0, code)
+
+
+def _draft(store: Store, code: str = "MEL-001") -> int:
+    wid, _ = prepare_worksheet(
+        store, store.authenticate("coordinator", PASSWORD), _pk(store, code), store.today()
+    )
+    return wid
+
+
+def _signed(store: Store, code: str = "MEL-001") -> bytes:
+    return sign_worksheet(store, store.authenticate("investigator", PASSWORD), _draft(store, code), PASSWORD)
+
+
+def _verify(store: Store, pdf: bytes) -> dict[str, bool]:
+    report = verify_pdf(
+        pdf,
+        site_certificate_pem(store),
+        crl_pem=site_crl_pem(store),
+        recorded_before=lambda d, w: recorded_before(store, d, w),
+        site_record=lambda d, h: site_record(store, d, h),
+    )
+    return {c.name: c.ok for c in report.checks} | {"VERIFIED": report.ok}
+
+
+def _private_keys_in(db: Path) -> list[str]:
+    """Every text value of every table that loads as a private key without a secret."""
+    found = []
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                for value in row:
+                    if isinstance(value, str) and "PRIVATE KEY" in value:
+                        with contextlib.suppress(ValueError, TypeError):
+                            serialization.load_pem_private_key(value.encode(), password=None)
+                            found.append(f"{table}: {value[:40]}")
+    return found
+
+
+def _forge(
+    store: Store, *, ca_key: ec.EllipticCurvePrivateKey, ca_pem: str, name: str, user_id: str, role: str,
+    printed: str | None = None, code: str = "MEL-001", crl_pem: str | None = None, days: int | None = None,
+) -> bytes:  # fmt: skip
+    """An attacker's worksheet: real content, a key and certificate of the attacker's making."""
+    from core.store.worksheets import _content
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    cert = pki.issue_certificate(ca_pem, ca_key, public, username=user_id, full_name=name, role=role,
+                                 now=dt.datetime.now(dt.UTC), days=days)  # fmt: skip
+    block = SignatureBlock(printed or name, user_id, role, "I confirm.", dt.datetime.now(dt.UTC))
+    content = _content(store, _pk(store, code), store.today(), "RD-FORGED-1", "Mallory", store.now(), block)
+    return sign_signed_content(content, certificate_pem=cert, key=key, ca_certificate_pem=ca_pem,
+                               crl_pem=crl_pem, location="", timestamper=None, sign=sign_pdf)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Keys
+
+
+def test_no_private_key_in_the_database_or_a_backup_opens_without_a_secret(
+    store: Store, tmp_path: Path
+) -> None:
+    _signed(store)
+    backup = backup_database(store.path, tmp_path / "backup.sqlite3")
+    assert _private_keys_in(store.path) == []
+    assert _private_keys_in(backup) == []
+    # Nor does any password a reader might know open the sealed CA key: only the CA passphrase.
+    with contextlib.closing(sqlite3.connect(backup)) as conn:
+        sealed = conn.execute("SELECT value FROM meta WHERE key = 'site_ca_sealed_key'").fetchone()[0]
+        cert = conn.execute("SELECT value FROM meta WHERE key = 'site_ca_certificate'").fetchone()[0]
+    for guess in ("", "investigator", "admin", "demo-password", "attack-demo-pass"):
+        with pytest.raises(InputError, match="ca_passphrase"):
+            pki.open_site_ca(pki.SiteCA(cert, sealed), guess)
+
+
+def test_a_key_minted_from_a_copy_of_the_database_is_refused(store: Store) -> None:
+    """The reader makes a CA of their own with the site CA's exact name and signs as the investigator."""
+    site = x509.load_pem_x509_certificate(site_certificate_pem(store).encode())
+    key = ec.generate_private_key(ec.SECP256R1())
+    from cryptography.hazmat.primitives import hashes
+
+    now = dt.datetime.now(dt.UTC)
+    lookalike = (
+        x509.CertificateBuilder().subject_name(site.subject).issuer_name(site.subject)
+        .public_key(key.public_key()).serial_number(site.serial_number)
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    pem = lookalike.public_bytes(serialization.Encoding.PEM).decode()
+    forged = _forge(store, ca_key=key, ca_pem=pem, name="Dr. Ines Investigator", user_id="investigator",
+                    role="investigator")  # fmt: skip
+    checks = _verify(store, forged)
+    assert checks["integrity"]  # a well-made signature...
+    assert not checks["chain to the site CA"]  # ...by a CA that is not the site's
+    assert not checks["VERIFIED"]
+
+
+def test_every_installation_has_its_own_ca_name() -> None:
+    now = dt.datetime.now(dt.UTC)
+    a = pki.create_site_ca("Site 101", "P-1", "one-passphrase-here", now).certificate_pem
+    b = pki.create_site_ca("Site 101", "P-1", "one-passphrase-here", now).certificate_pem
+    name_a = x509.load_pem_x509_certificate(a.encode()).subject
+    name_b = x509.load_pem_x509_certificate(b.encode()).subject
+    assert name_a != name_b
+    assert "Site 101" in name_a.rfc4514_string()
+    assert "P-1" in name_a.rfc4514_string()
+
+
+def test_key_sealing_costs_at_least_the_login_hash() -> None:
+    from core.store import users
+
+    assert pki.KDF_N * pki.KDF_R * pki.KDF_P >= users.SCRYPT_N * users.SCRYPT_R * users.SCRYPT_P
+    sealed = pki.new_user_key("ines", "her-own-password-1").sealed_key
+    assert sealed.startswith(f"rdseal1${pki.KDF_N}${pki.KDF_R}$")
+    with pytest.raises(InputError):
+        pki.open_user_key(sealed, "her-own-password-1", "mallory")  # bound to its owner
+    assert pki.open_user_key(sealed, "her-own-password-1", "ines") is not None
+
+
+# ---------------------------------------------------------------------------
+# Who may sign
+
+
+def test_a_coordinators_own_key_with_a_certificate_is_not_an_investigators_signature(store: Store) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    from core.store.site_keys import _open_ca
+
+    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)  # as the old design gave every user a certificate
+    forged = _forge(store, ca_key=ca_key, ca_pem=ca_pem, name="Casey Coordinator", user_id="coordinator",
+                    role="coordinator", crl_pem=site_crl_pem(store))  # fmt: skip
+    checks = _verify(store, forged)
+    assert checks["chain to the site CA"]
+    assert not checks["signer role"]
+    assert not checks["VERIFIED"]
+    coord = store.authenticate("coordinator", PASSWORD)
+    with pytest.raises(AuthError, match="only an investigator"):
+        sign_worksheet(store, coord, _draft(store), PASSWORD)
+
+
+def test_a_disabled_signer_is_refused_and_their_key_is_revoked(store: Store) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    inv = store.authenticate("investigator", PASSWORD)
+    wid = _draft(store)
+    store.set_active(admin, "investigator", False, reason="left the site")
+    publish_crl(store, admin, PASSWORD)
+    with pytest.raises(AuthError, match="disabled"):
+        sign_worksheet(store, inv, wid, PASSWORD)
+    # Outside the application, with the (ex-)investigator's own key and password:
+    forged = _sign_outside(store, "investigator", PASSWORD)
+    checks = _verify(store, forged)
+    assert checks["integrity"]
+    assert not checks["not revoked"]
+
+
+def test_demotion_from_investigator_revokes_the_certificate(store: Store) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    store.set_role(admin, "investigator", "coordinator", reason="changed job")
+    publish_crl(store, admin, PASSWORD)
+    crl = x509.load_pem_x509_crl((site_crl_pem(store) or "").encode())
+    assert len(list(crl)) == 1
+
+
+def _sign_outside(store: Store, username: str, password: str, *, at: dt.datetime | None = None) -> bytes:
+    """What a signer with a copy of the database does with their own key, outside the app."""
+    from core.store.worksheets import _content
+
+    with contextlib.closing(sqlite3.connect(store.path)) as conn:
+        sealed, cert, name = conn.execute(
+            "SELECT u.private_key_pem, c.certificate_pem, u.full_name FROM user_account u "
+            "JOIN certificate c ON c.user_id = u.id WHERE u.username = ? ORDER BY c.id DESC",
+            (username,),
+        ).fetchone()
+    key = pki.open_user_key(sealed, password, username)
+    when = at or dt.datetime.now(dt.UTC)
+    block = SignatureBlock(name, username, "investigator", "I confirm.", when)
+    content = _content(store, _pk(store), store.today(), "RD-OUTSIDE-1", "Mallory", store.now(), block)
+    return sign_signed_content(content, certificate_pem=cert, key=key, ca_certificate_pem=site_certificate_pem(store),
+                               crl_pem=None, location="", timestamper=None, sign=sign_pdf)  # fmt: skip
+
+
+def test_a_back_dated_signature_after_revocation_is_refused(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    store.set_active(admin, "investigator", False, reason="left the site")
+    publish_crl(store, admin, PASSWORD)
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(
+        seconds=90
+    )  # after the certificate, before the revocation
+
+    import pyhanko.sign.signers.pdf_signer as pdf_signer
+
+    class _Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> _Clock:  # the attacker's clock, set back
+            return cls.fromtimestamp(earlier.timestamp(), tz)
+
+    monkeypatch.setattr(pdf_signer, "datetime", _Clock)
+    forged = _sign_outside(store, "investigator", PASSWORD, at=earlier)
+    monkeypatch.undo()
+    report = verify_pdf(forged, site_certificate_pem(store), crl_pem=site_crl_pem(store),
+                        recorded_before=lambda d, w: recorded_before(store, d, w))  # fmt: skip
+    assert report.signing_time is not None
+    assert report.signing_time < dt.datetime.now(dt.UTC) - dt.timedelta(seconds=60)  # it claims the past
+    check = report.check("not revoked")
+    assert check is not None
+    assert not check.ok, check.detail
+    assert "only the signer's clock" in check.detail
+    assert "workstation's clock" in report.describe()
+
+
+def test_a_signature_recorded_before_the_revocation_still_verifies_with_the_site_record(store: Store) -> None:
+    pdf = _signed(store)
+    admin = store.authenticate("admin", PASSWORD)
+    store.set_active(admin, "investigator", False, reason="left the site")
+    publish_crl(store, admin, PASSWORD)
+    checks = _verify(store, pdf)
+    assert checks["not revoked"]
+    assert checks["VERIFIED"]
+
+
+def test_a_locked_account_cannot_sign_and_wrong_signing_passwords_lock_it(store: Store) -> None:
+    inv = store.authenticate("investigator", PASSWORD)
+    wid = _draft(store)
+    for _ in range(5):
+        with pytest.raises(AuthError, match="wrong password"):
+            sign_worksheet(store, inv, wid, "not-her-password-1")
+    with pytest.raises(AuthError, match="locked"):
+        sign_worksheet(store, inv, wid, PASSWORD)
+    with pytest.raises(AuthError, match="locked"):
+        store.authenticate("investigator", PASSWORD)
+    assert worksheets(store, _pk(store))[0].status == "draft"
+
+
+def test_an_administrators_reset_cannot_be_used_to_sign(store: Store) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    inv = store.authenticate("investigator", PASSWORD)
+    wid = _draft(store)
+    temporary = store.reset_password(admin, "investigator", reason="forgotten")
+    # The administrator knows the one-time password; it opens nothing.
+    with pytest.raises(PasswordChangeRequired):
+        store.authenticate("investigator", temporary)
+    with pytest.raises(AuthError):
+        sign_worksheet(store, inv, wid, temporary)
+    with pytest.raises(AuthError):
+        sign_worksheet(store, inv, wid, PASSWORD)  # nor the old password
+    with contextlib.closing(sqlite3.connect(store.path)) as conn:
+        key, revoked = conn.execute(
+            "SELECT u.private_key_pem, c.revoked_at FROM user_account u JOIN certificate c ON c.user_id = u.id "
+            "WHERE u.username = 'investigator'"
+        ).fetchone()
+    assert key is None  # the old key is gone, not re-sealed: nobody can open it again
+    assert revoked is not None
+    # Choosing a new password gives a new key, but no certificate until the CA passphrase is entered.
+    store.change_password("investigator", temporary, "my-own-new-pass-9")
+    with pytest.raises(AuthError, match="no current signing certificate"):
+        sign_worksheet(store, inv, wid, "my-own-new-pass-9")
+    assert issue_certificates(store, admin, PASSWORD) == ["investigator"]
+    pdf = sign_worksheet(store, inv, wid, "my-own-new-pass-9")
+    assert _verify(store, pdf)["VERIFIED"]
+
+
+# ---------------------------------------------------------------------------
+# What is signed
+
+
+def test_a_renamed_signer_in_the_database_is_refused_and_a_mismatched_name_is_reported(store: Store) -> None:
+    inv = store.authenticate("investigator", PASSWORD)
+    wid = _draft(store)
+    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute(
+            "UPDATE user_account SET full_name = 'Dr. Somebody Else' WHERE username = 'investigator'"
+        )
+    with pytest.raises(AuthError, match="does not match"):
+        sign_worksheet(store, inv, wid, PASSWORD)
+    admin = store.authenticate("admin", PASSWORD)
+    from core.store.site_keys import _open_ca
+
+    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)
+    forged = _forge(store, ca_key=ca_key, ca_pem=ca_pem, name="Dr. Ines Investigator", user_id="investigator",
+                    role="investigator", printed="Dr. Somebody Else", crl_pem=site_crl_pem(store))  # fmt: skip
+    checks = _verify(store, forged)
+    assert checks["chain to the site CA"]
+    assert not checks["printed name"]
+
+
+def test_settings_changed_between_draft_and_signing_are_refused(store: Store) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    inv = store.authenticate("investigator", PASSWORD)
+    wid = _draft(store)
+    study = store.studies()[0]
+    store.update_study(
+        admin, study.id or 0, {"enrolled_categories": ["secondary_resistance"]}, reason="amendment"
+    )
+    assert worksheets(store, _pk(store))[0].superseded
+    with pytest.raises(InputError, match="study settings changed"):
+        sign_worksheet(store, inv, wid, PASSWORD)
+
+
+def test_a_replayed_worksheet_after_the_data_changed_is_reported(store: Store) -> None:
+    pdf = _signed(store)
+    inv = store.authenticate("investigator", PASSWORD)
+    pk = _pk(store)
+    visit = store.subject_rows(pk).assessments[-1]
+    store.update_assessment(
+        inv, visit.id or 0, {"date": visit.date.isoformat(), "response": "SD"}, reason="re-read"
+    )
+    checks = _verify(store, pdf)
+    assert checks["integrity"]
+    assert not checks["site record"]
+    assert not checks["VERIFIED"]
+    wid = _draft(store)
+    store.update_assessment(
+        inv, visit.id or 0, {"date": visit.date.isoformat(), "response": "PD"}, reason="again"
+    )
+    with pytest.raises(InputError, match="prepare it again"):
+        sign_worksheet(store, inv, wid, PASSWORD)
+
+
+def test_a_draft_needs_a_signed_in_user(store: Store) -> None:
+    with pytest.raises(AuthError, match="signed-in user"):
+        prepare_worksheet(store, None, _pk(store), store.today(), label="os:mallory")
+
+
+# ---------------------------------------------------------------------------
+# Verification over time, and by independent validators
+
+
+def test_a_worksheet_verifies_after_its_certificate_expired(store: Store) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    from core.store.site_keys import _open_ca
+
+    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)
+    pdf = _forge(store, ca_key=ca_key, ca_pem=ca_pem, name="Dr. Ines Investigator", user_id="investigator",
+                 role="investigator", crl_pem=site_crl_pem(store), days=1)  # a certificate for one day  # fmt: skip
+    sig = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+    root = _asn1(site_certificate_pem(store))
+    status = validate_pdf_signature(sig, ValidationContext(trust_roots=[root], moment=later))
+    assert not status.trusted  # judged at a later time, the certificate has expired...
+    report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store))
+    assert report.check("chain to the site CA").ok  # ...but B-LT verifies at the signing time
+    assert report.check("not revoked").ok
+
+
+def _asn1(pem: str):  # type: ignore[no-untyped-def]
+    from asn1crypto import pem as asn1_pem
+    from asn1crypto import x509 as asn1_x509
+
+    return asn1_x509.Certificate.load(asn1_pem.unarmor(pem.encode())[2])
+
+
+def test_classification_changed_since_signing_is_reported_with_both_results(store: Store) -> None:
+    pdf = _signed(store, "MEL-001")
+    report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store),
+                        rules_today=RuleSet().with_overrides({"benefit_days": 30}))  # fmt: skip
+    assert report.ok
+    assert report.classification_changed
+    assert report.exit_code == EXIT_CLASSIFICATION_CHANGED
+    assert "CLASSIFICATION CHANGED SINCE SIGNING" in report.describe()
+    assert report.category
+    assert report.category_today
+    assert report.category != report.category_today
+    as_json = report.to_json()
+    assert as_json["printed_category"] == report.category
+    assert as_json["category_today"] == report.category_today
+
+
+def test_pyhanko_validator_accepts_a_genuine_worksheet_and_sees_added_content(store: Store) -> None:
+    pdf = _signed(store)
+    root = _asn1(site_certificate_pem(store))
+    status = validate_pdf_signature(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0],
+                                    ValidationContext(trust_roots=[root]))  # fmt: skip
+    assert status.bottom_line, status.pretty_print_details()
+    tampered = _add_content(pdf)
+    status = validate_pdf_signature(PdfFileReader(io.BytesIO(tampered)).embedded_signatures[0],
+                                    ValidationContext(trust_roots=[root]))  # fmt: skip
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    assert not status.bottom_line  # content added after the signature is not "maintenance"
+
+
+def _add_content(pdf: bytes) -> bytes:
+    """An incremental update that draws on the first page (an unsigned change of content)."""
+    from pyhanko.pdf_utils import generic
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    page_ref = writer.root["/Pages"]["/Kids"][0]
+    page = page_ref.get_object()
+    stream = generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 700 Td (ELIGIBLE) Tj ET")
+    contents = page["/Contents"]
+    items = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
+    page["/Contents"] = generic.ArrayObject([*items, writer.add_object(stream)])
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.skipif(not NSS, reason="poppler's pdfsig and NSS certutil (libnss3-tools) are not installed")
+def test_poppler_pdfsig_accepts_a_genuine_worksheet_and_sees_added_content(
+    store: Store, tmp_path: Path
+) -> None:
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    ca = tmp_path / "ca.pem"
+    ca.write_text(site_certificate_pem(store))
+    subprocess.run(
+        ["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, capture_output=True
+    )
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "site-ca", "-t", "C,C,C", "-i", str(ca)],
+                   check=True, capture_output=True)  # fmt: skip
+    genuine, tampered = tmp_path / "genuine.pdf", tmp_path / "tampered.pdf"
+    pdf = _signed(store)
+    genuine.write_bytes(pdf)
+    tampered.write_bytes(_add_content(pdf))
+
+    def pdfsig(path: Path) -> str:
+        # Our certificates name no OCSP responder (no AIA), so pdfsig contacts nothing.
+        return subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(path)],
+                              capture_output=True, text=True, check=False).stdout  # fmt: skip
+
+    out = pdfsig(genuine)
+    assert "Signature is Valid" in out, out
+    assert "Certificate is Trusted" in out, out
+    out = pdfsig(tampered)
+    assert "Not total document signed" in out
+    assert "Signature is Valid" in out  # the signed bytes are intact; the update is outside them
+    # poppler reports the signed ranges; the added content lies beyond the last one.
+    ranges = next(line for line in out.splitlines() if "Signed Ranges" in line)
+    last = int(ranges.rsplit("-", 1)[1].strip(" ]"))
+    assert last < len(_add_content(pdf)) - 100
+
+
+def test_verify_json_and_exit_codes_on_the_command_line(store: Store, tmp_path: Path) -> None:
+    import json
+
+    from tests.core.test_cli import EXE
+
+    pdf = _signed(store)
+    signed = tmp_path / "s.pdf"
+    signed.write_bytes(pdf)
+    r = subprocess.run([EXE, "verify", str(signed), "--db", str(store.path), "--json"], capture_output=True, text=True,
+                       check=False)  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    names = [c["name"] for c in data["checks"]]
+    for name in ("integrity", "chain to the site CA", "not revoked", "signer role", "printed name",
+                 "re-classification", "site record"):  # fmt: skip
+        assert name in names
+    assert "workstation" in data["signing_time_source"]
+    tampered = tmp_path / "t.pdf"
+    tampered.write_bytes(_add_content(pdf))
+    r = subprocess.run([EXE, "verify", str(tampered), "--db", str(store.path)], capture_output=True, text=True,
+                       check=False)  # fmt: skip
+    assert r.returncode == 1
+    assert "[FAIL] changes after signing" in r.stdout
+
+
+def test_with_a_time_stamping_service_the_signing_time_is_attested(store: Store) -> None:
+    """B-T/B-LTA with an RFC 3161 service (a local one here: no network in tests)."""
+    from asn1crypto import keys as asn1_keys
+    from cryptography.hazmat.primitives import hashes
+    from pyhanko.sign.timestamps import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from core.store.site_keys import _open_ca
+
+    admin = store.authenticate("admin", PASSWORD)
+    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)
+    ca = x509.load_pem_x509_certificate(ca_pem.encode())
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA is RSA
+    now = dt.datetime.now(dt.UTC)
+    tsa = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Site TSA")]))
+        .issuer_name(ca.subject).public_key(tsa_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    tsa_pem = tsa.public_bytes(serialization.Encoding.PEM).decode()
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        tsa_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
+    )  # fmt: skip
+    stamper = DummyTimeStamper(_asn1(tsa_pem), key_info, SimpleCertificateStore.from_certs([_asn1(ca_pem)]))
+    inv = store.authenticate("investigator", PASSWORD)
+    pdf = sign_worksheet(store, inv, _draft(store), PASSWORD, timestamper=stamper)
+    report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store))
+    assert report.ok, report.describe()
+    assert "time-stamping authority" in report.time_source
+    assert "workstation" not in report.describe()
