@@ -82,6 +82,7 @@ class SettingsScreen(QWidget):
         for k, cat in enumerate(c for c in Category if c is not Category.PENDING_CONFIRMATION):
             box = QCheckBox(CATEGORY_LABELS[cat])
             self.enrolled[cat] = box
+            box.toggled.connect(lambda _on: self._categories_note())
             grid.addWidget(box, k // 3, k % 3)
 
         self.regimens: dict[Regimen, QCheckBox] = {}
@@ -173,6 +174,12 @@ class SettingsScreen(QWidget):
         col = QVBoxLayout(inner)
         col.addLayout(details)
         col.addWidget(enrolls)
+        self.no_categories = QLabel(
+            "<b style='color:#b9770e'>No category chosen yet:</b> worksheets say "
+            "\"categories not configured\" until the protocol's categories are ticked and saved."
+        )
+        self.no_categories.setWordWrap(True)
+        col.addWidget(self.no_categories)
         col.addWidget(regimens)
         col.addWidget(params)
         col.addWidget(chemo)
@@ -185,6 +192,10 @@ class SettingsScreen(QWidget):
         layout.addWidget(scroll)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
+
+    def _categories_note(self) -> None:
+        if hasattr(self, "no_categories"):
+            self.no_categories.setVisible(not any(box.isChecked() for box in self.enrolled.values()))
 
     def _lock_changed(self, minutes: int) -> None:
         self.settings.setValue("session/lock_minutes", minutes)
@@ -201,6 +212,7 @@ class SettingsScreen(QWidget):
         enrolled = set(json.loads(study.enrolled_categories))
         for cat, box in self.enrolled.items():
             box.setChecked(cat.value in enrolled)
+        self._categories_note()
         regimens = set(json.loads(study.enrolled_regimens))
         for regimen, box in self.regimens.items():
             box.setChecked(regimen.value in regimens)

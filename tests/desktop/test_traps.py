@@ -372,6 +372,12 @@ def test_a_new_study_worksheet_says_categories_not_configured(
     s.write(lambda: s.store.update_study(admin("admin", PASSWORD), s.study_id,
                                          {"enrolled_categories": []}, "not decided yet"))  # fmt: skip
     qtbot.waitUntil(lambda: not empty_desk.writer.busy, timeout=10000)
+    s.reload_study()
+    w.show_settings()  # the settings say what an empty choice means
+    assert w.settings_screen.no_categories.isVisibleTo(w.settings_screen)
+    w.settings_screen.enrolled[Category.PRIMARY_RESISTANCE].setChecked(True)
+    assert not w.settings_screen.no_categories.isVisibleTo(w.settings_screen)
+    w.settings_screen.refresh()
     dialog = w.flows.add_subject()
     dialog.subject_id.setText("MEL-301")
     dialog.tumor_type.setText("melanoma")
