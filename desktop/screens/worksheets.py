@@ -99,6 +99,11 @@ class SignDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        # The preview scrolls: it gives up height so that the Sign button stays on a 768-pixel screen.
+        self.preview.setMinimumSize(480, 200)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        hint = self.sizeHint()
+        self.resize(min(hint.width(), screen.width()), min(hint.height(), screen.height() - 60))
 
     def show_error(self, field: str | None, message: str) -> None:
         self.error.show_error(field, message)
@@ -163,6 +168,11 @@ class WorksheetsScreen(QWidget):
 
         self.model.set_rows(worksheets(self.session.store, study_id=self.session.study_id))
         who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
+        if self.session.can_sign and not self._has_certificate():
+            who = (
+                "You cannot sign yet: you have no signing certificate. An administrator issues it "
+                "(Users > Issue certificates…)."
+            )
         subject = " Open a subject, or select one in the roster, to prepare its worksheet."
         self.prepare_button.setText("Prepare worksheet…")
         if self.subject_pk is not None:
@@ -173,6 +183,12 @@ class WorksheetsScreen(QWidget):
             f"{who}{subject} Superseded worksheets (red) must be prepared again before signing."
         )
         self._update_buttons()
+
+    def _has_certificate(self) -> bool:
+        """Whether the signed-in investigator holds a signing certificate (said before they try)."""
+        username = self.session.actor.username
+        user = next((u for u in self.session.store.users() if u.username == username), None)
+        return user is not None and bool(user.certificate_pem)
 
     def selected(self) -> WorksheetRow | None:
         index = self.view.currentIndex()

@@ -1,0 +1,59 @@
+"""Found walking through the investigator's first signature in the real window at 1366x768."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from core.store.users import Role
+from desktop.session import Session
+from tests.desktop.conftest import PASSWORD, Desk
+
+SMALL_SCREEN_HEIGHT = 768
+TITLE_AND_TASKBAR = 60  # what a window manager and a task bar take from a 768-pixel screen
+
+
+def test_the_sign_dialog_fits_a_768_pixel_screen(investigator_desk: Desk, qtbot: QtBot) -> None:
+    """The Sign button sat below the bottom of a 1366x768 screen: the preview could not shrink."""
+    from core.store.worksheets import prepare_worksheet, worksheets
+    from desktop.screens.worksheets import SignDialog
+
+    s = investigator_desk.session
+    pk = s.store.subject_pk(s.study_id, "MEL-001")
+    s.store.on_write = None
+    prepare_worksheet(s.store, s.actor, pk, s.store.today())
+    dialog = SignDialog(investigator_desk.window, s, worksheets(s.store, pk)[0])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.minimumSizeHint().height() <= SMALL_SCREEN_HEIGHT - TITLE_AND_TASKBAR
+    assert dialog.height() <= dialog.screen().availableGeometry().height()
+    assert dialog.preview.height() > 0 and dialog.preview.isVisible()  # still there, scrolling
+
+
+def test_an_investigator_without_a_certificate_is_told_before_signing(
+    demo_desk: Desk, qtbot: QtBot, settings: QSettings
+) -> None:
+    """A new investigator read "You can sign" and only learnt at the password prompt that an
+    administrator must first issue the signing certificate."""
+    from desktop.screens.worksheets import WorksheetsScreen
+
+    store = demo_desk.store
+    store.on_write = None
+    store.create_user(
+        demo_desk.session.actor, "inv2", "Dr New Investigator", Role.INVESTIGATOR, "one-time-1x!"
+    )
+    store.change_password("inv2", "one-time-1x!", PASSWORD)
+    newcomer = Session(store, demo_desk.writer, store.authenticate("inv2", PASSWORD), store.studies()[0])
+    screen = WorksheetsScreen(newcomer, settings=settings)
+    qtbot.addWidget(screen)
+    screen.refresh()
+    assert "no signing certificate" in screen.info.text()
+    assert "You can sign" not in screen.info.text()
+
+    veteran = Session(
+        store, demo_desk.writer, store.authenticate("investigator", PASSWORD), store.studies()[0]
+    )
+    screen = WorksheetsScreen(veteran, settings=settings)
+    qtbot.addWidget(screen)
+    screen.refresh()
+    assert "You can sign (investigator)" in screen.info.text()
