@@ -220,6 +220,17 @@ class Check:
     detail: str
 
 
+def _category_words(code: str | None) -> str:
+    """A category as the worksheet prints it ("Pending confirmation"), not its stored code."""
+    from core.rules import Category
+    from core.rules.classifier import CATEGORY_LABELS
+
+    try:
+        return CATEGORY_LABELS[Category(code)]
+    except ValueError:
+        return str(code)
+
+
 @dataclass
 class VerificationReport:
     checks: list[Check] = field(default_factory=list)
@@ -249,8 +260,10 @@ class VerificationReport:
             return "NOT VERIFIED: see the failed checks above"
         if self.classification_changed:
             return (
-                f"SIGNATURE VALID, CLASSIFICATION CHANGED SINCE SIGNING: signed as {self.category}"
-                f"{f' ({self.rule})' if self.rule else ''}; today's rules give {self.category_today}"
+                "SIGNATURE VALID, CLASSIFICATION CHANGED SINCE SIGNING: signed as "
+                f"{_category_words(self.category)}"
+                f"{f' ({self.rule})' if self.rule else ''}; today's rules give "
+                f"{_category_words(self.category_today)}"
                 f"{f' ({self.rule_today})' if self.rule_today else ''}"
             )
         return "VERIFIED: everything holds"
@@ -277,7 +290,9 @@ class VerificationReport:
         if self.revocation_source:
             lines.append(f"Revocation data: {self.revocation_source}")
         if self.category:
-            lines.append(f"Printed result: {self.category}" + (f" ({self.rule})" if self.rule else ""))
+            lines.append(
+                f"Printed result: {_category_words(self.category)}" + (f" ({self.rule})" if self.rule else "")
+            )
         lines += [f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in self.checks]
         lines.append(self.verdict)
         return "\n".join(lines)
