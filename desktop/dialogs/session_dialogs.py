@@ -62,6 +62,7 @@ class LoginDialog(QDialog):
                  title: str = "Sign in to ResistDesk", message: str = "") -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.setMinimumWidth(420)  # room for the word-wrapped notes without squeezing the fields
         self.store, self.writer = store, writer
         self.actor: Actor | None = None
         self.purpose = "login"
@@ -104,6 +105,9 @@ class LoginDialog(QDialog):
         for w in self._change_rows:
             self._form.setRowVisible(w, on)
         self.changing = on
+        if on and self.layout() is not None:  # grow with the new rows: they overprinted the form
+            self.layout().activate()
+            self.resize(max(self.width(), self.minimumWidth()), max(self.height(), self.sizeHint().height()))
 
     def submit(self) -> None:
         from core.store.errors import PasswordChangeRequired
@@ -124,7 +128,10 @@ class LoginDialog(QDialog):
             if isinstance(exc, PasswordChangeRequired):
                 self._show_change(True)
                 self.new_password.setFocus()
-                self.error.show_error(None, str(exc))
+                # In the window, not the command line the store's message also names.
+                self.error.show_error(
+                    None, "your password was set by an administrator: choose a new one above"
+                )
                 return
             self.new_password.clear()
             self.new_repeat.clear()

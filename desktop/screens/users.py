@@ -28,6 +28,7 @@ class NewUserDialog(QDialog):
     def __init__(self, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add user")
+        self.setMinimumWidth(420)  # the printed name was cut at 256 px
         self.username = QLineEdit()
         self.full_name = QLineEdit()
         self.full_name.setPlaceholderText("printed name, as on signatures")

@@ -43,6 +43,13 @@ def _signed_by(row: WorksheetRow) -> str:
     return ""
 
 
+def _category_words(code: str) -> str:
+    try:
+        return CATEGORY_LABELS[Category(code)].lower()
+    except ValueError:
+        return code.replace("_", " ")
+
+
 def _status(row: WorksheetRow) -> str:
     text = "signed" if row.status == "signed" else "draft"
     return text + (" — superseded: data or study settings changed since" if row.superseded else "")
@@ -72,7 +79,7 @@ class SignDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout()
         form.addRow(
-            "Subject", QLabel(f"{row.subject_id}: {row.category.replace('_', ' ')} ({row.rule or '—'})")
+            "Subject", QLabel(f"{row.subject_id}: {_category_words(row.category)} ({row.rule or '—'})")
         )
         form.addRow("Printed name", QLabel(actor.full_name or actor.username))
         form.addRow("Role", QLabel(actor.role.value))
@@ -100,7 +107,7 @@ class SignDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         # The preview scrolls: it gives up height so that the Sign button stays on a 768-pixel screen.
-        self.preview.setMinimumSize(480, 200)
+        self.preview.setMinimumSize(700, 200)  # a page's width: only the height scrolls
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         hint = self.sizeHint()
         self.resize(min(hint.width(), screen.width()), min(hint.height(), screen.height() - 60))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from core.store.store import Store
 from core.store.users import Role
 from desktop.session import Session
+from desktop.tasks import DbWriter
 from tests.desktop.conftest import PASSWORD, Desk
 
 SMALL_SCREEN_HEIGHT = 768
@@ -57,3 +62,49 @@ def test_an_investigator_without_a_certificate_is_told_before_signing(
     qtbot.addWidget(screen)
     screen.refresh()
     assert "You can sign (investigator)" in screen.info.text()
+
+
+def test_first_sign_in_password_change_does_not_overprint_the_form(
+    qtbot: QtBot, empty_template: Path, tmp_path: Path
+) -> None:
+    """The 'set by an administrator' note and the new-password rows overprinted each other in a
+    dialog that kept its first, smaller size; the message sent the user to the command line."""
+    from desktop.dialogs.session_dialogs import LoginDialog
+
+    path = tmp_path / "s.sqlite3"
+    shutil.copy(empty_template, path)
+    store = Store.open(path, backup_daily=False)
+    admin = store.authenticate("admin", PASSWORD)
+    store.create_user(admin, "inv9", "Dr Nine", "investigator", "one-time-given-9")
+    writer = DbWriter()
+    try:
+        dialog = LoginDialog(store, writer, username="inv9")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.password.setText("one-time-given-9")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.changing, timeout=10000)
+        qtbot.wait(50)
+        note, new = dialog.change_note.geometry(), dialog.new_password.geometry()
+        assert note.bottom() < new.top(), (note, new)
+        assert dialog.password.geometry().bottom() < note.top()
+        assert dialog.new_repeat.geometry().bottom() < dialog.error.geometry().top()
+        assert dialog.error.geometry().bottom() < dialog.buttons.geometry().top()
+        assert "resistdesk" not in dialog.error.text()
+    finally:
+        writer.shutdown()
+        store.close()
+
+
+def test_the_add_user_dialog_shows_a_printed_name_whole(qtbot: QtBot) -> None:
+    """At 256 px the printed name an administrator typed was cut ('r Ingrid Investigator')."""
+    from desktop.screens.users import NewUserDialog
+
+    dialog = NewUserDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.full_name.setText("Dr Ingrid Investigator-Lindqvist")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    needed = dialog.full_name.fontMetrics().horizontalAdvance(dialog.full_name.text())
+    assert dialog.full_name.width() > needed + 10
