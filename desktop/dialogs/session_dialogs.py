@@ -107,7 +107,11 @@ class LoginDialog(QDialog):
         self.changing = on
         if on and self.layout() is not None:  # grow with the new rows: they overprinted the form
             self.layout().activate()
-            self.resize(max(self.width(), self.minimumWidth()), max(self.height(), self.sizeHint().height()))
+            width = max(self.width(), self.minimumWidth())
+            note = self.change_note  # a wrapped label spanning a form row reserves too few lines
+            note.setMinimumHeight(note.heightForWidth(max(note.width(), width - 40)))
+            needed = max(self.sizeHint().height(), self.layout().totalHeightForWidth(width))  # wrapped notes
+            self.resize(width, max(self.height(), needed))
 
     def submit(self) -> None:
         from core.store.errors import PasswordChangeRequired
