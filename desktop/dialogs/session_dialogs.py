@@ -79,12 +79,12 @@ class LoginDialog(QDialog):
         form = QFormLayout()
         form.addRow("User id", self.username)
         form.addRow("Password", self.password)
-        form.addRow(self.change_note)
-        form.addRow("New password", self.new_password)
-        form.addRow("Repeat new password", self.new_repeat)
-        self._change_rows = (self.change_note, self.new_password, self.new_repeat)
-        self._form = form
-        self._show_change(False)
+        # The note wraps: outside the forms (a wrapped label spanning a form row overprinted the next).
+        change = QFormLayout()
+        change.addRow("New password", self.new_password)
+        change.addRow("Repeat new password", self.new_repeat)
+        self._change_rows = (self.new_password, self.new_repeat)
+        self._form = change
         self.error = ErrorLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -97,20 +97,25 @@ class LoginDialog(QDialog):
             layout.addWidget(QLabel(message))
         layout.addWidget(QLabel(f"<small>Database: {store.path}</small>"))
         layout.addLayout(form)
+        layout.addWidget(self.change_note)
+        layout.addLayout(change)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self._show_change(False)
         (self.password if username else self.username).setFocus()
 
     def _show_change(self, on: bool) -> None:
         for w in self._change_rows:
             self._form.setRowVisible(w, on)
+        self.change_note.setVisible(on)
         self.changing = on
-        if on and self.layout() is not None:  # grow with the new rows: they overprinted the form
-            self.layout().activate()
+        if on and self.layout() is not None:  # grow with the new rows instead of squeezing them
             width = max(self.width(), self.minimumWidth())
-            note = self.change_note  # a wrapped label spanning a form row reserves too few lines
-            note.setMinimumHeight(note.heightForWidth(max(note.width(), width - 40)))
-            needed = max(self.sizeHint().height(), self.layout().totalHeightForWidth(width))  # wrapped notes
+            margins = self.layout().contentsMargins()
+            inner = width - margins.left() - margins.right()
+            self.change_note.setMinimumHeight(self.change_note.heightForWidth(inner))
+            self.layout().activate()
+            needed = max(self.sizeHint().height(), self.layout().totalHeightForWidth(width))
             self.resize(width, max(self.height(), needed))
 
     def submit(self) -> None:
