@@ -95,13 +95,14 @@ class SettingsScreen(QWidget):
         row_r.addStretch(1)
 
         self.chemo_params: dict[str, QSpinBox] = {}
-        chemo = QGroupBox(
-            "SITC-2023-ICI-chemo rule parameters, for PD-(L)1 + chemotherapy courses "
-            f"({ICI_CHEMO_TABLE}); overridden separately from SITC-2020"
-        )
+        # A group's title does not wrap and sets its minimum width: the long part goes in a label.
+        chemo = QGroupBox("SITC-2023-ICI-chemo rule parameters, for PD-(L)1 + chemotherapy courses")
         grid_c = QGridLayout(chemo)
         grid_c.setColumnStretch(2, 1)
-        for row, f in enumerate(dataclasses.fields(IciChemoParameters)):
+        source = QLabel(f"{ICI_CHEMO_TABLE}; overridden separately from SITC-2020.")
+        source.setWordWrap(True)
+        grid_c.addWidget(source, 0, 0, 1, 3)
+        for row, f in enumerate(dataclasses.fields(IciChemoParameters), start=1):
             spin = QSpinBox()
             if f.name == "min_exposure_days":
                 spin.setRange(TABLE_MIN_EXPOSURE_DAYS, MAX_MIN_EXPOSURE_DAYS)
@@ -114,7 +115,7 @@ class SettingsScreen(QWidget):
                 f"{ICI_CHEMO_PARAMETER_HELP[f.name]} <i>Default: {getattr(ICI_CHEMO_DEFAULTS, f.name)}.</i>"
             )
             text.setWordWrap(True)
-            grid_c.addWidget(QLabel(f"<b>{f.name}</b>"), row, 0)
+            grid_c.addWidget(QLabel(f"<b>{field_label(f.name)}</b>"), row, 0)
             grid_c.addWidget(spin, row, 1)
             grid_c.addWidget(text, row, 2)
             self.chemo_params[f.name] = spin
