@@ -54,6 +54,8 @@ def start(db: Path | None, settings: QSettings, window: MainWindow) -> None:
         if not shiboken6.isValid(window) or not window.isVisible():  # closed while opening
             store.close()
             return
+        if store.warnings:  # a rewritten or truncated audit trail, a daily backup that failed
+            QMessageBox.warning(window, "Study file warning", "\n\n".join(store.warnings))
         sign_in(store, path, settings, window)
 
     window.opening_task = run_in_background(work, opened, failed)

@@ -50,7 +50,6 @@ from core.presentation import (
     parameter_label,
     parameter_text,
     response_hex,
-    response_text,
     ruleset_citation,
     ruleset_label,
     ruleset_short,
@@ -98,6 +97,12 @@ NON_TARGET_WORDS = {"CR": "disappeared", "NON_CR_NON_PD": "present", "PD": "uneq
                     "NE": "not evaluable", "absent": "disappeared", "present": "present"}  # fmt: skip
 STAMP_SIZE = (82 * mm, 24 * mm)
 NBSP = "\u00a0"
+
+
+def _response(code: object) -> str:
+    """A response (code or enum) in words on the page: "progressive disease", not "PD"."""
+    value = getattr(code, "value", code)
+    return response_words(str(value)) if value not in (None, "") else "—"
 
 
 def response_words(code: str | None) -> str:
@@ -552,7 +557,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
     label = category_label(r)
     if r.provisional_category:
         label += f" (provisionally {CATEGORY_LABELS[r.provisional_category].lower()})"
-    label += f" — {ruleset_label(r.ruleset)}"
+    label += " — " + ruleset_label(r.ruleset).replace(" ", NBSP)  # the rule set name stays whole
     box = Table(
         [[Paragraph(label, s["result"]), Paragraph(_manifestation(content), s["manifest"])]],
         colWidths=[width * 0.56, width * 0.44],
@@ -657,9 +662,9 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         rows.append(
             [
                 a["date"],
-                Paragraph(response_text(a.get("response")), s["cell"]),
-                Paragraph(response_text(comp) if comp else "", s["cell"]),
-                Paragraph(response_text(gov) if gov else "", s["cell"]),
+                Paragraph(_response(a.get("response")), s["cell"]),
+                Paragraph(_response(comp) if comp else "", s["cell"]),
+                Paragraph(_response(gov) if gov else "", s["cell"]),
                 ROLE_TEXT.get(role.value, "") if role else "",
                 Paragraph(", ".join(flags), s["cell"]),
             ]
@@ -716,10 +721,10 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
                     f"{float(tp.change_from_nadir_mm):+.1f}{NBSP}mm"
                     if tp.change_from_nadir_mm is not None
                     else "—",
-                    response_text(tp.target) if tp.target else "—",
-                    response_text(tp.non_target) if tp.non_target else "—",
+                    _response(tp.target) if tp.target else "—",
+                    _response(tp.non_target) if tp.non_target else "—",
                     tp.new_lesions.value,
-                    response_text(tp.irecist or tp.overall),
+                    _response(tp.irecist or tp.overall),
                 ]
             )
         block = [

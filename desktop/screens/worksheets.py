@@ -272,15 +272,24 @@ class WorksheetsScreen(QWidget):
         return target
 
     def verify_file(self, path: Path | None = None) -> VerificationReport | None:
-        from core.store.site_keys import site_certificate_pem
+        from core.store.site_keys import recorded_before, site_certificate_pem, site_crl_pem, site_record
         from core.worksheet.pdfsign import verify_pdf
 
         if path is None:
             path = open_path(self, self.settings, "worksheets", "Verify a worksheet", "PDF (*.pdf)")
             if path is None:
                 return None
-        report = verify_pdf(path.read_bytes(), site_certificate_pem(self.session.store))
-        box = QMessageBox(QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning,
+        store = self.session.store
+        # As `resistdesk verify --db`: the current CRL and the site's record of the worksheet.
+        report = verify_pdf(
+            path.read_bytes(),
+            site_certificate_pem(store),
+            crl_pem=site_crl_pem(store),
+            recorded_before=lambda doc, moment: recorded_before(store, doc, moment),
+            site_record=lambda doc, digest: site_record(store, doc, digest),
+        )
+        good = report.ok and not report.classification_changed
+        box = QMessageBox(QMessageBox.Icon.Information if good else QMessageBox.Icon.Warning,
                           "Worksheet verification", f"{path.name}", parent=self)  # fmt: skip
         box.setInformativeText(report.describe())
         box.open()

@@ -220,3 +220,22 @@ def test_the_gui_thread_never_writes(qtbot: QtBot, empty_desk: Desk) -> None:
     assert seen[1:]
     assert all(t is not threading.main_thread() for t in seen[1:])
     assert [r.subject.subject_code for r in store.all_rows(s.study_id)] == ["X-2"]
+
+
+def test_change_own_password_in_the_application(qtbot: QtBot, demo_desk: Desk) -> None:
+    w, store = demo_desk.window, demo_desk.store
+    w.change_password()
+    dialog = w.password_dialog
+    dialog.current.setText(PASSWORD)
+    dialog.new.setText("password123456")  # on the breached list with digits added
+    dialog.repeat.setText("password123456")
+    dialog.submit()
+    qtbot.waitUntil(lambda: "breached" in dialog.error.text(), timeout=10000)
+    dialog.current.setText(PASSWORD)
+    dialog.new.setText("admin-own-phrase-7")
+    dialog.repeat.setText("admin-own-phrase-7")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    qtbot.waitUntil(lambda: not demo_desk.writer.busy, timeout=10000)
+    store.on_write = None  # the check below signs in from the test's thread
+    assert store.authenticate("admin", "admin-own-phrase-7").username == "admin"
