@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.presentation import field_label
+from core.presentation import parameter_label
 from core.rules import (
     CATEGORY_LABELS,
     ICI_CHEMO_PARAMETER_HELP,
@@ -115,7 +115,7 @@ class SettingsScreen(QWidget):
                 f"{ICI_CHEMO_PARAMETER_HELP[f.name]} <i>Default: {getattr(ICI_CHEMO_DEFAULTS, f.name)}.</i>"
             )
             text.setWordWrap(True)
-            grid_c.addWidget(QLabel(f"<b>{field_label(f.name)}</b>"), row, 0)
+            grid_c.addWidget(QLabel(f"<b>{parameter_label(f.name)}</b>"), row, 0)
             grid_c.addWidget(spin, row, 1)
             grid_c.addWidget(text, row, 2)
             self.chemo_params[f.name] = spin
@@ -144,7 +144,7 @@ class SettingsScreen(QWidget):
             shown = ", ".join(default) if isinstance(default, tuple) else str(default).lower()
             explanation = QLabel(f"{PARAMETER_HELP[f.name]} <i>Default: {shown}.</i>")
             explanation.setWordWrap(True)
-            grid_p.addWidget(QLabel(f"<b>{field_label(f.name)}</b>"), row, 0)
+            grid_p.addWidget(QLabel(f"<b>{parameter_label(f.name)}</b>"), row, 0)
             grid_p.addWidget(widget, row, 1)
             grid_p.addWidget(explanation, row, 2)
             self.params[f.name] = widget
