@@ -37,9 +37,7 @@ T = TypeVar("T", bound=SQLModel)
 SYSTEM_USER = "system"
 # Never written into the audit trail: password hashes and key material; a worksheet's PDF is
 # identified by its SHA-256 instead.
-SECRET_FIELDS = frozenset(
-    {"password_hash", "private_key_pem", "public_key_pem", "certificate_pem", "pdf"}
-)
+SECRET_FIELDS = frozenset({"password_hash", "private_key_pem", "public_key_pem", "certificate_pem", "pdf"})
 
 
 def utc_now() -> dt.datetime:
