@@ -329,6 +329,8 @@ class StoreCore:
                     "database busy: another ResistDesk program kept it locked too long; "
                     "nothing was saved, try again"
                 ) from exc
+            if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
+                raise StoreError(f"{self.path} is read-only: nothing was saved") from exc
             raise StoreError(f"database error, nothing was saved: {exc.orig}") from exc
         except IntegrityError as exc:
             raise StoreError(f"database refused the change, nothing was saved: {exc.orig}") from exc

@@ -221,6 +221,9 @@ def sign_worksheet(
         ws.prepared_at,
         block,
     )
+    # The audit trail's head as the investigator signs: recorded in the signed PDF, outside the
+    # study file, so `audit verify --anchor WORKSHEET.pdf` can tell later if the history was rewritten.
+    anchor = store.audit_anchor().to_json()
     if timestamper is None and tsa_url(store):
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
@@ -234,6 +237,7 @@ def sign_worksheet(
         location=study.site,
         timestamper=timestamper,
         sign=sign_pdf,
+        audit_anchor=anchor,
     )
     with store.writing(actor, "worksheet.sign") as tx:
         row = tx.session.get(m.Worksheet, worksheet_id)
@@ -269,6 +273,7 @@ def sign_signed_content(
     location: str,
     timestamper: Any,
     sign: Any,
+    audit_anchor: dict[str, Any] | None = None,
 ) -> bytes:
     """Render the signed copy (manifestation printed), attach the evidence, and sign it."""
     from core.worksheet.document import render_worksheet_placed
@@ -277,13 +282,15 @@ def sign_signed_content(
     sig = content.signature
     assert sig is not None
     rendered, place = render_worksheet_placed(content)
-    manifest = {
+    manifest: dict[str, Any] = {
         "printed_name": sig.printed_name,
         "user_id": sig.user_id,
         "role": sig.role,
         "meaning": sig.meaning,
         "signed_at": sig.signed_at.isoformat(),
     }
+    if audit_anchor is not None:
+        manifest["audit_anchor"] = audit_anchor
     pdf = attach_evidence(rendered, content.case, content.result.to_json(), manifest)
     result: bytes = sign(
         pdf,
