@@ -25,6 +25,7 @@ from core.errors import InputError
 from core.rules import classify
 from core.store import models as m
 from core.store.casemap import case_from_rows
+from core.store.categories import record_category
 from core.store.errors import AuthError, NotFoundError
 from core.store.permissions import require
 from core.store.users import Role
@@ -139,6 +140,7 @@ def prepare_worksheet(
             ),
             reason="worksheet prepared",
         )
+        record_category(tx, subject_pk, content.result.category.value, as_of, "prepared")
         assert row.id is not None
         return row.id, pdf
 
@@ -257,6 +259,7 @@ def sign_worksheet(
             reason="electronic signature",
         )
         tx.log("sign", entity="worksheet", entity_id=worksheet_id, new=ws.document_id, reason=meaning.strip())
+        record_category(tx, ws.subject_id, ws.category, ws.as_of, "signed")
     return pdf
 
 

@@ -45,11 +45,11 @@ from core.presentation import (
     CATEGORY_HEX,
     REGIMEN_TEXT,
     category_label,
+    confirmation_text,
     parameter_help,
     parameter_label,
     parameter_text,
     response_hex,
-    response_text,
     ruleset_citation,
     ruleset_label,
     ruleset_short,
@@ -97,6 +97,12 @@ NON_TARGET_WORDS = {"CR": "disappeared", "NON_CR_NON_PD": "present", "PD": "uneq
                     "NE": "not evaluable", "absent": "disappeared", "present": "present"}  # fmt: skip
 STAMP_SIZE = (82 * mm, 24 * mm)
 NBSP = "\u00a0"
+
+
+def _response(code: object) -> str:
+    """A response (code or enum) in words on the page: "progressive disease", not "PD"."""
+    value = getattr(code, "value", code)
+    return response_words(str(value)) if value not in (None, "") else "—"
 
 
 def response_words(code: str | None) -> str:
@@ -196,6 +202,12 @@ def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[boo
     """Whether the category is one the protocol enrolls, in words."""
     label = category_label(result)
     enrolled = set(study.enrolled_categories)
+    if not enrolled:
+        return False, (
+            f"Categories not configured: the study settings do not yet say which categories protocol "
+            f"{study.protocol_id} enrolls, so eligibility by category cannot be stated. An administrator "
+            "chooses them in Study settings; then prepare this worksheet again."
+        )
     names = (
         ", ".join(CATEGORY_LABELS[Category(c)].lower() for c in sorted(enrolled)) or "no category recorded"
     )
@@ -545,7 +557,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
     label = category_label(r)
     if r.provisional_category:
         label += f" (provisionally {CATEGORY_LABELS[r.provisional_category].lower()})"
-    label += f" — {ruleset_label(r.ruleset)}"
+    label += " — " + ruleset_label(r.ruleset).replace(" ", NBSP)  # the rule set name stays whole
     box = Table(
         [[Paragraph(label, s["result"]), Paragraph(_manifestation(content), s["manifest"])]],
         colWidths=[width * 0.56, width * 0.44],
@@ -565,14 +577,15 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
     )
     story.append(box)
     c = r.confirmation
-    confirmation = f"{code_words(str(c.required))}: {code_words(str(c.status)).lower()}" + (
-        f" on {c.date}" if c.date else ""
-    )
+    confirmation = confirmation_text(c.required, c.status, c.date)
     if c.opens and c.closes:
         confirmation += f"; window {c.opens} to {c.closes}" + (
             f" ({c.due_status.replace('_', ' ')})" if c.due_status else ""
         )
     eligible, statement = eligibility_statement(study, r)
+    verdict = "ELIGIBLE BY CATEGORY." if eligible else "NOT ELIGIBLE BY CATEGORY."
+    if not study.enrolled_categories:
+        verdict = "CATEGORIES NOT CONFIGURED."
     facts = [
         ["Rule set", Paragraph(f"{ruleset_label(r.ruleset)}, following {ruleset_citation(r)}", s["cell"])],
         ["Rule", r.rule.value if r.rule else "— (the definitions do not name a table row)"],
@@ -585,8 +598,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         [
             "Eligibility",
             Paragraph(
-                ("<b>ELIGIBLE BY CATEGORY.</b> " if eligible else "<b>NOT ELIGIBLE BY CATEGORY.</b> ")
-                + statement,
+                f"<b>{verdict}</b> " + statement,
                 s["cell"],
             ),
         ]
@@ -650,9 +662,9 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         rows.append(
             [
                 a["date"],
-                Paragraph(response_text(a.get("response")), s["cell"]),
-                Paragraph(response_text(comp) if comp else "", s["cell"]),
-                Paragraph(response_text(gov) if gov else "", s["cell"]),
+                Paragraph(_response(a.get("response")), s["cell"]),
+                Paragraph(_response(comp) if comp else "", s["cell"]),
+                Paragraph(_response(gov) if gov else "", s["cell"]),
                 ROLE_TEXT.get(role.value, "") if role else "",
                 Paragraph(", ".join(flags), s["cell"]),
             ]
@@ -709,10 +721,10 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
                     f"{float(tp.change_from_nadir_mm):+.1f}{NBSP}mm"
                     if tp.change_from_nadir_mm is not None
                     else "—",
-                    response_text(tp.target) if tp.target else "—",
-                    response_text(tp.non_target) if tp.non_target else "—",
+                    _response(tp.target) if tp.target else "—",
+                    _response(tp.non_target) if tp.non_target else "—",
                     tp.new_lesions.value,
-                    response_text(tp.irecist or tp.overall),
+                    _response(tp.irecist or tp.overall),
                 ]
             )
         block = [

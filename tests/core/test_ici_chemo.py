@@ -284,7 +284,11 @@ def test_progression_before_the_first_dose_is_indeterminate() -> None:
     course = dataclasses.replace(course, assessments=(early, *course.assessments))
     r = classify(course, day(70))
     assert r.category is Category.INDETERMINATE
-    assert "before the first dose" in (r.reason or "")
+    assert (r.reason or "").startswith("Progression recorded before the first dose")
+    assert r.progression_date == early.date
+    biopsy = dataclasses.replace(early, response=Response.SD, biopsy_confirms_progression=True)
+    r = classify(dataclasses.replace(course, assessments=(biopsy, *course.assessments[1:])), day(70))
+    assert r.category is Category.INDETERMINATE
 
 
 def test_same_date_worst_response_governs() -> None:

@@ -81,14 +81,14 @@ def test_invalid_visit_is_shown_inline_and_blocks_saving(qtbot: QtBot, empty_des
     dialog.date.setDate(qdate(days_ago(-3)))  # in the future
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
-    assert "date" in dialog.error.text()
+    assert "Date" in dialog.error.text()
     assert "in the future" in dialog.error.text()
     # Rules v2 (C4/C10): a visit before the first dose is a baseline, not an error.
     dialog.date.setDate(qdate(days_ago(300)))
     assert dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled(), dialog.error.text()
     dialog.date.setDate(qdate(days_ago(100)))
     assert dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
     assert store.case(pk)["assessments"] == []
     del session
 
@@ -220,3 +220,38 @@ def test_the_gui_thread_never_writes(qtbot: QtBot, empty_desk: Desk) -> None:
     assert seen[1:]
     assert all(t is not threading.main_thread() for t in seen[1:])
     assert [r.subject.subject_code for r in store.all_rows(s.study_id)] == ["X-2"]
+
+
+def test_sign_out_and_switch_user(qtbot: QtBot, investigator_desk: Desk) -> None:
+    w, s = investigator_desk.window, investigator_desk.session
+    assert s.can_sign
+    w.switch_user()
+    assert w.locked
+    assert not w.body.isVisible()  # nothing of the previous user's session stays readable
+    dialog = w.switch_dialog
+    dialog.username.setText("coordinator")
+    dialog.password.setText(PASSWORD)
+    dialog.submit()
+    qtbot.waitUntil(lambda: not w.locked, timeout=10000)
+    assert s.actor.username == "coordinator"
+    assert not s.can_sign
+    assert w.body.isVisible()
+
+
+def test_change_own_password_in_the_application(qtbot: QtBot, demo_desk: Desk) -> None:
+    w, store = demo_desk.window, demo_desk.store
+    w.change_password()
+    dialog = w.password_dialog
+    dialog.current.setText(PASSWORD)
+    dialog.new.setText("password123456")  # on the breached list with digits added
+    dialog.repeat.setText("password123456")
+    dialog.submit()
+    qtbot.waitUntil(lambda: "breached" in dialog.error.text(), timeout=10000)
+    dialog.current.setText(PASSWORD)
+    dialog.new.setText("admin-own-phrase-7")
+    dialog.repeat.setText("admin-own-phrase-7")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    qtbot.waitUntil(lambda: not demo_desk.writer.busy, timeout=10000)
+    store.on_write = None  # the check below signs in from the test's thread
+    assert store.authenticate("admin", "admin-own-phrase-7").username == "admin"
