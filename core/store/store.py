@@ -112,6 +112,9 @@ class Store(Subjects, Accounts, AuditLog, Backups):
             readonly = existed and not _writable(db)
         warnings: list[str] = []
         if readonly:
+            warnings.append(
+                f"{db} is read-only (file or folder): it is open for reading; nothing can be saved"
+            )
             if not existed:
                 raise StoreError(f"{db} is read-only and holds no database yet")
             if current_revision(db) != HEAD_REVISION:
