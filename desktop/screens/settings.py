@@ -177,7 +177,7 @@ class SettingsScreen(QWidget):
         col.addWidget(enrolls)
         self.no_categories = QLabel(
             "<b style='color:#b9770e'>No category chosen yet:</b> worksheets say "
-            "\"categories not configured\" until the protocol's categories are ticked and saved."
+            '"categories not configured" until the protocol\'s categories are ticked and saved.'
         )
         self.no_categories.setWordWrap(True)
         col.addWidget(self.no_categories)
