@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel
 
 from core.errors import InputError
+from core.limits import MAX_REASON_CHARS, check_text
 from core.rules import Classification, Course, StudyRules
 from core.store.anchors import STUDY_FILE_ID_KEY, AnchorBook, current_head
 from core.store.audit_chain import REDACTED, AuditWriter, serialize
@@ -141,7 +142,8 @@ def _pk(obj: SQLModel) -> int | None:
 def _require_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise InputError("reason", "a reason is required to change or delete saved data")
-    return reason.strip()
+    # Kept in the audit trail for inspectors: the same text rules as every other field.
+    return check_text(reason, "reason", MAX_REASON_CHARS, formula=False)
 
 
 # Older name, kept for modules that import it.
