@@ -14,7 +14,7 @@ XCB_LIBS  := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 TOOLS     := poppler-utils libnss3-tools
 SYS_PKGS  := $(QT_LIBS) $(XCB_LIBS) $(TOOLS)
 
-.PHONY: run test lint typecheck system-deps venv bytecode clean screenshots installer installer-test bench fuzz
+.PHONY: run test lint typecheck system-deps venv bytecode clean screenshots screenshots-check installer installer-test bench fuzz
 
 run: venv bytecode
 	$(BIN)/resistdesk $(ARGS)
@@ -54,8 +54,15 @@ $(STAMP): pyproject.toml | system-deps
 	touch $(STAMP)
 
 # Screenshots of the real application under Xvfb (used in the README).
+# The README's pictures at 1366x768; `make screenshots-check` also takes every screen at
+# 1920x1080 and in a dark palette (into build/screenshots/) to look at before a release.
 screenshots: venv
-	xvfb-run -a -s "-screen 0 1280x800x24" $(BIN)/python -m desktop.screenshots resources/screenshots
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m desktop.screenshots resources/screenshots --size 1366x768
+
+screenshots-check: venv
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m desktop.screenshots build/screenshots/1366-dark --size 1366x768 --dark
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m desktop.screenshots build/screenshots/1920-light --size 1920x1080
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m desktop.screenshots build/screenshots/1920-dark --size 1920x1080 --dark
 
 # Speed at site scale against floors measured in the same run (not part of `make test`).
 bench: venv bytecode

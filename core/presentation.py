@@ -4,6 +4,7 @@ a rule parameter's value is written."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core.rules import (
@@ -56,6 +57,122 @@ def parameter_text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
+
+
+# ---------------------------------------------------------------------------
+# Words a coordinator uses, in place of the case file's internal names
+
+NON_TARGET_LABELS: dict[str, str] = {
+    "absent": "absent",
+    "present": "present",
+    "unequivocal_progression": "unequivocal progression",
+    "further_increase": "further increase (iRECIST)",
+    "not_evaluated": "not evaluated",
+}
+NEW_LESION_LABELS: dict[str, str] = {"none": "none", "equivocal": "equivocal", "unequivocal": "unequivocal"}
+CONFIRMATION_REQUIRED: dict[str, str] = {
+    "none": "none required",
+    "scan": "confirmatory scan",
+    "biopsy": "confirmatory biopsy",
+    "scan+biopsy": "confirmatory scan and biopsy",
+}
+CONFIRMATION_STATUS: dict[str, str] = {
+    "confirmed": "confirmed",
+    "pending": "pending",
+    "waived": "waived (clinical progression)",
+    "refuted": "refuted",
+    "not_required": "not required",
+}
+FIELD_LABELS: dict[str, str] = {
+    "protocol_id": "Protocol id",
+    "title": "Study title",
+    "sponsor": "Sponsor",
+    "site": "Site",
+    "criteria": "Response criteria",
+    "paper_size": "Worksheet paper",
+    "enrolled_categories": "Categories enrolled",
+    "username": "User id",
+    "full_name": "Printed name",
+    "password": "Password",
+    "new_password": "New password",
+    "role": "Role",
+    "subject_id": "Subject id",
+    "tumor_type": "Tumor type",
+    "setting": "Setting",
+    "agent": "Agent",
+    "regimen": "Regimen",
+    "first_dose": "First dose",
+    "last_dose": "Last dose",
+    "discontinuation_reason": "Reason for stopping",
+    "surgery_date": "Surgery date",
+    "major_pathological_response": "Major pathological response",
+    "date": "Date",
+    "response": "Overall response",
+    "ecog": "ECOG",
+    "progressing_sites": "Progressing sites",
+    "biopsy_confirms_progression": "Biopsy",
+    "notes": "Notes",
+    "modality": "Modality",
+    "status": "Status",
+    "meaning": "Meaning of the signature",
+    "ca_passphrase": "CA passphrase",
+    "baseline": "Baseline lesions",
+    "baseline.date": "Baseline scan date",
+    "lesions.new_lesions": "New lesions",
+}
+
+
+def response_label(code: str | None) -> str:
+    """A response code as a coordinator reads it, empty for none (a table cell)."""
+    if not code or code == "—":
+        return code or ""
+    return response_text(code)
+
+
+def confirmation_text(required: str, status: str, date: object = None) -> str:
+    """ "Confirmatory scan: pending", "Not required", "Confirmatory biopsy: confirmed on 2025-09-01"."""
+    if required == "none" or status == "not_required":
+        return "Not required"
+    text = f"{CONFIRMATION_REQUIRED.get(required, required)}: {CONFIRMATION_STATUS.get(status, status)}"
+    return text[0].upper() + text[1:] + (f" on {date}" if date else "")
+
+
+def field_label(field: str | None) -> str:
+    """A field's dotted path as the form names it: ``protocol_id`` is "Protocol id",
+    ``lesions.targets.T1`` is "Target lesion T1"."""
+    if not field:
+        return ""
+    path = re.sub(r"^(assessments\[\d+\]\.|rule_overrides\.)", "", field)
+    if path in FIELD_LABELS:
+        return FIELD_LABELS[path]
+    m = re.match(r"^(?:baseline\.)?(targets|non_targets)(?:\[(\d+)\])?(?:\.(\w+))?(?:\.(\w+))?$", path)
+    if m is None:
+        m = re.match(r"^baseline (target|non-target) ([^.]+)\.(\w+)$", path)
+    if m is None:
+        m = re.match(r"^lesions\.(targets|non_targets)\.([\w-]+)$", path)
+    if m is not None:
+        kind = "Target lesion" if m.group(1) in ("targets", "target") else "Non-target lesion"
+        groups = [g for g in m.groups()[1:] if g]
+        if groups and groups[0].isdigit():  # a row of the list, counted from 1
+            groups[0] = str(int(groups[0]) + 1)
+        parts = [{"mm": "size (mm)", "nodal": "lymph node"}.get(g, g.replace("_", " ")) for g in groups]
+        if not parts:
+            return kind
+        return f"{kind} {parts[0]}" + (f", {' '.join(parts[1:])}" if len(parts) > 1 else "")
+    words = path.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def plain_message(message: str) -> str:
+    """A check's message with the internal field names it mentions in words
+    ("before first_dose" is "before the first dose")."""
+
+    def words(m: re.Match[str]) -> str:
+        name = m.group(0)
+        label = FIELD_LABELS.get(name)
+        return f"the {label.lower()}" if label else name.replace("_", " ")
+
+    return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", words, message)
 
 
 def category_label(result: Classification) -> str:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core.roster import RosterRow
+from core.roster import RosterRow, pending_parts
 
 URGENCY_ORDER = {"overdue": 0, "open": 1, "not_yet_open": 2}
 
@@ -24,6 +24,7 @@ class Reminder:
     opens: dt.date | None = None
     closes: dt.date | None = None
     category: str = ""
+    needs: str = ""  # confirmations: what is awaited (scan, biopsy, scan+biopsy)
 
 
 def pending_confirmations(rows: Iterable[RosterRow]) -> list[Reminder]:
@@ -35,18 +36,23 @@ def pending_confirmations(rows: Iterable[RosterRow]) -> list[Reminder]:
             continue
         provisional = r.result.provisional_category or r.result.category
         label = provisional.value.replace("_", " ")
-        if c.opens and c.closes:
+        scan, biopsy = pending_parts(r.result)
+        needs = "scan+biopsy" if scan and biopsy else ("scan" if scan else "biopsy")
+        also = "; biopsy result also needed" if scan and biopsy else ""
+        if scan and c.opens and c.closes:
             due = c.due_status or "open"
             what = {
-                "overdue": f"Confirmatory scan overdue (window closed {c.closes})",
-                "open": f"Confirmatory scan due by {c.closes}",
-                "not_yet_open": f"Confirmatory scan window opens {c.opens}",
+                "overdue": f"Confirmatory scan overdue (window closed {c.closes}){also}",
+                "open": f"Confirmatory scan due by {c.closes}{also}",
+                "not_yet_open": f"Confirmatory scan window opens {c.opens}{also}",
             }[due]
             date = c.opens if due == "not_yet_open" else c.closes
+            opens, closes = c.opens, c.closes
         else:
             due, what, date = "open", "Confirmatory biopsy result needed", r.result.as_of
+            opens, closes = None, None
         out.append(
-            Reminder(r.subject_pk, r.subject_id, "confirmation", due, what, date, c.opens, c.closes, label)
+            Reminder(r.subject_pk, r.subject_id, "confirmation", due, what, date, opens, closes, label, needs)
         )
     return sorted(out, key=lambda m: (URGENCY_ORDER[m.urgency], m.date, m.subject_id))
 
@@ -82,27 +88,77 @@ def _ics_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
-def to_ics(reminders: Sequence[Reminder], *, protocol: str, stamp: dt.datetime) -> str:
-    """An iCalendar file (RFC 5545) with one all-day event per reminder.
+def fold(line: str) -> str:
+    """One content line folded as RFC 5545 3.1 asks: at most 75 octets a line, never
+    splitting a UTF-8 character; continuation lines start with a space."""
+    out: list[str] = []
+    current, size, limit = "", 0, 75
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            out.append(current)
+            current, size, limit = " ", 1, 75
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n".join(out)
 
-    Confirmation windows span their whole window; thresholds are single days.
-    Subject ids are pseudonymous, so nothing identifying leaves the program.
+
+def _event(uid: str, stamp: str, day: dt.date, summary: str, description: str, alarm: bool) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{_ics_text(uid)}",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{_ics_text(summary)}",
+        f"DESCRIPTION:{_ics_text(description)}",
+        "TRANSP:TRANSPARENT",
+    ]
+    if alarm:  # the morning of the day before (all-day events start at midnight)
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"DESCRIPTION:{_ics_text(summary)}",
+            "TRIGGER;RELATED=START:-PT15H",
+            "END:VALARM",
+        ]
+    return [*lines, "END:VEVENT"]
+
+
+def to_ics(reminders: Sequence[Reminder], *, protocol: str, stamp: dt.datetime) -> str:
+    """An iCalendar file (RFC 5545): one-day events, never a block over a whole window.
+
+    A confirmatory scan gives two events: the day its window opens, and the day it
+    is due (the window's last day) with an alarm. A biopsy result, or a threshold,
+    is one day with an alarm. Subject ids are pseudonymous, so nothing
+    identifying leaves the program.
     """
     utc = stamp.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ResistDesk//Reminders//EN", "CALSCALE:GREGORIAN"]
     for m in reminders:
-        start = m.opens if m.kind == "confirmation" and m.opens else m.date
-        end = (m.closes if m.kind == "confirmation" and m.closes else m.date) + dt.timedelta(days=1)
-        uid = f"{protocol}-{m.subject_id}-{m.kind}-{start:%Y%m%d}@resistdesk"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{_ics_text(uid)}",
-            f"DTSTAMP:{utc}",
-            f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{end:%Y%m%d}",
-            f"SUMMARY:{_ics_text(f'{m.subject_id}: {m.what}')}",
-            f"DESCRIPTION:{_ics_text(f'{protocol} subject {m.subject_id}. {m.what}.')}",
-            "END:VEVENT",
-        ]
+        base = f"{protocol}-{m.subject_id}-{m.kind}"
+        about = f"{protocol} subject {m.subject_id}. {m.what}."
+        if m.kind == "confirmation" and m.opens and m.closes:
+            also = " and biopsy result" if m.needs == "scan+biopsy" else ""
+            lines += _event(
+                f"{base}-opens-{m.opens:%Y%m%d}@resistdesk",
+                utc,
+                m.opens,
+                f"{m.subject_id}: confirmatory scan window opens{also}",
+                about,
+                False,
+            )
+            lines += _event(
+                f"{base}-due-{m.closes:%Y%m%d}@resistdesk",
+                utc,
+                m.closes,
+                f"{m.subject_id}: confirmatory scan{also} due (last day)",
+                about,
+                True,
+            )
+        else:
+            lines += _event(f"{base}-{m.date:%Y%m%d}@resistdesk", utc, m.date,
+                            f"{m.subject_id}: {m.what}", about, True)  # fmt: skip
     lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+    return "".join(fold(line) + "\r\n" for line in lines)

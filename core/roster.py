@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.rules import Category, Classification, Course
+from core.rules import Category, Classification, Course, VisitRole
 from core.rules.frozen import fast_init
 
 
@@ -43,17 +43,46 @@ class RosterRow:
         return self.result.category
 
 
+def pending_parts(result: Classification) -> tuple[bool, bool]:
+    """What a pending confirmation still waits for: (a scan, a biopsy result).
+
+    A confirmation that needs both may have its scan done and only the biopsy
+    left (or the reverse): the scan is pending while its window has a due
+    status; the biopsy while no visit has recorded its result.
+    """
+    c = result.confirmation
+    if c.status != "pending":
+        return False, False
+    scan = "scan" in c.required and c.due_status is not None
+    biopsy = "biopsy" in c.required and all(role is not VisitRole.BIOPSY for _k, role in result.visit_roles)
+    if not scan and not biopsy:  # pending without a part left: say the scan if one is required
+        scan, biopsy = "scan" in c.required, "scan" not in c.required
+    return scan, biopsy
+
+
+def pending_what(scan: bool, biopsy: bool) -> str:
+    """The words for what is awaited: "confirmatory scan", "confirmatory biopsy result", or both."""
+    if scan and biopsy:
+        return "confirmatory scan and biopsy result"
+    return "confirmatory scan" if scan else "confirmatory biopsy result"
+
+
 def next_due(result: Classification, as_of: dt.date) -> Due | None:
-    """A pending confirmation first (overdue, open, or opening); else the next threshold date."""
+    """A pending confirmation first (overdue, open, or opening); else the next threshold date.
+
+    The date is never in the past unless the urgency is "overdue" and the words say so.
+    """
     c = result.confirmation
     if c.status == "pending":
-        if c.opens and c.closes:
+        scan, biopsy = pending_parts(result)
+        also = "; biopsy result needed too" if scan and biopsy else ""
+        if scan and c.opens and c.closes:
             if c.due_status == "overdue":
-                return Due(c.closes, "confirmatory scan overdue", "overdue")
+                return Due(c.closes, f"confirmatory scan overdue (window closed){also}", "overdue")
             if c.due_status == "open":
-                return Due(c.closes, "confirmatory scan due by", "open")
-            return Due(c.opens, "confirmatory scan window opens", "upcoming")
-        return Due(as_of, "confirmatory biopsy result needed", "open")
+                return Due(c.closes, f"confirmatory scan due by{also}", "open")
+            return Due(c.opens, f"confirmatory scan window opens{also}", "upcoming")
+        return Due(as_of, f"{pending_what(scan, biopsy)} needed", "open")
     if result.category in (Category.NOT_APPLICABLE,):
         return None
     k = result.key_dates

@@ -54,6 +54,8 @@ def start(db: Path | None, settings: QSettings, window: MainWindow) -> None:
         if not shiboken6.isValid(window) or not window.isVisible():  # closed while opening
             store.close()
             return
+        if store.warnings:  # a rewritten or truncated audit trail, a daily backup that failed
+            QMessageBox.warning(window, "Study file warning", "\n\n".join(store.warnings))
         sign_in(store, path, settings, window)
 
     window.opening_task = run_in_background(work, opened, failed)
@@ -100,10 +102,19 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
     settings.setValue("session/last_user", login.actor.username)
     studies = store.studies()
     if not studies:
-        QMessageBox.information(
-            window, "No study", "This database has no study yet. Create one with `resistdesk study add`."
-        )
-        return give_up()
+        from core.store.users import Role
+        from desktop.dialogs.session_dialogs import NewStudyDialog
+
+        if login.actor.role is not Role.ADMINISTRATOR:
+            QMessageBox.information(
+                window, "No study yet",
+                "This study file has no study yet. An administrator signs in to create it.",
+            )  # fmt: skip
+            return give_up()
+        create = NewStudyDialog(store, writer, login.actor, window)
+        if create.exec() != QDialog.DialogCode.Accepted:
+            return give_up()
+        studies = store.studies()
     study = studies[0]
     if len(studies) > 1:
         names = [f"{s.protocol_id}: {s.title}" for s in studies]

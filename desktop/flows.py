@@ -4,12 +4,14 @@ value shows the core's message in the dialog without losing what was typed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from core.casefile import json_number, parse_document, read_document
 from core.errors import InputError
@@ -20,6 +22,7 @@ from core.store.store import ImportReport, import_roster_csv
 from desktop.dialogs.subject_dialog import SubjectDialog
 from desktop.dialogs.visit_dialog import BaselineDialog, VisitDialog
 from desktop.session import Session
+from desktop.widgets.files import open_path, open_paths, save_path
 from desktop.widgets.forms import ask_reason, confirm_same_date
 
 D = TypeVar("D", bound=QDialog)
@@ -51,8 +54,18 @@ def _handlers(
 class SubjectFlows:
     """Add/edit/delete subjects, visits and baselines."""
 
-    def __init__(self, session: Session, parent: QWidget, open_subject: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        parent: QWidget,
+        open_subject: Callable[[int], None],
+        settings: QSettings | None = None,
+        tell: Callable[[str], None] | None = None,
+    ) -> None:
         self.session, self.parent, self.open_subject = session, parent, open_subject
+        self.settings = settings or QSettings()
+        self.saved = tell or (lambda _message: None)
+        """Says what was saved (the window's status bar)."""
         self.last_dialog: Any = None  # the dialog currently open (tests drive it)
         self.last_progress: Any = None
 
@@ -61,8 +74,15 @@ class SubjectFlows:
         s = self.session
 
         def save() -> None:
+            if not dialog.precheck():
+                return
             fields, status = dialog.fields(), dialog.status.currentText()
-            done, failed = _handlers(dialog, lambda pk: self.open_subject(int(pk)))
+
+            def opened(pk: Any) -> None:
+                self.open_subject(int(pk))
+                self.saved(f"Subject {fields['subject_id']} saved.")
+
+            done, failed = _handlers(dialog, opened)
             dialog.buttons.setEnabled(False)
             s.write(lambda: s.store.add_subject(s.actor, s.study_id, fields, status), done, failed)
 
@@ -75,11 +95,15 @@ class SubjectFlows:
         dialog = SubjectDialog(self.parent, s.store.case(subject_pk), rows.subject.status)
 
         def save() -> None:
-            reason = ask_reason(dialog, "is this subject's course changed")
+            if not dialog.precheck():
+                return
+            reason = ask_reason(dialog, f"is the course of {rows.subject.subject_code} changed")
             if reason is None:
                 return
             fields = {**dialog.fields(), "status": dialog.status.currentText()}
-            done, failed = _handlers(dialog)
+            done, failed = _handlers(
+                dialog, lambda _r: self.saved(f"Course of {fields['subject_id']} saved.")
+            )
             s.write(
                 lambda: s.store.update_subject(s.actor, subject_pk, fields, reason), done, failed, subject_pk
             )
@@ -93,7 +117,12 @@ class SubjectFlows:
         reason = ask_reason(self.parent, f"is subject {code} deleted")
         if reason is None:
             return
-        s.write(lambda: s.store.delete_subject(s.actor, subject_pk, reason), lambda _r: after(), self._report)
+
+        def deleted(_result: object) -> None:
+            after()
+            self.saved(f"Subject {code} deleted.")
+
+        s.write(lambda: s.store.delete_subject(s.actor, subject_pk, reason), deleted, self._report)
 
     def add_visit(self, subject_pk: int) -> VisitDialog:
         s = self.session
@@ -104,7 +133,8 @@ class SubjectFlows:
         def save(fields: dict[str, Any], modality: str) -> None:
             if not _same_date_ok(dialog, case, fields):
                 return
-            done, failed = _handlers(dialog)
+            what = f"Visit of {dialog.case['subject_id']} on {fields['date']} saved."
+            done, failed = _handlers(dialog, lambda _r: self.saved(what))
             s.write(
                 lambda: s.store.add_assessment(s.actor, subject_pk, fields, modality),
                 done,
@@ -135,7 +165,8 @@ class SubjectFlows:
             if reason is None:
                 dialog.show_error(None, "not saved: a reason is required to change a saved visit")
                 return
-            done, failed = _handlers(dialog)
+            what = f"Visit of {rows.subject.subject_code} on {fields['date']} saved."
+            done, failed = _handlers(dialog, lambda _r: self.saved(what))
             s.write(
                 lambda: s.store.update_assessment(s.actor, assessment_pk, fields, reason, modality),
                 done,
@@ -153,7 +184,10 @@ class SubjectFlows:
         if reason is None:
             return
         s.write(
-            lambda: s.store.delete_assessment(s.actor, assessment_pk, reason), None, self._report, subject_pk
+            lambda: s.store.delete_assessment(s.actor, assessment_pk, reason),
+            lambda _r: self.saved(f"Visit of {saved.date} deleted."),
+            self._report,
+            subject_pk,
         )
 
     def edit_baseline(self, subject_pk: int) -> BaselineDialog:
@@ -169,26 +203,26 @@ class SubjectFlows:
                 if not reason:
                     dialog.show_error(None, "not saved: a reason is required to change saved lesions")
                     return
-            done, failed = _handlers(dialog)
+            done, failed = _handlers(
+                dialog, lambda _r: self.saved(f"Baseline lesions of {case['subject_id']} saved.")
+            )
             s.write(
                 lambda: s.store.set_baseline(s.actor, subject_pk, baseline, reason), done, failed, subject_pk
             )
 
-        dialog = BaselineDialog(self.parent, case.get("baseline"), save)
+        first = dt.date.fromisoformat(case["first_dose"]) if case.get("first_dose") else None
+        dialog = BaselineDialog(self.parent, case.get("baseline"), save, first)
         return self._open(dialog)
 
     def export_ics(self, rows: list[RosterRow], path: Path | None = None) -> Path | None:
         """Save the pending confirmations as an iCalendar file."""
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self.parent,
-                "Export reminders",
-                f"{self.session.study.protocol_id}-reminders.ics",
-                "Calendar (*.ics)",
+            name = f"{self.session.study.protocol_id}-reminders.ics"
+            path = save_path(
+                self.parent, self.settings, "calendar", "Export reminders", name, "Calendar (*.ics)"
             )
-            if not chosen:
+            if path is None:
                 return None
-            path = Path(chosen)
         text = to_ics(
             pending_confirmations(rows),
             protocol=self.session.study.protocol_id,
@@ -211,12 +245,11 @@ class SubjectFlows:
     def import_cases(self, paths: list[Path] | None = None) -> None:
         """Import case files (all or nothing), with progress and cancel."""
         if paths is None:
-            chosen, _ = QFileDialog.getOpenFileNames(
-                self.parent, "Import case files", "", "Case files (*.json)"
+            paths = open_paths(
+                self.parent, self.settings, "cases", "Import case files", "Case files (*.json)"
             )
-            if not chosen:
+            if not paths:
                 return
-            paths = [Path(p) for p in chosen]
         s, files = self.session, list(paths)
 
         def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> int:
@@ -242,10 +275,9 @@ class SubjectFlows:
     def import_roster(self, path: Path | None = None) -> None:
         """Import a roster CSV: every row checked first, all rows or none."""
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self.parent, "Import roster", "", "Roster (*.csv)")
-            if not chosen:
+            path = open_path(self.parent, self.settings, "roster", "Import roster", "Roster (*.csv)")
+            if path is None:
                 return
-            path = Path(chosen)
         s, csv_path = self.session, path
 
         def done(report: ImportReport) -> None:
@@ -263,15 +295,12 @@ class SubjectFlows:
     def export_cases(self, path: Path | None = None) -> Path | None:
         """Save every subject as case files (a JSON array), for the sponsor or another site."""
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self.parent,
-                "Export case files",
-                f"{self.session.study.protocol_id}-cases.json",
-                "Case files (*.json)",
+            name = f"{self.session.study.protocol_id}-cases.json"
+            path = save_path(
+                self.parent, self.settings, "cases", "Export case files", name, "Case files (*.json)"
             )
-            if not chosen:
+            if path is None:
                 return None
-            path = Path(chosen)
         s = self.session
         cases = s.store.export_cases(s.study_id)
         path.write_text(
@@ -286,6 +315,7 @@ class SubjectFlows:
         return path
 
     def _tell(self, message: str) -> None:
+        self.saved(message)
         QMessageBox.information(self.parent, "ResistDesk", message)
 
     def _open(self, dialog: D) -> D:

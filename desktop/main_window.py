@@ -15,6 +15,7 @@ module's imports to Qt and the shell's own modules: everything else loads in
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QStackedWidget,
     QVBoxLayout,
@@ -39,6 +41,8 @@ from desktop.icons import icon
 if TYPE_CHECKING:
     from PySide6.QtCore import QEvent
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtWidgets import QMessageBox
 
     from core.roster import RosterRow
     from desktop.flows import SubjectFlows
@@ -56,6 +60,20 @@ if TYPE_CHECKING:
 NAV = (("roster", "Roster"), ("reminders", "Reminders"), ("worksheets", "Worksheets"), ("audit", "Audit log"),
        ("settings", "Study settings"), ("users", "Users"), ("help", "Help"))  # fmt: skip
 NAV_KEYS = tuple(key for key, _label in NAV)
+RECENT_MAX = 8
+
+
+def recent_studies(settings: QSettings) -> list[Path]:
+    """The study files opened before, latest first (those that still exist)."""
+    value = settings.value("recent/studies") or []
+    paths = [value] if isinstance(value, str) else list(value)  # QSettings gives one item as a str
+    return [Path(p) for p in paths if p and Path(p).exists()]
+
+
+def remember_recent(settings: QSettings, path: Path | str) -> None:
+    path = Path(path).resolve()
+    paths = [path, *(p for p in recent_studies(settings) if p.resolve() != path)][:RECENT_MAX]
+    settings.setValue("recent/studies", [str(p) for p in paths])
 
 
 class _IdleWatcher(QObject):
@@ -115,6 +133,8 @@ class MainWindow(QMainWindow):
         """Opening the database (``desktop.bootstrap.start``), until it is open."""
         self._on_closed: list[Callable[[], None]] = []
         self.locked = False
+        self.closed = False
+        """Set once the window has closed: a write finishing later starts no new load."""
         self.setWindowIcon(icon("resistdesk"))
         self.setWindowTitle(APP_NAME)
 
@@ -139,13 +159,20 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.status_user)
         self.action_map = install_actions(self)
-        set_all_enabled(self.action_map, False, keep=("quit",))
+        self.recent_menu = self._install_recent_menu()
+        set_all_enabled(self.action_map, False, keep=("quit", "open_study", "about"))
+        self.reopened: MainWindow | None = None
+        """The window that took over after Open study or Sign out."""
         self.resize(1280, 800)
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if session is not None:
             self.attach(session)
+
+    def tell(self, message: str) -> None:
+        """Say in the status bar what was just saved or exported."""
+        self.statusBar().showMessage(message, 10000)
 
     def show_opening(self, message: str, *, busy: bool) -> None:
         """Say what the window is waiting for before the study is open (``busy``: for
@@ -177,7 +204,7 @@ class MainWindow(QMainWindow):
         self.settings_screen = SettingsScreen(session, settings)
         self.users_screen = UsersScreen(session)
         self.help_screen = HelpScreen()
-        self.worksheets_screen = WorksheetsScreen(session)
+        self.worksheets_screen = WorksheetsScreen(session, settings=settings)
         self.screens = {
             "roster": self.roster_screen, "reminders": self.reminders_screen,
             "worksheets": self.worksheets_screen, "audit": self.audit_screen,
@@ -191,12 +218,13 @@ class MainWindow(QMainWindow):
         self.nav.currentItemChanged.connect(self._nav_changed)
         self.nav.setEnabled(True)
 
-        self.flows = SubjectFlows(session, self, self.open_subject)
+        self.flows = SubjectFlows(session, self, self.open_subject, settings, self.tell)
         set_all_enabled(self.action_map, True)
         install_shortcuts(self.action_map)
         self._connect()
         self._title()
         self.roster_screen.restore_layout(settings)
+        remember_recent(settings, session.store.path)
 
         self._idle = _IdleWatcher(self._activity)
         QApplication.instance().installEventFilter(self._idle)  # type: ignore[union-attr]
@@ -204,7 +232,7 @@ class MainWindow(QMainWindow):
         self._lock_timer.setSingleShot(True)
         self._lock_timer.timeout.connect(self.lock)
         self.set_lock_minutes(int(str(settings.value("session/lock_minutes", 10))))
-        self.nav.setCurrentRow(0)
+        self._show("roster")
         self.refresh()
 
     # ------------------------------------------------------------------
@@ -216,6 +244,10 @@ class MainWindow(QMainWindow):
         s.sig_error.connect(lambda exc: QMessageBox.warning(self, "Not saved", str(exc)))
         self.roster_screen.sig_open_subject.connect(self.open_subject)
         self.roster_screen.sig_add_subject.connect(self.add_subject)
+        self.roster_screen.sig_add_visit.connect(self.flows.add_visit)
+        self.roster_screen.sig_worksheet.connect(self.show_worksheets)
+        self.roster_screen.sig_print.connect(self.print_subject)
+        subj.sig_print.connect(self.print_subject)
         self.roster_screen.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.reminders_screen.sig_open_subject.connect(self.open_subject)
         self.reminders_screen.sig_export.connect(self.export_ics)
@@ -227,9 +259,8 @@ class MainWindow(QMainWindow):
         subj.sig_edit_baseline.connect(self.flows.edit_baseline)
         subj.sig_delete_subject.connect(lambda pk: self.flows.delete_subject(pk, self.show_roster))
         subj.sig_worksheet.connect(self.show_worksheets)
-        self.worksheets_screen.sig_saved.connect(
-            lambda path: self.statusBar().showMessage(f"Saved {path}", 8000)
-        )
+        self.worksheets_screen.sig_saved.connect(lambda path: self.tell(f"Saved {path}"))
+        self.settings_screen.sig_saved.connect(lambda: self.tell("Study settings saved."))
         self.settings_screen.sig_lock_minutes.connect(self.set_lock_minutes)
 
     def _title(self) -> None:
@@ -244,10 +275,19 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         key = NAV_KEYS[self.nav.row(item)]
-        self.stack.setCurrentWidget(self.screens[key])
+        if key == "worksheets":  # prepares for the subject on screen, else the roster's selection
+            from_subject = self.showing_subject()
+            self.worksheets_screen.subject_pk = (
+                self.subject_screen.subject_pk if from_subject else self.roster_screen.current_subject_pk()
+            )
+        self._show(key)
+
+    def _show(self, key: str) -> None:
         screen = self.screens[key]
-        if key == "worksheets" and not self.showing_subject():
-            self.worksheets_screen.subject_pk = self.roster_screen.current_subject_pk()
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(NAV_KEYS.index(key))
+        self.nav.blockSignals(False)
+        self.stack.setCurrentWidget(screen)
         if hasattr(screen, "refresh") and key in ("audit", "settings", "users", "worksheets"):
             screen.refresh()
         self._update_actions()
@@ -266,7 +306,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Re-read and re-classify the roster off the GUI thread, then show it."""
-        if not self.attached:
+        if not self.attached or self.closed:
             return
         from desktop.tasks import run_in_background
 
@@ -304,7 +344,10 @@ class MainWindow(QMainWindow):
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")
-        self.statusBar().showMessage(f"{len(rows)} subjects classified as of {self.session.as_of()}", 5000)
+        if not self.statusBar().currentMessage():  # never hide what was just saved
+            self.statusBar().showMessage(
+                f"{len(rows)} subjects classified as of {self.session.as_of()}", 5000
+            )
         self._update_actions()
 
     def _track_categories(self) -> None:
@@ -343,31 +386,35 @@ class MainWindow(QMainWindow):
     # Handlers named in desktop.actions
 
     def show_roster(self) -> None:
-        self.nav.setCurrentRow(0)
-        self.stack.setCurrentWidget(self.roster_screen)
-        self._update_actions()
+        self._show("roster")
 
     def show_reminders(self) -> None:
-        self.nav.setCurrentRow(1)
+        self._show("reminders")
 
     def show_worksheets(self, subject_pk: int | None = None) -> None:
-        if subject_pk is not None:
-            self.worksheets_screen.subject_pk = subject_pk
-        self.nav.setCurrentRow(2)
-        self.worksheets_screen.refresh()
+        """The worksheets, preparing for ``subject_pk``; by default the subject on screen,
+        else the one selected in the roster."""
+        if subject_pk is None:
+            subject_pk = (
+                self.subject_screen.subject_pk
+                if self.showing_subject()
+                else self.roster_screen.current_subject_pk()
+            )
+        self.worksheets_screen.subject_pk = subject_pk
+        self._show("worksheets")
 
     def show_audit(self) -> None:
-        self.nav.setCurrentRow(3)
+        self._show("audit")
 
     def show_settings(self) -> None:
-        self.nav.setCurrentRow(4)
+        self._show("settings")
 
     def show_users(self) -> None:
         if self.session.is_admin:
-            self.nav.setCurrentRow(5)
+            self._show("users")
 
     def show_help(self) -> None:
-        self.nav.setCurrentRow(6)
+        self._show("help")
 
     def showing_subject(self) -> bool:
         return self.stack.currentWidget() is self.subject_screen
@@ -375,7 +422,7 @@ class MainWindow(QMainWindow):
     def open_subject(self, subject_pk: int) -> None:
         self.subject_screen.show_subject(subject_pk)
         self.nav.blockSignals(True)
-        self.nav.clearSelection()
+        self.nav.setCurrentRow(-1)  # no screen of the list is current: clicking any one opens it
         self.nav.blockSignals(False)
         self.stack.setCurrentWidget(self.subject_screen)
         self._update_actions()
@@ -406,12 +453,113 @@ class MainWindow(QMainWindow):
     def export_cases(self) -> None:
         path = self.flows.export_cases()
         if path is not None:
-            self.statusBar().showMessage(f"Case files saved to {path}", 8000)
+            self.tell(f"Case files saved to {path}")
 
     def export_ics(self) -> None:
         path = self.flows.export_ics(self.rows)
         if path is not None:
-            self.statusBar().showMessage(f"Reminders saved to {path}", 8000)
+            self.tell(f"Reminders saved to {path}")
+
+    # ------------------------------------------------------------------
+    # Study files, the session, printing and the About box
+
+    def _install_recent_menu(self) -> QMenu:
+        file_menu = self.action_map["open_study"].associatedObjects()[0]
+        assert isinstance(file_menu, QMenu)
+        menu = QMenu("Recent studies", self)
+        file_menu.insertMenu(self.action_map["import_cases"], menu)
+        file_menu.insertSeparator(self.action_map["import_cases"])
+        menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent(menu)
+        return menu
+
+    def _fill_recent(self, menu: QMenu | None = None) -> None:
+        menu = menu or self.recent_menu
+        menu.clear()
+        paths = recent_studies(self.settings)
+        for path in paths:
+            action = menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _c=False, p=path: self.open_study(p))
+        if not paths:
+            menu.addAction("(none yet)").setEnabled(False)
+
+    def open_study(self, path: Path | None = None) -> MainWindow | None:
+        """Close this study and open another study file, signing in to it."""
+        if path is None:
+            from desktop.widgets.files import open_path
+
+            path = open_path(self, self.settings, "study", "Open a study file",
+                             "Study files (*.sqlite3 *.sqlite *.db);;All files (*)")  # fmt: skip
+            if path is None:
+                return None
+        return self._reopen(path)
+
+    def sign_out(self) -> MainWindow | None:
+        """Close the session; the same study opens again with the sign-in (switch user)."""
+        if not self.attached:
+            return None
+        return self._reopen(Path(self.session.store.path))
+
+    def _reopen(self, path: Path) -> MainWindow | None:
+        from desktop.app import open_window
+
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        if not self.close():  # a dialog with unsaved changes kept it open
+            return None
+        self.reopened = open_window(path, self.settings)
+        return self.reopened
+
+    def about_text(self) -> str:
+        from core import __version__
+        from core.rules import IciChemoRuleSet, RuleSet
+
+        db = self.session.store.path if self.attached else "(not open yet)"
+        study = f"{self.session.study.protocol_id}: {self.session.study.title}" if self.attached else "—"
+        rulesets = "<br>".join(f"{rs.label}" for rs in (RuleSet(), IciChemoRuleSet()))
+        return (
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Classifies resistance to PD-(L)1 inhibitors by the SITC consensus definitions.</p>"
+            f"<p><b>Database:</b> {db}<br><b>Study:</b> {study}</p>"
+            f"<p><b>Rule sets:</b><br>{rulesets}</p>"
+        )
+
+    def show_about(self) -> QMessageBox:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}", self.about_text(), parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.open()
+        self.about_box = box
+        return box
+
+    def print_subject(self, subject_pk: int | None = None, printer: QPrinter | None = None) -> bool:
+        """Print the summary of a subject (the one on screen by default): a print dialog
+        unless ``printer`` is given. True once printed."""
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        pk = subject_pk if subject_pk is not None else self.subject_screen.subject_pk
+        if pk is None:
+            return False
+        html, code = self.subject_screen.summary_html(pk)
+        if printer is None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            printer.setDocName(f"{code} summary")
+            dialog = QPrintDialog(printer, self)
+            dialog.setWindowTitle(f"Print the summary of {code}")
+            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+                return False
+        doc = QTextDocument()
+        doc.setHtml(html)
+        doc.print_(printer)
+        s = self.session
+        s.write(lambda: s.store.log_event(s.actor, "print", entity="subject", entity_id=pk,
+                                          detail=f"summary of {code}"), None, None)  # fmt: skip
+        self.tell(f"Summary of {code} sent to the printer.")
+        return True
 
     # ------------------------------------------------------------------
     # Idle lock
@@ -457,36 +605,6 @@ class MainWindow(QMainWindow):
         )
         dialog.open()
 
-    def switch_user(self) -> None:
-        """Sign out: nothing stays readable; the next user signs in (or the program quits)."""
-        if self.locked or not self.attached:
-            return
-        from desktop.dialogs.session_dialogs import LoginDialog
-
-        self.locked = True
-        self.body.hide()
-        dialog = LoginDialog(
-            self.session.store, self.session.writer, self, title="Signed out: sign in",
-            message="The previous user is signed out.",
-        )  # fmt: skip
-        dialog.buttons.button(dialog.buttons.StandardButton.Cancel).setText("Quit ResistDesk")
-        self.switch_dialog = dialog
-
-        def finished(result: int) -> None:
-            if result and dialog.actor is not None:
-                self.session.actor = dialog.actor
-                self.settings.setValue("session/last_user", dialog.actor.username)
-                self.locked = False
-                self.body.show()
-                self._lock_timer.start(self._lock_ms)
-                update_enabled(self, self.action_map)
-                self.session.sig_changed.emit(0)
-            else:
-                self.close()
-
-        dialog.finished.connect(finished)
-        dialog.open()
-
     # ------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -497,6 +615,7 @@ class MainWindow(QMainWindow):
             QApplication.instance().removeEventFilter(self._idle)  # type: ignore[union-attr]
         super().closeEvent(event)
         if event.isAccepted():
+            self.closed = True
             while self._on_closed:
                 self._on_closed.pop()()
 

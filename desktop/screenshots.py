@@ -1,7 +1,11 @@
 """Screenshots of every screen of the real application on the demo study
 (``make screenshots``). Run under a real X server (``xvfb-run``).
 
-Usage: ``python -m desktop.screenshots OUTDIR``
+Usage: ``python -m desktop.screenshots OUTDIR [--size 1366x768] [--dark]``
+
+The window fills the screen of the given size (the README's pictures are taken
+at 1366x768, the smallest laptop screen in use); ``--dark`` takes them with a
+dark palette, to check every screen in both.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def _sign_in_shot(app: QApplication, store: object, writer: object, out: Path) -
 
     settings = QSettings(str(out / ".sign-in.ini"), QSettings.Format.IniFormat)
     shell = MainWindow(settings)
-    shell.resize(1360, 820)
+    shell.resize(shell.screen().availableSize())
     shell.show_opening("<h2>Sign in to open the study</h2>", busy=False)
     shell.show()
     login = LoginDialog(store, writer, shell, username="coordinator")  # type: ignore[arg-type]
@@ -52,10 +56,34 @@ def _sign_in_shot(app: QApplication, store: object, writer: object, out: Path) -
     Path(settings.fileName()).unlink(missing_ok=True)
 
 
+def _dark(app: QApplication) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    app.setStyle("Fusion")
+    p = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in (
+        (roles.Window, "#2b2b2b"), (roles.WindowText, "#e8e8e8"), (roles.Base, "#1e1e1e"),
+        (roles.AlternateBase, "#2f2f2f"), (roles.Text, "#e8e8e8"), (roles.Button, "#353535"),
+        (roles.ButtonText, "#e8e8e8"), (roles.Highlight, "#2e86c1"), (roles.HighlightedText, "#ffffff"),
+        (roles.ToolTipBase, "#353535"), (roles.ToolTipText, "#e8e8e8"), (roles.PlaceholderText, "#9a9a9a"),
+        (roles.Link, "#5dade2"),
+    ):  # fmt: skip
+        p.setColor(role, QColor(colour))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    app.setPalette(p)
+
+
 def main(argv: list[str]) -> int:
-    out = Path(argv[1] if len(argv) > 1 else "screenshots")
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    out = Path(args[0] if args else "screenshots")
     out.mkdir(parents=True, exist_ok=True)
+    size = next((argv[k + 1] for k, a in enumerate(argv[:-1]) if a == "--size"), "1366x768")
+    width, height = (int(v) for v in size.split("x"))
     app = QApplication(argv[:1])
+    if "--dark" in argv:
+        _dark(app)
     from core.store.demo import create_demo
     from core.store.store import Store
     from desktop.dialogs.session_dialogs import FirstRunDialog
@@ -79,7 +107,8 @@ def main(argv: list[str]) -> int:
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     session = Session(store, writer, coordinator, store.studies()[0])
     window = MainWindow(settings, session)
-    window.resize(1360, 820)
+    window.resize(min(width, window.screen().availableSize().width()),
+                  min(height, window.screen().availableSize().height()))  # fmt: skip
     window.show()
     while window.loading:
         app.processEvents()
@@ -106,30 +135,37 @@ def main(argv: list[str]) -> int:
         assert pk is not None
         window.open_subject(pk)
         shot(f"subject-{code}")
+        if code == "NSCLC-028":  # its baseline lesions and their sum
+            window.subject_screen.charts.setCurrentWidget(window.subject_screen.baseline)
+            shot("subject-baseline")
+            window.subject_screen.charts.setCurrentIndex(0)
     dialog = window.flows.add_visit(window.subject_screen.subject_pk or 0)
+    dialog.date.edit.setText("2025-09-01x")  # a typing slip: named at once, the field outlined
+    dialog.refresh()
     shot("visit-dialog", dialog)
-    dialog.reject()
+    dialog.done(0)
     for code in ("NSCLC-035", "SCLC-033"):  # PD-(L)1 + chemotherapy (SITC 2023)
         window.roster_screen.select_subject(code)
         window.open_subject(window.roster_screen.current_subject_pk() or 0)
         shot(f"subject-{code}")
     course = window.flows.edit_subject(window.subject_screen.subject_pk or 0)
     shot("subject-dialog-ici-chemo", course)
-    course.reject()
+    course.done(0)
     dialog = window.flows.add_visit(window.subject_screen.subject_pk or 0)
     dialog.flags["rapid_progression"].setChecked(True)
     shot("visit-dialog-ici-chemo", dialog)
-    dialog.reject()
+    dialog.done(0)
     window.roster_screen.select_subject("NSCLC-028")
     window.open_subject(window.roster_screen.current_subject_pk() or 0)
     dialog = window.flows.add_visit(window.subject_screen.subject_pk or 0)
     dialog.target_inputs["T1"].setText("30")
     dialog.target_inputs["T2"].setText("16")
     shot("visit-dialog-lesions", dialog)
-    dialog.reject()
+    dialog.done(0)
     window.roster_screen.select_subject("MEL-001")
     window.open_subject(window.roster_screen.current_subject_pk() or 0)
     window.show_worksheets(window.subject_screen.subject_pk)
+    (out / "worksheet-draft.pdf").unlink(missing_ok=True)  # wait for this run's draft, not an old one
     window.worksheets_screen.prepare(out / "worksheet-draft.pdf")
     while not (out / "worksheet-draft.pdf").exists():
         app.processEvents()
@@ -146,6 +182,9 @@ def main(argv: list[str]) -> int:
     shot("settings-ici-chemo")
     window.show_help()
     shot("help")
+    about = window.show_about()
+    shot("about", about)
+    about.close()
     window.close()
     writer.shutdown()
     store.close()

@@ -8,14 +8,16 @@ from typing import Any, TextIO
 from core.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
+    date_arg,
     db_arg,
     guard,
     int_arg,
     login,
     open_store,
-    text_arg,
+    path_arg,
     user_arg,
 )
+from core.errors import InputError
 
 
 def cmd_audit_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -37,20 +39,57 @@ def cmd_audit_anchor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _filter(args: argparse.Namespace) -> Any:
+    from core.store.audit import AuditFilter
+
+    return AuditFilter(
+        user=args.filter_user, entity=args.entity, subject=args.subject, since=args.since, until=args.until
+    )
+
+
 def cmd_audit_log(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args, err) as store:
         login(store, args, "audit.read")
-        events = store.audit_events(user=args.filter_user, entity=args.entity, limit=args.limit)
-    for e in reversed(events):
-        change = ""
-        if e.field and e.field != "*":
-            change = f" {e.field}: {e.old_value!r} -> {e.new_value!r}"
-        elif e.new_value or e.old_value:
-            change = f" {e.new_value or e.old_value}"
-        reason = f" (reason: {e.reason})" if e.reason else ""
-        target = f" {e.entity}#{e.entity_id}" if e.entity else ""
-        out.write(f"{e.id}\t{e.at_utc}\t{e.user}\t{e.action}{target}{change}{reason}\n")
+        page = store.audit_page(_filter(args), page=args.page, page_size=args.limit)
+    out.write(f"# {page.describe()}\n")
+    for row in page.rows:
+        out.write(row.line() + "\n")
+    if page.page < page.pages:
+        out.write(f"# older events: --page {page.page + 1}\n")
     return EXIT_OK
+
+
+def cmd_audit_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from core.store.audit_export import write_csv, write_pdf
+
+    if args.output.suffix.lower() not in (".csv", ".pdf"):
+        raise InputError("--output", "name a .csv or a .pdf file")
+    flt = _filter(args)
+    with open_store(args, err) as store:
+        actor = login(store, args, "audit.read")
+        if args.output.suffix.lower() == ".csv":
+            count = write_csv(store.audit_rows(flt), args.output)
+        else:
+            count = write_pdf(store, flt, args.output, generated_by=actor.full_name or actor.username)
+        if not store.readonly:
+            detail = f"{count} event(s) to {args.output.name}"
+            store.log_event(
+                actor, "export", entity="audit_event", detail=detail, reason=f"filters: {flt.describe()}"
+            )
+    out.write(f"wrote {args.output}: {count} event(s)\n")
+    return EXIT_OK
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--filter-user", metavar="ID", help="only this user's events")
+    p.add_argument("--entity", metavar="TABLE", help="only rows of this table")
+    p.add_argument(
+        "--subject",
+        metavar="ID",
+        help="everything that belongs to this subject (course, visits, lesions, worksheets)",
+    )
+    p.add_argument("--since", type=date_arg, metavar="DATE", help="from this day (UTC)")
+    p.add_argument("--until", type=date_arg, metavar="DATE", help="to this day (UTC), included")
 
 
 def register(sub: Any) -> None:
@@ -69,18 +108,34 @@ def register(sub: Any) -> None:
         default=[],
         metavar="ROW:HASH|FILE",
         help="check the trail still extends this anchor (ROW:HASH from `audit anchor`, a backup file, "
-        "or an anchor JSON file); repeatable. Anchors this workstation remembers and those of the "
-        "backups beside the file are always checked",
+        "a signed worksheet PDF, or an anchor JSON file); repeatable. Anchors this workstation "
+        "remembers and those of the backups beside the file are always checked",
     )
     p.set_defaults(handler=guard(cmd_audit_verify))
     p = audit.add_parser("anchor", help="print the audit trail's head as ROW:HASH, to keep outside the file")
     db_arg(p)
     user_arg(p)
     p.set_defaults(handler=guard(cmd_audit_anchor))
-    p = audit.add_parser("log", help="show the audit trail, oldest first")
+    p = audit.add_parser(
+        "log",
+        help="show the audit trail a page at a time (page 1: the newest events), oldest first within a page",
+    )
     db_arg(p)
     user_arg(p)
-    p.add_argument("--filter-user", type=text_arg, metavar="ID")
-    p.add_argument("--entity", type=text_arg, metavar="TABLE")
-    p.add_argument("--limit", type=int_arg(1, 1_000_000), default=200)
+    _filter_args(p)
+    p.add_argument(
+        "--page", type=int_arg(1, 10**9), default=1, metavar="N", help="page N (1: the newest; default 1)"
+    )
+    p.add_argument(
+        "--limit", type=int_arg(1, 1_000_000), default=200, metavar="N", help="events per page (default 200)"
+    )
     p.set_defaults(handler=guard(cmd_audit_log))
+    p = audit.add_parser(
+        "export",
+        help="export the audit trail (with the same filters) to CSV or to a PDF report for inspectors",
+    )
+    db_arg(p)
+    user_arg(p)
+    _filter_args(p)
+    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="FILE.csv|FILE.pdf")
+    p.set_defaults(handler=guard(cmd_audit_export))

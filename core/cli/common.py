@@ -280,8 +280,29 @@ def guard(handler: Handler) -> Handler:
             where = f"{exc.filename}: " if exc.filename else ""
             err.write(f"error: {where}{exc.strerror or exc}\n")
             return EXIT_FAILURE
+        except Exception as exc:
+            if not _is_damage(exc):
+                raise
+            # Damage the quick check on opening did not see, met while reading: say so and
+            # point to the newest good backup, as the open does.
+            from core.store.backup import damaged_message
+
+            err.write(f"error: {damaged_message(db_path(args), str(exc).splitlines()[0])}\n")
+            return EXIT_FAILURE
 
     return run
+
+
+def _is_damage(exc: BaseException) -> bool:
+    import sqlite3
+
+    text = str(exc).lower()
+    kinds: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,)
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import DatabaseError
+
+        kinds += (DatabaseError,)
+    return isinstance(exc, kinds) and ("malformed" in text or "not a database" in text)
 
 
 def db_arg(p: argparse.ArgumentParser) -> None:

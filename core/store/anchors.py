@@ -71,6 +71,12 @@ class AnchorCheck:
 
 def check_anchor(conn: sqlite3.Connection, anchor: Anchor) -> AnchorCheck:
     """Does the trail in ``conn`` still extend ``anchor``? One primary-key lookup."""
+    if anchor.study_file_id is not None:
+        here = study_file_id(conn)
+        if here is not None and here != anchor.study_file_id:
+            return AnchorCheck(
+                anchor, f"it is an anchor of another study file (id {anchor.study_file_id}, not {here})"
+            )
     if anchor.position == 0:
         return AnchorCheck(anchor)
     row = conn.execute("SELECT hash FROM audit_event WHERE id = ?", (anchor.position,)).fetchone()
@@ -190,6 +196,8 @@ def parse_anchor(text: str) -> Anchor:
     if not path.is_file():
         raise InputError("--anchor", f"{text!r} is neither ROW:HASH nor a readable file")
     head = path.read_bytes()[:16]
+    if head.startswith(b"%PDF"):
+        return worksheet_anchor(path)
     if head.startswith(b"SQLite format 3"):
         found = backup_anchor(path)
         if found is None:
@@ -202,6 +210,25 @@ def parse_anchor(text: str) -> Anchor:
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise InputError("--anchor", f"{path}: not an anchor file (expected position and hash)") from None
+
+
+def worksheet_anchor(path: Path) -> Anchor:
+    """The audit head a signed worksheet recorded as the investigator signed (in its signed
+    signature attachment)."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from core.worksheet.pdfsign import SIGNATURE_ATTACHMENT, _attachments
+
+    try:
+        files = _attachments(PdfFileReader(io.BytesIO(path.read_bytes())))
+        data = json.loads(files[SIGNATURE_ATTACHMENT])["audit_anchor"]
+        return Anchor(
+            data.get("study_file_id"), int(data["position"]), str(data["hash"]), f"worksheet {path.name}"
+        )
+    except Exception:
+        raise InputError("--anchor", f"{path}: not a signed worksheet recording an audit anchor") from None
 
 
 def backup_anchor(path: Path) -> Anchor | None:

@@ -59,7 +59,7 @@ def _show(value: str | None) -> str:
 def _normaliser(column: Any) -> Any:
     """How a raw SQLite value of this column is written in the trail (``audit_chain.serialize``)."""
     kind = column.type
-    kind = getattr(kind, "impl", kind)  # a TypeDecorator (UTCDateTime) stores as its implementation
+    kind = getattr(kind, "impl", kind)  # a TypeDecorator (sqlmodel's UTCDateTime) stores as its impl
     if isinstance(kind, Boolean):
         return lambda v: "true" if v else "false"
     if isinstance(kind, DateTime):

@@ -38,9 +38,7 @@ T = TypeVar("T", bound=SQLModel)
 SYSTEM_USER = "system"
 # Never written into the audit trail: password hashes and key material; a worksheet's PDF is
 # identified by its SHA-256 instead.
-SECRET_FIELDS = frozenset(
-    {"password_hash", "private_key_pem", "public_key_pem", "certificate_pem", "pdf"}
-)
+SECRET_FIELDS = frozenset({"password_hash", "private_key_pem", "public_key_pem", "certificate_pem", "pdf"})
 
 
 def utc_now() -> dt.datetime:
@@ -333,6 +331,8 @@ class StoreCore:
                     "database busy: another ResistDesk program kept it locked too long; "
                     "nothing was saved, try again"
                 ) from exc
+            if "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
+                raise StoreError(f"{self.path} is read-only: nothing was saved") from exc
             raise StoreError(f"database error, nothing was saved: {exc.orig}") from exc
         except IntegrityError as exc:
             raise StoreError(f"database refused the change, nothing was saved: {exc.orig}") from exc

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 
 from core.rules import CATEGORY_LABELS, Category
-from core.rules.parameters import RULESET_NAME
+from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store import models as m
-from core.store.base import SYSTEM, SYSTEM_USER, Actor
+from core.store.base import SYSTEM, SYSTEM_USER, Actor, Tx
 from core.store.users import Role
 
 if TYPE_CHECKING:
@@ -184,3 +184,18 @@ def upgrade_line(version: int, changed: list[CategoryChange]) -> str:
     return f"{RULESET_NAME} version {version} first applied: {count} categories changed" + (
         f": {listed}" if listed else ""
     )
+
+
+def record_category(tx: Tx, subject_pk: int, category: str, as_of: dt.date, source: str) -> None:
+    """Inside a worksheet's transaction: the category just prepared or signed becomes the
+    subject's record. A record from an older rule-set version is left for ``track_categories``
+    to compare first (a worksheet must not hide what an upgrade changed)."""
+    version = RULESET_VERSION
+    row = tx.session.get(m.CategoryRecord, subject_pk)
+    if row is None:
+        row = m.CategoryRecord(subject_id=subject_pk, category=category, ruleset_version=version, as_of=as_of)
+    elif row.ruleset_version < version:
+        return
+    row.category, row.as_of, row.source = category, as_of, source
+    tx.session.add(row)
+    tx.session.flush()

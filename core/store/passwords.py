@@ -135,9 +135,7 @@ def _raise_change() -> None:
     )
 
 
-def _check_read_only(
-    store: Store, name: str, password: str, dummy: str, allow_change: bool
-) -> m.UserAccount:
+def _check_read_only(store: Store, name: str, password: str, dummy: str, allow_change: bool) -> m.UserAccount:
     """A read-only file records nothing: the password is checked, nothing is counted."""
     with store.reading() as s:
         user = s.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first()

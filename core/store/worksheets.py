@@ -25,6 +25,7 @@ from core.errors import InputError
 from core.rules import classify
 from core.store import models as m
 from core.store.casemap import case_from_rows
+from core.store.categories import record_category
 from core.store.errors import AuthError, NotFoundError
 from core.store.permissions import require
 from core.store.users import Role
@@ -139,6 +140,7 @@ def prepare_worksheet(
             ),
             reason="worksheet prepared",
         )
+        record_category(tx, subject_pk, content.result.category.value, as_of, "prepared")
         assert row.id is not None
         return row.id, pdf
 
@@ -219,6 +221,9 @@ def sign_worksheet(
         ws.prepared_at,
         block,
     )
+    # The audit trail's head as the investigator signs: recorded in the signed PDF, outside the
+    # study file, so `audit verify --anchor WORKSHEET.pdf` can tell later if the history was rewritten.
+    anchor = store.audit_anchor().to_json()
     if timestamper is None and tsa_url(store):
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
@@ -232,6 +237,7 @@ def sign_worksheet(
         location=study.site,
         timestamper=timestamper,
         sign=sign_pdf,
+        audit_anchor=anchor,
     )
     with store.writing(actor, "worksheet.sign") as tx:
         row = tx.session.get(m.Worksheet, worksheet_id)
@@ -253,6 +259,7 @@ def sign_worksheet(
             reason="electronic signature",
         )
         tx.log("sign", entity="worksheet", entity_id=worksheet_id, new=ws.document_id, reason=meaning.strip())
+        record_category(tx, ws.subject_id, ws.category, ws.as_of, "signed")
     return pdf
 
 
@@ -266,6 +273,7 @@ def sign_signed_content(
     location: str,
     timestamper: Any,
     sign: Any,
+    audit_anchor: dict[str, Any] | None = None,
 ) -> bytes:
     """Render the signed copy (manifestation printed), attach the evidence, and sign it."""
     from core.worksheet.document import render_worksheet_placed
@@ -274,13 +282,15 @@ def sign_signed_content(
     sig = content.signature
     assert sig is not None
     rendered, place = render_worksheet_placed(content)
-    manifest = {
+    manifest: dict[str, Any] = {
         "printed_name": sig.printed_name,
         "user_id": sig.user_id,
         "role": sig.role,
         "meaning": sig.meaning,
         "signed_at": sig.signed_at.isoformat(),
     }
+    if audit_anchor is not None:
+        manifest["audit_anchor"] = audit_anchor
     pdf = attach_evidence(rendered, content.case, content.result.to_json(), manifest)
     result: bytes = sign(
         pdf,

@@ -45,6 +45,7 @@ from core.presentation import (
     CATEGORY_HEX,
     REGIMEN_TEXT,
     category_label,
+    confirmation_text,
     parameter_help,
     parameter_label,
     parameter_text,
@@ -201,6 +202,12 @@ def eligibility_statement(study: StudyInfo, result: Classification) -> tuple[boo
     """Whether the category is one the protocol enrolls, in words."""
     label = category_label(result)
     enrolled = set(study.enrolled_categories)
+    if not enrolled:
+        return False, (
+            f"Categories not configured: the study settings do not yet say which categories protocol "
+            f"{study.protocol_id} enrolls, so eligibility by category cannot be stated. An administrator "
+            "chooses them in Study settings; then prepare this worksheet again."
+        )
     names = (
         ", ".join(CATEGORY_LABELS[Category(c)].lower() for c in sorted(enrolled)) or "no category recorded"
     )
@@ -570,14 +577,15 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
     )
     story.append(box)
     c = r.confirmation
-    confirmation = f"{code_words(str(c.required))}: {code_words(str(c.status)).lower()}" + (
-        f" on {c.date}" if c.date else ""
-    )
+    confirmation = confirmation_text(c.required, c.status, c.date)
     if c.opens and c.closes:
         confirmation += f"; window {c.opens} to {c.closes}" + (
             f" ({c.due_status.replace('_', ' ')})" if c.due_status else ""
         )
     eligible, statement = eligibility_statement(study, r)
+    verdict = "ELIGIBLE BY CATEGORY." if eligible else "NOT ELIGIBLE BY CATEGORY."
+    if not study.enrolled_categories:
+        verdict = "CATEGORIES NOT CONFIGURED."
     facts = [
         ["Rule set", Paragraph(f"{ruleset_label(r.ruleset)}, following {ruleset_citation(r)}", s["cell"])],
         ["Rule", r.rule.value if r.rule else "— (the definitions do not name a table row)"],
@@ -590,8 +598,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         [
             "Eligibility",
             Paragraph(
-                ("<b>ELIGIBLE BY CATEGORY.</b> " if eligible else "<b>NOT ELIGIBLE BY CATEGORY.</b> ")
-                + statement,
+                f"<b>{verdict}</b> " + statement,
                 s["cell"],
             ),
         ]

@@ -11,9 +11,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QRadioButton,
@@ -22,10 +25,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.rules import CATEGORY_LABELS, Category
 from core.store.store import Actor, Store
-from core.store.users import Role
 from desktop.tasks import DbWriter
-from desktop.widgets.forms import ErrorLabel
+from desktop.widgets.forms import ErrorLabel, Problem
+
+
+class CategoryChooser(QGroupBox):
+    """The categories the protocol enrolls, asked when a study is created (the worksheet's
+    eligibility statement depends on them)."""
+
+    def __init__(self, chosen: tuple[str, ...] = ()) -> None:
+        super().__init__("Categories this protocol enrolls (the worksheet says whether a subject's is one)")
+        grid = QGridLayout(self)
+        self.boxes: dict[Category, QCheckBox] = {}
+        for k, cat in enumerate(c for c in Category if c is not Category.PENDING_CONFIRMATION):
+            box = QCheckBox(CATEGORY_LABELS[cat])
+            box.setChecked(cat.value in chosen)
+            self.boxes[cat] = box
+            grid.addWidget(box, k // 2, k % 2)
+
+    def chosen(self) -> list[str]:
+        return [c.value for c, box in self.boxes.items() if box.isChecked()]
 
 
 def _password() -> QLineEdit:
@@ -172,6 +193,8 @@ class FirstRunDialog(QDialog):
         )
         for label, w in rows:
             f.addRow(label, w)
+        self.categories = CategoryChooser()
+        f.addRow(self.categories)
         demo_form = QWidget()
         g = QFormLayout(demo_form)
         exists = demo_path.exists()
@@ -184,6 +207,11 @@ class FirstRunDialog(QDialog):
         self.pages.addWidget(demo_form)
         self.new_study.toggled.connect(lambda on: self.pages.setCurrentIndex(0 if on else 1))
         self.error = ErrorLabel()
+        self.error.watch({
+            "protocol_id": self.protocol, "title": self.title, "username": self.admin,
+            "full_name": self.admin_name, "password": self.password, "enrolled_categories": self.categories,
+            "ca_passphrase": self.ca_passphrase,
+        })  # fmt: skip
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -217,26 +245,52 @@ class FirstRunDialog(QDialog):
 
         self.writer.submit(fn, done, failed)
 
-    def _submit_study(self) -> None:
+    def problems(self) -> list[Problem]:
+        """Every problem of the new study's form at once (the store checks again)."""
+        from core.errors import InputError
+        from core.store.users import check_password_policy
+
+        out: list[Problem] = []
+        required = (
+            ("protocol_id", self.protocol, "is required"),
+            ("title", self.title, "is required"),
+            ("username", self.admin, "is required"),
+            ("full_name", self.admin_name, "is required (it appears on signatures)"),
+        )
+        for field, edit, what in required:
+            if not edit.text().strip():
+                out.append((field, what))
         if self.password.text() != self.repeat.text():
-            self.error.show_error("password", "the two passwords differ")
-            return
+            out.append(("password", "the two passwords differ"))
         if self.ca_passphrase.text() != self.ca_repeat.text():
-            self.error.show_error("ca_passphrase", "the two CA passphrases differ")
+            out.append(("ca_passphrase", "the two CA passphrases differ"))
+        elif self.ca_passphrase.text() and self.ca_passphrase.text() == self.password.text():
+            out.append(("ca_passphrase", "must differ from the administrator's password"))
+        elif not self.ca_passphrase.text():
+            out.append(("ca_passphrase", "is required (it issues the investigators' signing certificates)"))
+        else:
+            try:
+                check_password_policy(self.password.text(), self.admin.text().strip())
+            except InputError as exc:
+                out.append(("password", exc.message))
+        return out
+
+    def _submit_study(self) -> None:
+        found = self.problems()
+        if found:
+            self.error.show_errors(found)
             return
-        if self.ca_passphrase.text() == self.password.text():
-            self.error.show_error("ca_passphrase", "must differ from the administrator's password")
-            return
-        store = self.store
+        from core.store.firstrun import create_study_with_administrator
+
+        store, categories = self.store, self.categories.chosen()
         admin, name, password = self.admin.text(), self.admin_name.text(), self.password.text()
         protocol, title, passphrase = self.protocol.text(), self.title.text(), self.ca_passphrase.text()
 
-        def create() -> None:
-            from core.store.site_keys import create_site_ca
-
-            actor = store.create_user(None, admin, name, Role.ADMINISTRATOR, password)
-            store.create_study(actor, protocol, title)
-            create_site_ca(store, actor, passphrase)
+        def create() -> object:
+            return create_study_with_administrator(
+                store, username=admin, full_name=name, password=password, protocol_id=protocol,
+                title=title, enrolled_categories=categories, ca_passphrase=passphrase,
+            )  # fmt: skip
 
         self._run(create, "study")
 
@@ -301,3 +355,60 @@ class ChangePasswordDialog(QDialog):
         self.writer.submit(
             lambda: store.change_password(username, old, new), lambda _a: self.accept(), failed
         )
+
+
+class NewStudyDialog(QDialog):
+    """An administrator signed in to a database without a study creates one here."""
+
+    def __init__(self, store: Store, writer: DbWriter, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Create the study")
+        self.store, self.writer, self.actor = store, writer, actor
+        self.protocol = QLineEdit()
+        self.title = QLineEdit()
+        self.sponsor = QLineEdit()
+        self.site = QLineEdit()
+        self.categories = CategoryChooser()
+        form = QFormLayout()
+        for label, w in (("Protocol id", self.protocol), ("Study title", self.title),
+                         ("Sponsor", self.sponsor), ("Site", self.site)):  # fmt: skip
+            form.addRow(label, w)
+        form.addRow(self.categories)
+        self.error = ErrorLabel()
+        self.error.watch({"protocol_id": self.protocol, "title": self.title, "sponsor": self.sponsor,
+                          "site": self.site, "enrolled_categories": self.categories})  # fmt: skip
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create study")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        who = actor.full_name or actor.username
+        layout.addWidget(QLabel(f"<b>This study file has no study yet.</b> {who}, as an administrator, "
+                                "create it now."))  # fmt: skip
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def submit(self) -> None:
+        found: list[Problem] = [(f, "is required") for f, e in (("protocol_id", self.protocol),
+                                ("title", self.title)) if not e.text().strip()]  # fmt: skip
+        if found:
+            self.error.show_errors(found)
+            return
+        store, actor = self.store, self.actor
+        protocol, title, categories = self.protocol.text(), self.title.text(), self.categories.chosen()
+        sponsor, site = self.sponsor.text(), self.site.text()
+        self.buttons.setEnabled(False)
+
+        def failed(exc: BaseException) -> None:
+            self.buttons.setEnabled(True)
+            self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
+
+        self.writer.submit(
+            lambda: store.create_study(actor, protocol, title, sponsor=sponsor, site=site,
+                                       enrolled_categories=categories),
+            lambda _study: self.accept(),
+            failed,
+        )  # fmt: skip

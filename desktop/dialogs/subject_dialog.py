@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from core.rules import Regimen, Setting, StopReason
 from core.rules.agents import PD1_PDL1_NAMES
 from core.store.store import SUBJECT_STATUSES
-from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate
+from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate, Problem, confirm_discard, date_problems
 
 # Generic names first, as coordinators write them on the CRF.
 AGENTS = sorted(PD1_PDL1_NAMES)
@@ -149,6 +150,34 @@ class SubjectDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setting.currentTextChanged.connect(self._setting_changed)
         self._setting_changed(self.setting.currentText())
+        self.first_dose.dateChanged.connect(self._first_dose_changed)
+        self._first_dose_changed()
+        self.error.watch({
+            "subject_id": self.subject_id, "tumor_type": self.tumor_type, "setting": self.setting,
+            "status": self.status, "agent": self.agent, "regimen": self.regimen,
+            "first_dose": self.first_dose, "last_dose": self.last_dose, "discontinuation_reason": self.reason,
+            "surgery_date": self.surgery, "major_pathological_response": self.mpr,
+        })  # fmt: skip
+
+    def _state(self) -> tuple[object, ...]:
+        return (self.fields(), self.status.currentText(), self.first_dose.edit.text(),
+                self.last_dose.edit.edit.text(), self.surgery.edit.edit.text())  # fmt: skip
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not hasattr(self, "_initial"):
+            self._initial = self._state()
+        super().showEvent(event)
+
+    def reject(self) -> None:
+        """Cancel, Esc or the close button: ask before discarding what was typed."""
+        initial = getattr(self, "_initial", None)
+        if initial is not None and self._state() != initial and not confirm_discard(self, "the subject"):
+            return
+        super().reject()
+
+    def _first_dose_changed(self) -> None:
+        for w in (self.last_dose, self.surgery):
+            w.edit.set_reference(self.first_dose.value())
 
     def _setting_changed(self, setting: str) -> None:
         neo = setting == Setting.NEOADJUVANT.value
@@ -158,8 +187,8 @@ class SubjectDialog(QDialog):
     def fields(self) -> dict[str, Any]:
         """The case-file fields as entered (the store validates them)."""
         neo = self.setting.currentText() == Setting.NEOADJUVANT.value
-        last = self.last_dose.value()
-        surgery = self.surgery.value() if neo else None
+        last = self.last_dose.text_value()
+        surgery = self.surgery.text_value() if neo else None
         return {
             "subject_id": self.subject_id.text().strip(),
             "tumor_type": self.tumor_type.text().strip(),
@@ -167,15 +196,38 @@ class SubjectDialog(QDialog):
             "setting": self.setting.currentText(),
             "agent": self.agent.currentText().strip() or None,
             "regimen": self.regimen.currentData(),
-            "first_dose": self.first_dose.value().isoformat(),
-            "last_dose": last.isoformat() if last else None,
+            "first_dose": self.first_dose.text_value(),
+            "last_dose": last,
             "discontinuation_reason": self.reason.currentData() if last else None,
             "intercurrent_therapy": self.intercurrent.isChecked(),
-            "surgery_date": surgery.isoformat() if surgery else None,
+            "surgery_date": surgery,
             "major_pathological_response": self.mpr.currentData() if neo else None,
             "adjuvant_after_neoadjuvant": self.adjuvant_after.isChecked() if neo else False,
             "dosing_interval_days": None if self.interval.value() == INTERVAL_NONE else self.interval.value(),
         }
+
+    def problems(self) -> list[Problem]:
+        """What can be seen wrong before the store checks the rest: every field at once."""
+        out: list[Problem] = []
+        if not self.subject_id.text().strip():
+            out.append(("subject_id", "is required (the pseudonymous study subject id)"))
+        if not self.tumor_type.text().strip():
+            out.append(("tumor_type", "is required"))
+        neo = self.setting.currentText() == Setting.NEOADJUVANT.value
+        dates = {"first_dose": self.first_dose, "last_dose": self.last_dose}
+        if neo:
+            dates["surgery_date"] = self.surgery
+        out += date_problems(dates)  # type: ignore[arg-type]
+        last = self.last_dose.value()
+        if last is not None and self.last_dose.edit.is_valid() and last < self.first_dose.value():
+            out.append(("last_dose", f"{last} is before the first dose ({self.first_dose.value()})"))
+        return out
+
+    def precheck(self) -> bool:
+        """Show every problem found before saving; True when there is none."""
+        found = self.problems()
+        self.error.show_errors(found)
+        return not found
 
     def show_error(self, field: str | None, message: str) -> None:
         self.error.show_error(field, message)

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from core import limits
+from core.presentation import NEW_LESION_LABELS, NON_TARGET_LABELS, response_label
 from core.rules import Response
 from core.rules.lesions import TSTM, NewLesionStatus, NonTargetStatus
 from core.rules.recist import display
 from core.store.store import MODALITIES
 from core.visits import VisitPreview, preview_visit
-from desktop.widgets.forms import DateEdit, ErrorLabel
+from desktop.widgets.forms import DateEdit, ErrorLabel, Problem, confirm_discard, date_problems
 
 FROM_MEASUREMENTS = "— computed from measurements —"
 NOT_RECORDED = "— not recorded —"
@@ -85,13 +86,15 @@ class VisitDialog(QDialog):
         baseline = case.get("baseline")
 
         self.date = DateEdit(dt.date.fromisoformat(visit["date"]) if visit.get("date") else today)
+        if case.get("first_dose"):
+            self.date.set_reference(dt.date.fromisoformat(case["first_dose"]))
         self.modality = QComboBox()
         self.modality.addItems(list(MODALITIES))
         self.modality.setCurrentText(modality)
         self.response = QComboBox()
         self.response.addItem(FROM_MEASUREMENTS if baseline else NOT_RECORDED, None)
         for r in Response:
-            self.response.addItem(r.value, r.value)
+            self.response.addItem(response_label(r.value), r.value)
         self.response.setCurrentIndex(max(0, self.response.findData(visit.get("response"))))
         self.ecog = QComboBox()
         self.ecog.addItem("not recorded", None)
@@ -169,7 +172,20 @@ class VisitDialog(QDialog):
         for box in self.flags.values():
             box.toggled.connect(self.refresh)
         self.preview = VisitPreview()
+        self._watch()
         self.refresh()
+        self._initial = self._state()
+
+    def _state(self) -> tuple[dict[str, Any], str, str]:
+        return self.fields(), self.modality.currentText(), self.date.edit.text()
+
+    def reject(self) -> None:
+        """Cancel, Esc or the close button: ask before discarding what was typed."""
+        if self._state() != self._initial and not confirm_discard(
+            self, f"the visit of {self.case['subject_id']}"
+        ):
+            return
+        super().reject()
 
     def _lesion_box(self, baseline: dict[str, Any], lesions: dict[str, Any]) -> QGroupBox:
         box = QGroupBox(
@@ -178,7 +194,7 @@ class VisitDialog(QDialog):
         grid = QGridLayout(box)
         grid.addWidget(QLabel("<b>Target</b>"), 0, 0)
         grid.addWidget(QLabel("<b>Baseline</b>"), 0, 1)
-        grid.addWidget(QLabel("<b>Now (mm, TSTM, or blank = not evaluated)</b>"), 0, 2)
+        grid.addWidget(QLabel("<b>Now (mm; TSTM = too small to measure; blank = not evaluated)</b>"), 0, 2)
         row = 1
         old_targets = lesions.get("targets", {})
         for t in baseline["targets"]:
@@ -195,16 +211,20 @@ class VisitDialog(QDialog):
         for n in baseline["non_targets"]:
             grid.addWidget(QLabel(f"{n['id']} {n.get('organ', '')} (non-target)"), row, 0)
             combo = QComboBox()
-            combo.addItems([s.value for s in NonTargetStatus])
-            combo.setCurrentText(old_nt.get(n["id"], NonTargetStatus.PRESENT.value))
+            for status in NonTargetStatus:
+                combo.addItem(NON_TARGET_LABELS.get(status.value, status.value), status.value)
+            combo.setCurrentIndex(max(0, combo.findData(old_nt.get(n["id"], NonTargetStatus.PRESENT.value))))
             combo.currentIndexChanged.connect(self.refresh)
             grid.addWidget(combo, row, 2)
             self.non_target_inputs[n["id"]] = combo
             row += 1
         grid.addWidget(QLabel("New lesions"), row, 0)
-        self.new_lesions.addItems([s.value for s in NewLesionStatus])
+        for new_status in NewLesionStatus:
+            value = new_status.value
+            self.new_lesions.addItem(NEW_LESION_LABELS.get(value, value), value)
         new = lesions.get("new_lesions", "none")
-        self.new_lesions.setCurrentText(new if isinstance(new, str) else NewLesionStatus.UNEQUIVOCAL.value)
+        shown = new if isinstance(new, str) else NewLesionStatus.UNEQUIVOCAL.value
+        self.new_lesions.setCurrentIndex(max(0, self.new_lesions.findData(shown)))
         grid.addWidget(self.new_lesions, row, 2)
         grid.addWidget(self.preview_label, row + 1, 0, 1, 3)
         return box
@@ -222,7 +242,7 @@ class VisitDialog(QDialog):
             return text  # the core names the lesion and says why
 
     def fields(self) -> dict[str, Any]:
-        visit: dict[str, Any] = {"date": self.date.value().isoformat()}
+        visit: dict[str, Any] = {"date": self.date.text_value()}
         if self.response.currentData() is not None:
             visit["response"] = self.response.currentData()
         if self.ecog.currentData() is not None:
@@ -239,39 +259,64 @@ class VisitDialog(QDialog):
         if self.target_inputs or self.non_target_inputs:
             visit["lesions"] = {
                 "targets": {k: self._target_value(e.text()) for k, e in self.target_inputs.items()},
-                "non_targets": {k: c.currentText() for k, c in self.non_target_inputs.items()},
-                "new_lesions": self.new_lesions.currentText(),
+                "non_targets": {k: c.currentData() for k, c in self.non_target_inputs.items()},
+                "new_lesions": self.new_lesions.currentData(),
             }
         return visit
 
     def refresh(self) -> None:
         self.preview = preview_visit(self.case, self.fields(), self.today)
         p = self.preview
-        self.error.show_error(p.error_field, p.error)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(p.ok)
+        found = self.problems()
+        self.error.show_errors(found)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(p.ok and not found)
         if p.timepoint is not None:
             tp = p.timepoint
             lines = [
                 f"Sum {_mm(tp.sum_mm)}{' (partial)' if not tp.complete and tp.sum_mm is not None else ''}; "
                 f"from baseline {_pct(tp.change_from_baseline_pct)}; nadir {_mm(tp.nadir_mm)}, "
                 f"change {_mm(tp.change_from_nadir_mm)} / {_pct(tp.change_from_nadir_pct)}",
-                f"Target {tp.target.value if tp.target else '—'}, non-target "
-                f"{tp.non_target.value if tp.non_target else '—'}, new lesions {tp.new_lesions.value}: "
-                f"<b>{p.computed.value if p.computed else '—'}</b> — {tp.row}",
+                f"Target {response_label(tp.target.value) if tp.target else '—'}, non-target "
+                f"{response_label(tp.non_target.value) if tp.non_target else '—'}, new lesions "
+                f"{NEW_LESION_LABELS.get(tp.new_lesions.value, tp.new_lesions.value)}: "
+                f"<b>{response_label(p.computed.value) if p.computed else '—'}</b> — {tp.row}",
             ]
             if p.differs and p.recorded and p.computed:
                 lines.append(
-                    "<span style='color:#b9770e'><b>RESPONSE_DIFFERS_FROM_MEASUREMENTS</b>: recorded "
-                    f"{p.recorded.value}, measurements give {p.computed.value}; "
-                    "the recorded response governs.</span>"
+                    "<span style='color:#b9770e'><b>The recorded response differs from the "
+                    f"measurements</b>: recorded {response_label(p.recorded.value)}, the measurements give "
+                    f"{response_label(p.computed.value)}; the recorded response governs.</span>"
                 )
             self.preview_label.setText("<br>".join(lines))
         elif self.target_inputs or self.non_target_inputs:
             self.preview_label.setText("")
 
+    def problems(self) -> list[Problem]:
+        """Every problem of the visit at once: the date, each measurement, then the core's check."""
+        found: list[Problem] = date_problems({"date": self.date})
+        for lid, edit in self.target_inputs.items():
+            text = edit.text().strip()
+            if text and text.upper() != TSTM and not isinstance(self._target_value(text), Decimal):
+                found.append((f"lesions.targets.{lid}", f"{text!r} is not a size in mm (or TSTM)"))
+        p = self.preview
+        if not p.ok and p.error and all(field != p.error_field for field, _ in found):
+            found.append((p.error_field, p.error))
+        return found
+
+    def _watch(self) -> None:
+        fields: dict[str, QWidget] = {
+            "date": self.date, "modality": self.modality, "response": self.response, "ecog": self.ecog,
+            "progressing_sites": self.sites, "biopsy_confirms_progression": self.biopsy, "notes": self.notes,
+            "lesions.new_lesions": self.new_lesions,
+        }  # fmt: skip
+        fields.update({f"lesions.targets.{k}": e for k, e in self.target_inputs.items()})
+        fields.update({f"lesions.non_targets.{k}": c for k, c in self.non_target_inputs.items()})
+        fields.update(self.flags)
+        self.error.watch(fields)
+
     def _save(self) -> None:
         self.refresh()
-        if not self.preview.ok:
+        if not self.preview.ok or self.problems():
             return
         self.buttons.setEnabled(False)
         self.on_save(self.fields(), self.modality.currentText())
@@ -290,6 +335,7 @@ class BaselineDialog(QDialog):
         parent: QWidget | None,
         baseline: dict[str, Any] | None,
         on_save: Callable[[dict[str, Any]], None],
+        first_dose: dt.date | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Baseline lesions")
@@ -300,6 +346,7 @@ class BaselineDialog(QDialog):
             "non_targets": [],
         }
         self.date = DateEdit(dt.date.fromisoformat(baseline["date"]))
+        self.date.set_reference(first_dose)
         self.rows: list[tuple[QLineEdit, QComboBox, QLineEdit, QCheckBox, QLineEdit]] = []
         self.grid = QGridLayout()
         for col, title in enumerate(("Id", "Kind", "Organ", "Lymph node", "Size (mm)")):
@@ -328,16 +375,27 @@ class BaselineDialog(QDialog):
         layout.addWidget(add_target)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self._initial = self._state()
+
+    def _state(self) -> tuple[object, ...]:
+        return (self.date.edit.text(), *((w[0].text(), w[1].currentData(), w[2].text(), w[3].isChecked(),
+                                          w[4].text()) for w in self.rows))  # fmt: skip
+
+    def reject(self) -> None:
+        if self._state() != self._initial and not confirm_discard(self, "the baseline lesions"):
+            return
+        super().reject()
 
     def _add_clicked(self, which: str) -> None:
         kind = "target" if which == "t" else "non_target"
-        count = sum(1 for r in self.rows if r[1].currentText() == kind)
+        count = sum(1 for r in self.rows if r[1].currentData() == kind)
         self._add_row(("T" if kind == "target" else "NT") + str(count + 1), kind, "", False, "")
 
     def _add_row(self, lid: str, kind: str, organ: str, nodal: bool, mm: str) -> None:
         widgets = (QLineEdit(lid), QComboBox(), QLineEdit(organ), QCheckBox(), QLineEdit(mm))
-        widgets[1].addItems(["target", "non_target"])
-        widgets[1].setCurrentText(kind)
+        widgets[1].addItem("target", "target")
+        widgets[1].addItem("non-target", "non_target")
+        widgets[1].setCurrentIndex(max(0, widgets[1].findData(kind)))
         widgets[3].setChecked(nodal)
         row = len(self.rows) + 1
         for col, w in enumerate(widgets):
@@ -345,11 +403,19 @@ class BaselineDialog(QDialog):
         self.rows.append(widgets)
 
     def baseline(self) -> dict[str, Any]:
-        targets, non_targets = [], []
+        targets: list[dict[str, Any]] = []
+        non_targets: list[dict[str, Any]] = []
+        fields: dict[str, QWidget] = {"date": self.date, "baseline.date": self.date}
         for lid, kind, organ, nodal, mm in self.rows:
             if not lid.text().strip():
                 continue
-            if kind.currentText() == "target":
+            key = "targets" if kind.currentData() == "target" else "non_targets"
+            k = len(targets) if key == "targets" else len(non_targets)
+            named = f"baseline {'target' if key == 'targets' else 'non-target'} {lid.text().strip()}"
+            for prefix in (f"{key}[{k}]", f"baseline.{key}[{k}]", named):
+                fields.update({prefix: lid, f"{prefix}.id": lid, f"{prefix}.organ": organ, f"{prefix}.mm": mm,
+                               f"{prefix}.nodal": nodal})  # fmt: skip
+            if kind.currentData() == "target":
                 try:
                     size: Any = Decimal(mm.text().strip().replace(",", "."))
                 except InvalidOperation:
@@ -364,9 +430,29 @@ class BaselineDialog(QDialog):
                 )
             else:
                 non_targets.append({"id": lid.text().strip(), "organ": organ.text().strip()})
-        return {"date": self.date.value().isoformat(), "targets": targets, "non_targets": non_targets}
+        self.error.watch(fields)
+        return {"date": self.date.text_value(), "targets": targets, "non_targets": non_targets}
+
+    def problems(self) -> list[Problem]:
+        """Every problem seen before the store checks the lesions: the date, ids and sizes."""
+        found: list[Problem] = date_problems({"baseline.date": self.date})
+        baseline = self.baseline()
+        for k, t in enumerate(baseline["targets"]):
+            if not isinstance(t["mm"], Decimal):
+                found.append((f"baseline.targets[{k}].mm", f"{t['mm']!r} is not a size in mm"))
+        ids = [x["id"] for x in baseline["targets"] + baseline["non_targets"]]
+        for k, lid in enumerate(ids):
+            if lid in ids[:k]:
+                n_targets = len(baseline["targets"])
+                kind, n = ("targets", k) if k < n_targets else ("non_targets", k - n_targets)
+                found.append((f"baseline.{kind}[{n}].id", f"the id {lid} is used twice"))
+        return found
 
     def _save(self) -> None:
+        found = self.problems()
+        if found:
+            self.error.show_errors(found)
+            return
         self.buttons.setEnabled(False)
         self.on_save(self.baseline())
 

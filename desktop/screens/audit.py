@@ -1,45 +1,48 @@
-"""The audit log: filter by subject, user and date; verify the hash chain."""
+"""The audit log: filter by subject (everything that belongs to it), user and date; a page
+at a time with the total shown; verify the whole trail; export CSV or a PDF report.
+
+Every value is shown escaped (``core.store.audit.printable``): a newline or a control
+character in a reason cannot make a cell look like another event."""
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from core.store import models as m
+from core.store.audit import AuditFilter, AuditPage, AuditRow, printable
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
 from desktop.widgets.forms import OptionalDate
 
-
-def _change(e: m.AuditEvent) -> str:
-    if e.field and e.field != "*":
-        old = "∅" if e.old_value is None else e.old_value
-        new = "∅" if e.new_value is None else e.new_value
-        return f"{e.field}: {old} → {new}"
-    text = e.new_value or e.old_value or ""
-    if e.field == "*" and text.startswith("{"):
-        try:
-            values = json.loads(text)
-        except ValueError:
-            return text
-        return ", ".join(f"{k}={v}" for k, v in values.items())
-    return text
+PAGE_SIZE = 500
 
 
 class AuditScreen(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.model: RowsModel[m.AuditEvent] = RowsModel(
+        self.page_number = 1
+        self.page: AuditPage | None = None
+        self.model: RowsModel[AuditRow] = RowsModel(
             [
                 ("#", lambda e: e.id),
                 ("When (UTC)", lambda e: e.at_utc[:19].replace("T", " ")),
-                ("User", lambda e: e.user),
-                ("Action", lambda e: e.action),
-                ("Record", lambda e: f"{e.entity}#{e.entity_id}" if e.entity else ""),
-                ("Change", _change),
-                ("Reason", lambda e: e.reason),
+                ("User", lambda e: printable(e.user)),
+                ("Action", lambda e: printable(e.action)),
+                ("Record", lambda e: printable(e.record)),
+                ("Subject", lambda e: printable(e.subject)),
+                ("Change", lambda e: e.change()),
+                ("Reason", lambda e: printable(e.reason)),
             ],
             colour=lambda e: "#c0392b" if e.action in ("login_failed", "delete") else None,
         )
@@ -50,6 +53,11 @@ class AuditScreen(QWidget):
         self.until = OptionalDate("to")
         apply = QPushButton("Filter")
         verify = QPushButton("Verify audit trail")
+        self.newer = QPushButton("◀ Newer")
+        self.older = QPushButton("Older ▶")
+        self.showing = QLabel()
+        export_csv = QPushButton("Export CSV…")
+        export_pdf = QPushButton("Export PDF report…")
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         filters = QHBoxLayout()
@@ -57,16 +65,43 @@ class AuditScreen(QWidget):
             filters.addWidget(w)
         filters.addStretch(1)
         filters.addWidget(verify)
+        paging = QHBoxLayout()
+        for w in (self.newer, self.showing, self.older):
+            paging.addWidget(w)
+        paging.addStretch(1)
+        paging.addWidget(export_csv)
+        paging.addWidget(export_pdf)
         self.view = table_view(self.model)
-        for col, width in enumerate((50, 150, 110, 90, 130, 420)):
+        for col, width in enumerate((50, 150, 110, 90, 130, 90, 420)):
             self.view.setColumnWidth(col, width)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addLayout(paging)
         layout.addWidget(self.verdict)
         layout.addWidget(self.view)
-        apply.clicked.connect(self.refresh)
-        self.subject.returnPressed.connect(self.refresh)
+        apply.clicked.connect(self.first_page)
+        self.subject.returnPressed.connect(self.first_page)
         verify.clicked.connect(self.verify)
+        self.newer.clicked.connect(lambda: self.go(self.page_number - 1))
+        self.older.clicked.connect(lambda: self.go(self.page_number + 1))
+        export_csv.clicked.connect(lambda: self.export_csv())
+        export_pdf.clicked.connect(lambda: self.export_pdf())
+
+    def current_filter(self) -> AuditFilter:
+        return AuditFilter(
+            user=self.user.currentData(),
+            subject=self.subject.text().strip() or None,
+            since=self.since.value(),
+            until=self.until.value(),
+        )
+
+    def first_page(self) -> None:
+        self.page_number = 1
+        self.refresh()
+
+    def go(self, page: int) -> None:
+        self.page_number = max(1, page)
+        self.refresh()
 
     def refresh(self) -> None:
         store = self.session.store
@@ -78,25 +113,53 @@ class AuditScreen(QWidget):
             self.user.addItem(u.username, u.username)
         self.user.setCurrentIndex(max(0, self.user.findData(current)))
         self.user.blockSignals(False)
-        events = store.audit_events(
-            user=self.user.currentData(), since=self.since.value(), until=self.until.value(), limit=5000
-        )
-        code = self.subject.text().strip()
-        if code:
-            try:
-                pk = store.subject_pk(self.session.study_id, code)
-            except Exception:
-                events = []
-            else:
-                events = [e for e in events if self._about_subject(e, pk)]
-        self.model.set_rows(events)
-
-    def _about_subject(self, e: m.AuditEvent, pk: int) -> bool:
-        if e.entity in ("subject", "worksheet") and e.entity_id == pk:
-            return True
-        return f'"subject_id": "{pk}"' in (e.new_value or e.old_value or "")
+        self.page = store.audit_page(self.current_filter(), page=self.page_number, page_size=PAGE_SIZE)
+        if self.page_number > self.page.pages:
+            self.page_number = self.page.pages
+            self.page = store.audit_page(self.current_filter(), page=self.page_number, page_size=PAGE_SIZE)
+        self.model.set_rows(self.page.rows)
+        self.showing.setText(self.page.describe())
+        self.newer.setEnabled(self.page_number > 1)
+        self.older.setEnabled(self.page_number < self.page.pages)
 
     def verify(self) -> None:
         report = self.session.store.verify_audit()
         colour = "#1e8449" if report.ok else "#c0392b"
-        self.verdict.setText(f"<b style='color:{colour}'>{report.describe()}</b>")
+        lines = "<br>".join(printable(line) for line in report.describe().splitlines())
+        self.verdict.setText(f"<b style='color:{colour}'>{lines}</b>")
+
+    def _choose(self, title: str, suffix: str, pattern: str) -> Path | None:
+        name = f"{self.session.study.protocol_id}-audit-trail{suffix}"
+        chosen, _ = QFileDialog.getSaveFileName(self, title, name, pattern)
+        return Path(chosen) if chosen else None
+
+    def export_csv(self, path: Path | None = None) -> Path | None:
+        from core.store.audit_export import write_csv
+
+        path = path or self._choose("Export the audit trail", ".csv", "CSV (*.csv)")
+        if path is None:
+            return None
+        flt = self.current_filter()
+        count = write_csv(self.session.store.audit_rows(flt), path)
+        self._record(f"{count} event(s) to {path.name}", flt)
+        return path
+
+    def export_pdf(self, path: Path | None = None) -> Path | None:
+        from core.store.audit_export import write_pdf
+
+        path = path or self._choose("Audit trail report", ".pdf", "PDF (*.pdf)")
+        if path is None:
+            return None
+        flt = self.current_filter()
+        s = self.session
+        count = write_pdf(s.store, flt, path, generated_by=s.actor.full_name or s.actor.username)
+        self._record(f"{count} event(s) to {path.name}", flt)
+        return path
+
+    def _record(self, detail: str, flt: AuditFilter) -> None:
+        s = self.session
+        s.write(
+            lambda: s.store.log_event(
+                s.actor, "export", entity="audit_event", detail=detail, reason=f"filters: {flt.describe()}"
+            )
+        )

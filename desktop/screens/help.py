@@ -9,7 +9,8 @@ from core.rules import CAVEAT_HELP, PARAMETER_HELP
 
 
 def help_markdown() -> str:
-    text = resource("help", "rules.md").read_text(encoding="utf-8")
+    howto = resource("help", "howto.md").read_text(encoding="utf-8")
+    text = howto + "\n\n" + resource("help", "rules.md").read_text(encoding="utf-8")
     caveats = "\n".join(f"- **{code.value}**: {explanation}" for code, explanation in CAVEAT_HELP.items())
     params = "\n".join(f"- `{name}`: {explanation}" for name, explanation in PARAMETER_HELP.items())
     return f"{text}\n\n## Caveats\n{caveats}\n\n## Parameter reference\n{params}\n"

@@ -11,7 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSettings,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,13 +29,21 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from core.presentation import category_label, response_text, ruleset_citation, ruleset_label, ruleset_short
+from core.presentation import (
+    category_label,
+    confirmation_text,
+    response_text,
+    ruleset_citation,
+    ruleset_label,
+    ruleset_short,
+)
 from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
@@ -84,11 +100,10 @@ def _category_text(row: RosterRow) -> str:
 
 def _confirmation_text(row: RosterRow) -> str:
     c = row.result.confirmation
-    if c.status == "pending" and c.due_status:
-        return f"{c.required} pending ({c.due_status.replace('_', ' ')})"
     if c.status == "not_required":
         return "—"
-    return f"{c.required} {c.status}"
+    text = confirmation_text(c.required, c.status)
+    return f"{text} ({c.due_status.replace('_', ' ')})" if c.status == "pending" and c.due_status else text
 
 
 SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
@@ -210,7 +225,10 @@ class RosterModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,  # the whole title when a narrow column cuts it
+        ):
             return HEADERS[section]
         return None
 
@@ -269,6 +287,12 @@ class RosterScreen(QWidget):
     """Open a subject: (subject primary key)."""
     sig_add_subject = Signal()
     """The coordinator asked to add a subject."""
+    sig_add_visit = Signal(int)
+    """Record a visit for a subject: (subject primary key)."""
+    sig_worksheet = Signal(int)
+    """Prepare a subject's worksheet: (subject primary key)."""
+    sig_print = Signal(int)
+    """Print a subject's summary: (subject primary key)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -317,6 +341,14 @@ class RosterScreen(QWidget):
         for col, width in enumerate((90, 165, 85, 115, 90, 130, 225, 140, 150)):
             self.table.setColumnWidth(col, width)
         self.table.activated.connect(self._activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: self.row_menu(pos).popup(
+            self.table.viewport().mapToGlobal(pos)))  # fmt: skip
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self.column_menu().popup(header.mapToGlobal(pos))
+        )
+        header.setToolTip("Right-click to choose the columns shown")
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -348,6 +380,42 @@ class RosterScreen(QWidget):
 
     def _activated(self, index: QModelIndex) -> None:
         self.sig_open_subject.emit(self.model.row_at(index.row()).subject_pk)
+
+    def row_menu(self, pos: QPoint) -> QMenu:
+        """The actions on the subject under ``pos`` (right-click on a row)."""
+        menu = QMenu(self)
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            menu.addAction("Add subject…", self.sig_add_subject.emit)
+            return menu
+        self.table.selectRow(index.row())
+        row = self.model.row_at(index.row())
+        pk, code = row.subject_pk, row.subject_id
+        menu.addAction(f"Open {code}", lambda: self.sig_open_subject.emit(pk))
+        menu.addAction(f"Add visit for {code}…", lambda: self.sig_add_visit.emit(pk))
+        menu.addAction(f"Worksheet for {code}…", lambda: self.sig_worksheet.emit(pk))
+        menu.addAction(f"Print {code}…", lambda: self.sig_print.emit(pk))
+        menu.addSeparator()
+        menu.addAction("Add subject…", self.sig_add_subject.emit)
+        return menu
+
+    def column_menu(self) -> QMenu:
+        """The column chooser (right-click on the header): every column but the subject id."""
+        menu = QMenu(self)
+        header = self.table.horizontalHeader()
+        for col, title in enumerate(HEADERS):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(col))
+            action.setEnabled(col != COL_SUBJECT)
+            action.toggled.connect(lambda on, col=col: header.setSectionHidden(col, not on))
+        menu.addSeparator()
+        menu.addAction("Show all columns", self.show_all_columns)
+        return menu
+
+    def show_all_columns(self) -> None:
+        for col in range(len(HEADERS)):
+            self.table.horizontalHeader().showSection(col)
 
     def current_subject_pk(self) -> int | None:
         index = self.table.currentIndex()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.presentation import field_label
 from core.rules import (
     CATEGORY_LABELS,
     ICI_CHEMO_PARAMETER_HELP,
@@ -48,6 +49,8 @@ ENROLLED_REGIMENS = (
 
 
 class SettingsScreen(QWidget):
+    sig_saved = Signal()
+    """The study settings were saved."""
     sig_lock_minutes = Signal(int)
     """The idle time before the session locks changed: (minutes)."""
 
@@ -79,6 +82,7 @@ class SettingsScreen(QWidget):
         for k, cat in enumerate(c for c in Category if c is not Category.PENDING_CONFIRMATION):
             box = QCheckBox(CATEGORY_LABELS[cat])
             self.enrolled[cat] = box
+            box.toggled.connect(lambda _on: self._categories_note())
             grid.addWidget(box, k // 3, k % 3)
 
         self.regimens: dict[Regimen, QCheckBox] = {}
@@ -139,7 +143,7 @@ class SettingsScreen(QWidget):
             shown = ", ".join(default) if isinstance(default, tuple) else str(default).lower()
             explanation = QLabel(f"{PARAMETER_HELP[f.name]} <i>Default: {shown}.</i>")
             explanation.setWordWrap(True)
-            grid_p.addWidget(QLabel(f"<b>{f.name}</b>"), row, 0)
+            grid_p.addWidget(QLabel(f"<b>{field_label(f.name)}</b>"), row, 0)
             grid_p.addWidget(widget, row, 1)
             grid_p.addWidget(explanation, row, 2)
             self.params[f.name] = widget
@@ -153,6 +157,10 @@ class SettingsScreen(QWidget):
         local.addRow("Lock the session after idle", self.lock_minutes)
 
         self.error = ErrorLabel()
+        self.error.watch({"protocol_id": self.protocol, "title": self.title, "sponsor": self.sponsor,
+                          "site": self.site, "criteria": self.criteria, "paper_size": self.paper,
+                          "enrolled_categories": enrolls})  # fmt: skip
+        self.error.watch({f"rule_overrides.{k}": w for k, w in self.params.items()})
         self.save = QPushButton("Save study settings…")
         self.save.clicked.connect(self._save)
         self.reset = QPushButton("Revert")
@@ -166,6 +174,12 @@ class SettingsScreen(QWidget):
         col = QVBoxLayout(inner)
         col.addLayout(details)
         col.addWidget(enrolls)
+        self.no_categories = QLabel(
+            "<b style='color:#b9770e'>No category chosen yet:</b> worksheets say "
+            "\"categories not configured\" until the protocol's categories are ticked and saved."
+        )
+        self.no_categories.setWordWrap(True)
+        col.addWidget(self.no_categories)
         col.addWidget(regimens)
         col.addWidget(params)
         col.addWidget(chemo)
@@ -178,6 +192,10 @@ class SettingsScreen(QWidget):
         layout.addWidget(scroll)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
+
+    def _categories_note(self) -> None:
+        if hasattr(self, "no_categories"):
+            self.no_categories.setVisible(not any(box.isChecked() for box in self.enrolled.values()))
 
     def _lock_changed(self, minutes: int) -> None:
         self.settings.setValue("session/lock_minutes", minutes)
@@ -194,6 +212,7 @@ class SettingsScreen(QWidget):
         enrolled = set(json.loads(study.enrolled_categories))
         for cat, box in self.enrolled.items():
             box.setChecked(cat.value in enrolled)
+        self._categories_note()
         regimens = set(json.loads(study.enrolled_regimens))
         for regimen, box in self.regimens.items():
             box.setChecked(regimen.value in regimens)
@@ -264,6 +283,7 @@ class SettingsScreen(QWidget):
             self.save.setEnabled(True)
             session.reload_study()
             self.refresh()
+            self.sig_saved.emit()
 
         session.write(
             lambda: session.store.update_study(session.actor, session.study_id, changes, reason), done, failed

@@ -4,27 +4,39 @@ classification, the classification panel, the timeline and the spider plot."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    Signal,
+    SignalInstance,
+)
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
     QTextBrowser,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from core.casefile import parse_stored_case
-from core.presentation import category_label, regimen_text, response_text, ruleset_short
+from core.presentation import category_label, regimen_text, response_label, ruleset_short
 from core.rules import Classification, Course, VisitRole, classify
 from core.rules.recist import evaluate
 from core.store import models as m
@@ -32,9 +44,22 @@ from core.store.casemap import case_from_rows, visit_order
 from desktop.session import Session
 from desktop.style import category_colour, response_colour
 from desktop.widgets.charts import SpiderWidget, TimelineData, TimelineWidget
+from desktop.widgets.elided import ElidedLabel
 from desktop.widgets.result_view import result_html
 
 Index = QModelIndex | QPersistentModelIndex
+
+ACTION_LABELS = {
+    "add_visit": ("Add visit…", "Record a tumor assessment for {code}"),
+    "edit_visit": ("Edit visit…", "Change the selected visit of {code}"),
+    "delete_visit": ("Delete visit…", "Delete the selected visit of {code}"),
+    "baseline": ("Baseline lesions…", "Set the baseline lesions of {code}"),
+    "worksheet": ("Worksheet for {code}…", "Prepare or sign the eligibility worksheet of {code}"),
+    "print": ("Print {code}…", "Print the summary of {code}"),
+    "edit": ("Edit course of {code}…", "Change the treatment course of {code}"),
+    "delete": ("Delete {code}…", "Delete subject {code} and its visits"),
+}
+ACTION_KEYS = tuple(ACTION_LABELS)
 
 ROLE_LABELS = {
     VisitRole.INITIAL_PD: "Initial PD",
@@ -137,7 +162,10 @@ class VisitModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,  # the whole title when a narrow column cuts it
+        ):
             return VISIT_HEADERS[section]
         return None
 
@@ -148,9 +176,9 @@ class VisitModel(QAbstractTableModel):
         values = (
             r.date.isoformat(),
             r.modality,
-            response_text(r.recorded) if r.recorded != "—" else r.recorded,
-            response_text(r.computed) if r.computed not in ("", "measured") else r.computed,
-            response_text(r.governing) if r.governing else "",
+            response_label(r.recorded),
+            response_label(r.computed),
+            response_label(r.governing),
             r.role,
             r.flags,
             r.notes,
@@ -179,6 +207,8 @@ class SubjectScreen(QWidget):
     """Delete the subject: (subject pk)."""
     sig_worksheet = Signal(int)
     """Prepare or sign this subject's worksheet: (subject pk)."""
+    sig_print = Signal(int)
+    """Print this subject's summary: (subject pk)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -189,35 +219,36 @@ class SubjectScreen(QWidget):
 
         back = QPushButton("← Roster")
         back.clicked.connect(self.sig_back)
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        # Wraps rather than widening the window past the screen (long agents, the rule set).
-        self.title.setWordWrap(True)
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.title.setMinimumWidth(240)
-        buttons = QHBoxLayout()
-        buttons.addWidget(back)
-        buttons.addWidget(self.title, 1)
-        self.buttons: dict[str, QPushButton] = {}
-        for key, label in (
-            ("add_visit", "Add visit…"),
-            ("edit_visit", "Edit visit…"),
-            ("delete_visit", "Delete visit…"),
-            ("baseline", "Baseline lesions…"),
-            ("worksheet", "Worksheet…"),
-            ("edit", "Edit course…"),
-            ("delete", "Delete subject…"),
-        ):
-            button = QPushButton(label)
-            buttons.addWidget(button)
-            self.buttons[key] = button
-        self.buttons["add_visit"].clicked.connect(lambda: self._emit(self.sig_add_visit))
-        self.buttons["edit"].clicked.connect(lambda: self._emit(self.sig_edit_subject))
-        self.buttons["baseline"].clicked.connect(lambda: self._emit(self.sig_edit_baseline))
-        self.buttons["delete"].clicked.connect(lambda: self._emit(self.sig_delete_subject))
-        self.buttons["worksheet"].clicked.connect(lambda: self._emit(self.sig_worksheet))
-        self.buttons["edit_visit"].clicked.connect(self._edit_visit)
-        self.buttons["delete_visit"].clicked.connect(self._delete_visit)
+        self.code = QLabel()
+        self.code.setTextFormat(Qt.TextFormat.RichText)
+        self.badge = QLabel()
+        self.badge.setTextFormat(Qt.TextFormat.RichText)
+        self.details = ElidedLabel()
+        header = QHBoxLayout()
+        header.addWidget(back)
+        header.addWidget(self.code)
+        header.addWidget(self.badge)
+        header.addWidget(self.details, 1)
+        # The actions sit in a toolbar: what does not fit goes behind its » overflow button,
+        # so the window keeps its size whatever the subject's names.
+        self.toolbar = QToolBar("Subject actions")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.tools: dict[str, QAction] = {}
+        for key in ACTION_KEYS:
+            action = QAction(self)
+            self.toolbar.addAction(action)
+            self.tools[key] = action
+            if key in ("baseline", "print"):
+                self.toolbar.addSeparator()
+        self._label_actions(None)
+        self.tools["add_visit"].triggered.connect(lambda: self._emit(self.sig_add_visit))
+        self.tools["edit"].triggered.connect(lambda: self._emit(self.sig_edit_subject))
+        self.tools["baseline"].triggered.connect(lambda: self._emit(self.sig_edit_baseline))
+        self.tools["delete"].triggered.connect(lambda: self._emit(self.sig_delete_subject))
+        self.tools["worksheet"].triggered.connect(lambda: self._emit(self.sig_worksheet))
+        self.tools["print"].triggered.connect(lambda: self._emit(self.sig_print))
+        self.tools["edit_visit"].triggered.connect(self._edit_visit)
+        self.tools["delete_visit"].triggered.connect(self._delete_visit)
 
         self.visits = VisitModel(self)
         self.table = QTableView()
@@ -233,9 +264,15 @@ class SubjectScreen(QWidget):
 
         self.timeline = TimelineWidget()
         self.spider = SpiderWidget()
-        charts = QTabWidget()
+        self.baseline = QTextBrowser()
+        charts = self.charts = QTabWidget()
         charts.addTab(self.timeline, "Timeline")
         charts.addTab(self.spider, "Spider plot (% change from baseline)")
+        charts.addTab(self.baseline, "Baseline lesions")
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(
+            lambda pos: self.visit_menu(pos).popup(self.table.viewport().mapToGlobal(pos))
+        )
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.table)
         left.addWidget(charts)
@@ -256,10 +293,73 @@ class SubjectScreen(QWidget):
         split.setSizes([700, 480])
 
         layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
+        layout.addLayout(header)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.changed_note)
-        layout.addWidget(split)
+        layout.addWidget(split, 1)
         self._update_buttons()
+
+    def visit_menu(self, pos: QPoint) -> QMenu:
+        """Right-click on a visit: edit or delete it; anywhere: add one."""
+        menu = QMenu(self)
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())
+            day = self.visits.row_at(index.row()).date
+            menu.addAction(f"Edit the visit of {day}…", self._edit_visit)
+            menu.addAction(f"Delete the visit of {day}…", self._delete_visit)
+            menu.addSeparator()
+        menu.addAction(self.tools["add_visit"])
+        return menu
+
+    def baseline_html(self) -> str:
+        """The baseline lesions and the sum of the target diameters, as the subject screen shows them."""
+        course = self.course
+        if course is None or course.baseline is None:
+            return "<p>No baseline lesions recorded. Use <b>Baseline lesions…</b> to enter them.</p>"
+        b = course.baseline
+        e = html.escape
+        total = sum((t.mm for t in b.targets), Decimal(0))
+        rows = "".join(
+            f"<tr><td>{e(t.id)}</td><td>target</td><td>{e(t.organ)}</td>"
+            f"<td>{'node, short axis' if t.nodal else 'longest diameter'}</td>"
+            f"<td align='right'>{t.mm} mm</td></tr>"
+            for t in b.targets
+        ) + "".join(
+            f"<tr><td>{e(n.id)}</td><td>non-target</td><td>{e(n.organ)}</td><td></td><td></td></tr>"
+            for n in b.non_targets
+        )
+        return (
+            f"<p><b>Baseline scan {b.date}</b> ({course.criteria.value}): {len(b.targets)} target and "
+            f"{len(b.non_targets)} non-target lesion(s). <b>Sum of target diameters: {total} mm</b></p>"
+            "<table border='1' cellspacing='0' cellpadding='3'><tr><th>Lesion</th><th>Kind</th><th>Organ</th>"
+            f"<th>Measured</th><th>Size</th></tr>{rows}</table>"
+        )
+
+    def summary_html(self, subject_pk: int) -> tuple[str, str]:
+        """The subject's summary for printing: (HTML, subject id)."""
+        if subject_pk != self.subject_pk:
+            self.show_subject(subject_pk)
+        assert self.result is not None
+        code = html.escape(self.result.subject_id)
+        header = "".join(f"<th align='left'>{h}</th>" for h in VISIT_HEADERS)
+        visits = "".join(
+            "<tr>" + "".join(
+                f"<td>{html.escape(str(self.visits.data(self.visits.index(r, c)) or ''))}</td>"
+                for c in range(len(VISIT_HEADERS))
+            ) + "</tr>"
+            for r in range(self.visits.rowCount())
+        )  # fmt: skip
+        page = (
+            f"<h1>{code}</h1><p>{html.escape(self.details.text())}</p>"
+            "<h2>Visits</h2><table border='1' cellspacing='0' cellpadding='3'>"
+            f"<tr>{header}</tr>{visits}</table>"
+            f"<h2>Baseline lesions</h2>{self.baseline_html()}"
+            f"<h2>Classification</h2>{result_html(self.result.subject_id, self.result, full=False)}"
+            f"<p style='color:gray'>Printed {dt.datetime.now().astimezone():%Y-%m-%d %H:%M} by "
+            f"{html.escape(self.session.actor.full_name or self.session.actor.username)}.</p>"
+        )
+        return page, self.result.subject_id
 
     def _emit(self, signal: SignalInstance) -> None:
         if self.subject_pk is not None:
@@ -281,8 +381,16 @@ class SubjectScreen(QWidget):
 
     def _update_buttons(self) -> None:
         has_visit = self.selected_visit_pk() is not None
-        self.buttons["edit_visit"].setEnabled(has_visit)
-        self.buttons["delete_visit"].setEnabled(has_visit)
+        self.tools["edit_visit"].setEnabled(has_visit)
+        self.tools["delete_visit"].setEnabled(has_visit)
+        for key in ("add_visit", "baseline", "worksheet", "print", "edit", "delete"):
+            self.tools[key].setEnabled(self.subject_pk is not None)
+
+    def _label_actions(self, code: str | None) -> None:
+        """Every action names the subject it acts on."""
+        for key, (label, tip) in ACTION_LABELS.items():
+            self.tools[key].setText(label.format(code=code or "—"))
+            self.tools[key].setToolTip(tip.format(code=code or "—"))
 
     def show_subject(self, subject_pk: int) -> None:
         self.subject_pk = subject_pk
@@ -300,12 +408,18 @@ class SubjectScreen(QWidget):
         s = rows.subject
         colour = category_colour(result.category).name()
         c = rows.course
-        self.title.setText(
-            f"<span style='font-size:large'><b>{s.subject_code}</b></span> &nbsp; {s.tumor_type} · "
-            f"{s.setting} · {c.agent or 'agent not recorded'} ({regimen_text(c.regimen)}) from {c.first_dose}"
+        self._label_actions(s.subject_code)
+        self.code.setText(f"<span style='font-size:large'><b>{html.escape(s.subject_code)}</b></span>")
+        self.badge.setText(
+            f"<span style='background:{colour};color:white'>&nbsp;"
+            f"{category_label(result)}&nbsp;</span> &nbsp;<i>"
+            f"{ruleset_short(result.ruleset.name)}</i>"
+        )
+        self.details.setText(
+            f"{s.tumor_type} · {s.setting} · {c.agent or 'agent not recorded'} ({regimen_text(c.regimen)}) "
+            f"from {c.first_dose}"
             + (f" to {c.last_dose}" if c.last_dose else "")
-            + f" · {s.status.replace('_', ' ')} &nbsp; <span style='background:{colour};color:white'>&nbsp;"
-            f"{category_label(result)}&nbsp;</span> &nbsp; <i>{ruleset_short(result.ruleset.name)}</i>"
+            + f" · {s.status.replace('_', ' ')}"
         )
         change = store.category_changes(self.session.study_id).get(self.subject_pk)
         if change is not None:
@@ -316,6 +430,7 @@ class SubjectScreen(QWidget):
         self.visits.set_rows(visit_rows(rows.assessments, result))
         self.panel.setHtml(result_html(s.subject_code, result))
         self.timeline.set_data(TimelineData(course, result))
+        self.baseline.setHtml(self.baseline_html())
         points: list[tuple[int, float]] = []
         if course.baseline is not None:
             measured = [

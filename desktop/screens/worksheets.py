@@ -11,11 +11,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -27,8 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.rules import CATEGORY_LABELS, Category
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
+from desktop.widgets.files import open_path, save_path
 from desktop.widgets.forms import ErrorLabel
 
 if TYPE_CHECKING:  # the PDF stack (ReportLab, pyHanko) loads on first use, not at start-up
@@ -109,9 +110,12 @@ class WorksheetsScreen(QWidget):
     sig_saved = Signal(str)
     """A PDF was written: (path)."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, parent: QWidget | None = None, settings: QSettings | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        self.settings = settings or QSettings()
         self.subject_pk: int | None = None  # the subject to prepare for, when one is open
         self.model: RowsModel[WorksheetRow] = RowsModel(
             [
@@ -120,7 +124,7 @@ class WorksheetsScreen(QWidget):
                 ("Prepared (UTC)", lambda r: f"{r.prepared_at:%Y-%m-%d %H:%M}"),
                 ("By", lambda r: r.prepared_by),
                 ("As of", lambda r: r.as_of),
-                ("Category", lambda r: r.category.replace("_", " ")),
+                ("Category", lambda r: CATEGORY_LABELS[Category(r.category)]),
                 ("Status", _status),
                 ("Signed by", _signed_by),
             ],
@@ -159,10 +163,12 @@ class WorksheetsScreen(QWidget):
 
         self.model.set_rows(worksheets(self.session.store, study_id=self.session.study_id))
         who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
-        subject = ""
+        subject = " Open a subject, or select one in the roster, to prepare its worksheet."
+        self.prepare_button.setText("Prepare worksheet…")
         if self.subject_pk is not None:
             code = self.session.store.subject_rows(self.subject_pk).subject.subject_code
             subject = f" Prepares for subject {code}."
+            self.prepare_button.setText(f"Prepare worksheet for {code}…")
         self.info.setText(
             f"{who}{subject} Superseded worksheets (red) must be prepared again before signing."
         )
@@ -185,8 +191,8 @@ class WorksheetsScreen(QWidget):
         self.save_button.setEnabled(row is not None)
 
     def _ask_path(self, title: str, name: str, pattern: str) -> Path | None:
-        chosen, _ = QFileDialog.getSaveFileName(self, title, name, pattern)
-        return Path(chosen) if chosen else None
+        kind = "certificate" if name.endswith(".pem") else "worksheets"
+        return save_path(self, self.settings, kind, title, name, pattern)
 
     def _failed(self, exc: BaseException) -> None:
         QMessageBox.warning(self, "Worksheet", str(exc))
@@ -270,10 +276,9 @@ class WorksheetsScreen(QWidget):
         from core.worksheet.pdfsign import verify_pdf
 
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "Verify a worksheet", "", "PDF (*.pdf)")
-            if not chosen:
+            path = open_path(self, self.settings, "worksheets", "Verify a worksheet", "PDF (*.pdf)")
+            if path is None:
                 return None
-            path = Path(chosen)
         store = self.session.store
         # As `resistdesk verify --db`: the current CRL and the site's record of the worksheet.
         report = verify_pdf(
@@ -299,4 +304,5 @@ class WorksheetsScreen(QWidget):
         )
         if target is not None:
             target.write_text(site_certificate_pem(self.session.store), encoding="ascii")
+            self.sig_saved.emit(str(target))
         return target

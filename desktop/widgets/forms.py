@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QCheckBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
 
 from core import limits
+from core.presentation import field_label, plain_message
 
 
 def qdate(day: dt.date) -> QDate:
@@ -18,17 +32,143 @@ def pydate(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
 
 
-class DateEdit(QDateEdit):
+def parse_date(text: str, locale: QLocale | None = None) -> dt.date | None:
+    """A typed date: ISO (2025-09-01) first, then the locale's short format (with a
+    two- or four-digit year); None when it is not a date."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        iso = dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return iso if limits.MIN_DATE <= iso <= limits.MAX_DATE else None
+    short = (locale or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
+    formats = [short.replace("yyyy", "yy").replace("yy", "yyyy"), short.replace("yyyy", "yy")]
+    for fmt in formats:
+        day = QDate.fromString(text, fmt)
+        if day.isValid():
+            if "yyyy" not in fmt and day.year() < 2000:
+                day = day.addYears(100)  # "25" is 2025, not 1925
+            found = pydate(day)
+            return found if limits.MIN_DATE <= found <= limits.MAX_DATE else None
+    return None
+
+
+class DateEdit(QWidget):
+    """A date typed as text (ISO, or the locale's short format) or picked in the calendar.
+
+    A plain line edit, so no keystroke is ever swallowed by a date section. Beside it,
+    the weekday and, when the dialog knows one, the day count from the first dose.
+    ``value()`` is the last valid date; ``is_valid()`` says whether the text is one.
+    """
+
+    dateChanged = Signal(QDate)
+    """A new valid date was typed or picked."""
+
     def __init__(self, day: dt.date | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setDateRange(qdate(limits.MIN_DATE), qdate(limits.MAX_DATE))  # the core's plausible dates
-        if day is not None:
-            self.setDate(qdate(day))
+        self._value = day or dt.datetime.now().astimezone().date()
+        self._reference: tuple[dt.date, str] | None = None
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("YYYY-MM-DD")
+        self.edit.setMaxLength(20)
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("0000-00-00000"))
+        self.edit.setToolTip(
+            "Type the date as YYYY-MM-DD or as "
+            + QLocale().dateFormat(QLocale.FormatType.ShortFormat).lower()
+            + ", or pick it in the calendar"
+        )
+        self.calendar = QCalendarWidget()
+        self.calendar.setGridVisible(True)
+        self.button = QToolButton()
+        self.button.setArrowType(Qt.ArrowType.DownArrow)
+        self.button.setToolTip("Pick the date in a calendar")
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.button)
+        picker = QWidgetAction(menu)
+        picker.setDefaultWidget(self.calendar)
+        menu.addAction(picker)
+        menu.aboutToShow.connect(lambda: self.calendar.setSelectedDate(qdate(self._value)))
+        self.button.setMenu(menu)
+        self.calendar.clicked.connect(lambda day: self._picked(day, menu))
+        self.hint = QLabel()
+        self.hint.setMinimumWidth(self.hint.fontMetrics().horizontalAdvance("Wed."))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.button)
+        layout.addWidget(self.hint, 1)
+        self.edit.setText(self._value.isoformat())
+        self.edit.textChanged.connect(self._typed)
+        self._describe()
 
+    def _picked(self, day: QDate, menu: QMenu) -> None:
+        self.setDate(day)
+        menu.close()
+
+    # -- the QDateEdit calls the dialogs and tests use ----------------------
+    def setDate(self, day: QDate | dt.date) -> None:
+        self.set_value(pydate(day) if isinstance(day, QDate) else day)
+
+    def minimumDate(self) -> QDate:
+        return qdate(limits.MIN_DATE)
+
+    def maximumDate(self) -> QDate:
+        return qdate(limits.MAX_DATE)
+
+    def date(self) -> QDate:
+        return qdate(self._value)
+
+    # ----------------------------------------------------------------------
     def value(self) -> dt.date:
-        return pydate(self.date())
+        return self._value
+
+    def set_value(self, day: dt.date) -> None:
+        self.edit.setText(day.isoformat())  # textChanged updates the value and the hint
+
+    def is_valid(self) -> bool:
+        return parse_date(self.edit.text()) is not None
+
+    def text_value(self) -> str:
+        """The ISO date when the text is one, else the text as typed (the check names the field)."""
+        day = parse_date(self.edit.text())
+        return day.isoformat() if day else self.edit.text().strip()
+
+    def set_reference(self, day: dt.date | None, what: str = "the first dose") -> None:
+        """Count days from ``day`` beside the field."""
+        self._reference = (day, what) if day else None
+        room = f"Wed · 1000 days after {what}" if day else "Wed."
+        self.hint.setMinimumWidth(self.hint.fontMetrics().horizontalAdvance(room))
+        self._describe()
+
+    def _typed(self, text: str) -> None:
+        day = parse_date(text)
+        if day is not None and day != self._value:
+            self._value = day
+            self._describe()
+            self.dateChanged.emit(qdate(day))
+        else:
+            self._describe()
+
+    def _describe(self) -> None:
+        day = parse_date(self.edit.text())
+        if day is None:
+            self.hint.setText(
+                f"<span style='color:#c0392b'>not a date from {limits.MIN_DATE:%Y} to {limits.MAX_DATE:%Y} "
+                "(YYYY-MM-DD)</span>"
+            )
+            return
+        words = [QLocale().dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)]
+        if self._reference is not None:
+            start, what = self._reference
+            n = (day - start).days
+            words.append(
+                f"day 0: {what}" if n == 0
+                else f"{n} day{'s' if abs(n) != 1 else ''} {'after' if n > 0 else 'before'} {what}"
+            )  # fmt: skip
+        self.hint.setText(" · ".join(words))
 
 
 class OptionalDate(QWidget):
@@ -53,6 +193,10 @@ class OptionalDate(QWidget):
     def value(self) -> dt.date | None:
         return self.edit.value() if self.check.isChecked() else None
 
+    def text_value(self) -> str | None:
+        """The ISO date (or the text as typed, for the check to name), None when not recorded."""
+        return self.edit.text_value() if self.check.isChecked() else None
+
     def set_value(self, day: dt.date | None) -> None:
         self.check.setChecked(day is not None)
         self.edit.setEnabled(day is not None)
@@ -60,23 +204,94 @@ class OptionalDate(QWidget):
             self.edit.setDate(qdate(day))
 
 
+Problem = tuple[str | None, str]
+"""A refused value: (the field's dotted name or None, what is wrong with it)."""
+
+INVALID_STYLE = "border: 2px solid #c0392b; border-radius: 3px;"
+
+
 class ErrorLabel(QLabel):
-    """Shows a field's problem in red under a form; empty when all is well."""
+    """Every problem of a form at once, in red under it, each with the field's name as the
+    form shows it; the fields at fault are outlined in red. Empty when all is well."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed: never render it
         self.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.fields: dict[str, QWidget] = {}
+        self._marked: list[tuple[QWidget, str]] = []
+        self.marked_fields: list[str] = []
         self.hide()
 
+    def watch(self, fields: dict[str, QWidget]) -> None:
+        """The widgets of the fields (dotted names, as the core names them) to outline."""
+        self.fields.update(fields)
+
     def show_error(self, field: str | None, message: str | None) -> None:
-        if not message:
+        self.show_errors([(field, message)] if message else [])
+
+    def show_errors(self, problems: Sequence[Problem]) -> None:
+        for widget, sheet in self._marked:
+            widget.setStyleSheet(sheet)
+        self._marked, self.marked_fields = [], []
+        if not problems:
             self.clear()
             self.hide()
             return
-        self.setText(f"{field}: {message}" if field else message)
+        lines = []
+        for field, message in problems:
+            label, message = field_label(field), plain_message(message)
+            lines.append(f"{label}: {message}" if label else message)
+            target = self._widget_for(field)
+            if target is not None and all(target is not w for w, _ in self._marked):
+                self._marked.append((target, target.styleSheet()))
+                target.setStyleSheet(target.styleSheet() + INVALID_STYLE)
+                self.marked_fields.append(field or "")
+        self.setText(lines[0] if len(lines) == 1 else "\n".join(f"• {line}" for line in lines))
         self.show()
+
+    def _widget_for(self, field: str | None) -> QWidget | None:
+        if not field:
+            return None
+        for name in (field, field.removeprefix("assessments[0].")):
+            if name in self.fields:
+                return _outlined(self.fields[name])
+        prefixes = [k for k in self.fields if field.startswith(k + ".") or field.startswith(k + "[")]
+        return _outlined(self.fields[max(prefixes, key=len)]) if prefixes else None
+
+
+def _outlined(widget: QWidget) -> QWidget:
+    """The part of a composite field that gets the red outline (a date's text box)."""
+    if isinstance(widget, OptionalDate):
+        return widget.edit.edit
+    if isinstance(widget, DateEdit):
+        return widget.edit
+    return widget
+
+
+def date_problems(fields: dict[str, DateEdit | OptionalDate]) -> list[Problem]:
+    """A problem for each date field whose text is not a date."""
+    out: list[Problem] = []
+    for name, w in fields.items():
+        edit = w.edit if isinstance(w, OptionalDate) else w
+        if isinstance(w, OptionalDate) and not w.check.isChecked():
+            continue
+        if not edit.is_valid():
+            out.append((name, f"{edit.edit.text()!r} is not a date: type it as YYYY-MM-DD"))
+    return out
+
+
+def confirm_discard(parent: QWidget, what: str) -> bool:
+    """Closing a dialog with changes not saved: True to discard them, False to keep editing."""
+    answer = QMessageBox.question(
+        parent,
+        "Unsaved changes",
+        f"{what[:1].upper()}{what[1:]} has changes that are not saved. Discard them?",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Discard
 
 
 def ask_reason(parent: QWidget, what: str) -> str | None:

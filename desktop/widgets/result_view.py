@@ -8,6 +8,7 @@ import html
 
 from core.presentation import (
     category_label,
+    confirmation_text,
     parameter_help,
     parameter_label,
     parameter_text,
@@ -36,7 +37,7 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
         ("Progression date", str(result.progression_date or "—")),
     ]
     c = result.confirmation
-    facts.append(("Confirmation", f"{c.required}: {c.status}" + (f" on {c.date}" if c.date else "")))
+    facts.append(("Confirmation", confirmation_text(c.required, c.status, c.date)))
     if c.opens and c.closes:
         window = f"{c.opens} to {c.closes}"
         if c.due_status:

@@ -208,10 +208,14 @@ class Bench:
         assert user.certificate_pem is not None
         key = open_user_key(user.private_key_pem, "bench-password", "investigator")
         ca, crl = site_certificate_pem(store), site_crl_pem(store)
-        key_info = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        bare = signers.SimpleSigner(signing_cert=_cert(user.certificate_pem), signing_key=key_info,
-                                    cert_registry=None)  # type: ignore[arg-type]
+        key_info = asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        bare = signers.SimpleSigner(
+            signing_cert=_cert(user.certificate_pem), signing_key=key_info, cert_registry=None
+        )  # type: ignore[arg-type]
 
         def floor() -> bytes:  # a bare pyHanko sign-and-validate of a one-page ReportLab PDF
             buf = io.BytesIO()
@@ -219,8 +223,11 @@ class Bench:
             c.drawString(72, 720, "A one-page document")
             c.showPage()
             c.save()
-            out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(buf.getvalue())),
-                                   signers.PdfSignatureMetadata(field_name="Sig"), signer=bare)
+            out = signers.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(buf.getvalue())),
+                signers.PdfSignatureMetadata(field_name="Sig"),
+                signer=bare,
+            )
             sig = PdfFileReader(io.BytesIO(out.getvalue())).embedded_signatures[0]
             assert validate_pdf_signature(sig, ValidationContext(trust_roots=[_cert(ca)])).bottom_line
             return bytes(out.getvalue())
@@ -232,9 +239,16 @@ class Bench:
 
         def sign_and_verify() -> bytes:
             content = ws._content(store, pk, store.today(), "RD-BENCH", "Cory Coordinator", now, block)
-            pdf = ws.sign_signed_content(content, certificate_pem=user.certificate_pem, key=key,
-                                         ca_certificate_pem=ca, crl_pem=crl, location="", timestamper=None,
-                                         sign=sign_pdf)
+            pdf = ws.sign_signed_content(
+                content,
+                certificate_pem=user.certificate_pem,
+                key=key,
+                ca_certificate_pem=ca,
+                crl_pem=crl,
+                location="",
+                timestamper=None,
+                sign=sign_pdf,
+            )
             assert verify_pdf(pdf, ca, crl_pem=crl).ok
             return pdf
 
@@ -254,6 +268,52 @@ class Bench:
                     ratio <= 3)  # fmt: skip
         self.record("worksheet prepare, then sign with password", f"{statistics.median(full) * 1000:.0f} ms",
                     "—", None, "report", None)  # fmt: skip
+
+    def audited_database(self) -> Path:
+        """The 10,000-subject study imported through the store, so that it has its real audit
+        trail (the other figures use a plain-SQL load, which writes none)."""
+        from core.casefile import parse_case
+        from core.store.store import Store
+        from core.store.users import Role
+        from tests.bench.generator import synthetic_cases
+
+        db = self.tmp / "audited.sqlite3"
+        start = time.perf_counter()
+        with Store.open(db, backup_daily=False) as store:
+            admin = store.create_user(None, "bench", "Bench Mark", Role.ADMINISTRATOR, "bench-password")
+            study = store.create_study(admin, "BENCH-A", "Benchmark study with its audit trail")
+            courses = [parse_case(c) for c in synthetic_cases(SUBJECTS, VISITS)]
+            store.import_cases(admin, study.id or 0, courses, reason="benchmark import")
+        print(
+            f"  (audited study imported through the store in {time.perf_counter() - start:.0f} s)", flush=True
+        )
+        return db
+
+    def audit_verify(self, db: Path) -> None:
+        """The whole ``audit verify`` (integrity check, chain, replay of every table) against a floor
+        of reading and hashing the same audit rows with raw sqlite3; each in a fresh process, so
+        peak memory is the check's own (it streams: memory must not grow with the study)."""
+
+        def run(mode: str) -> tuple[float, int]:
+            out = subprocess.run([sys.executable, "-m", "tests.bench.audit_verify", mode, str(db)],
+                                 capture_output=True, text=True, cwd=ROOT, check=True)  # fmt: skip
+            seconds, rss = out.stdout.split()
+            return float(seconds), int(rss)
+
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            rows = conn.execute("SELECT count(*) FROM audit_event").fetchone()[0]
+        floor, check = [], []
+        for _ in range(self.runs):  # alternate, so drift on a shared machine hits both
+            floor.append(run("floor"))
+            check.append(run("verify"))
+        f = statistics.median(t for t, _ in floor)
+        v = statistics.median(t for t, _ in check)
+        self.record(f"audit verify: {SUBJECTS:,} subjects, {rows:,} audit rows", f"{v:.2f} s (max {max(t for t, _ in check):.2f})",
+                    f"raw read + hash {f:.2f} s", v / f, "report", None)  # fmt: skip
+        fm = statistics.median(m for _, m in floor) / 1024
+        vm = statistics.median(m for _, m in check) / 1024
+        self.record("audit verify: peak memory", f"{vm:.0f} MiB", f"raw read + hash {fm:.0f} MiB", vm / fm,
+                    "bounded (streams)", None)  # fmt: skip
 
     def crash(self) -> None:
         rounds = 100 if self.quick else 500
@@ -279,11 +339,15 @@ def main(argv: list[str]) -> int:
           f"{os.cpu_count()} cores, Python {platform.python_version()}, {dt.datetime.now().astimezone().date()}")  # fmt: skip
     print(f"{'figure':<52} {'value':<34} {'floor':<28} {'ratio':<7} {'target':<14} met")
     db = bench.database()
+    if "--audit-only" in argv:  # just the audit verify figure
+        bench.audit_verify(bench.audited_database())
+        return 0
     bench.classifier()
     bench.store_read(db)
     bench.startup(db)
     bench.filter_keystroke(db)
     bench.worksheet()
+    bench.audit_verify(bench.audited_database())
     bench.crash()
     out = ROOT / "build" / "bench" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -726,3 +726,17 @@ def test_c9_positive_biopsy_after_surgery_wins_over_a_refuting_scan() -> None:
     assert r.category is SECONDARY
     assert r.rule is Rule.T3_SECONDARY
     assert (r.confirmation.status, r.confirmation.date) == ("confirmed", day(335))
+
+
+def test_c2_recist_cli_confirm_response_cr_then_pr_is_pr(tmp_path: Any) -> None:
+    import io
+    import json
+
+    from core.cli import main
+    from tests.core.test_cli import write
+
+    obj = case(cr(56), tp(112, {"T1": 0}, {"NT1": "present"}), baseline=B2)
+    path = write(tmp_path, "cr-pr.json", obj)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["recist", "--confirm-response", str(path)], out=out, err=err) == 0, err.getvalue()
+    assert json.loads(out.getvalue())["best_overall_response"] == "PR"

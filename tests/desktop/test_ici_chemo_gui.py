@@ -54,7 +54,7 @@ def test_chemo_subject_entered_through_the_dialogs_is_classified_under_2023(
     assert "SITC-2023-ICI-chemo v1" in panel
     assert "Table 3 of Rizvi et al., J Immunother Cancer 2023;11:e005920" in panel
     assert "RAPID_PROGRESSION_ANY_EXPOSURE" in panel or "Rapidly progressing" in panel
-    assert "SITC 2023 ICI-chemo" in w.subject_screen.title.text()
+    assert "SITC 2023 ICI-chemo" in w.subject_screen.badge.text()
     # Nothing to remind: no confirmation under this rule set.
     assert not [m for m in w.reminders_screen.confirmations.rows() if m.subject_id == "LUNG-1"]
     assert "nothing to remind" in w.reminders_screen.no_confirmation.text()
@@ -134,7 +134,7 @@ def test_sign_and_verify_a_chemo_worksheet_from_the_gui(
     monkeypatch.setattr(ws_module.QMessageBox, "open", lambda self: None)
     w = investigator_desk.window
     pk = open_code(investigator_desk, "SCLC-033")
-    w.subject_screen.buttons["worksheet"].click()
+    w.subject_screen.tools["worksheet"].trigger()
     screen = w.worksheets_screen
     assert screen.subject_pk == pk
     screen.prepare(tmp_path / "draft.pdf")

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from core import limits
+from core.presentation import field_label
 from desktop.widgets.forms import DateEdit, ErrorLabel, pydate, qdate
 from tests.desktop.conftest import Desk, days_ago
 
@@ -42,11 +43,11 @@ def test_subject_dialog_refuses_what_the_core_refuses(
     getattr(dialog, widget).setText(text)
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10000)
-    assert dialog.error.text().startswith(f"{field}: ")
+    assert dialog.error.text().startswith(f"{field_label(field)}: ")  # the field as the form names it
     assert fragment in dialog.error.text()
     assert dialog.isVisible()
     assert not empty_desk.store.all_rows(empty_desk.session.study_id)
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
 
 
 def test_visit_notes_are_checked_before_saving(qtbot: QtBot, empty_desk: Desk) -> None:
@@ -57,7 +58,7 @@ def test_visit_notes_are_checked_before_saving(qtbot: QtBot, empty_desk: Desk) -
     dialog.notes.setPlainText("scan \u202edelayed")  # an invisible reordering of the text shown
     dialog.refresh()
     assert not save.isEnabled()
-    assert dialog.error.text().startswith("notes: ")
+    assert dialog.error.text().startswith("Notes: ")
     assert "direction control" in dialog.error.text()
     dialog.notes.setPlainText("x" * 4001)
     dialog.refresh()
@@ -66,7 +67,7 @@ def test_visit_notes_are_checked_before_saving(qtbot: QtBot, empty_desk: Desk) -
     dialog.notes.setPlainText("first line\nsecond line")  # a newline is fine in notes
     dialog.refresh()
     assert save.isEnabled(), dialog.error.text()
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
 
 
 @pytest.mark.parametrize(
@@ -86,9 +87,9 @@ def test_baseline_dialog_refuses_implausible_lesions(
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10000)
     assert fragment in dialog.error.text()
-    assert "baseline" in dialog.error.text()
+    assert "Target lesion" in dialog.error.text()
     assert empty_desk.store.case(pk).get("baseline") is None
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
 
 
 def test_date_fields_stay_within_the_core_limits(qtbot: QtBot) -> None:
@@ -104,7 +105,7 @@ def test_error_label_shows_typed_text_literally(qtbot: QtBot) -> None:
     label = ErrorLabel()
     qtbot.addWidget(label)
     label.show_error("tumor_type", "unknown value '<b>x</b>'")
-    assert label.text() == "tumor_type: unknown value '<b>x</b>'"
+    assert label.text() == "Tumor type: unknown value '<b>x</b>'"
     assert label.textFormat().name == "PlainText"
 
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -66,11 +67,11 @@ def test_visit_dialog_computes_recist_as_the_coordinator_types(demo_desk: Desk) 
     assert "Sum 27.0 mm" in text
     assert "PR" in text
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
-    assert "RESPONSE_DIFFERS_FROM_MEASUREMENTS" in dialog.preview_label.text()
+    assert "recorded response differs from the measurements" in dialog.preview_label.text()
     dialog.target_inputs["T1"].setText("-4")
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Save).isEnabled()
     assert "T1" in dialog.error.text()
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
 
 
 def test_baseline_dialog_sets_lesions(qtbot: QtBot, empty_desk: Desk) -> None:
@@ -100,10 +101,10 @@ def test_subject_dialog_refuses_bad_input_inline(qtbot: QtBot, empty_desk: Desk)
     dialog.tumor_type.setText("")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10000)
-    assert "tumor_type" in dialog.error.text()
+    assert "Tumor type" in dialog.error.text()
     assert dialog.isVisible()
     assert not empty_desk.store.all_rows(empty_desk.session.study_id)
-    dialog.reject()
+    dialog.done(0)  # close without the unsaved-changes question
 
 
 def test_edit_and_delete_subject_with_reason(
@@ -136,7 +137,8 @@ def test_reminders_screen_and_calendar_export(qtbot: QtBot, demo_desk: Desk, tmp
     assert path is not None
     text = path.read_text(encoding="utf-8")
     assert text.startswith("BEGIN:VCALENDAR")
-    assert text.count("BEGIN:VEVENT") == len(screen.confirmations.rows())
+    pending = screen.confirmations.rows()  # a scan window: its opening day and its due day
+    assert text.count("BEGIN:VEVENT") == sum(2 if m.opens else 1 for m in pending)
     assert "NSCLC-003" in text
     qtbot.waitUntil(lambda: not demo_desk.writer.busy, timeout=10000)
     assert demo_desk.store.audit_events(limit=1)[0].action == "export"
@@ -148,10 +150,61 @@ def test_audit_screen_filters_and_verifies(demo_desk: Desk) -> None:
     screen = w.audit_screen
     assert screen.model.rowCount() > 100
     screen.subject.setText("MEL-001")
-    screen.refresh()
+    screen.first_page()
     assert 0 < screen.model.rowCount() < 20
     screen.verify()
     assert "intact" in screen.verdict.text()
+
+
+def test_audit_screen_subject_filter_pages_escapes_and_exports(
+    qtbot: QtBot, demo_desk: Desk, tmp_path: Path
+) -> None:
+    store, actor = demo_desk.store, demo_desk.session.actor
+    pk = store.subject_pk(demo_desk.session.study_id, "NSCLC-028")
+    rows = store.subject_rows(pk)
+    measured = next(a for a in rows.assessments if a.id in rows.measurements)
+    fields = store.case(pk)["assessments"]
+    visit = next(v for v in fields if v["date"] == measured.date.isoformat())
+    forged = "typo\n999\t2026-01-01T00:00:00\tinvestigator\tsign worksheet#1"
+    demo_desk.writer.submit(
+        lambda: store.update_assessment(actor, measured.id or 0, {**visit, "ecog": 2}, forged)
+    )
+    qtbot.waitUntil(lambda: not demo_desk.writer.busy, timeout=10000)
+    w = demo_desk.window
+    w.show_audit()
+    screen = w.audit_screen
+    screen.subject.setText("NSCLC-028")
+    screen.first_page()
+    shown = screen.model.rows()
+    assert {r.subject for r in shown} == {"NSCLC-028"}
+    assert {"subject", "course", "assessment", "measurement", "baseline_lesion"} <= {r.entity for r in shown}
+    assert any(r.action == "update" for r in shown)  # updates are no longer hidden
+    headers = [
+        screen.model.headerData(c, Qt.Orientation.Horizontal) for c in range(screen.model.columnCount())
+    ]
+    assert "Subject" in headers
+    reason_col = headers.index("Reason")
+    shown_reason = screen.model.data(screen.model.index(len(shown) - 1, reason_col))
+    assert "\n" not in str(shown_reason)
+    assert "\\n999" in str(shown_reason)
+    assert screen.showing.text().startswith(f"showing 1-{len(shown)} of {len(shown)}")
+    screen.subject.setText("")
+    screen.first_page()
+    assert screen.page is not None
+    assert screen.page.total > len(screen.page.rows) or screen.page.total <= 500
+    assert "of" in screen.showing.text()
+    screen.subject.setText("NSCLC-028")
+    screen.first_page()
+    csv_path = screen.export_csv(tmp_path / "trail.csv")
+    pdf_path = screen.export_pdf(tmp_path / "trail.pdf")
+    assert csv_path is not None
+    assert pdf_path is not None
+    text = csv_path.read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("id,when_utc,user")
+    assert len(text.splitlines()) == len(shown) + 1  # escaped: one line per event
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    qtbot.waitUntil(lambda: not demo_desk.writer.busy, timeout=10000)
+    assert store.audit_events(limit=1)[0].action == "export"
 
 
 def test_settings_screen_override_reclassifies(
@@ -176,7 +229,7 @@ def test_settings_screen_override_reclassifies(
     screen.params["confirm_min_days"].setValue(90)  # type: ignore[attr-defined]
     screen.save.click()
     qtbot.waitUntil(lambda: screen.error.isVisible(), timeout=10000)
-    assert "confirm_min_days" in screen.error.text()
+    assert "Confirm min days" in screen.error.text()
 
 
 def test_users_screen_adds_a_user(qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -362,7 +415,7 @@ def test_prepare_sign_and_verify_a_worksheet_from_the_gui(
     desk = investigator_desk
     w = desk.window
     pk = open_code(desk, "MEL-001")
-    w.subject_screen.buttons["worksheet"].click()
+    w.subject_screen.tools["worksheet"].trigger()
     screen = w.worksheets_screen
     assert screen.subject_pk == pk
     assert screen.prepare_button.isEnabled()

@@ -84,7 +84,7 @@ def test_the_window_is_a_shell_until_someone_signs_in(qtbot: QtBot, settings: QS
     assert window.stack.currentWidget() is window.opening
     assert not window.nav.isEnabled()
     enabled = {key for key, action in window.action_map.items() if action.isEnabled()}
-    assert enabled == {"quit"}
+    assert enabled == {"quit", "open_study", "about"}  # another study file can be chosen before signing in
     window.refresh()  # nothing to load yet: a no-op, not an error
     window.lock()
     assert not window.locked
@@ -237,3 +237,38 @@ def test_the_icons_are_renders_of_their_svg_sources(qtbot: QtBot) -> None:
                 )
             )
             assert worst <= 8, f"{name}-{size}.png differs from {name}.svg: run python -m desktop.icons"
+
+
+def test_opening_a_study_whose_audit_trail_was_truncated_warns(
+    qtbot: QtBot, settings: QSettings, tmp_path: Path, answers: Answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    import sqlite3
+
+    from core.store.store import Store
+
+    db = _copy(_made_demo(tmp_path), tmp_path / "study.sqlite3")
+    Store.open(db, backup_daily=False).close()  # this workstation sees the whole trail
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        last = conn.execute("SELECT max(id) FROM audit_event").fetchone()[0]
+        keep_hash = conn.execute("SELECT hash FROM audit_event WHERE id = ?", (last - 5,)).fetchone()[0]
+        conn.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        conn.execute("DELETE FROM audit_event WHERE id > ?", (last - 5,))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", (keep_hash,))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_count'", (str(last - 5),))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, title, text: shown.append(f"{title}: {text}"))
+    answers.on(LoginDialog, lambda d: d.reject())
+    window = shell(qtbot, settings)
+    start(db, settings, window)
+    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    assert shown[0].startswith("Study file warning")
+    assert "no longer extends" in shown[0]
+
+
+def _made_demo(tmp_path: Path) -> Path:
+    from core.store.demo import create_demo
+
+    made = tmp_path / "made.sqlite3"
+    create_demo(made, PASSWORD).close()
+    return made

@@ -93,4 +93,13 @@ def dump(path: Path) -> list[str]:
         return list(conn.iterdump())
 
 
-__all__ = ["CA_PASSPHRASE", "FIRST_PASSWORD", "PASSWORD", "TODAY", "copy_db", "dump", "fixed_clock", "subject_fields"]
+__all__ = [
+    "CA_PASSPHRASE",
+    "FIRST_PASSWORD",
+    "PASSWORD",
+    "TODAY",
+    "copy_db",
+    "dump",
+    "fixed_clock",
+    "subject_fields",
+]

@@ -61,7 +61,9 @@ def test_the_name_of_the_account_is_refused() -> None:
         check_password_policy("investigator2024", "investigator", "Ines Investigator")
 
 
-def test_an_account_made_by_an_administrator_must_choose_its_password_first(store: Store, admin: Actor) -> None:
+def test_an_account_made_by_an_administrator_must_choose_its_password_first(
+    store: Store, admin: Actor
+) -> None:
     store.create_user(admin, "nurse", "Nina Nurse", "coordinator", FIRST_PASSWORD)
     with pytest.raises(PasswordChangeRequired):
         store.authenticate("nurse", FIRST_PASSWORD)
@@ -156,8 +158,12 @@ def test_a_v1_database_upgrades_its_clear_ca_key_away(tmp_path: Path) -> None:
     db = tmp_path / "v1.sqlite3"
     migrate(db, target="0003")
     with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-        conn.execute("INSERT INTO meta (key, value) VALUES ('site_ca_certificate', '-----BEGIN CERTIFICATE-----x')")
-        conn.execute("INSERT INTO meta (key, value) VALUES ('site_ca_private_key', '-----BEGIN PRIVATE KEY-----x')")
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('site_ca_certificate', '-----BEGIN CERTIFICATE-----x')"
+        )
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('site_ca_private_key', '-----BEGIN PRIVATE KEY-----x')"
+        )
         conn.execute(
             "INSERT INTO user_account (username, full_name, role, password_hash, failed_attempts, active, "
             "private_key_pem, certificate_pem) VALUES ('ines', 'Dr. Ines', 'investigator', 'h', 0, 1, "

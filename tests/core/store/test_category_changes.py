@@ -125,3 +125,30 @@ def test_a_subject_with_a_category_record_can_still_be_deleted(
     store.delete_subject(admin, pk, reason="entered twice")
     assert store.category_records(study_id) == {}
     assert store.verify_audit().ok
+
+
+def test_prepared_and_signed_worksheets_become_the_record(store: Store, admin: Actor, study_id: int) -> None:
+    from core.store.worksheets import prepare_worksheet, sign_worksheet
+    from tests.core.store.conftest import PASSWORD
+
+    pk = _advanced_primary(store, admin, study_id, "ADV-5")
+    wid, _ = prepare_worksheet(store, admin, pk, AS_OF)
+    record = store.category_records(study_id)[pk]
+    assert (record.category, record.source, record.as_of, record.ruleset_version) == (
+        "primary_resistance", "prepared", AS_OF, 2,
+    )  # fmt: skip
+    inv = store.authenticate("inv", PASSWORD)
+    sign_worksheet(store, inv, wid, PASSWORD)
+    assert store.category_records(study_id)[pk].source == "signed"
+
+
+def test_a_worksheet_never_hides_what_the_upgrade_changed(
+    store: Store, db_path: Path, admin: Actor, study_id: int
+) -> None:
+    from core.store.worksheets import prepare_worksheet
+
+    changed = _neoadjuvant_two_doses(store, admin, study_id, "NEO-2")
+    _as_v1(db_path, {changed: "insufficient_exposure"})
+    prepare_worksheet(store, admin, changed, AS_OF)  # before the roster was ever shown under v2
+    assert store.category_records(study_id)[changed].ruleset_version == 1
+    assert set(store.track_categories(study_id, AS_OF)) == {changed}

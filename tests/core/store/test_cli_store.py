@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -23,7 +24,16 @@ def rd(*args: object, stdin: str = "") -> subprocess.CompletedProcess[str]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database set up from the command line: administrator, study, coordinator."""
     db = tmp_path_factory.mktemp("site") / "site.sqlite3"
-    r = rd("init", "--db", db, "--admin", "root", "--name", "Rita Root", stdin="root-password\nca-passphrase-77\n")
+    r = rd(
+        "init",
+        "--db",
+        db,
+        "--admin",
+        "root",
+        "--name",
+        "Rita Root",
+        stdin="root-password\nca-passphrase-77\n",
+    )
     assert r.returncode == 0, r.stderr
     r = rd(
         "study", "add", "--db", db, "--user", "root", "--protocol", "P-7", "--title", "After PD-1",
@@ -196,3 +206,77 @@ def test_a_coordinator_cannot_add_a_study_and_overrides_are_range_checked(site: 
     r = rd("classify", "--param", "benefit_days=99999999999", example("primary-confirmed"))
     assert r.returncode == 2
     assert "benefit_days" in r.stderr
+
+
+def test_damaged_empty_and_foreign_files_are_refused_by_every_command(tmp_path: Path) -> None:
+    db = tmp_path / "site.sqlite3"
+    assert rd("init", "--db", db, "--admin", "root", "--name", "R", stdin="root-password\n").returncode == 0
+    r = rd("backup", "--db", db, "--user", "root", stdin="root-password\n")  # no backups folder yet
+    assert r.returncode == 0, r.stderr
+    good = Path(r.stdout.split(" (audit trail")[0].strip())
+    assert good.parent == tmp_path / "backups"
+    assert good.parent.is_dir()
+    assert "audit trail at row" in r.stdout
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    data[4096 : 4096 + 512] = b"\xff" * 512
+    db.write_bytes(bytes(data))
+    before = db.read_bytes()
+    for command in (("user", "list"), ("audit", "verify"), ("export",), ("backup",), ("study", "list")):
+        r = rd(*command, "--db", db, "--user", "root", stdin="root-password\n")
+        assert r.returncode == 1, (command, r.stderr)
+        assert "Traceback" not in r.stderr
+        assert "damaged" in r.stderr
+        assert str(good) in r.stderr
+        assert "resistdesk restore" in r.stderr
+    assert db.read_bytes() == before
+    for name, content in (("empty.sqlite3", b""), ("notes.sqlite3", b"not a database at all" * 50)):
+        other = tmp_path / name
+        other.write_bytes(content)
+        for command in (("user", "list"), ("audit", "verify")):
+            r = rd(*command, "--db", other, "--user", "root", stdin="root-password\n")
+            assert r.returncode != 0
+            assert "Traceback" not in r.stderr
+            assert other.read_bytes() == content  # never turned into a database
+
+
+def test_damage_met_while_reading_names_the_backup_not_a_traceback(tmp_path: Path) -> None:
+    import argparse
+    import io
+
+    from core.cli.common import guard
+
+    (tmp_path / "backups").mkdir()
+    good = tmp_path / "backups" / "daily-2026-01-01.sqlite3"
+    with contextlib.closing(sqlite3.connect(good)) as conn, conn:
+        conn.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0005')")
+
+    def reads_a_damaged_page(_args: argparse.Namespace, _out: object, _err: object) -> int:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    err = io.StringIO()
+    code = guard(reads_a_damaged_page)(argparse.Namespace(db=tmp_path / "site.sqlite3"), io.StringIO(), err)  # type: ignore[arg-type]
+    assert code == 1
+    assert "damaged" in err.getvalue()
+    assert str(good) in err.getvalue()
+    assert "resistdesk restore" in err.getvalue()
+
+
+def test_a_read_only_study_file_reads_and_refuses_writes_saying_read_only(site: Path, tmp_path: Path) -> None:
+    ro = tmp_path / "ro.sqlite3"
+    with contextlib.closing(sqlite3.connect(site)) as src, contextlib.closing(sqlite3.connect(ro)) as dst:
+        src.backup(dst)
+    os.chmod(ro, 0o444)
+    try:
+        r = rd("export", "--db", ro, "--user", "cora", stdin="cora-password\n")
+        assert r.returncode == 0, r.stderr
+        assert "read-only" in r.stderr  # the export is not recorded: said, not hidden
+        assert json.loads(r.stdout) is not None
+        r = rd("import", "--db", ro, "--user", "cora", example("pseudoprogression"), stdin="cora-password\n")
+        assert r.returncode == 1
+        assert "read-only" in r.stderr
+        assert "migration failed" not in r.stderr
+    finally:
+        os.chmod(ro, 0o600)

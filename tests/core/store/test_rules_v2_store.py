@@ -146,6 +146,22 @@ def test_roster_csv_carries_the_dosing_interval(
     assert intervals == {"C-1": 21, "C-2": None}
 
 
+def test_roster_csv_export_carries_the_dosing_interval_back_to_import(tmp_path: Path) -> None:
+    from core.store.csvexport import write_roster_csv
+    from core.store.csvimport import read_roster_csv
+
+    courses = [
+        parse_case({**subject_fields("X-1"), "dosing_interval_days": 21}),
+        parse_case(subject_fields("X-2")),
+    ]
+    path = tmp_path / "roster.csv"
+    write_roster_csv(path, courses)
+    assert "dosing_interval_days" in path.read_text(encoding="utf-8-sig").splitlines()[0]
+    again, rejected = read_roster_csv(path, dt.date(2025, 1, 1))
+    assert not rejected
+    assert [c.dosing_interval_days for c in again] == [21, None]
+
+
 def test_visit_before_first_dose_is_stored_and_classified_per_c4_c10(
     store: Store, admin: Actor, study_id: int
 ) -> None:

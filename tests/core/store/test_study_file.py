@@ -273,9 +273,10 @@ def test_files_are_created_owner_only(tmp_path: Path) -> None:
     with Store.open(db) as store:
         admin = store.create_user(None, "admin", "A Admin", "administrator", PASSWORD)
         made = store.backup(admin)
-        wal = db.with_name(db.name + "-wal")
+        wal, shm = db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
         assert wal.exists()
-        for path in (db, wal, made):
+        assert shm.exists()
+        for path in (db, wal, shm, made):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
@@ -482,3 +483,74 @@ def test_an_unknown_user_id_is_hashed_like_a_known_one_and_not_recorded(
     trail = "\n".join(line for line in dump(store.path) if "audit_event" in line)
     assert typed not in trail
     assert "unknown user id" in trail
+
+
+def test_the_replay_matches_after_worksheets_signatures_and_a_lockout(store: Store, study_id: int) -> None:
+    from core.store.users import MAX_FAILED_ATTEMPTS
+    from core.store.worksheets import prepare_worksheet, sign_worksheet
+
+    pk = store.add_subject(ADMIN, study_id, subject_fields("S-W"))
+    store.add_assessment(ADMIN, pk, {"date": "2024-03-01", "response": "PD"})
+    inv = store.authenticate("inv", PASSWORD)
+    wid, _ = prepare_worksheet(store, ADMIN, pk, store.today())
+    sign_worksheet(store, inv, wid, PASSWORD)
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        with pytest.raises(AuthError):
+            store.authenticate("coord", "wrong-password")
+    report = store.verify_audit()
+    assert report.ok, report.describe()
+
+
+def test_audit_verify_streams_its_memory_does_not_grow_with_the_study(tmp_path: Path) -> None:
+    """Python memory at the peak of the whole check, for a study and one four times larger: a
+    check that loaded the trail or a table would need about four times as much."""
+    import tracemalloc
+
+    from tests.bench.generator import synthetic_cases
+
+    def peak(subjects: int) -> int:
+        db = tmp_path / f"s{subjects}.sqlite3"
+        with Store.open(db, backup_daily=False) as store:
+            admin = store.create_user(None, "admin", "A Admin", "administrator", PASSWORD)
+            study = store.create_study(admin, "P-M", "Memory")
+            courses = [parse_case(c) for c in synthetic_cases(subjects, 10, seed=subjects)]
+            store.import_cases(admin, study.id or 0, courses)
+        tracemalloc.start()
+        report = verify_study_file(db)
+        used = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert report.ok, report.describe()
+        return used
+
+    small, large = peak(100), peak(400)
+    assert large < 2 * small, (small, large)
+
+
+def test_an_anchor_of_another_study_file_is_named_as_such(store: Store, tmp_path: Path) -> None:
+    mine = _foreign_study(tmp_path)
+    with Store.open(mine, backup_daily=False, anchor_book=AnchorBook(tmp_path / "other.json")) as other:
+        foreign = other.audit_anchor()
+    report = store.verify_audit([foreign])
+    assert not report.ok
+    assert "anchor of another study file" in report.describe()
+
+
+def test_a_signed_worksheet_anchors_the_trail_outside_the_file(
+    db_path: Path, store: Store, study_id: int, tmp_path: Path
+) -> None:
+    from core.store.worksheets import prepare_worksheet, sign_worksheet
+
+    pk = store.add_subject(ADMIN, study_id, subject_fields("S-0"))
+    store.add_assessment(ADMIN, pk, {"date": "2024-03-01", "response": "PD"})
+    inv = store.authenticate("inv", PASSWORD)
+    wid, _ = prepare_worksheet(store, ADMIN, pk, store.today())
+    pdf = sign_worksheet(store, inv, wid, PASSWORD)
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(pdf)
+    anchor = parse_anchor(str(signed))
+    assert anchor.study_file_id == store.study_file_id
+    assert verify_study_file(db_path, [anchor]).ok
+    store.close()
+    _rewrite_chain(db_path)
+    report = verify_study_file(db_path, [parse_anchor(str(signed))])
+    assert f"CONTRADICTS worksheet {signed.name}" in report.describe()

@@ -105,7 +105,9 @@ def test_signature_verifies_against_the_site_certificate(store: Store) -> None:
 
 def test_another_sites_certificate_is_not_trusted(store: Store) -> None:
     _, pdf = _signed(store)
-    other = create_site_ca("Another site", "P-9", "another-passphrase", dt.datetime.now(dt.UTC)).certificate_pem
+    other = create_site_ca(
+        "Another site", "P-9", "another-passphrase", dt.datetime.now(dt.UTC)
+    ).certificate_pem
     report = verify_pdf(pdf, other)
     assert not report.ok
     assert [c.name for c in report.checks if not c.ok] == ["chain to the site CA"]
