@@ -302,9 +302,11 @@ class AuditRow:
 
     @property
     def record(self) -> str:
-        return (
-            f"{self.entity}#{self.entity_id}" if self.entity and self.entity_id is not None else self.entity
-        )
+        """ "subject 12", "user account 3": words, never a table name with "#None"."""
+        if not self.entity:
+            return ""
+        kind = self.entity.replace("_", " ")
+        return f"{kind} {self.entity_id}" if self.entity_id is not None else kind
 
     def change(self) -> str:
         """What changed, escaped for display."""

@@ -222,22 +222,6 @@ def test_the_gui_thread_never_writes(qtbot: QtBot, empty_desk: Desk) -> None:
     assert [r.subject.subject_code for r in store.all_rows(s.study_id)] == ["X-2"]
 
 
-def test_sign_out_and_switch_user(qtbot: QtBot, investigator_desk: Desk) -> None:
-    w, s = investigator_desk.window, investigator_desk.session
-    assert s.can_sign
-    w.switch_user()
-    assert w.locked
-    assert not w.body.isVisible()  # nothing of the previous user's session stays readable
-    dialog = w.switch_dialog
-    dialog.username.setText("coordinator")
-    dialog.password.setText(PASSWORD)
-    dialog.submit()
-    qtbot.waitUntil(lambda: not w.locked, timeout=10000)
-    assert s.actor.username == "coordinator"
-    assert not s.can_sign
-    assert w.body.isVisible()
-
-
 def test_change_own_password_in_the_application(qtbot: QtBot, demo_desk: Desk) -> None:
     w, store = demo_desk.window, demo_desk.store
     w.change_password()

@@ -210,7 +210,8 @@ def test_a_coordinator_cannot_add_a_study_and_overrides_are_range_checked(site: 
 
 def test_damaged_empty_and_foreign_files_are_refused_by_every_command(tmp_path: Path) -> None:
     db = tmp_path / "site.sqlite3"
-    assert rd("init", "--db", db, "--admin", "root", "--name", "R", stdin="root-password\n").returncode == 0
+    made = rd("init", "--db", db, "--admin", "root", "--name", "R", stdin="root-password\nca-passphrase-77\n")
+    assert made.returncode == 0, made.stderr
     r = rd("backup", "--db", db, "--user", "root", stdin="root-password\n")  # no backups folder yet
     assert r.returncode == 0, r.stderr
     good = Path(r.stdout.split(" (audit trail")[0].strip())
