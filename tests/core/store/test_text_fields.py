@@ -78,7 +78,8 @@ def test_data_stored_under_looser_limits_still_reads(
 
 
 @pytest.mark.parametrize(
-    ("reason", "fragment"), [("typo\x00", "control character"), ("x" * 1001, "at most 1000")]
+    ("reason", "fragment"),
+    [("typo\x00", "control character"), ("a\rb", "control character"), ("x" * 1001, "at most 1000")],
 )
 def test_reasons_for_changes_are_checked(
     store: Store, admin: Actor, study_id: int, reason: str, fragment: str
