@@ -109,13 +109,14 @@ class LoginDialog(QDialog):
             self._form.setRowVisible(w, on)
         self.change_note.setVisible(on)
         self.changing = on
-        if on and self.layout() is not None:  # grow with the new rows instead of squeezing them
+        layout = self.layout()
+        if on and layout is not None:  # grow with the new rows instead of squeezing them
             width = max(self.width(), self.minimumWidth())
-            margins = self.layout().contentsMargins()
+            margins = layout.contentsMargins()
             inner = width - margins.left() - margins.right()
             self.change_note.setMinimumHeight(self.change_note.heightForWidth(inner))
-            self.layout().activate()
-            needed = max(self.sizeHint().height(), self.layout().totalHeightForWidth(width))
+            layout.activate()
+            needed = max(self.sizeHint().height(), layout.totalHeightForWidth(width))
             self.resize(width, max(self.height(), needed))
 
     def submit(self) -> None:
