@@ -14,6 +14,14 @@ from core.rules import Classification, Course
 from desktop.style import response_colour
 
 
+def label_x(anchor: float, text_width: int, width: int) -> float:
+    """Where a label beside a vertical line starts: right of the line, or left of it when it
+    would run past the widget's edge (the 'as of' date was cut at the right)."""
+    if anchor + 3 + text_width <= width - 2:
+        return anchor + 3
+    return max(2.0, anchor - 3 - text_width)
+
+
 @dataclass(frozen=True)
 class TimelineData:
     course: Course
@@ -73,7 +81,11 @@ class TimelineWidget(QWidget):
             tint.setAlpha(70)
             p.fillRect(QRectF(x(c.opens), 24, x(c.closes) - x(c.opens), self.height() - 48), tint)
             p.setPen(text)
-            p.drawText(QPointF(x(c.opens) + 3, 36), "confirmation window")
+            label = "confirmation window"
+            p.drawText(
+                QPointF(label_x(x(c.opens), p.fontMetrics().horizontalAdvance(label), self.width()), 36),
+                label,
+            )
         # treatment bar
         bar_end = course.last_dose or result.as_of
         p.setPen(Qt.PenStyle.NoPen)
@@ -98,7 +110,11 @@ class TimelineWidget(QWidget):
         # as-of line
         p.setPen(QPen(QColor("#2e86c1"), 2))
         p.drawLine(QPointF(x(result.as_of), 20), QPointF(x(result.as_of), self.height() - 26))
-        p.drawText(QPointF(x(result.as_of) + 3, 18), f"as of {result.as_of}")
+        label = f"as of {result.as_of}"
+        p.drawText(
+            QPointF(label_x(x(result.as_of), p.fontMetrics().horizontalAdvance(label), self.width()), 18),
+            label,
+        )
         # visits
         responses = {index: resp for index, resp, _ in result.visit_responses}
         for index, a in enumerate(course.assessments):

@@ -110,3 +110,13 @@ def test_the_add_user_dialog_shows_a_printed_name_whole(qtbot: QtBot) -> None:
     qtbot.waitExposed(dialog)
     needed = dialog.full_name.fontMetrics().horizontalAdvance(dialog.full_name.text())
     assert dialog.full_name.width() > needed + 10
+
+
+def test_the_timeline_keeps_the_as_of_date_inside_the_chart() -> None:
+    """The 'as of' label started right of its line and was cut at the chart's edge ('as of 202')."""
+    from desktop.widgets.charts import label_x
+
+    assert label_x(100.0, 80, 400) == 103.0  # room on the right: beside the line
+    start = label_x(380.0, 80, 400)  # no room: left of the line, whole
+    assert start >= 0
+    assert start + 80 <= 400 - 2
