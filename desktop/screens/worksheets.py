@@ -152,6 +152,7 @@ class WorksheetsScreen(QWidget):
         verify = QPushButton("Verify a PDF…")
         cert = QPushButton("Export site certificate…")
         self.info = QLabel()
+        self.info.setWordWrap(True)  # a long notice must not widen the window past a 1366 px screen
         bar = QHBoxLayout()
         for w in (self.prepare_button, self.sign_button, self.save_button):
             bar.addWidget(w)

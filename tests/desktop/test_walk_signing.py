@@ -54,7 +54,8 @@ def test_an_investigator_without_a_certificate_is_told_before_signing(
     qtbot.addWidget(screen)
     screen.refresh()
     assert "no signing certificate" in screen.info.text()
-    assert "You can sign" not in screen.info.text()
+    assert "You cannot sign yet" in screen.info.text()
+    assert screen.minimumSizeHint().width() < 1366 - 260  # the notice wraps; it widened the window to 1535 px
 
     veteran = Session(
         store, demo_desk.writer, store.authenticate("investigator", PASSWORD), store.studies()[0]
