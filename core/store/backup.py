@@ -58,7 +58,7 @@ def integrity_problem(path: Path, *, full: bool = True) -> str | None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             result = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}").fetchmany(5)]
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         return str(exc)
     return None if result == ["ok"] else "; ".join(result) or "no answer"
 
@@ -98,7 +98,7 @@ def _revision(path: Path) -> str | None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         return None
     return None if row is None else str(row[0])
 
@@ -114,9 +114,9 @@ def check_database_file(path: Path, known_revision: Callable[[str], bool]) -> st
                 raise SchemaError(f"{path}: integrity check failed ({result[0] if result else 'no answer'})")
             try:
                 row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-            except sqlite3.DatabaseError:
+            except (sqlite3.DatabaseError, UnicodeDecodeError):
                 row = None
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise SchemaError(f"{path}: not a ResistDesk database ({exc})") from None
     if row is None:
         raise SchemaError(f"{path}: not a ResistDesk database (no schema version)")

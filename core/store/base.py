@@ -230,7 +230,7 @@ class StoreCore:
             with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as conn:
                 position, digest = current_head(conn)
             self.anchor_book.remember(self.study_file_id, position, digest, self.path)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, UnicodeDecodeError):
             pass  # the anchor book is a safeguard; failing to update it must not stop the work
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import io
 import json
 import os
 import sqlite3
@@ -554,3 +555,31 @@ def test_a_signed_worksheet_anchors_the_trail_outside_the_file(
     _rewrite_chain(db_path)
     report = verify_study_file(db_path, [parse_anchor(str(signed))])
     assert f"CONTRADICTS worksheet {signed.name}" in report.describe()
+
+
+def _garble_schema_text(db: Path) -> None:
+    """One byte of a table's CREATE statement made invalid UTF-8 (a bit flip on the schema page):
+    SQLite's error message then quotes it, and Python cannot decode that message."""
+    _sql(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    at = data.index(b"measurable BOOLEAN NOT NULL")
+    data[at + len("measurable BOOLEAN NOT N")] = 0xAA
+    db.write_bytes(bytes(data))
+
+
+def test_a_garbled_schema_is_refused_as_damaged_not_a_crash(db_path: Path, store: Store) -> None:
+    from core.cli import main
+
+    good = store.backup(ADMIN)
+    store.close()
+    _garble_schema_text(db_path)
+    before = db_path.read_bytes()
+    with pytest.raises(DamagedFileError) as exc:
+        Store.open(db_path, create=False)
+    assert str(good) in str(exc.value)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["audit", "verify", "--db", str(db_path), "--user", "admin"], out=out, err=err)
+    assert code != 0
+    assert "internal error" not in err.getvalue()
+    assert "damaged" in err.getvalue() and str(good) in err.getvalue()
+    assert db_path.read_bytes() == before
