@@ -528,6 +528,17 @@ def _check_revocation(
         f"issued {newest.last_update_utc:%Y-%m-%d %H:%M} UTC"
     )
     revoked = newest.get_revoked_certificate_by_serial_number(serial)
+    if revoked is None and current is None and not stamped:
+        # Only the CRL the signer embedded, at a time the signer's clock gave: someone revoked
+        # since, signing with a copy of the database kept from before, embeds an old CRL.
+        report.add(
+            "not revoked",
+            False,
+            f"only the CRL embedded by the signer (issued {newest.last_update_utc:%Y-%m-%d %H:%M} UTC) was "
+            "available, and the signing time is the signer's clock: it cannot show the certificate was not "
+            "revoked since; give the site's current CRL (--crl) or the study database (--db)",
+        )
+        return
     if revoked is None:
         report.add("not revoked", True, "the certificate is not on the site's revocation list")
         return

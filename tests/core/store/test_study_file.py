@@ -581,5 +581,6 @@ def test_a_garbled_schema_is_refused_as_damaged_not_a_crash(db_path: Path, store
     code = main(["audit", "verify", "--db", str(db_path), "--user", "admin"], out=out, err=err)
     assert code != 0
     assert "internal error" not in err.getvalue()
-    assert "damaged" in err.getvalue() and str(good) in err.getvalue()
+    assert "damaged" in err.getvalue()
+    assert str(good) in err.getvalue()
     assert db_path.read_bytes() == before
