@@ -264,6 +264,7 @@ def register(sub: Any) -> None:
         "--db",
         type=database_file,
         metavar="PATH",
+        default=argparse.SUPPRESS,
         help="or take certificate, CRL and records from the database",
     )
     p.add_argument("--json", action="store_true", help="the same report as JSON")

@@ -281,3 +281,32 @@ def test_a_read_only_study_file_reads_and_refuses_writes_saying_read_only(site: 
         assert "migration failed" not in r.stderr
     finally:
         os.chmod(ro, 0o600)
+
+
+def test_the_global_db_option_names_the_file_every_subcommand_works_on(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`resistdesk --db FILE restore ...` (the option before the subcommand, as for the
+    window) used to be overwritten by the subcommand's default: the command went to the
+    default database of the user's data folder, not to FILE."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    before = rd("user", "list", "--user", "root", stdin="root-password\n")
+    assert before.returncode != 0  # no default database here
+    r = rd("--db", site, "user", "list", "--user", "root", stdin="root-password\n")
+    assert r.returncode == 0, r.stderr
+    assert "cora" in r.stdout
+    assert not list((tmp_path / "data").rglob("*.sqlite3"))
+    # given after the subcommand too, that one wins
+    r = rd(
+        "--db",
+        tmp_path / "none.sqlite3",
+        "user",
+        "list",
+        "--db",
+        site,
+        "--user",
+        "root",
+        stdin="root-password\n",
+    )
+    assert r.returncode == 0, r.stderr
