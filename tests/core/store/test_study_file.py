@@ -246,7 +246,9 @@ def test_rotation_never_deletes_the_newest_good_backup(db_path: Path, store: Sto
     store.close()
     folder = db_path.parent / "backups"
     folder.mkdir()
-    later = folder / "daily-2025-06-30.sqlite3"  # named later than today (a clock set wrong once)
+    later = (
+        folder / f"daily-{db_path.stem}-2025-06-30.sqlite3"
+    )  # named later than today (a clock set wrong once)
     later.write_bytes(b"damaged" * 1000)
     made = daily_backup(db_path, dt.date(2025, 6, 1), retention=1)
     assert made is not None
@@ -444,7 +446,7 @@ def test_concurrent_opens_on_a_new_day_make_one_daily_backup(db_path: Path, stor
     assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
     assert [out.strip() for out, _ in results] == ["1"] * 6
     dailies = sorted(p.name for p in (db_path.parent / "backups").iterdir())
-    assert dailies == ["daily-2025-07-01.sqlite3"]
+    assert dailies == [f"daily-{db_path.stem}-2025-07-01.sqlite3"]
 
 
 def test_a_full_disk_during_the_daily_backup_does_not_stop_the_program(
@@ -584,3 +586,31 @@ def test_a_garbled_schema_is_refused_as_damaged_not_a_crash(db_path: Path, store
     assert "damaged" in err.getvalue()
     assert str(good) in err.getvalue()
     assert db_path.read_bytes() == before
+
+
+def test_two_study_files_in_one_folder_each_get_their_daily_backup(db_path: Path, store: Store) -> None:
+    """The demo study lives beside the real one and shares its backups folder: a daily backup
+    named by the date alone meant whichever opened first that day was the only one backed up,
+    and a damaged file was told to restore the other study's backup."""
+    store.close()
+    other = db_path.with_name("demo.sqlite3")
+    Store.open(other, backup_daily=False).close()  # another study file, in the same folder
+    day = dt.date(2025, 8, 1)
+    mine = daily_backup(db_path, day)
+    theirs = daily_backup(other, day)
+    assert mine is not None
+    assert theirs is not None
+    assert mine != theirs
+    assert _one(mine, "SELECT value FROM meta WHERE key = 'study_file_id'") == _one(
+        db_path, "SELECT value FROM meta WHERE key = 'study_file_id'"
+    )
+    os.utime(theirs, (theirs.stat().st_mtime + 60,) * 2)  # the other study's backup is the newest
+    _smash(db_path)
+    with pytest.raises(DamagedFileError) as exc:
+        Store.open(db_path, create=False)
+    assert str(mine) in str(exc.value)
+    assert str(theirs) not in str(exc.value)
+    # rotation keeps each study's own backups
+    for k in range(1, 4):
+        assert daily_backup(other, day + dt.timedelta(days=k), retention=2) is not None
+    assert mine.exists()
