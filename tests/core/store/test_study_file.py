@@ -314,6 +314,30 @@ def test_a_session_refuses_to_write_after_the_file_was_replaced(
         store.add_subject(ADMIN, study_id, subject_fields("NEW-Y"))
 
 
+def test_a_session_refuses_to_write_after_an_older_copy_was_copied_over_the_file(
+    db_path: Path, store: Store, study_id: int, tmp_path: Path
+) -> None:
+    """`cp yesterday.sqlite3 study.sqlite3` while the program is open: same file (inode), same
+    study id and generation, but the session's own latest rows are gone. Writing on would put
+    new rows on the older content (with the session's WAL) as if nothing had happened."""
+    older = tmp_path / "older.sqlite3"
+    with (
+        contextlib.closing(sqlite3.connect(db_path)) as src,
+        contextlib.closing(sqlite3.connect(older)) as dst,
+    ):
+        src.backup(dst)
+    store.add_subject(ADMIN, study_id, subject_fields("NEW-X"))
+    _sql(db_path, "PRAGMA wal_checkpoint(TRUNCATE)")
+    inode = db_path.stat().st_ino
+    with db_path.open("r+b") as f:  # overwritten in place, as cp does
+        f.write(older.read_bytes())
+        f.truncate()
+    assert db_path.stat().st_ino == inode
+    with pytest.raises(StoreError, match="restored or replaced"):
+        store.add_subject(ADMIN, study_id, subject_fields("NEW-Y"))
+    assert _one(db_path, "SELECT count(*) FROM subject WHERE subject_code = 'NEW-Y'") == 0
+
+
 def test_a_database_deleted_during_an_import_fails_and_says_so(
     db_path: Path, store: Store, study_id: int
 ) -> None:
