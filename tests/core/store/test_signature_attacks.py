@@ -166,6 +166,24 @@ def test_a_key_minted_from_a_copy_of_the_database_is_refused(store: Store) -> No
     assert not checks["VERIFIED"]
 
 
+def test_a_site_ca_swapped_in_the_database_is_reported_by_audit_verify(store: Store) -> None:
+    """With write access, replacing the CA certificate (and sealed key) in ``meta`` by one of
+    the attacker's makes `verify --db` trust the attacker's certificates; the trail records
+    the fingerprint of the CA it created, and `audit verify` must see the swap."""
+    from core.store.audit import verify_study_file
+
+    store.close()
+    assert verify_study_file(store.path).ok
+    mine = pki.create_site_ca("Site 101", "DEMO-PD1-R", "attackers-own-passphrase", dt.datetime.now(dt.UTC))
+    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'site_ca_certificate'", (mine.certificate_pem,))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'site_ca_sealed_key'", (mine.sealed_key,))
+    report = verify_study_file(store.path)
+    assert not report.ok
+    assert "site_ca_certificate" in report.describe()
+    assert pki.fingerprint(mine.certificate_pem) in report.describe()
+
+
 def test_every_installation_has_its_own_ca_name() -> None:
     now = dt.datetime.now(dt.UTC)
     a = pki.create_site_ca("Site 101", "P-1", "one-passphrase-here", now).certificate_pem
