@@ -35,6 +35,7 @@ MAX_NUMBER_DIGITS = 30  # digits of a JSON number literal (before any check of i
 MAX_ID_CHARS = 64  # subject_id, lesion id
 MAX_NAME_CHARS = 200  # tumor_type, agent, organ
 MAX_NOTE_CHARS = 4000  # the notes of one assessment, joined
+MAX_REASON_CHARS = 1000  # the reason for a change, kept in the audit trail
 
 # A spreadsheet runs a cell that starts with one of these as a formula
 # (OWASP "CSV injection"); tab and carriage return are refused as control characters.

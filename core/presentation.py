@@ -142,6 +142,8 @@ def field_label(field: str | None) -> str:
     ``lesions.targets.T1`` is "Target lesion T1"."""
     if not field:
         return ""
+    if re.match(r"^\w*overrides\.", field) and field.split(".", 1)[1] in PARAMETER_LABELS:
+        return PARAMETER_LABELS[field.split(".", 1)[1]]  # a rule parameter, as Study settings names it
     path = re.sub(r"^(assessments\[\d+\]\.|rule_overrides\.)", "", field)
     if path in FIELD_LABELS:
         return FIELD_LABELS[path]

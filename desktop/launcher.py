@@ -50,6 +50,15 @@ def gui_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = gui_arguments(sys.argv[1:] if argv is None else argv)
     if args is not None:
+        if args.db is not None:  # a folder or another program's file: say so here, not in a window
+            from core.dbfile import check_database_arg
+            from core.errors import InputError
+
+            try:
+                check_database_arg(args.db)
+            except InputError as exc:
+                sys.stderr.write(f"resistdesk: error: argument {exc}\n")
+                return 2
         return _run_gui(args)
     from core.cli import main as cli_main
 

@@ -355,6 +355,7 @@ class MainWindow(QMainWindow):
         version this marks (and audits once) the subjects whose category it changed. Runs on
         the writer thread; announces no data change (the roster shown stays as it is)."""
         store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
+        rows = list(self.rows)
 
         def shown(changes: object) -> None:
             assert isinstance(changes, dict)
@@ -369,7 +370,7 @@ class MainWindow(QMainWindow):
                 return
             self.statusBar().showMessage(f"Could not record the categories shown: {exc}", 10000)
 
-        self.session.writer.submit(lambda: store.track_categories(study_id, as_of), shown, failed)
+        self.session.writer.submit(lambda: store.track_categories(study_id, as_of, rows), shown, failed)
 
     def _load_failed(self, exc: BaseException) -> None:
         from PySide6.QtWidgets import QMessageBox

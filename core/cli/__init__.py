@@ -35,6 +35,8 @@ from core.cli.common import (
     date_arg,
     load_case_files,
 )
+from core.dbfile import check_database_arg
+from core.errors import InputError
 
 __all__ = ["EXIT_FAILURE", "EXIT_MALFORMED", "EXIT_OK", "build_parser", "date_arg", "load_case_files", "main"]
 
@@ -94,6 +96,12 @@ def main(
             if gui is None:
                 parser.print_help(out)
                 return EXIT_OK
+            if getattr(args, "db", None) is not None:
+                try:
+                    check_database_arg(args.db)
+                except InputError as exc:
+                    err.write(f"resistdesk: error: argument {exc}\n")
+                    return EXIT_MALFORMED
             return gui(args)
         code: int = args.handler(args, out, err)
         return code

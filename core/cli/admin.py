@@ -8,7 +8,6 @@ from typing import Any, TextIO
 from core.cli.common import (
     EXIT_OK,
     PASSWORDS,
-    check_database_arg,
     db_arg,
     db_path,
     guard,
@@ -18,6 +17,7 @@ from core.cli.common import (
     user_arg,
 )
 from core.cli.keys import register_user
+from core.dbfile import check_database_arg
 from core.errors import InputError
 from core.store.users import Role
 

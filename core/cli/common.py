@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from core import limits
 from core.casefile import parse_date, parse_document, read_document
+from core.dbfile import check_database_arg
 from core.errors import CaseFormatError, InputError, ResistDeskError
 from core.paths import default_db_path
 from core.rules import Course
@@ -200,38 +201,6 @@ PASSWORDS = Passwords(sys.stdin)
 
 def db_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
-
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def check_database_arg(db: Path) -> None:
-    """Refuse (``--db``) a file that is not a ResistDesk database before anything opens it:
-    opening would otherwise fail deep inside SQLite, or add our tables to someone else's file."""
-    if db.is_dir():
-        raise InputError("--db", f"{db} is a folder, not a database file")
-    if not db.exists() or db.stat().st_size == 0:
-        return  # a new database
-    try:
-        with db.open("rb") as f:
-            header = f.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise InputError("--db", f"cannot read {db}: {exc.strerror or exc}") from None
-    if header != SQLITE_HEADER:
-        raise InputError("--db", f"{db} is not a database (not an SQLite file)")
-    import contextlib
-    import sqlite3
-
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        # a damaged file (SQLite's message may quote the garbled bytes: not even UTF-8)
-        from core.store.backup import damaged_message
-
-        raise InputError("--db", damaged_message(db, str(exc))) from None
-    if tables and "alembic_version" not in tables:
-        raise InputError("--db", f"{db} is an SQLite database of another program, not a ResistDesk study")
 
 
 def open_store(args: argparse.Namespace, err: TextIO | None = None) -> Store:

@@ -876,14 +876,16 @@ def _table4(ctx: _Ctx, i: int, notes: _Notes) -> _Outcome | _Refuted:
             )
         return _Outcome(Category.INSUFFICIENT_EXPOSURE, Rule.EXPOSURE, Confirmation())
     notes.step(f"Exposure ({counted}): {exposure} days (at least {p.min_exposure_days}).")
+    # C14: a CR or PR first recorded after the last dose (a level not seen on treatment).
+    on_treatment = {a.effective.base for _, a in prior}
+    first_after = next((a for _, a in after if a.effective.base not in on_treatment), None)
+    if first_after is not None:
+        notes.caveat(
+            Caveat.RESPONSE_AFTER_DISCONTINUATION,
+            f"{response_label(first_after.effective.base)} first recorded on {first_after.date}, "
+            f"after the last dose ({last}); Table 4 counts only responses on treatment.",
+        )
     if not prior:
-        if after:
-            first_after = after[0][1]
-            notes.caveat(
-                Caveat.RESPONSE_AFTER_DISCONTINUATION,
-                f"{response_label(first_after.effective.base)} first recorded on {first_after.date}, "
-                f"after the last dose ({last}); Table 4 counts only responses on treatment.",
-            )
         notes.step(
             "No CR or PR recorded on treatment (after the first dose, on or before the last dose): "
             f"primary resistance ({Rule.T4_PRIMARY}); no confirmatory scan required."

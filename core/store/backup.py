@@ -242,8 +242,16 @@ def backup_database(db_path: Path, dest: Path, *, folder: bool = False, replace:
         if replace:
             os.replace(tmp, dest)
         else:
-            os.link(tmp, dest)  # atomic, and never over an existing file
-            tmp.unlink()
+            try:
+                os.link(tmp, dest)  # atomic, and never over an existing file
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links: the lock file already serialises
+                if dest.exists():
+                    raise FileExistsError(dest) from None
+                os.replace(tmp, dest)
+            else:
+                tmp.unlink()
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel
 
 from core.errors import InputError
+from core.limits import MAX_REASON_CHARS, text_problem
 from core.rules import Classification, Course, StudyRules
 from core.store.anchors import STUDY_FILE_ID_KEY, AnchorBook, current_head
 from core.store.audit_chain import REDACTED, AuditWriter, serialize
@@ -139,7 +140,13 @@ def _pk(obj: SQLModel) -> int | None:
 def _require_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise InputError("reason", "a reason is required to change or delete saved data")
-    return reason.strip()
+    # Kept in the audit trail for inspectors: bounded, and free text like notes (newlines and
+    # tabs are kept and shown escaped by the audit log; other control characters are refused).
+    reason = reason.strip()
+    problem = text_problem(reason, MAX_REASON_CHARS, multiline=True)
+    if problem:
+        raise InputError("reason", problem)
+    return reason
 
 
 # Older name, kept for modules that import it.

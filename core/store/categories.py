@@ -17,11 +17,13 @@ itself is audited once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
+from core.roster import RosterRow
 from core.rules import CATEGORY_LABELS, Category
 from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store import models as m
@@ -103,10 +105,14 @@ def category_changes(store: Store, study_id: int) -> dict[int, CategoryChange]:
         return out
 
 
-def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, CategoryChange]:
+def track_categories(
+    store: Store, study_id: int, as_of: dt.date, shown: Sequence[RosterRow] | None = None
+) -> dict[int, CategoryChange]:
     """Record the categories shown as of ``as_of``; on a study's first use of a newer
     rule-set version, mark the subjects it changed and audit it once.
 
+    ``shown``: the roster rows just shown (classified as of ``as_of`` under the study's
+    rules), so the study is not read and classified twice; without it, they are computed.
     Returns every subject currently marked as changed by a rule-set version.
     """
     rules = store.rules(store.study(study_id))  # both rule sets; the version tracked is SITC-2020's
@@ -115,15 +121,17 @@ def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, C
     fresh: list[m.CategoryRecord] = []
     updates: dict[int, dict[str, object]] = {}
     changed: list[CategoryChange] = []
-    for pk, _status, course in store.read_courses(study_id):
-        now = store.classify_course(course, as_of, rules).category.value
+    if shown is None:
+        shown = store.roster_rows(study_id, as_of)
+    for row in shown:
+        pk, now = row.subject_pk, row.category.value
         rec = records.get(pk)
         if rec is None:
             fresh.append(m.CategoryRecord(subject_id=pk, category=now, ruleset_version=version, as_of=as_of))
         elif rec.ruleset_version < version:
-            then = (
-                now if rec.as_of == as_of else store.classify_course(course, rec.as_of, rules).category.value
-            )
+            then = now
+            if rec.as_of != as_of:  # re-classified under the new rules as of the recorded date
+                then = store.classify_course(store.course(pk), rec.as_of, rules).category.value
             update: dict[str, object] = {
                 "category": now, "ruleset_version": version, "as_of": as_of, "source": "shown",
             }  # fmt: skip
@@ -135,7 +143,7 @@ def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, C
                 }
                 changed.append(
                     CategoryChange(
-                        pk, course.subject_id, rec.category, rec.ruleset_version, then, version, rec.as_of
+                        pk, row.subject_id, rec.category, rec.ruleset_version, then, version, rec.as_of
                     )
                 )
             updates[pk] = update
@@ -152,11 +160,11 @@ def track_categories(store: Store, study_id: int, as_of: dt.date) -> dict[int, C
                 if tx.session.get(m.CategoryRecord, rec.subject_id) is None:
                     tx.session.add(rec)
             for pk, values in updates.items():
-                row = tx.session.get(m.CategoryRecord, pk)
-                if row is not None:
+                record = tx.session.get(m.CategoryRecord, pk)
+                if record is not None:
                     for name, value in values.items():
-                        setattr(row, name, value)
-                    tx.session.add(row)
+                        setattr(record, name, value)
+                    tx.session.add(record)
             meta = tx.session.get(m.Meta, key)
             if meta is None or int(meta.value) < version:  # checked again inside the transaction
                 if meta is None:

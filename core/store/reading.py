@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -264,12 +264,15 @@ class Reading(Studies):
 
         return category_changes(self, study_id)
 
-    def track_categories(self, study_id: int, as_of: dt.date) -> dict[int, CategoryChange]:
-        """Record the categories shown as of a date; on a study's first use of a newer rule-set
-        version, mark and audit (once) the subjects it changed. Returns every marked subject."""
+    def track_categories(
+        self, study_id: int, as_of: dt.date, shown: Sequence[RosterRow] | None = None
+    ) -> dict[int, CategoryChange]:
+        """Record the categories shown as of a date (``shown``: the roster rows just shown);
+        on a study's first use of a newer rule-set version, mark and audit (once) the subjects
+        it changed. Returns every marked subject."""
         from core.store.categories import track_categories
 
-        return track_categories(self, study_id, as_of)
+        return track_categories(self, study_id, as_of, shown)
 
     def classify_subject(self, subject_pk: int, as_of: dt.date) -> Classification:
         with self.reading() as s:

@@ -6,10 +6,12 @@ one module per job.
 - ``studies``    studies and their settings
 - ``reading``    subjects, courses and the roster, read in bulk
 - ``subjects``   adding, changing and deleting subjects, baselines and visits
-- ``audit``      the audit log and its verification (chain in ``audit_chain``)
+- ``audit``      audit events and the log (``audit_log``: filters, rows, pages, escaping;
+                 ``audit_verify``: integrity + chain (``audit_chain``) + replay (``audit_replay``)
+                 + anchors; ``audit_export``: CSV and PDF)
 - ``backup``     backups and restores of the file (checks, temporary names, rotation)
 - ``restore``    backup and restore as store actions (permissions, audit rows)
-- ``anchors``    the audit head kept outside the file; ``audit_replay`` the replay
+- ``anchors``    the audit head kept outside the file (workstation, backups, worksheets)
 - ``permissions`` the one table of who may do what
 
 Every change goes through one write transaction that validates the whole
@@ -110,6 +112,9 @@ class Store(Subjects, Accounts, AuditLog, Backups):
             readonly = existed and not _writable(db)
         warnings: list[str] = []
         if readonly:
+            warnings.append(
+                f"{db} is read-only (file or folder): it is open for reading; nothing can be saved"
+            )
             if not existed:
                 raise StoreError(f"{db} is read-only and holds no database yet")
             if current_revision(db) != HEAD_REVISION:

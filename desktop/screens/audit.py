@@ -6,6 +6,7 @@ character in a reason cannot make a cell look like another event."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -19,12 +20,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.presentation import field_label
 from core.store.audit import AuditFilter, AuditPage, AuditRow, printable
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
 from desktop.widgets.forms import OptionalDate
 
 PAGE_SIZE = 500
+
+
+def _record(e: AuditRow) -> str:
+    """ "subject 12", "user account 3": words, never an internal table name or "#None"."""
+    if not e.entity:
+        return ""
+    kind = printable(e.entity).replace("_", " ")
+    return f"{kind} {e.entity_id}" if e.entity_id is not None else kind
+
+
+def _change(e: AuditRow) -> str:
+    """What changed, with the form's field names, every value escaped."""
+    if e.field and e.field != "*":
+        old = "∅" if e.old_value is None else printable(e.old_value)
+        new = "∅" if e.new_value is None else printable(e.new_value)
+        return f"{printable(field_label(e.field))}: {old} → {new}"
+    text = e.new_value or e.old_value or ""
+    if e.field == "*" and text.startswith("{"):
+        try:
+            values = json.loads(text)
+        except ValueError:
+            return printable(text)
+        if isinstance(values, dict):
+            return ", ".join(
+                f"{printable(field_label(str(k)))} = {printable(str(v))}" for k, v in values.items()
+            )
+    return printable(text)
 
 
 class AuditScreen(QWidget):
@@ -39,9 +68,9 @@ class AuditScreen(QWidget):
                 ("When (UTC)", lambda e: e.at_utc[:19].replace("T", " ")),
                 ("User", lambda e: printable(e.user)),
                 ("Action", lambda e: printable(e.action)),
-                ("Record", lambda e: printable(e.record)),
+                ("Record", _record),
+                ("Change", _change),
                 ("Subject", lambda e: printable(e.subject)),
-                ("Change", lambda e: e.change()),
                 ("Reason", lambda e: printable(e.reason)),
             ],
             colour=lambda e: "#c0392b" if e.action in ("login_failed", "delete") else None,
@@ -72,7 +101,7 @@ class AuditScreen(QWidget):
         paging.addWidget(export_csv)
         paging.addWidget(export_pdf)
         self.view = table_view(self.model)
-        for col, width in enumerate((50, 150, 110, 90, 130, 90, 420)):
+        for col, width in enumerate((50, 150, 110, 90, 130, 420, 90)):
             self.view.setColumnWidth(col, width)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.presentation import field_label
+from core.presentation import parameter_label
 from core.rules import (
     CATEGORY_LABELS,
     ICI_CHEMO_PARAMETER_HELP,
@@ -95,13 +95,14 @@ class SettingsScreen(QWidget):
         row_r.addStretch(1)
 
         self.chemo_params: dict[str, QSpinBox] = {}
-        chemo = QGroupBox(
-            "SITC-2023-ICI-chemo rule parameters, for PD-(L)1 + chemotherapy courses "
-            f"({ICI_CHEMO_TABLE}); overridden separately from SITC-2020"
-        )
+        # A group's title does not wrap and sets its minimum width: the long part goes in a label.
+        chemo = QGroupBox("SITC-2023-ICI-chemo rule parameters, for PD-(L)1 + chemotherapy courses")
         grid_c = QGridLayout(chemo)
         grid_c.setColumnStretch(2, 1)
-        for row, f in enumerate(dataclasses.fields(IciChemoParameters)):
+        source = QLabel(f"{ICI_CHEMO_TABLE}; overridden separately from SITC-2020.")
+        source.setWordWrap(True)
+        grid_c.addWidget(source, 0, 0, 1, 3)
+        for row, f in enumerate(dataclasses.fields(IciChemoParameters), start=1):
             spin = QSpinBox()
             if f.name == "min_exposure_days":
                 spin.setRange(TABLE_MIN_EXPOSURE_DAYS, MAX_MIN_EXPOSURE_DAYS)
@@ -114,7 +115,7 @@ class SettingsScreen(QWidget):
                 f"{ICI_CHEMO_PARAMETER_HELP[f.name]} <i>Default: {getattr(ICI_CHEMO_DEFAULTS, f.name)}.</i>"
             )
             text.setWordWrap(True)
-            grid_c.addWidget(QLabel(f"<b>{f.name}</b>"), row, 0)
+            grid_c.addWidget(QLabel(f"<b>{parameter_label(f.name)}</b>"), row, 0)
             grid_c.addWidget(spin, row, 1)
             grid_c.addWidget(text, row, 2)
             self.chemo_params[f.name] = spin
@@ -143,7 +144,7 @@ class SettingsScreen(QWidget):
             shown = ", ".join(default) if isinstance(default, tuple) else str(default).lower()
             explanation = QLabel(f"{PARAMETER_HELP[f.name]} <i>Default: {shown}.</i>")
             explanation.setWordWrap(True)
-            grid_p.addWidget(QLabel(f"<b>{field_label(f.name)}</b>"), row, 0)
+            grid_p.addWidget(QLabel(f"<b>{parameter_label(f.name)}</b>"), row, 0)
             grid_p.addWidget(widget, row, 1)
             grid_p.addWidget(explanation, row, 2)
             self.params[f.name] = widget
@@ -176,7 +177,7 @@ class SettingsScreen(QWidget):
         col.addWidget(enrolls)
         self.no_categories = QLabel(
             "<b style='color:#b9770e'>No category chosen yet:</b> worksheets say "
-            "\"categories not configured\" until the protocol's categories are ticked and saved."
+            '"categories not configured" until the protocol\'s categories are ticked and saved.'
         )
         self.no_categories.setWordWrap(True)
         col.addWidget(self.no_categories)

@@ -4,6 +4,7 @@ traceback; an unexpected error still ends in a short message."""
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -141,3 +142,22 @@ def test_the_installed_command_exits_2_without_traceback(argv: list[str]) -> Non
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert "error: argument" in r.stderr
+
+
+def test_opening_the_window_on_a_bad_db_is_refused_before_it_starts(tmp_path: Path) -> None:
+    """`resistdesk --db PATH` (the window) checks PATH like every subcommand, and says why."""
+    garbage = tmp_path / "notes.sqlite3"
+    garbage.write_text("not a database", encoding="utf-8")
+    for db, fragment in ((tmp_path, "is a folder"), (garbage, "not an SQLite file")):
+        r = subprocess.run(
+            [EXE, "--db", str(db)], capture_output=True, text=True, timeout=60, check=False,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )  # fmt: skip
+        assert r.returncode == 2
+        assert "argument --db" in r.stderr
+        assert fragment in r.stderr
+        assert "Traceback" not in r.stderr
+    assert garbage.read_text(encoding="utf-8") == "not a database"
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["--db", str(garbage), "--selftest"], gui=lambda _a: 0, out=out, err=err) == 2
+    assert "not an SQLite file" in err.getvalue()

@@ -740,3 +740,18 @@ def test_c2_recist_cli_confirm_response_cr_then_pr_is_pr(tmp_path: Any) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["recist", "--confirm-response", str(path)], out=out, err=err) == 0, err.getvalue()
     assert json.loads(out.getvalue())["best_overall_response"] == "PR"
+
+
+def test_c14_cr_first_recorded_after_the_last_dose_beside_an_earlier_pr() -> None:
+    obj = case(
+        visit(60, "PR"),
+        visit(120, "CR"),
+        visit(150, "PD"),
+        visit(180, "PD"),
+        last=84,
+        reason="maximal_benefit",
+    )
+    r = run(obj, 190)
+    assert r.category is SECONDARY
+    assert r.rule is Rule.T4_SECONDARY
+    assert "RESPONSE_AFTER_DISCONTINUATION" in codes(r)

@@ -229,7 +229,7 @@ def test_settings_screen_override_reclassifies(
     screen.params["confirm_min_days"].setValue(90)  # type: ignore[attr-defined]
     screen.save.click()
     qtbot.waitUntil(lambda: screen.error.isVisible(), timeout=10000)
-    assert "Confirm min days" in screen.error.text()
+    assert "Confirmation window opens (days after PD)" in screen.error.text()
 
 
 def test_users_screen_adds_a_user(qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:

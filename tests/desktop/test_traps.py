@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QSettings, Qt
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from core.rules import Category
@@ -184,6 +184,11 @@ def test_window_fits_1366x768_with_the_longest_subject_open(qtbot: QtBot, demo_d
     qtbot.waitUntil(lambda: w.width() <= limit_w, timeout=5000)
     assert w.subject_screen.details.toolTip() == w.subject_screen.details.text()
     assert w.subject_screen.details.elided()  # shown cut, whole in the tooltip
+    w.show_settings()  # the settings scroll down, never sideways
+    scroll = w.settings_screen.findChild(QScrollArea)
+    assert scroll is not None
+    qtbot.waitUntil(lambda: scroll.viewport().width() > 0, timeout=5000)
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
 
 
 # ---------------------------------------------------------------------------

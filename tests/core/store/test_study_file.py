@@ -410,6 +410,7 @@ def test_a_read_only_file_opens_read_only_and_writes_say_so(
     try:
         with Store.open(db_path) as ro:
             assert ro.readonly
+            assert any("read-only" in w for w in ro.warnings)  # the application tells the user at once
             assert [s.protocol_id for s in ro.studies()] == ["P-001"]
             actor = ro.authenticate("coord", PASSWORD)
             with pytest.raises(StoreError, match="read-only"):

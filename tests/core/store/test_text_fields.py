@@ -75,3 +75,21 @@ def test_data_stored_under_looser_limits_still_reads(
     }
     with pytest.raises(CaseFormatError):
         parse_case(store.case(pk))  # as input, the same case is refused
+
+
+@pytest.mark.parametrize(
+    ("reason", "fragment"),
+    [("typo\x00", "control character"), ("a\rb", "control character"), ("x" * 1001, "at most 1000")],
+)
+def test_reasons_for_changes_are_checked(
+    store: Store, admin: Actor, study_id: int, reason: str, fragment: str
+) -> None:
+    case = {"subject_id": "R-1", "tumor_type": "melanoma", "setting": "advanced", "regimen": "monotherapy",
+            "first_dose": "2024-01-08"}  # fmt: skip
+    store.import_cases(admin, study_id, [parse_case(case)])
+    pk = store.subject_pk(study_id, "R-1")
+    with pytest.raises(InputError) as info:
+        store.update_subject(admin, pk, {"agent": "nivolumab"}, reason=reason)
+    assert info.value.field == "reason"
+    assert fragment in info.value.message
+    assert store.case(pk).get("agent") is None
