@@ -310,3 +310,38 @@ def test_the_global_db_option_names_the_file_every_subcommand_works_on(
         stdin="root-password\n",
     )
     assert r.returncode == 0, r.stderr
+
+
+def test_init_refuses_a_ca_passphrase_equal_to_the_administrators_password(tmp_path: Path) -> None:
+    """With the same secret, the administrator's password alone issues certificates: the CA
+    passphrase is meant to be a secret no ordinary sign-in gives (the first-run dialog
+    already refused it; `resistdesk init` did not)."""
+    db = tmp_path / "same.sqlite3"
+    r = rd(
+        "init",
+        "--db",
+        db,
+        "--admin",
+        "root",
+        "--name",
+        "Rita Root",
+        stdin="root-password-9\nroot-password-9\n",
+    )
+    assert r.returncode == 2, r.stdout
+    assert "ca_passphrase" in r.stderr
+    assert "differ" in r.stderr
+    assert (
+        not db.exists() or "root" not in rd("user", "list", "--db", db, "--user", "root", stdin="x\n").stdout
+    )
+    # `ca init` and the Users screen go through create_site_ca: the same check there
+    from core.errors import InputError
+    from core.store import Role, Store
+    from core.store.site_keys import create_site_ca, has_site_ca
+
+    with Store.open(tmp_path / "core.sqlite3") as store:
+        admin = store.create_user(None, "root", "Rita Root", Role.ADMINISTRATOR, "root-password-9")
+        with pytest.raises(InputError, match="differ"):
+            create_site_ca(store, admin, "root-password-9")
+        assert not has_site_ca(store)
+        create_site_ca(store, admin, "a-separate-ca-secret-4")
+        assert has_site_ca(store)
