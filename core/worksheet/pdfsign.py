@@ -58,7 +58,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.casefile import parse_case
 from core.errors import ResistDeskError
-from core.rules import RuleSet, classify, ruleset_from_json
+from core.rules import CATEGORY_LABELS, Category, RuleSet, classify, ruleset_from_json
 from core.worksheet.document import StampPlace, canonical_case_json
 
 CASE_ATTACHMENT = "case.json"
@@ -239,6 +239,17 @@ class VerificationReport:
     def ok(self) -> bool:
         return bool(self.checks) and all(c.ok for c in self.checks)
 
+    @staticmethod
+    def result_words(category: str | None, rule: str | None) -> str:
+        """A result as a monitor reads it: "Secondary resistance (SITC-2020 Table 1 secondary)"."""
+        try:
+            words = CATEGORY_LABELS[Category(category)]
+        except ValueError:
+            words = str(category)
+        if category == Category.SECONDARY_RESISTANCE and rule and rule.startswith("SITC-2023"):
+            words = "Secondary or late resistance"
+        return words + (f" ({rule})" if rule else "")
+
     @property
     def classification_changed(self) -> bool:
         return self.category_today is not None
@@ -249,9 +260,9 @@ class VerificationReport:
             return "NOT VERIFIED: see the failed checks above"
         if self.classification_changed:
             return (
-                f"SIGNATURE VALID, CLASSIFICATION CHANGED SINCE SIGNING: signed as {self.category}"
-                f"{f' ({self.rule})' if self.rule else ''}; today's rules give {self.category_today}"
-                f"{f' ({self.rule_today})' if self.rule_today else ''}"
+                "SIGNATURE VALID, CLASSIFICATION CHANGED SINCE SIGNING: signed as "
+                f"{self.result_words(self.category, self.rule)}; today's rules give "
+                f"{self.result_words(self.category_today, self.rule_today)}"
             )
         return "VERIFIED: everything holds"
 
@@ -277,7 +288,7 @@ class VerificationReport:
         if self.revocation_source:
             lines.append(f"Revocation data: {self.revocation_source}")
         if self.category:
-            lines.append(f"Printed result: {self.category}" + (f" ({self.rule})" if self.rule else ""))
+            lines.append(f"Printed result: {self.result_words(self.category, self.rule)}")
         lines += [f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in self.checks]
         lines.append(self.verdict)
         return "\n".join(lines)

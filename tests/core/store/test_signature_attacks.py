@@ -25,7 +25,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from core.errors import InputError
-from core.rules import RuleSet
+from core.rules import CATEGORY_LABELS, Category, RuleSet
 from core.store import AuthError, Store
 from core.store.backup import backup_database
 from core.store.demo import create_demo
@@ -476,7 +476,13 @@ def test_classification_changed_since_signing_is_reported_with_both_results(stor
     assert report.ok
     assert report.classification_changed
     assert report.exit_code == EXIT_CLASSIFICATION_CHANGED
-    assert "CLASSIFICATION CHANGED SINCE SIGNING" in report.describe()
+    text = report.describe()
+    assert "CLASSIFICATION CHANGED SINCE SIGNING" in text
+    # Both results in words a monitor reads, not the JSON codes.
+    assert f"signed as {CATEGORY_LABELS[Category(report.category)]} (" in text
+    assert f"today's rules give {CATEGORY_LABELS[Category(report.category_today)]}" in text
+    assert "_resistance" not in text
+    assert "no_progression" not in text
     assert report.category
     assert report.category_today
     assert report.category != report.category_today
