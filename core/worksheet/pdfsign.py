@@ -243,7 +243,7 @@ class VerificationReport:
     def result_words(category: str | None, rule: str | None) -> str:
         """A result as a monitor reads it: "Secondary resistance (SITC-2020 Table 1 secondary)"."""
         try:
-            words = CATEGORY_LABELS[Category(category)]
+            words = CATEGORY_LABELS[Category(str(category))]
         except ValueError:
             words = str(category)
         if category == Category.SECONDARY_RESISTANCE and rule and rule.startswith("SITC-2023"):
