@@ -33,7 +33,11 @@ def check_database_arg(db: Path) -> None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError as exc:
-        raise InputError("--db", f"{db} is not a readable database ({exc})") from None
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        # a damaged file (SQLite's message may quote the garbled bytes: not even UTF-8);
+        # imported here only, to keep the window's start light
+        from core.store.backup import damaged_message
+
+        raise InputError("--db", damaged_message(db, str(exc))) from None
     if tables and "alembic_version" not in tables:
         raise InputError("--db", f"{db} is an SQLite database of another program, not a ResistDesk study")

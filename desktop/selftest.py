@@ -115,10 +115,11 @@ def run() -> int:
         return f"{len(pages)} pages rendered, {pages[0].width()}x{pages[0].height()}"
 
     def verify() -> str:
-        from core.store.site_keys import site_certificate_pem
+        from core.store.site_keys import site_certificate_pem, site_crl_pem
         from core.worksheet.pdfsign import verify_pdf
 
-        report = verify_pdf(state["pdf"], site_certificate_pem(state["store"]))
+        store = state["store"]
+        report = verify_pdf(state["pdf"], site_certificate_pem(store), crl_pem=site_crl_pem(store))
         if not report.ok:
             raise AssertionError(report.describe())
         return f"signed by {report.signer}, {report.category}"

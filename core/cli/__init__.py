@@ -65,6 +65,7 @@ def build_parser(with_gui: bool) -> argparse.ArgumentParser:
             action="store_true",
             help="check this installation end to end, offscreen, in a temporary folder, and exit",
         )
+    parser.set_defaults(db=None)  # each subcommand's --db, when given, overrides the global one
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (cases, admin, data, files, signing, keys, audit):
         module.register(sub)

@@ -31,12 +31,14 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if store.has_users():
             raise InputError("--db", f"{db} already has user accounts")
         password = PASSWORDS.new(f"Password for the administrator {args.admin}: ")
-        actor = store.create_user(None, args.admin, args.name, Role.ADMINISTRATOR, password)
-        from core.store.site_keys import create_site_ca
-
         passphrase = PASSWORDS.new(
             "CA passphrase (issues certificates; kept by administrators, never stored): "
         )
+        if passphrase == password:  # checked before anything is created
+            raise InputError("ca_passphrase", "must differ from the administrator's password")
+        actor = store.create_user(None, args.admin, args.name, Role.ADMINISTRATOR, password)
+        from core.store.site_keys import create_site_ca
+
         fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
     out.write(f"created {db} with administrator {args.admin}; site CA fingerprint {fingerprint}\n")
     return EXIT_OK

@@ -110,7 +110,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("files", nargs="*", type=path_arg, metavar="FILE", help="case file(s) (JSON)")
     p.add_argument(
-        "--db", type=database_file, metavar="PATH", help="classify the stored subjects of this database"
+        "--db",
+        type=database_file,
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="classify the stored subjects of this database",
     )
     p.add_argument("--study", type=text_arg, metavar="PROTOCOL", help="with --db: the study")
     p.add_argument("--subject", type=text_arg, metavar="ID", help="with --db: only this subject")

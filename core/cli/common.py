@@ -278,8 +278,14 @@ def _is_damage(exc: BaseException) -> bool:
 
 
 def db_arg(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: without it the subcommand's default (None) overwrote `resistdesk --db FILE
+    # COMMAND`, and the command went to the default database instead of FILE.
     p.add_argument(
-        "--db", type=database_file, metavar="PATH", help=f"study database (default: {default_db_path()})"
+        "--db",
+        type=database_file,
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"study database (default: {default_db_path()})",
     )
 
 

@@ -254,11 +254,17 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file", type=input_file, metavar="FILE.pdf")
     p.add_argument("--trust", type=input_file, metavar="FILE.pem", help="the site certificate")
-    p.add_argument("--crl", type=input_file, metavar="FILE.pem", help="the site's current revocation list")
+    p.add_argument(
+        "--crl",
+        type=input_file,
+        metavar="FILE.pem",
+        help="the site's current revocation list (needed with --trust unless the signature is time-stamped)",
+    )
     p.add_argument(
         "--db",
         type=database_file,
         metavar="PATH",
+        default=argparse.SUPPRESS,
         help="or take certificate, CRL and records from the database",
     )
     p.add_argument("--json", action="store_true", help="the same report as JSON")

@@ -103,7 +103,7 @@ def study_file_id(conn: sqlite3.Connection) -> str | None:
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         return None
     return None if row is None else str(row[0])
 

@@ -108,8 +108,30 @@ def _trail_rows(conn: sqlite3.Connection, table: str) -> Iterator[tuple[int, dic
         yield current_id, state
 
 
+def _site_ca_differences(conn: sqlite3.Connection) -> Iterator[Difference]:
+    """The site CA certificate in ``meta`` must be the one the trail says was created: one
+    swapped in directly would make `verify --db` trust certificates of someone else's CA."""
+    from core.worksheet.pki import fingerprint
+
+    row = conn.execute("SELECT value FROM meta WHERE key = 'site_ca_certificate'").fetchone()
+    logged = conn.execute(
+        "SELECT new_value FROM audit_event WHERE entity = '' AND entity_id IS NULL "
+        "AND action = 'site_ca_created' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    live = None
+    if row is not None:
+        try:
+            live = fingerprint(str(row[0]))
+        except ValueError:
+            live = "(not a certificate)"
+    trail = None if logged is None else logged[0]
+    if live != trail:
+        yield Difference("meta", 0, "site_ca_certificate (SHA-256 fingerprint)", trail, live)
+
+
 def replay_differences(conn: sqlite3.Connection) -> Iterator[Difference]:
     """Every difference between the replayed trail and the live tables, table by table."""
+    yield from _site_ca_differences(conn)
     tables = SQLModel.metadata.tables
     for name in m.AUDITED:
         table = tables[name]

@@ -102,6 +102,6 @@ def verify_study_file(
             generation = conn.execute("SELECT value FROM meta WHERE key = 'file_generation'").fetchone()
             every += folder_anchors(backup_dir_for(db_path), file_id, generation[0] if generation else None)
             checks = tuple(check_anchor(conn, a) for a in every)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         return StudyFileReport(f"unreadable ({exc})", None)
     return StudyFileReport(integrity, chain, tuple(kept), more, checks, file_id)

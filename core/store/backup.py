@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -58,23 +59,50 @@ def integrity_problem(path: Path, *, full: bool = True) -> str | None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             result = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}").fetchmany(5)]
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         return str(exc)
     return None if result == ["ok"] else "; ".join(result) or "no answer"
 
 
 def newest_good_backup(db_path: Path) -> Path | None:
-    """The newest backup beside ``db_path`` that passes the quick check and is a ResistDesk file."""
+    """The newest backup beside ``db_path`` that passes the quick check and is a ResistDesk file
+    of the same study file when that can still be read (other study files, such as the demo,
+    share the folder)."""
     folder = backup_dir_for(db_path)
     if not folder.is_dir():
         return None
     candidates = sorted(
         (p for p in folder.glob("*.sqlite3") if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True
     )
+    own = _study_file_id(db_path) if db_path.exists() else None
     for path in candidates:
-        if integrity_problem(path, full=False) is None and _revision(path) is not None:
+        if (
+            integrity_problem(path, full=False) is None
+            and _revision(path) is not None
+            and (own is None or _study_file_id(path) in (own, None))
+        ):
             return path
     return None
+
+
+def _study_file_id(path: Path) -> str | None:
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'study_file_id'").fetchone()
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
+        return None
+    return None if row is None else str(row[0])
+
+
+def daily_name(db_path: Path, day: dt.date) -> str:
+    """``daily-<file>-<date>.sqlite3``: named by the study file too, since other study files
+    (the demo) share the backups folder."""
+    return f"{DAILY_PREFIX}{db_path.stem}-{day.isoformat()}.sqlite3"
+
+
+def _dailies_of(folder: Path, db_path: Path) -> list[Path]:
+    pattern = re.compile(rf"{re.escape(DAILY_PREFIX + db_path.stem)}-\d{{4}}-\d{{2}}-\d{{2}}\.sqlite3")
+    return sorted(p for p in folder.glob(f"{DAILY_PREFIX}*.sqlite3") if pattern.fullmatch(p.name))
 
 
 def damaged_message(db_path: Path, problem: str) -> str:
@@ -98,7 +126,7 @@ def _revision(path: Path) -> str | None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, UnicodeDecodeError):
         return None
     return None if row is None else str(row[0])
 
@@ -114,9 +142,9 @@ def check_database_file(path: Path, known_revision: Callable[[str], bool]) -> st
                 raise SchemaError(f"{path}: integrity check failed ({result[0] if result else 'no answer'})")
             try:
                 row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-            except sqlite3.DatabaseError:
+            except (sqlite3.DatabaseError, UnicodeDecodeError):
                 row = None
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise SchemaError(f"{path}: not a ResistDesk database ({exc})") from None
     if row is None:
         raise SchemaError(f"{path}: not a ResistDesk database (no schema version)")
@@ -244,7 +272,7 @@ def daily_backup(
     ``on_problem`` (the program goes on; the damaged file is refused by the open itself).
     """
     folder = backup_dir_for(db_path)
-    target = folder / f"{DAILY_PREFIX}{today.isoformat()}.sqlite3"
+    target = folder / daily_name(db_path, today)
     if target.exists() or not db_path.exists():
         return None
     lock = folder / f".{target.name}.lock"
@@ -260,7 +288,7 @@ def daily_backup(
         if target.exists():
             return None
         made = backup_database(db_path, target, replace=False)
-        _rotate(folder, made, max(1, retention))
+        _rotate(_dailies_of(folder, db_path), made, max(1, retention))
         return made
     except FileExistsError:
         return None
@@ -290,10 +318,9 @@ def _take_lock(lock: Path) -> bool:
     return False
 
 
-def _rotate(folder: Path, newest: Path, retention: int) -> None:
-    """Keep the newest ``retention`` daily backups; never delete ``newest`` (just made and
-    checked) nor the newest one that still passes the quick check."""
-    dailies = sorted(folder.glob(f"{DAILY_PREFIX}*.sqlite3"))
+def _rotate(dailies: list[Path], newest: Path, retention: int) -> None:
+    """Keep the newest ``retention`` daily backups (of one study file, sorted by name); never
+    delete ``newest`` (just made and checked) nor the newest one that still passes the quick check."""
     keep = {newest}
     for path in reversed(dailies):
         if integrity_problem(path, full=False) is None:

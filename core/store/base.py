@@ -214,6 +214,9 @@ class StoreCore:
         stat = path.stat()
         self._file_identity: tuple[int, int] = (stat.st_dev, stat.st_ino)
         self._generation: str | None = None
+        # The last audit row (id, hash) this session wrote: it must still be in the file at
+        # the next write (an older copy of the same study copied over it has lost it).
+        self._last_written: tuple[int, str] | None = None
         # Where this workstation remembers the last audit head it saw (None: nowhere).
         self.anchor_book: AnchorBook | None = anchor_book if anchor_book is not None else AnchorBook()
         self.study_file_id: str | None = None
@@ -237,7 +240,7 @@ class StoreCore:
             with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as conn:
                 position, digest = current_head(conn)
             self.anchor_book.remember(self.study_file_id, position, digest, self.path)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, UnicodeDecodeError):
             pass  # the anchor book is a safeguard; failing to update it must not stop the work
 
     def close(self) -> None:
@@ -286,7 +289,18 @@ class StoreCore:
                 {"a": STUDY_FILE_ID_KEY, "b": GENERATION_KEY},
             ).all()
         )
-        if rows.get(STUDY_FILE_ID_KEY) != self.study_file_id or rows.get(GENERATION_KEY) != self._generation:
+        lost = False
+        if self._last_written is not None:
+            row_id, digest = self._last_written
+            found = session.execute(
+                text("SELECT hash FROM audit_event WHERE id = :i"), {"i": row_id}
+            ).scalar_one_or_none()
+            lost = found != digest
+        if (
+            lost
+            or rows.get(STUDY_FILE_ID_KEY) != self.study_file_id
+            or rows.get(GENERATION_KEY) != self._generation
+        ):
             raise StoreError(
                 f"the study file {self.path} was restored or replaced since this session opened it: "
                 "nothing was saved; close it and open it again"
@@ -330,6 +344,11 @@ class StoreCore:
                 yield tx
                 tx.audit.close()
                 self._check_file()  # deleted or replaced while writing: roll back, say so
+                head = session.execute(
+                    text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+                ).first()
+            if head is not None:  # committed
+                self._last_written = (int(head[0]), str(head[1]))
         except OperationalError as exc:
             if "locked" in str(exc).lower() or "busy" in str(exc).lower():
                 raise StoreBusyError(

@@ -300,7 +300,7 @@ def create_demo(db_path: Path, password: str, today: dt.date | None = None) -> S
     assert study.id is not None
     store.import_cases(admin, study.id, [parse_case(c) for c in demo_cases(today)], reason="demo study")
     _own_passwords(store, admin, password)
-    create_site_ca(store, admin, password, site="Site 101", study=DEMO_PROTOCOL)
+    create_site_ca(store, admin, password, site="Site 101", study=DEMO_PROTOCOL, same_as_password=True)
     return store
 
 

@@ -114,11 +114,29 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def create_site_ca(store: Store, actor: Actor, passphrase: str, *, site: str = "", study: str = "") -> str:
-    """Create the site CA under ``passphrase``; issue the pending certificates. Returns its fingerprint."""
+def create_site_ca(
+    store: Store,
+    actor: Actor,
+    passphrase: str,
+    *,
+    site: str = "",
+    study: str = "",
+    same_as_password: bool = False,
+) -> str:
+    """Create the site CA under ``passphrase``; issue the pending certificates. Returns its fingerprint.
+
+    The passphrase must differ from the administrator's own password (else that password alone
+    issues certificates); only the demo study (``same_as_password``) shares one secret."""
     _admin(actor)
     if has_site_ca(store):
         raise InputError("ca_passphrase", "this database already has a site certificate authority")
+    if not same_as_password:
+        from core.store.users import verify_password
+
+        with store.reading() as s:
+            own = s.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
+        if own is not None and verify_password(passphrase, own.password_hash):
+            raise InputError("ca_passphrase", "must differ from the administrator's password")
     try:
         check_password_policy(passphrase, actor.username)
     except InputError as exc:

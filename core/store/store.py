@@ -207,7 +207,7 @@ def _refuse_foreign(db: Path) -> None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise DamagedFileError(damaged_message(db, str(exc))) from None
     if tables and "alembic_version" not in tables:
         raise SchemaError(

@@ -243,7 +243,7 @@ class VerificationReport:
     def result_words(category: str | None, rule: str | None) -> str:
         """A result as a monitor reads it: "Secondary resistance (SITC-2020 Table 1 secondary)"."""
         try:
-            words = CATEGORY_LABELS[Category(category or "")]
+            words = CATEGORY_LABELS[Category(str(category))]
         except ValueError:
             words = str(category)
         if category == Category.SECONDARY_RESISTANCE and rule and rule.startswith("SITC-2023"):
@@ -539,6 +539,17 @@ def _check_revocation(
         f"issued {newest.last_update_utc:%Y-%m-%d %H:%M} UTC"
     )
     revoked = newest.get_revoked_certificate_by_serial_number(serial)
+    if revoked is None and current is None and not stamped:
+        # Only the CRL the signer embedded, at a time the signer's clock gave: someone revoked
+        # since, signing with a copy of the database kept from before, embeds an old CRL.
+        report.add(
+            "not revoked",
+            False,
+            f"only the CRL embedded by the signer (issued {newest.last_update_utc:%Y-%m-%d %H:%M} UTC) was "
+            "available, and the signing time is the signer's clock: it cannot show the certificate was not "
+            "revoked since; give the site's current CRL (--crl) or the study database (--db)",
+        )
+        return
     if revoked is None:
         report.add("not revoked", True, "the certificate is not on the site's revocation list")
         return

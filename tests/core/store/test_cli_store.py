@@ -281,3 +281,67 @@ def test_a_read_only_study_file_reads_and_refuses_writes_saying_read_only(site: 
         assert "migration failed" not in r.stderr
     finally:
         os.chmod(ro, 0o600)
+
+
+def test_the_global_db_option_names_the_file_every_subcommand_works_on(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`resistdesk --db FILE restore ...` (the option before the subcommand, as for the
+    window) used to be overwritten by the subcommand's default: the command went to the
+    default database of the user's data folder, not to FILE."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    before = rd("user", "list", "--user", "root", stdin="root-password\n")
+    assert before.returncode != 0  # no default database here
+    r = rd("--db", site, "user", "list", "--user", "root", stdin="root-password\n")
+    assert r.returncode == 0, r.stderr
+    assert "cora" in r.stdout
+    assert not list((tmp_path / "data").rglob("*.sqlite3"))
+    # given after the subcommand too, that one wins
+    r = rd(
+        "--db",
+        tmp_path / "none.sqlite3",
+        "user",
+        "list",
+        "--db",
+        site,
+        "--user",
+        "root",
+        stdin="root-password\n",
+    )
+    assert r.returncode == 0, r.stderr
+
+
+def test_init_refuses_a_ca_passphrase_equal_to_the_administrators_password(tmp_path: Path) -> None:
+    """With the same secret, the administrator's password alone issues certificates: the CA
+    passphrase is meant to be a secret no ordinary sign-in gives (the first-run dialog
+    already refused it; `resistdesk init` did not)."""
+    db = tmp_path / "same.sqlite3"
+    r = rd(
+        "init",
+        "--db",
+        db,
+        "--admin",
+        "root",
+        "--name",
+        "Rita Root",
+        stdin="root-password-9\nroot-password-9\n",
+    )
+    assert r.returncode == 2, r.stdout
+    assert "ca_passphrase" in r.stderr
+    assert "differ" in r.stderr
+    assert (
+        not db.exists() or "root" not in rd("user", "list", "--db", db, "--user", "root", stdin="x\n").stdout
+    )
+    # `ca init` and the Users screen go through create_site_ca: the same check there
+    from core.errors import InputError
+    from core.store import Role, Store
+    from core.store.site_keys import create_site_ca, has_site_ca
+
+    with Store.open(tmp_path / "core.sqlite3") as store:
+        admin = store.create_user(None, "root", "Rita Root", Role.ADMINISTRATOR, "root-password-9")
+        with pytest.raises(InputError, match="differ"):
+            create_site_ca(store, admin, "root-password-9")
+        assert not has_site_ca(store)
+        create_site_ca(store, admin, "a-separate-ca-secret-4")
+        assert has_site_ca(store)

@@ -166,6 +166,24 @@ def test_a_key_minted_from_a_copy_of_the_database_is_refused(store: Store) -> No
     assert not checks["VERIFIED"]
 
 
+def test_a_site_ca_swapped_in_the_database_is_reported_by_audit_verify(store: Store) -> None:
+    """With write access, replacing the CA certificate (and sealed key) in ``meta`` by one of
+    the attacker's makes `verify --db` trust the attacker's certificates; the trail records
+    the fingerprint of the CA it created, and `audit verify` must see the swap."""
+    from core.store.audit import verify_study_file
+
+    store.close()
+    assert verify_study_file(store.path).ok
+    mine = pki.create_site_ca("Site 101", "DEMO-PD1-R", "attackers-own-passphrase", dt.datetime.now(dt.UTC))
+    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'site_ca_certificate'", (mine.certificate_pem,))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'site_ca_sealed_key'", (mine.sealed_key,))
+    report = verify_study_file(store.path)
+    assert not report.ok
+    assert "site_ca_certificate" in report.describe()
+    assert pki.fingerprint(mine.certificate_pem) in report.describe()
+
+
 def test_every_installation_has_its_own_ca_name() -> None:
     now = dt.datetime.now(dt.UTC)
     a = pki.create_site_ca("Site 101", "P-1", "one-passphrase-here", now).certificate_pem
@@ -278,6 +296,36 @@ def test_a_back_dated_signature_after_revocation_is_refused(
     assert not check.ok, check.detail
     assert "only the signer's clock" in check.detail
     assert "workstation's clock" in report.describe()
+
+
+def test_a_revoked_signer_with_an_old_copy_is_not_verified_without_the_current_crl(
+    store: Store, tmp_path: Path
+) -> None:
+    """The signer kept a copy of the database from before the revocation: signed there, the
+    worksheet embeds that copy's CRL (which does not list them). Checked against the site
+    certificate alone, that CRL is the signer's choice and the time is the signer's clock:
+    'not revoked' must not pass on it."""
+    old = tmp_path / "signers-copy.sqlite3"
+    store.close()
+    shutil.copy(store.path, old)
+    live = Store.open(store.path, backup_daily=False)
+    admin = live.authenticate("admin", PASSWORD)
+    live.set_active(admin, "investigator", False, reason="left the site")
+    publish_crl(live, admin, PASSWORD)
+    with Store.open(old, backup_daily=False) as copy:
+        late = _signed(copy)  # signed after the revocation, on the copy
+    report = verify_pdf(late, site_certificate_pem(live))
+    check = report.check("not revoked")
+    assert check is not None
+    assert not check.ok, check.detail
+    assert "--crl" in check.detail
+    assert not report.ok
+    assert report.exit_code == 1
+    # with the site's current CRL it is refused as revoked, as before
+    current = verify_pdf(late, site_certificate_pem(live), crl_pem=site_crl_pem(live))
+    assert not current.ok
+    assert "revoked on" in (current.check("not revoked") or check).detail
+    live.close()
 
 
 def test_a_signature_recorded_before_the_revocation_still_verifies_with_the_site_record(store: Store) -> None:

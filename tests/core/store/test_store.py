@@ -333,7 +333,12 @@ def test_daily_backup_at_most_once_a_day_with_retention(db_path: Path) -> None:
     assert all(made)
     assert daily_backup(db_path, start + dt.timedelta(days=4), retention=3) is None
     kept = sorted(p.name for p in (db_path.parent / "backups").glob("daily-*"))
-    assert kept == ["daily-2025-01-03.sqlite3", "daily-2025-01-04.sqlite3", "daily-2025-01-05.sqlite3"]
+    stem = db_path.stem
+    assert kept == [
+        f"daily-{stem}-2025-01-03.sqlite3",
+        f"daily-{stem}-2025-01-04.sqlite3",
+        f"daily-{stem}-2025-01-05.sqlite3",
+    ]
 
 
 def test_cancelled_import_changes_nothing(db_path: Path, store: Store, admin: Actor, study_id: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import io
 import json
 import os
 import sqlite3
@@ -245,7 +246,9 @@ def test_rotation_never_deletes_the_newest_good_backup(db_path: Path, store: Sto
     store.close()
     folder = db_path.parent / "backups"
     folder.mkdir()
-    later = folder / "daily-2025-06-30.sqlite3"  # named later than today (a clock set wrong once)
+    later = (
+        folder / f"daily-{db_path.stem}-2025-06-30.sqlite3"
+    )  # named later than today (a clock set wrong once)
     later.write_bytes(b"damaged" * 1000)
     made = daily_backup(db_path, dt.date(2025, 6, 1), retention=1)
     assert made is not None
@@ -309,6 +312,30 @@ def test_a_session_refuses_to_write_after_the_file_was_replaced(
     os.replace(other, db_path)
     with pytest.raises(StoreError, match="replaced by another file"):
         store.add_subject(ADMIN, study_id, subject_fields("NEW-Y"))
+
+
+def test_a_session_refuses_to_write_after_an_older_copy_was_copied_over_the_file(
+    db_path: Path, store: Store, study_id: int, tmp_path: Path
+) -> None:
+    """`cp yesterday.sqlite3 study.sqlite3` while the program is open: same file (inode), same
+    study id and generation, but the session's own latest rows are gone. Writing on would put
+    new rows on the older content (with the session's WAL) as if nothing had happened."""
+    older = tmp_path / "older.sqlite3"
+    with (
+        contextlib.closing(sqlite3.connect(db_path)) as src,
+        contextlib.closing(sqlite3.connect(older)) as dst,
+    ):
+        src.backup(dst)
+    store.add_subject(ADMIN, study_id, subject_fields("NEW-X"))
+    _sql(db_path, "PRAGMA wal_checkpoint(TRUNCATE)")
+    inode = db_path.stat().st_ino
+    with db_path.open("r+b") as f:  # overwritten in place, as cp does
+        f.write(older.read_bytes())
+        f.truncate()
+    assert db_path.stat().st_ino == inode
+    with pytest.raises(StoreError, match="restored or replaced"):
+        store.add_subject(ADMIN, study_id, subject_fields("NEW-Y"))
+    assert _one(db_path, "SELECT count(*) FROM subject WHERE subject_code = 'NEW-Y'") == 0
 
 
 def test_a_database_deleted_during_an_import_fails_and_says_so(
@@ -444,7 +471,7 @@ def test_concurrent_opens_on_a_new_day_make_one_daily_backup(db_path: Path, stor
     assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
     assert [out.strip() for out, _ in results] == ["1"] * 6
     dailies = sorted(p.name for p in (db_path.parent / "backups").iterdir())
-    assert dailies == ["daily-2025-07-01.sqlite3"]
+    assert dailies == [f"daily-{db_path.stem}-2025-07-01.sqlite3"]
 
 
 def test_a_full_disk_during_the_daily_backup_does_not_stop_the_program(
@@ -555,3 +582,60 @@ def test_a_signed_worksheet_anchors_the_trail_outside_the_file(
     _rewrite_chain(db_path)
     report = verify_study_file(db_path, [parse_anchor(str(signed))])
     assert f"CONTRADICTS worksheet {signed.name}" in report.describe()
+
+
+def _garble_schema_text(db: Path) -> None:
+    """One byte of a table's CREATE statement made invalid UTF-8 (a bit flip on the schema page):
+    SQLite's error message then quotes it, and Python cannot decode that message."""
+    _sql(db, "PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    at = data.index(b"measurable BOOLEAN NOT NULL")
+    data[at + len("measurable BOOLEAN NOT N")] = 0xAA
+    db.write_bytes(bytes(data))
+
+
+def test_a_garbled_schema_is_refused_as_damaged_not_a_crash(db_path: Path, store: Store) -> None:
+    from core.cli import main
+
+    good = store.backup(ADMIN)
+    store.close()
+    _garble_schema_text(db_path)
+    before = db_path.read_bytes()
+    with pytest.raises(DamagedFileError) as exc:
+        Store.open(db_path, create=False)
+    assert str(good) in str(exc.value)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["audit", "verify", "--db", str(db_path), "--user", "admin"], out=out, err=err)
+    assert code != 0
+    assert "internal error" not in err.getvalue()
+    assert "damaged" in err.getvalue()
+    assert str(good) in err.getvalue()
+    assert db_path.read_bytes() == before
+
+
+def test_two_study_files_in_one_folder_each_get_their_daily_backup(db_path: Path, store: Store) -> None:
+    """The demo study lives beside the real one and shares its backups folder: a daily backup
+    named by the date alone meant whichever opened first that day was the only one backed up,
+    and a damaged file was told to restore the other study's backup."""
+    store.close()
+    other = db_path.with_name("demo.sqlite3")
+    Store.open(other, backup_daily=False).close()  # another study file, in the same folder
+    day = dt.date(2025, 8, 1)
+    mine = daily_backup(db_path, day)
+    theirs = daily_backup(other, day)
+    assert mine is not None
+    assert theirs is not None
+    assert mine != theirs
+    assert _one(mine, "SELECT value FROM meta WHERE key = 'study_file_id'") == _one(
+        db_path, "SELECT value FROM meta WHERE key = 'study_file_id'"
+    )
+    os.utime(theirs, (theirs.stat().st_mtime + 60,) * 2)  # the other study's backup is the newest
+    _smash(db_path)
+    with pytest.raises(DamagedFileError) as exc:
+        Store.open(db_path, create=False)
+    assert str(mine) in str(exc.value)
+    assert str(theirs) not in str(exc.value)
+    # rotation keeps each study's own backups
+    for k in range(1, 4):
+        assert daily_backup(other, day + dt.timedelta(days=k), retention=2) is not None
+    assert mine.exists()

@@ -16,7 +16,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from core.errors import InputError
 from core.store import AuthError, Store
 from core.store.demo import create_demo
-from core.store.site_keys import site_certificate_pem
+from core.store.site_keys import site_certificate_pem, site_crl_pem
 from core.store.worksheets import prepare_worksheet, sign_worksheet, worksheets
 from core.worksheet.pdfsign import CASE_ATTACHMENT, verify_pdf
 from core.worksheet.pki import create_site_ca
@@ -96,7 +96,7 @@ def test_draft_says_draft_on_every_page_and_renders(store: Store, tmp_path: Path
 
 def test_signature_verifies_against_the_site_certificate(store: Store) -> None:
     _, pdf = _signed(store)
-    report = verify_pdf(pdf, site_certificate_pem(store))
+    report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store))
     assert report.ok, report.describe()
     assert report.signer == "Dr. Ines Investigator"
     assert report.category == "primary_resistance"
@@ -200,7 +200,7 @@ def test_password_change_keeps_the_signing_key(store: Store) -> None:
     store.change_password(inv, PASSWORD, "new-sign-pass-phrase")
     wid, _ = prepare_worksheet(store, inv, _pk(store, "MEL-001"), store.today())
     pdf = sign_worksheet(store, inv, wid, "new-sign-pass-phrase")
-    assert verify_pdf(pdf, site_certificate_pem(store)).ok
+    assert verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store)).ok
 
 
 def test_signing_is_audited_and_keys_never_reach_the_audit_trail(store: Store) -> None:
@@ -252,7 +252,12 @@ def test_cli_worksheet_site_cert_verify(store: Store, tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert run("site-cert", "--db", db, "-o", pem).returncode == 0
-    ok = run("verify", signed, "--trust", pem)
+    alone = run("verify", signed, "--trust", pem)  # only the CRL the signer embedded: not enough
+    assert alone.returncode == 1, alone.stdout
+    assert "--crl" in alone.stdout
+    crl = tmp_path / "site-crl.pem"
+    assert run("ca", "crl", "--db", db, "-o", crl).returncode == 0
+    ok = run("verify", signed, "--trust", pem, "--crl", crl)
     assert ok.returncode == 0, ok.stdout
     assert "VERIFIED" in ok.stdout
     assert "Dr. Ines Investigator" in ok.stdout
