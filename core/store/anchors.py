@@ -158,13 +158,45 @@ class AnchorBook:
         old_position = old.get("position") if isinstance(old, dict) else None
         if not force and isinstance(old_position, int) and old_position > position:
             return
-        studies[file_id] = {
-            "position": position,
-            "hash": digest,
-            "file": str(db_path),
-            "seen_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
+        entry = dict(old) if isinstance(old, dict) else {}  # keeps the pinned site CA
+        entry.update(
+            {
+                "position": position,
+                "hash": digest,
+                "file": str(db_path),
+                "seen_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+        )
+        studies[file_id] = entry
+        self._save(studies)
+
+    def _save(self, studies: dict[str, dict[str, object]]) -> None:
         write_private(self.path, json.dumps({"version": 1, "studies": studies}, indent=1).encode())
+
+    # The site CA certificate each study had when this workstation first saw it: a CA
+    # certificate swapped into the file (with worksheets signed under it) is not trusted.
+
+    def site_ca(self, file_id: str) -> tuple[str, str] | None:
+        """(SHA-256 fingerprint, when it was recorded) of the study's pinned site CA, or None."""
+        entry = self._load().get(file_id)
+        if not isinstance(entry, dict) or not isinstance(entry.get("ca_sha256"), str):
+            return None
+        return str(entry["ca_sha256"]), str(entry.get("ca_seen_at", "?"))
+
+    def pin_site_ca(self, file_id: str, fingerprint: str, *, force: bool = False) -> None:
+        """Remember the study's site CA fingerprint the first time it is seen; ``force``: an
+        administrator created the CA (with its new passphrase) on this workstation."""
+        studies = self._load()
+        old = studies.get(file_id)
+        entry = dict(old) if isinstance(old, dict) else {}
+        if not force and isinstance(entry.get("ca_sha256"), str):
+            return
+        if entry.get("ca_sha256") == fingerprint:
+            return
+        entry["ca_sha256"] = fingerprint
+        entry["ca_seen_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        studies[file_id] = entry
+        self._save(studies)
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -14,6 +14,7 @@ Kept apart from the worksheet code so that opening a database needs only
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,39 @@ def site_crl_pem(store: Store) -> str | None:
 
 def retired_certificate_pem(store: Store) -> str | None:
     return _meta(store, RETIRED_CA_KEY)
+
+
+def pin_site_ca(store: Store, *, force: bool = False) -> None:
+    """Have this workstation's anchor book remember the study's site CA fingerprint, the first
+    time it sees one (``force``: a CA an administrator just created, with its passphrase)."""
+    book, file_id, pem = store.anchor_book, store.study_file_id, _meta(store, CA_CERT_KEY)
+    if book is None or file_id is None or pem is None:
+        return
+    # an unreadable certificate is for verification to report; the book is a safeguard
+    with contextlib.suppress(OSError, ValueError):
+        book.pin_site_ca(file_id, pki.fingerprint(pem), force=force)
+
+
+def site_ca_problem(store: Store) -> str | None:
+    """Why the site CA certificate in the file is not to be trusted on this workstation (it is
+    not the one the workstation recorded for this study), or None."""
+    book, file_id = store.anchor_book, store.study_file_id
+    if book is None or file_id is None:
+        return None
+    pinned = book.site_ca(file_id)
+    pem = _meta(store, CA_CERT_KEY)
+    if pinned is None or pem is None:
+        return None
+    try:
+        found = pki.fingerprint(pem)
+    except ValueError:
+        found = "(not a certificate)"
+    if found == pinned[0]:
+        return None
+    return (
+        f"the CA certificate in this file is not the one this workstation recorded for study "
+        f"{file_id} on {pinned[1][:10]} (recorded SHA-256 {pinned[0][:16]}…, in the file {found[:16]}…)"
+    )
 
 
 def tsa_url(store: Store) -> str:
@@ -154,6 +188,7 @@ def create_site_ca(
         tx.log(
             "site_ca_created", new=pki.fingerprint(ca.certificate_pem), reason="site CA under a passphrase"
         )
+    pin_site_ca(store, force=True)  # the administrator's new CA is this study's from now on
     issue_certificates(store, actor, passphrase)
     return pki.fingerprint(ca.certificate_pem)
 

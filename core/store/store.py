@@ -137,7 +137,20 @@ class Store(Subjects, Accounts, AuditLog, Backups):
         else:
             store._load_identity()
         store._check_remembered_anchor()
+        store._check_site_ca()
         return store
+
+    def _check_site_ca(self) -> None:
+        """Pin the study's site CA the first time this workstation sees it; warn if it changed."""
+        from core.store.site_keys import pin_site_ca, site_ca_problem
+
+        problem = site_ca_problem(self)
+        if problem is not None:
+            self.warnings.append(
+                f"site CA: {problem}. Worksheets verified against this file will not be VERIFIED."
+            )
+        else:
+            pin_site_ca(self)
 
     def _load_identity(self) -> None:
         with self.reading() as s:

@@ -296,7 +296,13 @@ class WorksheetsScreen(QWidget):
         return target
 
     def verify_file(self, path: Path | None = None) -> VerificationReport | None:
-        from core.store.site_keys import recorded_before, site_certificate_pem, site_crl_pem, site_record
+        from core.store.site_keys import (
+            recorded_before,
+            site_ca_problem,
+            site_certificate_pem,
+            site_crl_pem,
+            site_record,
+        )
         from core.worksheet.pdfsign import verify_pdf
 
         if path is None:
@@ -312,6 +318,9 @@ class WorksheetsScreen(QWidget):
             recorded_before=lambda doc, moment: recorded_before(store, doc, moment),
             site_record=lambda doc, digest: site_record(store, doc, digest),
         )
+        pinned = site_ca_problem(store)
+        if pinned is not None:
+            report.add("site CA", False, pinned)
         good = report.ok and not report.classification_changed
         box = QMessageBox(QMessageBox.Icon.Information if good else QMessageBox.Icon.Warning,
                           "Worksheet verification", f"{path.name}", parent=self)  # fmt: skip

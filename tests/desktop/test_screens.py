@@ -441,6 +441,24 @@ def test_prepare_sign_and_verify_a_worksheet_from_the_gui(
     assert report.ok, report.describe()
     assert screen.export_certificate(tmp_path / "site.pem") is not None
     assert "BEGIN CERTIFICATE" in (tmp_path / "site.pem").read_text(encoding="ascii")
+    # a CA certificate put into the file behind the app's back is not the study's CA here
+    import contextlib
+    import datetime as dt
+    import sqlite3
+
+    from core.worksheet import pki
+
+    mine = pki.create_site_ca("Site", "P", "attackers-own-passphrase", dt.datetime.now(dt.UTC))
+    with contextlib.closing(sqlite3.connect(desk.store.path)) as conn, conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'site_ca_certificate'", (mine.certificate_pem,))
+    report = screen.verify_file(tmp_path / "signed.pdf")
+    assert report is not None
+    assert not report.ok
+    pinned = report.check("site CA")
+    assert pinned is not None
+    assert not pinned.ok
+    assert "not the one this workstation recorded for study" in pinned.detail
+    assert "not the one this workstation recorded" in screen.last_report_box.informativeText()
 
 
 def test_coordinators_prepare_but_cannot_sign(qtbot: QtBot, demo_desk: Desk, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from pyhanko_certvalidator import ValidationContext
 from core.errors import InputError
 from core.rules import CATEGORY_LABELS, Category, RuleSet
 from core.store import AuthError, Store
+from core.store import models as m
 from core.store.backup import backup_database
 from core.store.demo import create_demo
 from core.store.errors import PasswordChangeRequired
@@ -105,6 +106,7 @@ def _private_keys_in(db: Path) -> list[str]:
 def _forge(
     store: Store, *, ca_key: ec.EllipticCurvePrivateKey, ca_pem: str, name: str, user_id: str, role: str,
     printed: str | None = None, code: str = "MEL-001", crl_pem: str | None = None, days: int | None = None,
+    document_id: str = "RD-FORGED-1",
 ) -> bytes:  # fmt: skip
     """An attacker's worksheet: real content, a key and certificate of the attacker's making."""
     from core.store.worksheets import _content
@@ -118,7 +120,7 @@ def _forge(
     cert = pki.issue_certificate(ca_pem, ca_key, public, username=user_id, full_name=name, role=role,
                                  now=dt.datetime.now(dt.UTC), days=days)  # fmt: skip
     block = SignatureBlock(printed or name, user_id, role, "I confirm.", dt.datetime.now(dt.UTC))
-    content = _content(store, _pk(store, code), store.today(), "RD-FORGED-1", "Mallory", store.now(), block)
+    content = _content(store, _pk(store, code), store.today(), document_id, "Mallory", store.now(), block)
     return sign_signed_content(content, certificate_pem=cert, key=key, ca_certificate_pem=ca_pem,
                                crl_pem=crl_pem, location="", timestamper=None, sign=sign_pdf)  # fmt: skip
 
@@ -182,6 +184,65 @@ def test_a_site_ca_swapped_in_the_database_is_reported_by_audit_verify(store: St
     assert not report.ok
     assert "site_ca_certificate" in report.describe()
     assert pki.fingerprint(mine.certificate_pem) in report.describe()
+
+
+def _plant_own_ca(store: Store) -> bytes:
+    """The attack on `verify --db`: with write access to the file, put a CA of one's own (and
+    its CRL) in ``meta``, mark a real draft row as signed, and sign its worksheet oneself."""
+    wid = _draft(store)
+    with store.reading() as s:
+        document_id = s.get(m.Worksheet, wid).document_id  # type: ignore[union-attr]
+    now = dt.datetime.now(dt.UTC)
+    mine = pki.create_site_ca("Site 101", "DEMO-PD1-R", "attackers-own-passphrase", now)
+    key = pki.open_site_ca(mine, "attackers-own-passphrase")
+    crl = pki.make_crl(mine.certificate_pem, key, [], now)
+    forged = _forge(store, ca_key=key, ca_pem=mine.certificate_pem, name="Dr. Ines Investigator",
+                    user_id="investigator", role="investigator", crl_pem=crl,
+                    document_id=document_id)  # fmt: skip
+    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'site_ca_certificate'", (mine.certificate_pem,))
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'site_ca_crl'", (crl,))
+        conn.execute("UPDATE worksheet SET status = 'signed' WHERE id = ?", (wid,))
+    return forged
+
+
+def test_a_ca_of_ones_own_planted_in_the_file_is_refused_by_verify_db(store: Store, tmp_path: Path) -> None:
+    """This workstation opened the study (and so recorded its CA): a CA planted in the file
+    later, with worksheets signed under it, must not make `verify --db` say VERIFIED."""
+    from tests.core.test_cli import EXE
+
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(_plant_own_ca(store))
+    file_id = store.study_file_id
+    store.close()
+    r = subprocess.run([EXE, "verify", str(forged), "--db", str(store.path)], capture_output=True, text=True,
+                       check=False)  # fmt: skip
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "[FAIL] site CA" in r.stdout
+    assert f"not the one this workstation recorded for study {file_id} on " in r.stdout
+    for other in ("integrity", "chain to the site CA", "not revoked", "site record"):  # the rest holds
+        assert f"[ok] {other}" in r.stdout, r.stdout
+    # opening the file says so as well
+    again = Store.open(store.path, backup_daily=False)
+    assert any("site CA: the CA certificate in this file is not the one" in w for w in again.warnings)
+    again.close()
+
+
+def test_a_legitimate_ca_init_updates_the_recorded_ca(tmp_path: Path) -> None:
+    """An administrator's `ca init` (with the new passphrase) is the study's CA from then on."""
+    from core.store import Role
+    from core.store.anchors import AnchorBook
+    from core.store.site_keys import create_site_ca, site_ca_problem
+
+    with Store.open(tmp_path / "s.sqlite3", backup_daily=False) as store:
+        admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
+        assert store.study_file_id is not None
+        AnchorBook().pin_site_ca(store.study_file_id, "0" * 64)  # what the workstation recorded before
+        fingerprint = create_site_ca(store, admin, "a-new-ca-passphrase-77")
+        assert AnchorBook().site_ca(store.study_file_id)[0] == fingerprint  # type: ignore[index]
+        assert site_ca_problem(store) is None
+    with Store.open(tmp_path / "s.sqlite3", backup_daily=False) as store:
+        assert not [w for w in store.warnings if "site CA" in w]
 
 
 def test_every_installation_has_its_own_ca_name() -> None:
