@@ -170,6 +170,23 @@ class AnchorBook:
         studies[file_id] = entry
         self._save(studies)
 
+    def checkpoint_key(self, file_id: str) -> str | None:
+        """The id of this workstation's key the study's keyed checkpoints were made with, if any."""
+        entry = self._load().get(file_id)
+        value = entry.get("checkpoint_key") if isinstance(entry, dict) else None
+        return value if isinstance(value, str) else None
+
+    def mark_checkpointed(self, file_id: str, key_id: str) -> None:
+        """From now on this study must carry a keyed checkpoint of this workstation."""
+        studies = self._load()
+        old = studies.get(file_id)
+        entry = dict(old) if isinstance(old, dict) else {}
+        if entry.get("checkpoint_key") == key_id:
+            return
+        entry["checkpoint_key"] = key_id
+        studies[file_id] = entry
+        self._save(studies)
+
     def _save(self, studies: dict[str, dict[str, object]]) -> None:
         write_private(self.path, json.dumps({"version": 1, "studies": studies}, indent=1).encode())
 

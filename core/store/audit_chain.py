@@ -57,11 +57,13 @@ class AuditWriter:
         self._clock = clock
         self._prev: str | None = None
         self._count = 0
+        self.start: tuple[int, str] | None = None
 
     def _load_head(self) -> None:
         row = self._session.execute(text("SELECT hash, id FROM audit_event ORDER BY id DESC LIMIT 1")).first()
         self._prev = GENESIS if row is None else str(row[0])
         self._count = 0 if row is None else int(row[1])
+        self.start = (self._count, self._prev)  # the head before this transaction's rows
 
     def append(
         self,
@@ -98,6 +100,11 @@ class AuditWriter:
             )
         )
         self._prev = digest
+
+    @property
+    def appended(self) -> bool:
+        """Did this transaction add audit rows?"""
+        return self._prev is not None
 
     def close(self) -> None:
         """Record the chain head in the same transaction."""

@@ -13,6 +13,7 @@ from core.store.anchors import Anchor, AnchorBook, AnchorCheck, check_anchor, fo
 from core.store.audit_chain import AuditReport, verify_chain
 from core.store.audit_replay import Difference, replay_differences
 from core.store.backup import backup_dir_for
+from core.store.checkpoint import CheckpointCheck, check_checkpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class StudyFileReport:
     more_differences: int = 0  # beyond those kept in ``differences``
     anchors: tuple[AnchorCheck, ...] = ()
     study_file_id: str | None = None
+    checkpoint: CheckpointCheck | None = None
 
     @property
     def ok(self) -> bool:
@@ -34,6 +36,7 @@ class StudyFileReport:
             and self.chain.ok
             and not self.differences
             and all(a.ok for a in self.anchors)
+            and (self.checkpoint is None or self.checkpoint.ok)
         )
 
     @property
@@ -62,6 +65,8 @@ class StudyFileReport:
             out += [f"  {a.describe()}" for a in self.anchors]
         else:
             out.append("anchors checked: none known for this study file")
+        if self.checkpoint is not None:
+            out.append(f"keyed checkpoint: {self.checkpoint.describe()}")
         return out
 
     def describe(self) -> str:
@@ -102,6 +107,7 @@ def verify_study_file(
             generation = conn.execute("SELECT value FROM meta WHERE key = 'file_generation'").fetchone()
             every += folder_anchors(backup_dir_for(db_path), file_id, generation[0] if generation else None)
             checks = tuple(check_anchor(conn, a) for a in every)
+            keyed = check_checkpoint(conn, book)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         return StudyFileReport(f"unreadable ({exc})", None)
-    return StudyFileReport(integrity, chain, tuple(kept), more, checks, file_id)
+    return StudyFileReport(integrity, chain, tuple(kept), more, checks, file_id, keyed)

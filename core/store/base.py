@@ -28,8 +28,16 @@ from core.rules import Classification, Course, StudyRules
 from core.store.anchors import STUDY_FILE_ID_KEY, AnchorBook, current_head
 from core.store.audit_chain import REDACTED, AuditWriter, serialize
 from core.store.backup import GENERATION_KEY
+from core.store.checkpoint import (
+    CHECKPOINT_KEY,
+    checkpoint_problem,
+    key_id,
+    make_checkpoint,
+    workstation_key,
+)
 from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, make_engine
 from core.store.errors import AuthError, NotFoundError, StoreBusyError, StoreError
+from core.store.models import Meta
 from core.store.permissions import require
 from core.store.users import Role
 
@@ -221,6 +229,11 @@ class StoreCore:
         self.anchor_book: AnchorBook | None = anchor_book if anchor_book is not None else AnchorBook()
         self.study_file_id: str | None = None
         self.anchor_contradicted = False
+        # Keyed checkpoints (core.store.checkpoint): broken ones stay reported (none is written
+        # over them); the key is this workstation's, loaded (or made) at the first write.
+        self.checkpoint_broken = False
+        self._audit_key: bytes | None = None
+        self._checkpointed = False  # this session wrote (or verified) a checkpoint of its key
         self.warnings: list[str] = []
         self._clock = clock
         self._read = make_engine(path, writer=False, busy_timeout_ms=busy_timeout_ms, readonly=readonly)
@@ -234,12 +247,19 @@ class StoreCore:
     def remember_head(self) -> None:
         """Tell the workstation's anchor book the trail's head now (never when the trail
         contradicted it: the warning must stay until someone looks)."""
-        if self.anchor_book is None or self.study_file_id is None or self.anchor_contradicted:
+        if (
+            self.anchor_book is None
+            or self.study_file_id is None
+            or self.anchor_contradicted
+            or self.checkpoint_broken
+        ):
             return
         try:
             with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as conn:
                 position, digest = current_head(conn)
             self.anchor_book.remember(self.study_file_id, position, digest, self.path)
+            if self._checkpointed and self._audit_key is not None:
+                self.anchor_book.mark_checkpointed(self.study_file_id, key_id(self._audit_key))
         except (OSError, sqlite3.Error, UnicodeDecodeError):
             pass  # the anchor book is a safeguard; failing to update it must not stop the work
 
@@ -306,6 +326,35 @@ class StoreCore:
                 "nothing was saved; close it and open it again"
             )
 
+    def _write_checkpoint(
+        self, session: Session, position: int, digest: str, start: tuple[int, str] | None
+    ) -> None:
+        """Inside the write transaction: the new head, under this workstation's key; never
+        over rows that another program added since the last checkpoint of this key."""
+        if self.anchor_book is None or self.checkpoint_broken:
+            return
+        if self._audit_key is None:
+            self._audit_key = workstation_key(self.anchor_book)
+            if self._audit_key is None:
+                return  # no key can be kept here: the anchors remain
+        file_id = session.execute(
+            text("SELECT value FROM meta WHERE key = :k"), {"k": STUDY_FILE_ID_KEY}
+        ).scalar_one_or_none()
+        if file_id is None:
+            return
+        previous = session.execute(
+            text("SELECT value FROM meta WHERE key = :k"), {"k": CHECKPOINT_KEY}
+        ).scalar_one_or_none()
+        problem = checkpoint_problem(self._audit_key, str(file_id), previous, start)
+        if problem is not None:  # rows were added while this session was open: keep it visible
+            self.checkpoint_broken = True
+            self.warnings.append(f"the audit trail of {self.path.name}: {problem}")
+            return
+        value = make_checkpoint(self._audit_key, str(file_id), position, digest)
+        session.merge(Meta(key=CHECKPOINT_KEY, value=value))
+        session.flush()
+        self._checkpointed = True
+
     def authorize(self, actor: Actor, action: str) -> Actor:
         """Check, with the account as it is now, that ``actor`` may do ``action`` (for reads:
         writes check inside their transaction). Returns the actor with its current role."""
@@ -347,6 +396,8 @@ class StoreCore:
                 head = session.execute(
                     text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
                 ).first()
+                if head is not None and tx.audit.appended:
+                    self._write_checkpoint(session, int(head[0]), str(head[1]), tx.audit.start)
             if head is not None:  # committed
                 self._last_written = (int(head[0]), str(head[1]))
         except OperationalError as exc:

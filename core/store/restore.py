@@ -28,6 +28,7 @@ from core.store.backup import (
     restore_database,
 )
 from core.store.base import SYSTEM, SYSTEM_USER, Actor, StoreCore
+from core.store.checkpoint import key_id
 from core.store.errors import AuthError, StoreError
 from core.store.permissions import require
 from core.store.users import Role, verify_password
@@ -88,6 +89,7 @@ def restore_study(
     safety = restore_database(source, db_path, known_revision)
     forced = force and live_readable and backup_id != live_id
     with Store.open(db_path, backup_daily=False, anchor_book=book) as store:
+        store.checkpoint_broken = False  # the history was replaced on purpose: checkpoint it anew
         with store.writing(Actor(SYSTEM_USER, Role.ADMINISTRATOR), SYSTEM) as tx:
             tx.log(
                 "restore",
@@ -100,6 +102,8 @@ def restore_study(
             position, digest = current_head(conn)
         if store.study_file_id is not None:  # the history was replaced on purpose: anchor it anew
             book.remember(store.study_file_id, position, digest, db_path, force=True)
+            if store._checkpointed and store._audit_key is not None:
+                book.mark_checkpointed(store.study_file_id, key_id(store._audit_key))
         store.anchor_contradicted = True  # keep close() from touching the book again
     return RestoreResult(db_path, safety, forced)
 

@@ -44,6 +44,7 @@ from core.store.backup import (
     refuse_if_damaged,
 )
 from core.store.base import SECRET_FIELDS, SYSTEM, SYSTEM_USER, Actor, Tx, _Tx, utc_now
+from core.store.checkpoint import check_checkpoint
 from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, default_db_path
 from core.store.errors import NotFoundError, SchemaError, StoreError
 from core.store.migrate import HEAD_REVISION, current_revision, migrate, revisions
@@ -132,6 +133,7 @@ class Store(Subjects, Accounts, AuditLog, Backups):
             db, clock=clock, busy_timeout_ms=busy_timeout_ms, anchor_book=anchor_book, readonly=readonly
         )
         store.warnings += warnings
+        store._check_checkpoint()  # before anything moves the workstation's anchor on
         if not readonly:  # no site CA is made here: an administrator creates it under a passphrase
             store._ensure_study_file_id()
         else:
@@ -139,6 +141,19 @@ class Store(Subjects, Accounts, AuditLog, Backups):
         store._check_remembered_anchor()
         store._check_site_ca()
         return store
+
+    def _check_checkpoint(self) -> None:
+        """Warn when audit rows were added or changed without this workstation's key."""
+        if self.anchor_book is None:
+            return
+        with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as conn:
+            check = check_checkpoint(conn, self.anchor_book)
+        if check.status == "broken":
+            self.checkpoint_broken = True
+            self.warnings.append(
+                f"the audit trail of {self.path.name}: {check.describe()}. "
+                "Run `resistdesk audit verify` and restore a backup if needed."
+            )
 
     def _check_site_ca(self) -> None:
         """Pin the study's site CA the first time this workstation sees it; warn if it changed."""

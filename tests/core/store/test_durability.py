@@ -93,7 +93,11 @@ def test_two_processes_writing_lose_nothing_and_keep_the_chain(db_path: Path) ->
     assert reported <= _stored_codes(db_path)
     assert _integrity(db_path) == "ok"
     with Store.open(db_path, backup_daily=False) as store:
-        assert store.verify_audit().ok
+        report = store.verify_audit()
+        assert report.ok, report.describe()
+        assert report.checkpoint is not None
+        assert report.checkpoint.status == "ok", report.describe()  # each commit checkpointed its head
+        assert not store.warnings
 
 
 def test_a_wait_that_times_out_says_database_busy_and_saves_nothing(db_path: Path) -> None:
