@@ -286,3 +286,18 @@ def classification_text(result: Classification) -> str:
         mark = " (study override)" if name in overrides else ""
         lines.append(f"    {parameter_label(name)}: {parameter_text(value)}{mark}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Account roles as people say them (the code stays the stored value)
+
+ROLE_LABELS: dict[str, str] = {
+    "coordinator": "Coordinator",
+    "investigator": "Investigator",
+    "administrator": "Administrator",
+    "monitor": "Monitor",
+}
+
+
+def role_label(code: str) -> str:
+    return ROLE_LABELS.get(code, code.replace("_", " ").capitalize())
