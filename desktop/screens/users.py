@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
-from core.store import models as m
 from core.presentation import role_label
+from core.store import models as m
 from core.store.users import Role
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session

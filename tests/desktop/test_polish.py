@@ -24,7 +24,7 @@ def test_role_combos_show_words_and_keep_codes_as_data(
         texts = [combo.itemText(i) for i in range(combo.count())]
         codes = [combo.itemData(i) for i in range(combo.count())]
         assert codes == [r.value for r in Role]
-        assert "Investigator" in texts and "Coordinator" in texts and "Administrator" in texts
+        assert {"Investigator", "Coordinator", "Administrator"} <= set(texts)
         assert all(t[:1].isupper() and "_" not in t for t in texts)
     # the user is created with the code, not the label
     d = dialogs[0]
@@ -37,3 +37,38 @@ def test_role_combos_show_words_and_keep_codes_as_data(
     qtbot.waitUntil(lambda: screen.model.rowCount() == 4, timeout=10000)
     roles = {screen.model.row_at(r).username: screen.model.row_at(r).role for r in range(4)}
     assert roles["nurse2"] == "investigator"
+
+
+def test_audit_screen_shows_actions_in_words(qtbot: QtBot, demo_desk: Desk) -> None:
+    import re
+
+    w = demo_desk.window
+    w.show_audit()
+    screen = w.audit_screen
+    qtbot.waitUntil(lambda: screen.model.rowCount() > 0, timeout=10000)
+    column = [
+        screen.model.headerData(c, Qt.Orientation.Horizontal) for c in range(screen.model.columnCount())
+    ]
+    action_col = column.index("Action")
+    change_col = column.index("Change")
+    actions = {screen.model.data(screen.model.index(r, action_col)) for r in range(screen.model.rowCount())}
+    codes = {screen.model.row_at(r).action for r in range(screen.model.rowCount())}
+    assert "insert" in codes  # the demo's rows are there, as codes underneath
+    snake = re.compile(r"\b[a-z]+_[a-z_]+\b")
+    assert not [a for a in actions if snake.search(str(a)) or str(a) in codes], actions
+    changes = [
+        str(screen.model.data(screen.model.index(r, change_col))) for r in range(screen.model.rowCount())
+    ]
+
+    # coded values in the changes are words too (the demo has each of these)
+    joined = "\n".join(changes)
+    for code in (
+        "non_target",
+        "ici_chemotherapy",
+        "unequivocal_progression",
+        "maximal_benefit",
+        "primary_resistance",
+    ):
+        assert code not in joined, [c for c in changes if code in c][:3]
+    assert "Kind = non-target" in joined
+    assert "ICI + chemotherapy" in joined
