@@ -72,3 +72,29 @@ def test_audit_screen_shows_actions_in_words(qtbot: QtBot, demo_desk: Desk) -> N
         assert code not in joined, [c for c in changes if code in c][:3]
     assert "Kind = non-target" in joined
     assert "ICI + chemotherapy" in joined
+
+
+@pytest.mark.parametrize("width", [1920, 1366])
+def test_roster_gives_spare_width_to_tumor_type_and_agent(qtbot: QtBot, demo_desk: Desk, width: int) -> None:
+    from desktop.screens.roster import BASE_WIDTHS, HEADERS
+
+    w = demo_desk.window
+    w.resize(width, 1000 if width == 1920 else 700)
+    w.show()
+    w.show_roster()
+    table = w.roster_screen.table
+    qtbot.waitUntil(lambda: table.isVisible() and w.roster_screen.model.rowCount() > 0, timeout=10000)
+    qtbot.wait(50)
+    header = table.horizontalHeader()
+    last = len(HEADERS) - 1
+    tumor, agent = HEADERS.index("Tumor type"), HEADERS.index("Agent")
+    assert not header.stretchLastSection()
+    if width == 1920:
+        assert header.sectionSize(tumor) > header.sectionSize(last)
+        assert header.sectionSize(agent) > header.sectionSize(last)
+        # no column is narrower than it started, and every cut one got some of the spare width
+        for col in range(len(HEADERS)):
+            assert header.sectionSize(col) >= BASE_WIDTHS[col], HEADERS[col]
+        # the fitting itself never adds a horizontal scroll bar
+        used = sum(header.sectionSize(c) for c in range(len(HEADERS)) if not header.isSectionHidden(c))
+        assert used <= table.viewport().width()

@@ -335,7 +335,7 @@ def test_window_geometry_and_columns_are_remembered(qtbot: QtBot, demo_desk: Des
     w = demo_desk.window
     w.roster_screen.table.setColumnWidth(1, 333)
     w.close()
-    assert w.settings.value("roster/header-11") is not None
+    assert w.settings.value("roster/header-12") is not None
     assert w.settings.value("window/geometry") is not None
 
 
