@@ -316,6 +316,8 @@ class WorksheetsScreen(QWidget):
         box = QMessageBox(QMessageBox.Icon.Information if good else QMessageBox.Icon.Warning,
                           "Worksheet verification", f"{path.name}", parent=self)  # fmt: skip
         box.setInformativeText(report.describe())
+        if report.technical_details():
+            box.setDetailedText(report.technical_details())  # the CA's full DN, under "Show Details…"
         box.open()
         self.last_report_box = box
         return report
