@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import APP_NAME
+from core.presentation import role_label
 from desktop.actions import install_actions, install_shortcuts, set_all_enabled, update_enabled
 from desktop.icons import icon
 
@@ -268,7 +269,7 @@ class MainWindow(QMainWindow):
         demo = " — DEMO STUDY" if s.study.is_demo else ""
         self.setWindowTitle(f"{APP_NAME} — {s.study.protocol_id}: {s.study.title}{demo}")
         self.status_user.setText(
-            f"{s.actor.full_name or s.actor.username} ({s.actor.role.value}) · as of {s.as_of()}"
+            f"{s.actor.full_name or s.actor.username} ({role_label(s.actor.role.value)}) · as of {s.as_of()}"
         )
 
     def _nav_changed(self, item: QListWidgetItem | None) -> None:

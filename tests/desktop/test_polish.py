@@ -35,6 +35,9 @@ def test_role_combos_show_words_and_keep_codes_as_data(
     d.repeat.setText("nurse-password")
     d.buttons.accepted.emit()
     qtbot.waitUntil(lambda: screen.model.rowCount() == 4, timeout=10000)
+    assert "(Administrator)" in w.status_user.text()  # the status bar too
+    role_col = [screen.model.headerData(c, Qt.Orientation.Horizontal) for c in range(7)].index("Role")
+    assert {screen.model.data(screen.model.index(r, role_col)) for r in range(4)} >= {"Investigator"}
     roles = {screen.model.row_at(r).username: screen.model.row_at(r).role for r in range(4)}
     assert roles["nurse2"] == "investigator"
 
