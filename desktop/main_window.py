@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 )
 
 from core import APP_NAME
-from core.presentation import role_label
 from desktop.actions import install_actions, install_shortcuts, set_all_enabled, update_enabled
 from desktop.icons import icon
 
@@ -265,6 +264,8 @@ class MainWindow(QMainWindow):
         self.settings_screen.sig_lock_minutes.connect(self.set_lock_minutes)
 
     def _title(self) -> None:
+        from core.presentation import role_label  # not at import: the window shows before the rules load
+
         s = self.session
         demo = " — DEMO STUDY" if s.study.is_demo else ""
         self.setWindowTitle(f"{APP_NAME} — {s.study.protocol_id}: {s.study.title}{demo}")
