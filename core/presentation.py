@@ -4,6 +4,8 @@ a rule parameter's value is written."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from typing import Any
 
@@ -286,3 +288,99 @@ def classification_text(result: Classification) -> str:
         mark = " (study override)" if name in overrides else ""
         lines.append(f"    {parameter_label(name)}: {parameter_text(value)}{mark}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Account roles as people say them (the code stays the stored value)
+
+ROLE_LABELS: dict[str, str] = {
+    "coordinator": "Coordinator",
+    "investigator": "Investigator",
+    "administrator": "Administrator",
+    "monitor": "Monitor",
+}
+
+
+def role_label(code: str) -> str:
+    return ROLE_LABELS.get(code, code.replace("_", " ").capitalize())
+
+
+# ---------------------------------------------------------------------------
+# Audit actions in words (the code stays in the database and in CSV/JSON exports)
+
+AUDIT_PURPOSES: dict[str, str] = {
+    "login": "Sign-in",
+    "unlock": "Unlock",
+    "sign": "Signing",
+    "restore": "Restore",
+    "password_change": "Password change",
+}
+"""The places a password is checked (``check_password(purpose=...)``): each writes
+``<purpose>``, ``<purpose>_failed`` and ``<purpose>_refused``."""
+
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "insert": "Added",
+    "update": "Changed",
+    "delete": "Deleted",
+    "import": "Imported",
+    "export": "Exported",
+    "print": "Printed",
+    "sign": "Signed",
+    "restore": "Restored from backup",
+    "setting": "Setting changed",
+    "crl_published": "Revocation list published",
+    "site_ca_created": "Site certificate authority created",
+    "study_file_id_created": "Study file identity created",
+    "rules_upgrade": "Re-classified under new rules",
+    "wrong_failed": "Wrong CA passphrase",
+}
+for _code, _words in AUDIT_PURPOSES.items():
+    AUDIT_ACTION_LABELS.setdefault(_code, _words)
+    AUDIT_ACTION_LABELS[f"{_code}_failed"] = f"{_words} failed"
+    AUDIT_ACTION_LABELS[f"{_code}_refused"] = f"{_words} refused (new password needed)"
+AUDIT_ACTION_LABELS["login"] = "Signed in"
+AUDIT_ACTION_LABELS["sign"] = "Signed"
+
+
+def action_label(code: str | None) -> str:
+    """An audit action as people say it: ``login_failed`` is "Sign-in failed"."""
+    if not code:
+        return ""
+    return AUDIT_ACTION_LABELS.get(code, code.replace("_", " ").capitalize())
+
+
+# Coded values in the audit trail's changes, by the field that holds them (the last part
+# of its path): "Kind = non-target", not "kind=non_target". Other values are shown as stored.
+REGIMEN_WORDS = {
+    "monotherapy": "monotherapy",
+    "combination": "combination",
+    "ici_chemotherapy": "ICI + chemotherapy",
+}
+CODED_VALUE_WORDS: dict[str, dict[str, str]] = {
+    "kind": {"target": "target", "non_target": "non-target"},
+    "value": NON_TARGET_LABELS,
+    "status": {**NON_TARGET_LABELS, **CONFIRMATION_STATUS},
+    "new_lesions": NEW_LESION_LABELS,
+    "confirmation_required": CONFIRMATION_REQUIRED,
+    "confirmation_status": CONFIRMATION_STATUS,
+    "regimen": REGIMEN_WORDS,
+    "enrolled_regimens": REGIMEN_WORDS,
+    "discontinuation_reason": {"maximal_benefit": "maximal benefit"},
+    "role": ROLE_LABELS,
+    "category": {c.value: label for c, label in CATEGORY_LABELS.items()},
+    "enrolled_categories": {c.value: label for c, label in CATEGORY_LABELS.items()},
+}
+
+
+def coded_value_text(field: str | None, value: object) -> str:
+    """A stored value as words when its field holds codes (lists, also as JSON text, word by word)."""
+    if isinstance(value, str) and value.startswith("["):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    words = CODED_VALUE_WORDS.get(re.split(r"[.\]]", field or "")[-1])
+    if isinstance(value, list | tuple):
+        return ", ".join(coded_value_text(field, v) for v in value)
+    text = str(value)
+    if words is None:
+        return text
+    return words.get(text, text.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z]+)+", text) else text)

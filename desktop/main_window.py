@@ -264,11 +264,13 @@ class MainWindow(QMainWindow):
         self.settings_screen.sig_lock_minutes.connect(self.set_lock_minutes)
 
     def _title(self) -> None:
+        from core.presentation import role_label  # not at import: the window shows before the rules load
+
         s = self.session
         demo = " — DEMO STUDY" if s.study.is_demo else ""
         self.setWindowTitle(f"{APP_NAME} — {s.study.protocol_id}: {s.study.title}{demo}")
         self.status_user.setText(
-            f"{s.actor.full_name or s.actor.username} ({s.actor.role.value}) · as of {s.as_of()}"
+            f"{s.actor.full_name or s.actor.username} ({role_label(s.actor.role.value)}) · as of {s.as_of()}"
         )
 
     def _nav_changed(self, item: QListWidgetItem | None) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.presentation import action_label
 from core.store.audit import AuditFilter, AuditRow, StudyFileReport, printable
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def write_pdf(
                 para(str(row.id)),
                 para(row.at_utc[:19].replace("T", " ")),
                 para(printable(row.user)),
-                para(printable(row.action)),
+                para(printable(action_label(row.action))),
                 para(printable(row.record)),
                 para(printable(row.subject)),
                 para(row.change()[:2000]),

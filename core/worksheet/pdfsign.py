@@ -218,6 +218,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    technical: str = ""  # e.g. the CA's full distinguished name: in --json and the details only
 
 
 @dataclass
@@ -272,8 +273,8 @@ class VerificationReport:
             return EXIT_NOT_VERIFIED
         return EXIT_CLASSIFICATION_CHANGED if self.classification_changed else EXIT_VERIFIED
 
-    def add(self, name: str, ok: bool, detail: str) -> None:
-        self.checks.append(Check(name, ok, detail))
+    def add(self, name: str, ok: bool, detail: str, technical: str = "") -> None:
+        self.checks.append(Check(name, ok, detail, technical))
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -292,6 +293,10 @@ class VerificationReport:
         lines += [f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}" for c in self.checks]
         lines.append(self.verdict)
         return "\n".join(lines)
+
+    def technical_details(self) -> str:
+        """What the plain account leaves out (the CA's full distinguished name), one line a check."""
+        return "\n".join(f"{c.name}: {c.technical}" for c in self.checks if c.technical)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -312,6 +317,12 @@ class VerificationReport:
             "rule_today": self.rule_today,
             "checks": [asdict(c) for c in self.checks],
         }
+
+
+def _common_name(name: x509.Name) -> str:
+    """A certificate name as people read it: its common name (CN), else the full DN."""
+    cns = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(cns[0].value) if cns else name.rfc4514_string()
 
 
 def _attachments(reader: PdfFileReader) -> dict[str, bytes]:
@@ -473,9 +484,10 @@ def _check_signature(
     report.add(
         "chain to the site CA",
         bool(status.trusted),
-        f"the signer's certificate was issued by {trust_x509.subject.rfc4514_string()}"
+        f"the signer's certificate was issued by {_common_name(trust_x509.subject)}"
         if status.trusted
         else "the signer's certificate does not chain to the given site certificate",
+        technical=f"site CA: {trust_x509.subject.rfc4514_string()}",
     )
     if not status.trusted:
         return

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.presentation import field_label
+from core.presentation import action_label, coded_value_text, field_label
 from core.store.audit import AuditFilter, AuditPage, AuditRow, printable
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
@@ -40,8 +40,8 @@ def _record(e: AuditRow) -> str:
 def _change(e: AuditRow) -> str:
     """What changed, with the form's field names, every value escaped."""
     if e.field and e.field != "*":
-        old = "∅" if e.old_value is None else printable(e.old_value)
-        new = "∅" if e.new_value is None else printable(e.new_value)
+        old = "∅" if e.old_value is None else printable(coded_value_text(e.field, e.old_value))
+        new = "∅" if e.new_value is None else printable(coded_value_text(e.field, e.new_value))
         return f"{printable(field_label(e.field))}: {old} → {new}"
     text = e.new_value or e.old_value or ""
     if e.field == "*" and text.startswith("{"):
@@ -51,7 +51,8 @@ def _change(e: AuditRow) -> str:
             return printable(text)
         if isinstance(values, dict):
             return ", ".join(
-                f"{printable(field_label(str(k)))} = {printable(str(v))}" for k, v in values.items()
+                f"{printable(field_label(str(k)))} = {printable(coded_value_text(str(k), v))}"
+                for k, v in values.items()
             )
     return printable(text)
 
@@ -67,7 +68,7 @@ class AuditScreen(QWidget):
                 ("#", lambda e: e.id),
                 ("When (UTC)", lambda e: e.at_utc[:19].replace("T", " ")),
                 ("User", lambda e: printable(e.user)),
-                ("Action", lambda e: printable(e.action)),
+                ("Action", lambda e: printable(action_label(e.action))),
                 ("Record", _record),
                 ("Change", _change),
                 ("Subject", lambda e: printable(e.subject)),

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     QSettings,
@@ -71,6 +73,9 @@ CHANGED_HEADER = f"Changed by rules v{RULESET_VERSION}"
 HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest response", "Classification",
            "Rule set", "Confirmation", "Next due", CHANGED_HEADER)  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
+COL_TUMOR, COL_AGENT = HEADERS.index("Tumor type"), HEADERS.index("Agent")
+BASE_WIDTHS = (90, 165, 85, 115, 90, 130, 225, 140, 150, 100, 130)
+FIT_CAP = 360  # px: a column widened to show its text grows no wider than this
 
 # Category filter choices: (label, categories matched; empty means all)
 FILTERS: tuple[tuple[str, frozenset[Category]], ...] = (
@@ -337,9 +342,16 @@ class RosterScreen(QWidget):
         self.table.setItemDelegateForColumn(COL_CATEGORY, BadgeDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in enumerate((90, 165, 85, 115, 90, 130, 225, 140, 150)):
+        # Not the last column (it took all the spare width while Tumor type and Agent were
+        # cut): the spare width goes to the columns whose text is cut, Tumor type and Agent
+        # first (see fit_columns), until the user drags a column.
+        header.setStretchLastSection(False)
+        for col, width in enumerate(BASE_WIDTHS):
             self.table.setColumnWidth(col, width)
+        self._fitting = False
+        self._user_sized = False
+        header.sectionResized.connect(self._section_resized)
+        self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(lambda pos: self.row_menu(pos).popup(
@@ -361,6 +373,46 @@ class RosterScreen(QWidget):
     def set_rows(self, rows: Sequence[RosterRow]) -> None:
         self.model.set_rows(rows)
         self._update_count()
+        self.fit_columns()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _section_resized(self, *_: object) -> None:
+        if not self._fitting:
+            self._user_sized = True  # a column dragged by hand stays as the user left it
+
+    def _content_width(self, col: int) -> int:
+        return max(self.table.sizeHintForColumn(col), self.table.horizontalHeader().sectionSizeHint(col))
+
+    def fit_columns(self) -> None:
+        """Share the table's spare width: first to the columns whose text is cut, up to what
+        they hold (at most FIT_CAP px; a fair share each when there is not enough), then what
+        is left to Tumor type and Agent. Never wider than the viewport."""
+        if self._user_sized:
+            return
+        header = self.table.horizontalHeader()
+        shown = [c for c in range(len(HEADERS)) if not header.isSectionHidden(c)]
+        base = {c: BASE_WIDTHS[c] for c in shown}
+        widths = dict(base)
+        spare = self.table.viewport().width() - sum(base.values())
+        if spare > 0:  # else the base widths, and a scroll bar
+            cut = {c: max(min(self._content_width(c), FIT_CAP) - base[c], 0) for c in shown}
+            short = sum(cut.values())
+            for c, missing in cut.items():  # all that is cut if it fits, else a fair share each
+                widths[c] += missing if short <= spare else missing * spare // short
+            first = [c for c in (COL_TUMOR, COL_AGENT) if c in widths]
+            left = spare - (sum(widths.values()) - sum(base.values()))
+            for c in first:
+                widths[c] += max(left, 0) // len(first)
+        self._fitting = True
+        try:
+            for c, width in widths.items():
+                header.resizeSection(c, width)
+        finally:
+            self._fitting = False
 
     def set_changes(self, changes: dict[int, CategoryChange]) -> None:
         self.model.set_changes(changes)
@@ -430,9 +482,10 @@ class RosterScreen(QWidget):
         return False
 
     def save_layout(self, settings: QSettings) -> None:
-        settings.setValue("roster/header-11", self.table.horizontalHeader().saveState())
+        settings.setValue("roster/header-12", self.table.horizontalHeader().saveState())
 
     def restore_layout(self, settings: QSettings) -> None:
-        state = settings.value("roster/header-11")
+        state = settings.value("roster/header-12")
         if state is not None:
             self.table.horizontalHeader().restoreState(state)
+            self._user_sized = True  # the user's own widths, as left last time

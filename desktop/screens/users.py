@@ -17,11 +17,20 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.presentation import role_label
 from core.store import models as m
 from core.store.users import Role
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
 from desktop.widgets.forms import ErrorLabel, ask_reason
+
+
+def role_combo() -> QComboBox:
+    """The roles in words ("Investigator"), each with its code as the item's data."""
+    combo = QComboBox()
+    for r in Role:
+        combo.addItem(role_label(r.value), r.value)
+    return combo
 
 
 class NewUserDialog(QDialog):
@@ -32,8 +41,7 @@ class NewUserDialog(QDialog):
         self.username = QLineEdit()
         self.full_name = QLineEdit()
         self.full_name.setPlaceholderText("printed name, as on signatures")
-        self.role = QComboBox()
-        self.role.addItems([r.value for r in Role])
+        self.role = role_combo()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.repeat = QLineEdit()
@@ -61,7 +69,7 @@ class UsersScreen(QWidget):
             [
                 ("User id", lambda u: u.username),
                 ("Printed name", lambda u: u.full_name),
-                ("Role", lambda u: u.role),
+                ("Role", lambda u: role_label(u.role)),
                 ("State", lambda u: "active" if u.active else "disabled"),
                 ("Locked until", lambda u: u.locked_until or ""),
                 ("Password", lambda u: "to change at next sign-in" if u.must_change_password else "own"),
@@ -70,8 +78,7 @@ class UsersScreen(QWidget):
             colour=lambda u: None if u.active else "#7f8c8d",
         )
         self.view = table_view(self.model)
-        self.role = QComboBox()
-        self.role.addItems([r.value for r in Role])
+        self.role = role_combo()
         add = QPushButton("Add user…")
         set_role = QPushButton("Set role…")
         toggle = QPushButton("Enable / disable…")
@@ -124,7 +131,7 @@ class UsersScreen(QWidget):
             values = (
                 dialog.username.text(),
                 dialog.full_name.text(),
-                dialog.role.currentText(),
+                dialog.role.currentData(),
                 dialog.password.text(),
             )
 
@@ -144,8 +151,8 @@ class UsersScreen(QWidget):
         user = self._selected()
         if user is None:
             return
-        role = self.role.currentText()
-        reason = ask_reason(self, f"does {user.username} become {role}")
+        role = self.role.currentData()
+        reason = ask_reason(self, f"does {user.username} become {role_label(role)}")
         if reason:
             s = self.session
             s.write(lambda: s.store.set_role(s.actor, user.username, role, reason), self._done, self._failed)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import InputError
+from core.presentation import role_label
 from core.rules import CATEGORY_LABELS, Category
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
@@ -82,7 +83,7 @@ class SignDialog(QDialog):
             "Subject", QLabel(f"{row.subject_id}: {_category_words(row.category)} ({row.rule or '—'})")
         )
         form.addRow("Printed name", QLabel(actor.full_name or actor.username))
-        form.addRow("Role", QLabel(actor.role.value))
+        form.addRow("Role", QLabel(role_label(actor.role.value)))
         form.addRow(
             "Date and time", QLabel(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC (recorded when signed)")
         )
@@ -325,6 +326,8 @@ class WorksheetsScreen(QWidget):
         box = QMessageBox(QMessageBox.Icon.Information if good else QMessageBox.Icon.Warning,
                           "Worksheet verification", f"{path.name}", parent=self)  # fmt: skip
         box.setInformativeText(report.describe())
+        if report.technical_details():
+            box.setDetailedText(report.technical_details())  # the CA's full DN, under "Show Details…"
         box.open()
         self.last_report_box = box
         return report

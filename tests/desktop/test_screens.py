@@ -335,7 +335,7 @@ def test_window_geometry_and_columns_are_remembered(qtbot: QtBot, demo_desk: Des
     w = demo_desk.window
     w.roster_screen.table.setColumnWidth(1, 333)
     w.close()
-    assert w.settings.value("roster/header-11") is not None
+    assert w.settings.value("roster/header-12") is not None
     assert w.settings.value("window/geometry") is not None
 
 
@@ -439,6 +439,13 @@ def test_prepare_sign_and_verify_a_worksheet_from_the_gui(
     report = screen.verify_file(tmp_path / "signed.pdf")
     assert report is not None
     assert report.ok, report.describe()
+    # the chain check names the site CA by its common name; the full DN only under details
+    shown = screen.last_report_box.informativeText()
+    chain = next(line for line in shown.splitlines() if "chain to the site CA" in line)
+    assert "issued by ResistDesk CA" in chain
+    assert "CN=" not in shown
+    assert "2.5.4." not in shown
+    assert "CN=ResistDesk CA" in screen.last_report_box.detailedText()
     assert screen.export_certificate(tmp_path / "site.pem") is not None
     assert "BEGIN CERTIFICATE" in (tmp_path / "site.pem").read_text(encoding="ascii")
     # a CA certificate put into the file behind the app's back is not the study's CA here

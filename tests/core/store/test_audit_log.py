@@ -4,6 +4,7 @@ values that cannot forge lines, CSV and PDF exports."""
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -140,6 +141,9 @@ def test_the_pdf_report_states_study_period_filters_chain_and_anchors(history: S
                      "replay: every audited table matches", "anchors checked", "Ada Admin", "SUBJ-A"]:  # fmt: skip
         assert expected in text, expected
     assert "SUBJ-B" not in text
+    # actions in words, as on the screen (the CSV keeps the codes)
+    assert "Added" in text
+    assert not re.search(r"\binsert\b|\bupdate\b", text)
 
 
 def test_cli_exports_csv_and_pdf(history: Store, tmp_path: Path) -> None:

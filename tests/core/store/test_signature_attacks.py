@@ -634,6 +634,14 @@ def test_verify_json_and_exit_codes_on_the_command_line(store: Store, tmp_path: 
                  "re-classification", "site record"):  # fmt: skip
         assert name in names
     assert "workstation" in data["signing_time_source"]
+    chain = next(c for c in data["checks"] if c["name"] == "chain to the site CA")
+    assert "CN=ResistDesk CA" in chain["technical"]  # the full DN stays in --json...
+    assert "CN=" not in chain["detail"]  # ...the plain words name the CA by its common name
+    assert "issued by ResistDesk CA" in chain["detail"]
+    text = subprocess.run([EXE, "verify", str(signed), "--db", str(store.path)], capture_output=True, text=True,
+                          check=False).stdout  # fmt: skip
+    assert "issued by ResistDesk CA" in text
+    assert "CN=" not in text
     tampered = tmp_path / "t.pdf"
     tampered.write_bytes(_add_content(pdf))
     r = subprocess.run([EXE, "verify", str(tampered), "--db", str(store.path)], capture_output=True, text=True,
