@@ -19,7 +19,7 @@ from typing import Any
 from core.rules.agents import AgentReading, read_agent
 from core.rules.caveats import INTERPRETATIONS, Caveat
 from core.rules.frozen import fast_init
-from core.rules.ici_chemo_ruleset import IciChemoRule, IciChemoRuleSet, StudyRules
+from core.rules.ici_chemo_ruleset import IciChemoParameters, IciChemoRule, IciChemoRuleSet, StudyRules
 from core.rules.model import (
     BENEFIT_RANK,
     WORST_FIRST,
@@ -316,9 +316,9 @@ def _applicability(course: Course, p: Parameters, notes: _Notes) -> str | None:
 
 @dataclass
 class _Notes:
-    """Rationale steps, caveats, interpretations and boundary checks of one path."""
+    """Rationale steps, caveats, interpretations and boundary checks of one path (either rule set)."""
 
-    p: Parameters
+    p: Parameters | IciChemoParameters
     steps: list[str] = field(default_factory=list)
     caveats: dict[Caveat, list[str]] = field(default_factory=dict)
     interpretations: set[str] = field(default_factory=set)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from core.rules.agents import AgentReading, DrugClass, read_agent
 from core.rules.caveats import Caveat
@@ -35,6 +34,7 @@ from core.rules.classifier import (
     KeyDates,
     VisitRole,
     _agent_text,
+    _Notes,
     _tumor_exclusion,
     _visible,
 )
@@ -42,7 +42,6 @@ from core.rules.ici_chemo_ruleset import (
     ICI_CHEMO_SOURCE,
     ICI_ICI_PAPER,
     ICI_TARGETED_PAPER,
-    IciChemoParameters,
     IciChemoRule,
     IciChemoRuleSet,
     StudyRules,
@@ -125,35 +124,6 @@ def dispatch(
         reason = f"{result.reason or ''} {note}".strip()
         return dataclasses.replace(result, reason=reason, rationale=(*result.rationale, note))
     return result
-
-
-# ---------------------------------------------------------------------------
-# Bookkeeping
-
-
-@dataclass
-class _Notes:
-    p: IciChemoParameters
-    steps: list[str] = field(default_factory=list)
-    caveats: dict[Caveat, list[str]] = field(default_factory=dict)
-    roles: dict[int, VisitRole] = field(default_factory=dict)
-
-    def step(self, text: str) -> None:
-        self.steps.append(text)
-
-    def caveat(self, code: Caveat, text: str) -> None:
-        texts = self.caveats.setdefault(code, [])
-        if text not in texts:
-            texts.append(text)
-
-    def threshold(self, label: str, value: int, limit: int) -> None:
-        """Step 6: a comparison that decided the category, within the margin of flipping."""
-        margin = self.p.boundary_margin_days
-        if abs(value - limit) <= margin:
-            self.caveat(
-                Caveat.BOUNDARY_DATE,
-                f"{label}: {value} days against a threshold of {limit} days (within {margin} days).",
-            )
 
 
 # ---------------------------------------------------------------------------
