@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import InputError
-from core.rules.parameters import DEFAULT_RULESET, RULESET_NAME, RuleSet
+from core.rules.parameters import DEFAULT_RULESET, RULESET_NAME, NamedRuleSet, RuleSet
 
 ICI_CHEMO_NAME = "SITC-2023-ICI-chemo"
 ICI_CHEMO_VERSION = 1
@@ -91,22 +91,12 @@ ICI_CHEMO_PARAMETER_HELP: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
-class IciChemoRuleSet:
+class IciChemoRuleSet(NamedRuleSet):
     """``SITC-2023-ICI-chemo`` version 1 with a study's overrides (same interface as ``RuleSet``)."""
 
     name: str = ICI_CHEMO_NAME
     version: int = ICI_CHEMO_VERSION
     parameters: IciChemoParameters = IciChemoParameters()
-
-    @property
-    def label(self) -> str:
-        """How every classification names it: "SITC-2023-ICI-chemo v1"."""
-        return f"{self.name} v{self.version}"
-
-    @property
-    def overrides(self) -> dict[str, Any]:
-        default = IciChemoParameters().to_json()
-        return {k: v for k, v in self.parameters.to_json().items() if default[k] != v}
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> IciChemoRuleSet:
         known = {f.name for f in dataclasses.fields(IciChemoParameters)}
@@ -116,14 +106,6 @@ class IciChemoRuleSet:
                     name, f"unknown {ICI_CHEMO_NAME} parameter (known: {', '.join(sorted(known))})"
                 )
         return dataclasses.replace(self, parameters=dataclasses.replace(self.parameters, **dict(overrides)))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "parameters": self.parameters.to_json(),
-            "overrides": self.overrides,
-        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> IciChemoRuleSet:

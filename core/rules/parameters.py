@@ -95,24 +95,45 @@ PARAMETER_LABELS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """A named, versioned set of parameters; overrides are remembered."""
+class NamedRuleSet:
+    """What every rule set shows and records: its label, its overrides and its JSON.
 
-    name: str = RULESET_NAME
-    version: int = RULESET_VERSION
-    parameters: Parameters = Parameters()
+    Subclasses are frozen dataclasses with ``name``, ``version`` and ``parameters`` (a
+    frozen dataclass of parameters whose no-argument instance holds the published defaults).
+    """
+
+    __slots__ = ()
+    name: str
+    version: int
+    parameters: Any
 
     @property
     def label(self) -> str:
-        """The name people see: "SITC-2020 v2"."""
+        """The name people see: "SITC-2020 v2", "SITC-2023-ICI-chemo v1"."""
         return f"{self.name} v{self.version}"
 
     @property
     def overrides(self) -> dict[str, Any]:
         """Parameters whose value differs from the published default."""
-        default = Parameters().to_json()
+        default = type(self.parameters)().to_json()
         return {k: v for k, v in self.parameters.to_json().items() if default[k] != v}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "parameters": self.parameters.to_json(),
+            "overrides": self.overrides,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet(NamedRuleSet):
+    """A named, versioned set of parameters; overrides are remembered."""
+
+    name: str = RULESET_NAME
+    version: int = RULESET_VERSION
+    parameters: Parameters = Parameters()
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> RuleSet:
         """A copy with some parameters changed; unknown names and bad values raise."""
@@ -129,14 +150,6 @@ class RuleSet:
                 value = tuple(str(v).strip().lower() for v in value if str(v).strip())
             changes[name] = value
         return dataclasses.replace(self, parameters=dataclasses.replace(self.parameters, **changes))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "parameters": self.parameters.to_json(),
-            "overrides": self.overrides,
-        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleSet:
