@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,11 @@ class AuditFilter:
         return ", ".join(parts) or "none (the whole trail)"
 
 
+def _as_stored(field: str, value: object) -> str:
+    """A stored value as it is stored (the CLI log and the CSV export)."""
+    return str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class AuditRow:
     id: int
@@ -88,12 +94,18 @@ class AuditRow:
         kind = self.entity.replace("_", " ")
         return f"{kind} {self.entity_id}" if self.entity_id is not None else kind
 
-    def change(self) -> str:
-        """What changed, escaped for display."""
+    def change(
+        self,
+        name: Callable[[str], str] = str,
+        value: Callable[[str, object], str] = _as_stored,
+        equals: str = "=",
+    ) -> str:
+        """What changed, escaped for display. ``name`` and ``value`` turn a field and a
+        stored value into what is shown (as stored by default; words on the screen)."""
         if self.field and self.field != "*":
-            old = "∅" if self.old_value is None else printable(self.old_value)
-            new = "∅" if self.new_value is None else printable(self.new_value)
-            return f"{printable(self.field)}: {old} → {new}"
+            old = "∅" if self.old_value is None else printable(value(self.field, self.old_value))
+            new = "∅" if self.new_value is None else printable(value(self.field, self.new_value))
+            return f"{printable(name(self.field))}: {old} → {new}"
         text = self.new_value or self.old_value or ""
         if self.field == "*" and text.startswith("{"):
             try:
@@ -101,7 +113,10 @@ class AuditRow:
             except ValueError:
                 return printable(text)
             if isinstance(values, dict):
-                return ", ".join(f"{printable(str(k))}={printable(str(v))}" for k, v in values.items())
+                return ", ".join(
+                    f"{printable(name(str(k)))}{equals}{printable(value(str(k), v))}"
+                    for k, v in values.items()
+                )
         return printable(text)
 
     def line(self) -> str:

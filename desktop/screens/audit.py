@@ -6,7 +6,6 @@ character in a reason cannot make a cell look like another event."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -37,26 +36,6 @@ def _record(e: AuditRow) -> str:
     return f"{kind} {e.entity_id}" if e.entity_id is not None else kind
 
 
-def _change(e: AuditRow) -> str:
-    """What changed, with the form's field names, every value escaped."""
-    if e.field and e.field != "*":
-        old = "∅" if e.old_value is None else printable(coded_value_text(e.field, e.old_value))
-        new = "∅" if e.new_value is None else printable(coded_value_text(e.field, e.new_value))
-        return f"{printable(field_label(e.field))}: {old} → {new}"
-    text = e.new_value or e.old_value or ""
-    if e.field == "*" and text.startswith("{"):
-        try:
-            values = json.loads(text)
-        except ValueError:
-            return printable(text)
-        if isinstance(values, dict):
-            return ", ".join(
-                f"{printable(field_label(str(k)))} = {printable(coded_value_text(str(k), v))}"
-                for k, v in values.items()
-            )
-    return printable(text)
-
-
 class AuditScreen(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,7 +49,7 @@ class AuditScreen(QWidget):
                 ("User", lambda e: printable(e.user)),
                 ("Action", lambda e: printable(action_label(e.action))),
                 ("Record", _record),
-                ("Change", _change),
+                ("Change", lambda e: e.change(field_label, coded_value_text, " = ")),
                 ("Subject", lambda e: printable(e.subject)),
                 ("Reason", lambda e: printable(e.reason)),
             ],
