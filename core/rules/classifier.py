@@ -1026,6 +1026,29 @@ def _route(ctx: _Ctx, i: int, notes: _Notes) -> _Outcome | _Refuted:
 # Entry point
 
 
+def _visit_caveats(
+    notes: _Notes,
+    visible: tuple[tuple[int, Assessment], ...],
+    merged: list[tuple[tuple[int, ...], Assessment, bool]],
+) -> None:
+    """Caveats on the visits themselves, for either rule set: a recorded response the
+    measurements contradict, and same-date assessments that disagree (C11)."""
+    for _, a in visible:
+        if a.response is not None and a.computed_response not in (None, a.response):
+            assert a.computed_response is not None
+            notes.caveat(
+                Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS,
+                f"On {a.date} the recorded response is {response_label(a.response)}; the measurements "
+                f"give {response_label(a.computed_response)}.",
+            )
+    for _, a, conflict in merged:
+        if conflict:
+            notes.caveat(
+                Caveat.SAME_DATE_CONFLICT,
+                f"Assessments on {a.date} disagree; the worst, {response_label(a.effective)}, governs.",
+            )
+
+
 def _visible(
     course: Course, as_of: dt.date
 ) -> tuple[tuple[tuple[int, Assessment], ...], list[tuple[tuple[int, ...], Assessment, bool]]]:
@@ -1080,20 +1103,7 @@ def _classify_sitc2020(course: Course, as_of: dt.date, ruleset: RuleSet) -> Clas
         f"{course.regimen.value} {_agent_text(reading) or '(agent not recorded)'} from "
         f"{course.first_dose}; {len(visible)} assessment(s) on or before {as_of} considered."
     )
-    for _, a in visible:
-        if a.response is not None and a.computed_response not in (None, a.response):
-            assert a.computed_response is not None
-            notes.caveat(
-                Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS,
-                f"On {a.date} the recorded response is {response_label(a.response)}; the measurements "
-                f"give {response_label(a.computed_response)}.",
-            )
-    for _, a, conflict in merged:
-        if conflict:
-            notes.caveat(
-                Caveat.SAME_DATE_CONFLICT,
-                f"Assessments on {a.date} disagree; the worst, {response_label(a.effective)}, governs.",
-            )
+    _visit_caveats(notes, visible, merged)
 
     def finish(
         category: Category,

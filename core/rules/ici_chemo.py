@@ -37,6 +37,7 @@ from core.rules.classifier import (
     _Notes,
     _tumor_exclusion,
     _visible,
+    _visit_caveats,
 )
 from core.rules.ici_chemo_ruleset import (
     ICI_CHEMO_SOURCE,
@@ -205,20 +206,7 @@ def classify_ici_chemo(
         if a.date > as_of:
             notes.roles.setdefault(k, VisitRole.AFTER_AS_OF)
     effective = [a.effective for _, a in visible]
-    for _, a in visible:
-        if a.response is not None and a.computed_response not in (None, a.response):
-            assert a.computed_response is not None
-            notes.caveat(
-                Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS,
-                f"On {a.date} the recorded response is {response_label(a.response)}; the measurements "
-                f"give {response_label(a.computed_response)}.",
-            )
-    for _, a, conflict in merged:
-        if conflict:
-            notes.caveat(
-                Caveat.SAME_DATE_CONFLICT,
-                f"Assessments on {a.date} disagree; the worst, {response_label(a.effective)}, governs.",
-            )
+    _visit_caveats(notes, visible, merged)
 
     agent = _agent_text(read_agent(course.agent)) or "(agent not recorded)"
     notes.step(
