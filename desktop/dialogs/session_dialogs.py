@@ -69,6 +69,7 @@ class LoginDialog(QDialog):
         self.setMinimumWidth(420)  # room for the word-wrapped notes without squeezing the fields
         self.store, self.writer = store, writer
         self.actor: Actor | None = None
+        self.review = ""  # after choosing a password following a reset: what the account did before
         self.purpose = "login"
         self.changing = False
         self.username = QLineEdit(username)
@@ -133,8 +134,8 @@ class LoginDialog(QDialog):
             return
         self.buttons.setEnabled(False)
 
-        def done(actor: Actor) -> None:
-            self.actor = actor
+        def done(result: Actor | tuple[Actor, str]) -> None:
+            self.actor, self.review = result if isinstance(result, tuple) else (result, "")
             self.accept()
 
         def failed(exc: BaseException) -> None:
@@ -155,7 +156,13 @@ class LoginDialog(QDialog):
 
         store, purpose = self.store, self.purpose
         if self.changing:
-            self.writer.submit(lambda: store.change_password(user, password, new), done, failed)
+
+            def change() -> tuple[Actor, str]:
+                from core.store.passwords import account_review
+
+                return store.change_password(user, password, new), account_review(store, user)
+
+            self.writer.submit(change, done, failed)
         else:
             self.writer.submit(lambda: store.authenticate(user, password, purpose=purpose), done, failed)
 

@@ -82,3 +82,31 @@ def test_the_file_menu_opens_the_ca_dialog(qtbot: QtBot, custodian_desk: Desk) -
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
     assert "Site CA" in dialog.summary.text()
     dialog.close()
+
+
+def test_choosing_a_password_after_a_reset_shows_what_the_account_did_before(
+    qtbot: QtBot, demo_template: Path, tmp_path: Path
+) -> None:
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from desktop.tasks import DbWriter
+
+    store = Store.open(_copy(demo_template, tmp_path / "demo.sqlite3"), backup_daily=False)
+    writer = DbWriter()
+    try:
+        admin = store.authenticate("admin", PASSWORD)
+        temporary = store.reset_password(admin, "investigator", reason="forgotten")
+        dialog = LoginDialog(store, writer, username="investigator")
+        qtbot.addWidget(dialog)
+        dialog.password.setText(temporary)
+        dialog.submit()  # the store asks for a new password first
+        qtbot.waitUntil(lambda: dialog.changing, timeout=20000)
+        dialog.new_password.setText("my-own-new-pass-9")
+        dialog.new_repeat.setText("my-own-new-pass-9")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
+        assert "Your password was reset by admin" in dialog.review
+        assert "no worksheet was signed in your name" in dialog.review
+    finally:
+        writer.shutdown()
+        store.close()
