@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,7 +33,7 @@ from core.rules import CATEGORY_LABELS, Category
 from core.store.store import Actor, Store
 from core.store.users import Role
 from desktop.tasks import DbWriter
-from desktop.widgets.forms import ErrorLabel, Problem
+from desktop.widgets.forms import ErrorLabel, FormScroll, Problem, keep_on_screen
 
 
 class CategoryChooser(QGroupBox):
@@ -285,9 +286,13 @@ class FirstRunDialog(QDialog):
                                 "choose how to start."))  # fmt: skip
         layout.addWidget(self.new_study)
         layout.addWidget(self.demo)
-        layout.addWidget(self.pages)
+        layout.addWidget(FormScroll(self.pages), 1)  # scrolls, rather than push OK off a short screen
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        keep_on_screen(self)  # whole where it fits (Qt opens a window at 2/3 of the screen's height)
 
     def submit(self) -> None:
         if self.demo.isChecked():
@@ -359,6 +364,7 @@ class FirstRunDialog(QDialog):
         found = self.problems()
         if found:
             self.error.show_errors(found)
+            keep_on_screen(self)  # the list of errors must not push the OK button off the screen
             return
         from core.store.firstrun import Custodian, create_study_with_administrator
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, QLocale, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QToolButton,
     QWidget,
     QWidgetAction,
@@ -320,3 +322,44 @@ def confirm_same_date(parent: QWidget, date: str, count: int) -> bool:
         QMessageBox.StandardButton.Cancel,
     )
     return answer == QMessageBox.StandardButton.Save
+
+
+TITLE_AND_TASKBAR = 60
+"""What a window manager's title bar and a desktop panel take from a screen's height."""
+
+
+class FormScroll(QScrollArea):
+    """A tall form that scrolls when the screen is too short for it, and otherwise asks for
+    its whole height: a dialog built on it opens without a scroll bar where it fits, and
+    a list of errors shown under it takes room from the form, not from below the screen."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:
+        content = self.widget().sizeHint()
+        return QSize(content.width() + self.verticalScrollBar().sizeHint().width(), content.height())
+
+    def minimumSizeHint(self) -> QSize:
+        width = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(width, min(160, self.widget().sizeHint().height()))
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Grow ``window`` to show all it holds where the screen allows, never past the bottom of
+    the screen (less a title bar and a panel), and move it up if its bottom edge went below."""
+    screen = window.screen()
+    if screen is None:
+        return
+    room = screen.availableGeometry()
+    hint = window.sizeHint()
+    height = max(window.minimumSizeHint().height(), min(hint.height(), room.height() - TITLE_AND_TASKBAR))
+    window.resize(max(window.width(), min(hint.width(), room.width())), height)
+    frame = window.frameGeometry()
+    overflow = frame.bottom() - room.bottom()
+    if overflow > 0:
+        window.move(window.x(), max(room.top(), window.y() - overflow))

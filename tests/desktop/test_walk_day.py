@@ -1,0 +1,41 @@
+"""Traps found walking a coordinator's whole day in the real window under Xvfb (1366x768,
+with a window manager): first run, accounts, subjects, visits, reminders, worksheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+SMALL_SCREEN_HEIGHT = 768
+TITLE_AND_TASKBAR = 60  # what a window manager and a task bar take from a 768-pixel screen
+
+
+def test_first_run_errors_keep_the_ok_button_on_a_768_pixel_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    """OK pressed on the empty form listed nine problems under it: the dialog grew to 719 px
+    and, placed under a title bar, its OK button went below the bottom of the screen."""
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import FirstRunDialog
+    from desktop.tasks import DbWriter
+
+    store = Store.open(tmp_path / "new.sqlite3")
+    writer = DbWriter()
+    try:
+        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.admin.clear()
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+        assert dialog.error.text().count("\n") >= 8  # every problem at once
+        assert dialog.minimumSizeHint().height() <= SMALL_SCREEN_HEIGHT - TITLE_AND_TASKBAR
+        room = dialog.screen().availableGeometry()
+        assert dialog.frameGeometry().bottom() <= room.bottom()
+        assert ok.isVisible()
+        assert dialog.protocol.isVisible()  # still there, scrolled to
+        assert not store.has_users()
+    finally:
+        writer.shutdown()
