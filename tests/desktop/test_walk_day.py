@@ -39,3 +39,24 @@ def test_first_run_errors_keep_the_ok_button_on_a_768_pixel_screen(qtbot: QtBot,
         assert not store.has_users()
     finally:
         writer.shutdown()
+
+
+def test_a_baseline_before_the_first_dose_reads_without_a_minus_sign(qtbot: QtBot) -> None:
+    """The baseline scan a week before the first dose read "Mon · -7 days before the first dose"."""
+    import datetime as dt
+
+    from desktop.dialogs.visit_dialog import BaselineDialog
+
+    dialog = BaselineDialog(None, None, lambda _b: None, dt.date(2026, 1, 5))
+    qtbot.addWidget(dialog)
+    edit = dialog.date.edit
+    edit.selectAll()
+    QTest.keyClicks(edit, "2025-12-29")  # as a coordinator types it
+    assert dialog.date.hint.text().endswith("7 days before the first dose")
+    assert "-" not in dialog.date.hint.text()
+    edit.selectAll()
+    QTest.keyClicks(edit, "2026-01-04")
+    assert dialog.date.hint.text().endswith("· 1 day before the first dose")
+    edit.selectAll()
+    QTest.keyClicks(edit, "2026-03-02")
+    assert dialog.date.hint.text().endswith("56 days after the first dose")
