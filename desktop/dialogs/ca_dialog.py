@@ -47,6 +47,13 @@ class SiteCADialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.buttons.rejected.connect(self.reject)
         self.buttons.addButton(self.act, QDialogButtonBox.ButtonRole.ActionRole)
+        # Enter after typing the passphrase certifies: it used to press Close, and the dialog
+        # vanished with nothing certified and not a word said.
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAutoDefault(False)
+        close.setDefault(False)
+        self.act.setAutoDefault(True)
+        self.act.setDefault(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.queue_label)

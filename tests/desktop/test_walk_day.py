@@ -3,12 +3,17 @@ with a window manager): first run, accounts, subjects, visits, reminders, worksh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
+
+from core.store.users import Role
+from tests.desktop.conftest import PASSWORD, Desk, _copy, _open
 
 SMALL_SCREEN_HEIGHT = 768
 TITLE_AND_TASKBAR = 60  # what a window manager and a task bar take from a 768-pixel screen
@@ -60,3 +65,39 @@ def test_a_baseline_before_the_first_dose_reads_without_a_minus_sign(qtbot: QtBo
     edit.selectAll()
     QTest.keyClicks(edit, "2026-03-02")
     assert dialog.date.hint.text().endswith("56 days after the first dose")
+
+
+@pytest.fixture
+def custodian_desk(qtbot: QtBot, demo_template: Path, tmp_path: Path, settings: QSettings) -> Iterator[Desk]:
+    """The demo's coordinator: the custodian of its site CA."""
+    yield from _open(qtbot, _copy(demo_template, tmp_path / "demo.sqlite3"), settings, "coordinator")
+
+
+def _new_investigator(desk: Desk, username: str = "ivan") -> None:
+    """An administrator adds an investigator, who signs in and chooses a password: a key waits."""
+    store = desk.store
+    store.on_write = None  # set up on this thread, before the dialog
+    admin = store.authenticate("admin", PASSWORD)
+    store.create_user(admin, username, "Dr. Ivan Investigator", Role.INVESTIGATOR, "one-time-pass-1")
+    store.change_password(username, "one-time-pass-1", "ivan-own-password-5")
+
+
+def test_enter_after_the_ca_passphrase_certifies_instead_of_closing(
+    qtbot: QtBot, custodian_desk: Desk
+) -> None:
+    """The custodian typed the CA passphrase and pressed Enter: Close was the default button,
+    so the dialog vanished and the investigator's key stayed uncertified, without a word."""
+    from core.store.site_keys import certificate_queue
+    from desktop.dialogs.ca_dialog import SiteCADialog
+
+    _new_investigator(custodian_desk)
+    dialog = SiteCADialog(custodian_desk.session, custodian_desk.window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.passphrase.setFocus()
+    QTest.keyClicks(dialog.passphrase, PASSWORD)  # the demo's CA passphrase is its password
+    QTest.keyClick(dialog.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Certificates issued: ivan" in dialog.last_message, timeout=20000)
+    assert dialog.isVisible()
+    assert [e.username for e in certificate_queue(custodian_desk.store) if e.pending] == []
