@@ -9,15 +9,17 @@ from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QScrollArea,
     QToolButton,
+    QVBoxLayout,
     QWidget,
     QWidgetAction,
 )
@@ -296,16 +298,48 @@ def confirm_discard(parent: QWidget, what: str) -> bool:
     return answer == QMessageBox.StandardButton.Discard
 
 
-def ask_reason(parent: QWidget, what: str) -> str | None:
-    """Ask why saved data is changed or deleted; None when cancelled (an empty reason is refused)."""
-    while True:
-        text, ok = QInputDialog.getText(
-            parent, "Reason required", f"Why {what}? (recorded in the audit trail)", QLineEdit.EchoMode.Normal
+class ReasonDialog(QDialog):
+    """Why saved data is changed or deleted. OK with no reason says that one is needed and
+    stays open: it used to show the same empty prompt again without a word."""
+
+    def __init__(self, parent: QWidget | None, what: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Reason required")
+        self.setMinimumWidth(420)
+        self.text = QLineEdit()
+        self.error = ErrorLabel()
+        self.error.watch({"reason": self.text})
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        if not ok:
-            return None
-        if text.strip():
-            return text.strip()
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        prompt = QLabel(f"Why {what}? (recorded in the audit trail)")
+        prompt.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(prompt)
+        layout.addWidget(self.text)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def reason(self) -> str:
+        return self.text.text().strip()
+
+    def submit(self) -> None:
+        if not self.reason():
+            self.error.show_error("reason", "is required: type why, in a few words")
+            self.text.setFocus()
+            return
+        self.accept()
+
+
+def ask_reason(parent: QWidget | None, what: str) -> str | None:
+    """Ask why saved data is changed or deleted; None when cancelled (an empty reason is refused)."""
+    dialog = ReasonDialog(parent, what)
+    try:
+        return dialog.reason() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
 
 
 def confirm_same_date(parent: QWidget, date: str, count: int) -> bool:

@@ -101,3 +101,36 @@ def test_enter_after_the_ca_passphrase_certifies_instead_of_closing(
     qtbot.waitUntil(lambda: "Certificates issued: ivan" in dialog.last_message, timeout=20000)
     assert dialog.isVisible()
     assert [e.username for e in certificate_queue(custodian_desk.store) if e.pending] == []
+
+
+def test_ok_with_no_reason_says_a_reason_is_needed(qtbot: QtBot) -> None:
+    """OK pressed on an empty "Reason required" prompt showed the same empty prompt again,
+    with no word of why: the coordinator could not tell whether the edit was saved."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.widgets.forms import ReasonDialog, ask_reason
+
+    seen: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ReasonDialog)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        QTest.mouseClick(ok, Qt.MouseButton.LeftButton)  # no reason typed
+        seen.append(dialog.error.text() if dialog.isVisible() else "closed")
+        QTest.keyClicks(dialog.text, "T1 re-read by radiology")
+        QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, answer)
+    reason = ask_reason(None, "is the visit of 2026-07-27 changed")
+    assert seen == ["Reason: is required: type why, in a few words"]
+    assert reason == "T1 re-read by radiology"
+
+    def cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ReasonDialog)
+        QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, cancel)
+    assert ask_reason(None, "is the visit of 2026-07-27 changed") is None
