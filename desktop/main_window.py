@@ -61,6 +61,8 @@ NAV = (("roster", "Roster"), ("reminders", "Reminders"), ("worksheets", "Workshe
        ("settings", "Study settings"), ("users", "Users"), ("help", "Help"))  # fmt: skip
 NAV_KEYS = tuple(key for key, _label in NAV)
 RECENT_MAX = 8
+TITLE_AND_TASKBAR = 60
+"""What a window manager's title bar and a desktop panel take from a screen's height."""
 
 
 def recent_studies(settings: QSettings) -> list[Path]:
@@ -164,7 +166,10 @@ class MainWindow(QMainWindow):
         set_all_enabled(self.action_map, False, keep=("quit", "open_study", "about"))
         self.reopened: MainWindow | None = None
         """The window that took over after Open study or Sign out."""
-        self.resize(1280, 800)
+        # 1280x800 where the screen has room: on a 1366x768 laptop the status bar and the
+        # bottom of every list were below the screen until the window was maximized.
+        room = self.screen().availableGeometry()
+        self.resize(min(1280, room.width()), min(800, room.height() - TITLE_AND_TASKBAR))
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)

@@ -134,3 +134,16 @@ def test_ok_with_no_reason_says_a_reason_is_needed(qtbot: QtBot) -> None:
 
     QTimer.singleShot(0, cancel)
     assert ask_reason(None, "is the visit of 2026-07-27 changed") is None
+
+
+def test_the_window_first_opens_within_the_screen(qtbot: QtBot, settings: QSettings) -> None:
+    """The first start opened a 1280x800 window on a 1366x768 screen: the status bar and the
+    bottom of every list were below the screen until the window was maximized."""
+    from desktop.main_window import MainWindow
+
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    room = window.screen().availableGeometry()
+    assert window.height() <= room.height() - TITLE_AND_TASKBAR  # room left for its title bar
+    assert window.width() <= max(room.width(), window.minimumSizeHint().width())
