@@ -141,12 +141,15 @@ def to_ics(reminders: Sequence[Reminder], *, protocol: str, stamp: dt.datetime) 
         about = f"{protocol} subject {m.subject_id}. {m.what}."
         if m.kind == "confirmation" and m.opens and m.closes:
             also = " and biopsy result" if m.needs == "scan+biopsy" else ""
+            # Each event tells its own day: the due day used to repeat "window opens <date>".
+            window = f"{protocol} subject {m.subject_id}. Confirmatory scan{also} window {m.opens} to {m.closes}"
+            would = f"; if it confirms the progression, the subject has {m.category}" if m.category else ""
             lines += _event(
                 f"{base}-opens-{m.opens:%Y%m%d}@resistdesk",
                 utc,
                 m.opens,
                 f"{m.subject_id}: confirmatory scan window opens{also}",
-                about,
+                f"{window}: it opens today{would}.",
                 False,
             )
             lines += _event(
@@ -154,7 +157,7 @@ def to_ics(reminders: Sequence[Reminder], *, protocol: str, stamp: dt.datetime) 
                 utc,
                 m.closes,
                 f"{m.subject_id}: confirmatory scan{also} due (last day)",
-                about,
+                f"{window}: today is its last day{would}.",
                 True,
             )
         else:

@@ -147,3 +147,38 @@ def test_the_window_first_opens_within_the_screen(qtbot: QtBot, settings: QSetti
     room = window.screen().availableGeometry()
     assert window.height() <= room.height() - TITLE_AND_TASKBAR  # room left for its title bar
     assert window.width() <= max(room.width(), window.minimumSizeHint().width())
+
+
+def _events(ics: str) -> list[dict[str, str]]:
+    """The events of an iCalendar text, lines unfolded (RFC 5545 3.1)."""
+    lines = ics.replace("\r\n ", "").split("\r\n")
+    events: list[dict[str, str]] = []
+    for line in lines:
+        if line == "BEGIN:VEVENT":
+            events.append({})
+        elif events and ":" in line and not line.startswith(("BEGIN:VALARM", "END:")):
+            key, _, value = line.partition(":")
+            events[-1].setdefault(key.split(";")[0], value)
+    return events
+
+
+def test_each_calendar_event_says_what_its_own_day_is(qtbot: QtBot, custodian_desk: Desk, tmp_path: Path) -> None:
+    """The .ics "confirmatory scan due (last day)" event read "Confirmatory scan window opens
+    <date>": the coordinator opening it on the due day read the wrong instruction."""
+    w = custodian_desk.window
+    pending = [r for r in w.rows if r.result.confirmation.status == "pending" and r.result.confirmation.closes]
+    assert pending
+    path = w.flows.export_ics(w.rows, tmp_path / "reminders.ics")
+    assert path is not None
+    events = _events(path.read_bytes().decode("utf-8"))  # CRLF line ends kept
+    row = pending[0]
+    c = row.result.confirmation
+    due = next(e for e in events if e["SUMMARY"].startswith(f"{row.subject_id}: confirmatory scan")
+               and e["SUMMARY"].endswith("due (last day)"))  # fmt: skip
+    opens = next(e for e in events if e["SUMMARY"] == f"{row.subject_id}: confirmatory scan window opens"
+                 or e["SUMMARY"].startswith(f"{row.subject_id}: confirmatory scan window opens "))  # fmt: skip
+    assert due["DTSTART"] == f"{c.closes:%Y%m%d}"
+    assert "last day" in due["DESCRIPTION"]
+    assert "window opens" not in due["DESCRIPTION"]
+    assert f"{c.opens} to {c.closes}" in due["DESCRIPTION"]
+    assert "opens today" in opens["DESCRIPTION"]
