@@ -445,3 +445,22 @@ def site_record(store: Store, document_id: str, case_sha256: str) -> tuple[bool,
             "and must not be used as the current decision"
         )
     return True, f"worksheet {document_id} is recorded here as signed, and the subject's data is unchanged"
+
+
+def ca_custodians(store: Store) -> list[tuple[str, str]]:
+    """Who runs the site CA, as (user id, printed name), the most recent first: the active,
+    non-administrator accounts that created it or published its revocation list (every
+    certification publishes one). An investigator waiting for a certificate is told whom to ask."""
+    with store.reading() as s:
+        names = s.exec(
+            select(m.AuditEvent.user)
+            .where(col(m.AuditEvent.action).in_(("site_ca_created", "crl_published")))
+            .order_by(col(m.AuditEvent.id).desc())
+        ).all()
+    users = {u.username: u for u in store.users()}
+    out: list[tuple[str, str]] = []
+    for name in dict.fromkeys(names):
+        user = users.get(name)
+        if user is not None and user.active and user.role != Role.ADMINISTRATOR.value:
+            out.append((user.username, user.full_name))
+    return out

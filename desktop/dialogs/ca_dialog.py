@@ -102,10 +102,14 @@ class SiteCADialog(QDialog):
         self.act.setEnabled(not admin)
         self.passphrase.setEnabled(not admin)
         if admin:
+            from core.store.site_keys import ca_custodians
+
+            keepers = " or ".join(f"{name} ({user})" for user, name in ca_custodians(store)[:2])
             self.error.show_error(
                 None,
-                "An administrator cannot run the site certificate authority: its custodian does, "
-                "so that whoever resets passwords cannot also certify keys.",
+                "An administrator cannot run the site certificate authority: its custodian"
+                + (f", {keepers}," if keepers else "")
+                + " does, so that whoever resets passwords cannot also certify keys.",
             )
 
     def run(self) -> None:

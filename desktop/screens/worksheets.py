@@ -171,6 +171,17 @@ class WorksheetsScreen(QWidget):
         cert.clicked.connect(lambda: self.export_certificate())
         self.last_dialog: SignDialog | None = None
 
+    def _custodian_words(self) -> str:
+        """Whom an investigator asks for a certificate, by name: "the CA's custodian" alone
+        left a new investigator looking for a menu they cannot use."""
+        from core.store.site_keys import ca_custodians
+
+        me = self.session.actor.username
+        people = [f"{name} ({user})" for user, name in ca_custodians(self.session.store) if user != me]
+        if not people:
+            return "the site CA's custodian"
+        return "the site CA's custodian, " + " or ".join(people[:2])
+
     # ------------------------------------------------------------------
     def refresh(self) -> None:
         from core.store.worksheets import worksheets
@@ -179,8 +190,9 @@ class WorksheetsScreen(QWidget):
         who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
         if self.session.can_sign and not self._has_certificate():
             who = (
-                "You cannot sign yet: you have no signing certificate. The site CA's custodian "
-                "certifies your key (File > Site certificate authority…)."
+                "You cannot sign yet: you have no signing certificate. Ask "
+                f"{self._custodian_words()} to certify your key: they sign in and use "
+                "File > Site certificate authority…, with the CA passphrase."
             )
         subject = " Open a subject, or select one in the roster, to prepare its worksheet."
         self.prepare_button.setText("Prepare worksheet…")

@@ -182,3 +182,26 @@ def test_each_calendar_event_says_what_its_own_day_is(qtbot: QtBot, custodian_de
     assert "window opens" not in due["DESCRIPTION"]
     assert f"{c.opens} to {c.closes}" in due["DESCRIPTION"]
     assert "opens today" in opens["DESCRIPTION"]
+
+
+def test_a_new_investigator_is_told_whom_to_ask_for_a_certificate(
+    qtbot: QtBot, demo_desk: Desk, settings: QSettings
+) -> None:
+    """A new investigator read "The site CA's custodian certifies your key (File > Site
+    certificate authority…)": not who that is, and a menu that refuses them."""
+    from desktop.dialogs.ca_dialog import SiteCADialog
+    from desktop.screens.worksheets import WorksheetsScreen
+    from desktop.session import Session
+
+    _new_investigator(demo_desk)
+    store = demo_desk.store
+    ivan = Session(store, demo_desk.writer, store.authenticate("ivan", "ivan-own-password-5"), store.studies()[0])
+    screen = WorksheetsScreen(ivan, settings=settings)
+    qtbot.addWidget(screen)
+    screen.refresh()
+    custodian = next(u for u in store.users() if u.username == "coordinator")  # the demo's custodian
+    assert f"{custodian.full_name} (coordinator)" in screen.info.text()
+    assert "You cannot sign yet" in screen.info.text()
+    dialog = SiteCADialog(demo_desk.session, demo_desk.window)  # the administrator's view
+    qtbot.addWidget(dialog)
+    assert f"{custodian.full_name} (coordinator)" in dialog.error.text()
