@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -133,7 +134,7 @@ class VisitDialog(QDialog):
         self.notes = QPlainTextEdit(
             visit.get("notes", "") if isinstance(visit.get("notes", ""), str) else "\n".join(visit["notes"])
         )
-        self.notes.setMaximumHeight(60)
+        self.notes.setFixedHeight(60)  # not a spring: the lesion rows below must stay put
 
         form = QFormLayout()
         form.addRow("Date", self.date)
@@ -153,8 +154,13 @@ class VisitDialog(QDialog):
         self.new_lesions = QComboBox()
         self.preview_label = QLabel()
         self.preview_label.setWordWrap(True)
+        # Room for four lines from the start: a wrapped label's height is not in the dialog's
+        # first size, so a three-line summary squeezed the rows, and they moved as it changed.
+        self.preview_label.setMinimumHeight(4 * self.preview_label.fontMetrics().lineSpacing())
+        self.preview_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         if baseline:
             layout.addWidget(self._lesion_box(baseline, visit.get("lesions") or {}))
+        layout.addStretch(1)  # room to spare goes below the lesions, never between their rows
         self.error = ErrorLabel()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(

@@ -205,3 +205,43 @@ def test_a_new_investigator_is_told_whom_to_ask_for_a_certificate(
     dialog = SiteCADialog(demo_desk.session, demo_desk.window)  # the administrator's view
     qtbot.addWidget(dialog)
     assert f"{custodian.full_name} (coordinator)" in dialog.error.text()
+
+
+def _text_height(text: str, width: int) -> int:
+    """How tall ``text`` is, wrapped at ``width``, in a label of its own."""
+    from PySide6.QtWidgets import QLabel
+
+    probe = QLabel(text)
+    probe.setWordWrap(True)
+    return probe.heightForWidth(width)
+
+
+def test_measurement_rows_stay_put_while_the_summary_changes(
+    qtbot: QtBot, demo_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing a size turned the live summary from three lines into two; the room went to the
+    notes box above the lesions, every measurement row moved down 14 px, and the click aimed
+    at T2 landed on T1: the visit was saved with T1 overwritten and T2 not evaluated."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.dialogs import visit_dialog
+    from desktop.dialogs.visit_dialog import VisitDialog
+
+    monkeypatch.setattr(visit_dialog, "confirm_discard", lambda *_a: True)  # closed at the end
+    s = demo_desk.session
+    cases = (s.store.case(r.subject_pk) for r in demo_desk.window.rows)
+    case = next(c for c in cases if c.get("baseline") and len(c["baseline"]["targets"]) >= 2)
+    dialog = VisitDialog(None, case, s.store.today(), lambda *_a: None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QApplication.processEvents()
+    edits = list(dialog.target_inputs.values())
+    before = [e.mapTo(dialog, QPoint(0, 0)).y() for e in edits]
+    label = dialog.preview_label
+    summary = _text_height(label.text(), label.width())  # three lines here
+    for edit in edits:
+        QTest.keyClicks(edit, "999")
+    QApplication.processEvents()
+    assert _text_height(label.text(), label.width()) < summary  # the summary lost a line
+    assert [e.mapTo(dialog, QPoint(0, 0)).y() for e in edits] == before
