@@ -1,4 +1,4 @@
-"""A faster ``__init__`` for the frozen, slotted dataclasses built in bulk.
+"""A faster ``__init__`` (and pickle) for the frozen, slotted dataclasses built in bulk.
 
 A frozen dataclass's generated ``__init__`` sets each field through
 ``object.__setattr__(self, name, value)``, which looks the attribute up by
@@ -48,4 +48,13 @@ def fast_init(cls: type[T]) -> type[T]:
     init.__module__ = cls.__module__
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
+    # Pickled as a call of that __init__ with the field values (the roster's result cache loads
+    # 10,000 rows; the dataclass default restores each field by name through fields()).
+    getters = tuple(cls.__dict__[f.name].__get__ for f in fields)
+
+    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+        return cls, tuple([get(self) for get in getters])
+
+    __reduce__.__qualname__ = f"{cls.__qualname__}.__reduce__"
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
     return cls
