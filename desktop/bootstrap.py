@@ -23,6 +23,7 @@ from PySide6.QtCore import QSettings
 if TYPE_CHECKING:
     from core.store.store import Store
     from desktop.main_window import MainWindow
+    from desktop.tasks import Task
 
 DEMO_FILENAME = "demo.sqlite3"
 
@@ -41,6 +42,7 @@ def start(db: Path | None, settings: QSettings, window: MainWindow) -> None:
     from desktop.tasks import run_in_background
 
     path = db or default_db_path()
+    last_study = str(settings.value("session/last_study", ""))
     window.show_opening(f"<h2>Opening the study database…</h2><p>{path}</p>", busy=True)
 
     def work(_progress: Callable[[int, int], None], _cancelled: Callable[[], bool]) -> Store:
@@ -56,9 +58,26 @@ def start(db: Path | None, settings: QSettings, window: MainWindow) -> None:
             return
         if store.warnings:  # a rewritten or truncated audit trail, a daily backup that failed
             QMessageBox.warning(window, "Study file warning", "\n\n".join(store.warnings))
+        window.preparing_task = _prepare_roster(store, last_study)
         sign_in(store, path, settings, window)
 
     window.opening_task = run_in_background(work, opened, failed)
+
+
+def _prepare_roster(store: Store, last_study: str) -> Task:
+    """While the sign-in dialog waits: load this workstation's result cache for the study
+    likely to be chosen (``Store.prepare_roster``: no subject is read, nothing is shown; the
+    roster after sign-in still reads every subject and uses a cached row only for a subject
+    whose stored input is unchanged). Failing or guessing wrong costs nothing but time."""
+    from desktop.tasks import run_in_background
+
+    def work(_progress: Callable[[int, int], None], _cancelled: Callable[[], bool]) -> None:
+        studies = store.studies()
+        study = next((s for s in studies if s.protocol_id == last_study), studies[0] if studies else None)
+        if study is not None and study.id is not None:
+            store.prepare_roster(study.id, store.today())
+
+    return run_in_background(work, lambda _result: None, lambda _exc: None)
 
 
 def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -> bool:

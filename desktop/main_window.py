@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
         self._task: Task | None = None
         self.opening_task: Task | None = None
         """Opening the database (``desktop.bootstrap.start``), until it is open."""
+        self.preparing_task: Task | None = None
+        """Loading the result cache while the sign-in dialog waits (``desktop.bootstrap``)."""
         self._on_closed: list[Callable[[], None]] = []
         self.locked = False
         self.closed = False

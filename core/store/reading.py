@@ -227,6 +227,14 @@ class Reading(Studies):
                     progress(k, total)
         return out
 
+    def prepare_roster(self, study_id: int, as_of: dt.date) -> None:
+        """Open this workstation's result cache for the study's roster as of ``as_of`` (read the
+        file, check its authentication), so that the roster read next only reads the study and
+        compares digests. Reads no subject and shows nothing: the desktop calls it while the
+        sign-in dialog waits."""
+        study = self.study(study_id)
+        self._roster_cache(study_id, as_of, (study.rule_overrides, study.ici_chemo_overrides))
+
     def _roster_cache(self, study_id: int, as_of: dt.date, rules: tuple[str, str]) -> RosterCache | None:
         """This workstation's cache for the study as of ``as_of`` under ``rules`` (opened once
         per store and header; None when no cache can be kept)."""
