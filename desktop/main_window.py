@@ -133,6 +133,8 @@ class MainWindow(QMainWindow):
         """Opening the database (``desktop.bootstrap.start``), until it is open."""
         self.preparing_task: Task | None = None
         """Loading the result cache while the sign-in dialog waits (``desktop.bootstrap``)."""
+        self.roster_prepared = False
+        """Set once that load is done."""
         self._on_closed: list[Callable[[], None]] = []
         self.locked = False
         self.closed = False

@@ -350,8 +350,7 @@ def test_a_subject_changed_while_the_sign_in_waits_is_shown_as_it_is_now(
     def answer(dialog: QDialog) -> None:
         assert not holder.attached
         assert holder.rows == []
-        assert holder.preparing_task is not None  # the cache loads while the dialog waits
-        qtbot.wait(300)
+        qtbot.waitUntil(lambda: holder.roster_prepared, timeout=20000)  # loaded while the dialog waits
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
             conn.execute("UPDATE assessment SET response = 'SD' WHERE subject_id = ?", (sid,))
         sign_in_as("coordinator")(dialog)
