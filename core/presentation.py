@@ -20,6 +20,7 @@ from core.rules import (
     RuleSet,
 )
 from core.rules.caveats import Caveat
+from core.rules.ici_chemo import category_label as _ruleset_category_label
 from core.rules.model import RESPONSE_LABELS, Response
 from core.rules.parameters import PARAMETER_LABELS
 
@@ -182,9 +183,7 @@ def plain_message(message: str) -> str:
 def category_label(result: Classification) -> str:
     """The category as people read it, under the rule set that decided it
     (SITC 2023 ICI-chemo calls secondary resistance "Secondary or late resistance")."""
-    from core.rules.ici_chemo import category_label as label
-
-    return label(result)
+    return _ruleset_category_label(result)
 
 
 def provisional_label(result: Classification) -> str | None:

@@ -56,8 +56,18 @@ _OTHER_MODULES = ("core.roster", "core.store.reading", "core.store.result_cache"
 
 
 def digest(subject: Sequence[Any], visits: Sequence[Sequence[Any]]) -> bytes:
-    """The content key of one subject's stored input (plain values, so the pickle is stable)."""
-    return hashlib.blake2b(pickle.dumps((tuple(subject), tuple(visits)), protocol=5), digest_size=32).digest()
+    """The content key of one subject's stored input, as the database driver gives it.
+
+    Encoded with ``marshal`` format 2 (twice as fast as pickle here, and unlike later
+    formats it writes no back-references, so equal values always give equal bytes), or
+    pickle for values marshal does not know; either way, different values give different
+    bytes (a wrong guess of equality can only miss the cache, never hit it)."""
+    value = (tuple(subject), tuple(visits))
+    try:
+        data = b"m" + marshal.dumps(value, 2)
+    except ValueError:
+        data = b"p" + pickle.dumps(value, protocol=5)
+    return hashlib.blake2b(data, digest_size=32).digest()
 
 
 @functools.cache

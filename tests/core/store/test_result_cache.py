@@ -192,3 +192,26 @@ def test_frozen_values_pickle_to_equal_values(db: Path) -> None:
     assert [hash(r.result) for r in again] == [hash(r.result) for r in rows]
     with pytest.raises(dataclasses.FrozenInstanceError):
         again[0].result.category = Category.PRIMARY_RESISTANCE  # type: ignore[misc]
+
+
+def test_the_content_key_depends_on_values_only() -> None:
+    a = (1, "S00001", "melanoma", None, 0.5)
+    visits = [(1, "2026-01-05", "PD", 0, None)]
+
+    def copy(row: tuple[object, ...]) -> tuple[object, ...]:
+        return tuple("".join(x) if isinstance(x, str) else x for x in row)  # new str objects
+
+    copies = (copy(a), [copy(visits[0])])
+    assert copies[0][1] is not a[1]
+    assert result_cache.digest(a, visits) == result_cache.digest(*copies)  # other objects, same values
+    assert result_cache.digest(a, visits) == result_cache.digest(a, tuple(visits))
+    for other in [
+        ((1, "S00001", "melanoma", 0, 0.5), visits),  # None is not 0
+        ((1, "S00001", "melanoma", None, "0.5"), visits),  # a number is not its text
+        (a, [(1, "2026-01-05", "PR", 0, None)]),
+        (a, visits * 2),
+        (a, []),
+        ((1, "S0000", "1melanoma", None, 0.5), visits),  # no shifting of text between fields
+    ]:
+        assert result_cache.digest(*other) != result_cache.digest(a, visits), other
+    assert result_cache.digest(a, [(1, dt.date(2026, 1, 5))]) != result_cache.digest(a, [(1, "2026-01-05")])
