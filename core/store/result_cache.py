@@ -62,7 +62,7 @@ def digest(subject: Sequence[Any], visits: Sequence[Sequence[Any]]) -> bytes:
     formats it writes no back-references, so equal values always give equal bytes), or
     pickle for values marshal does not know; either way, different values give different
     bytes (a wrong guess of equality can only miss the cache, never hit it)."""
-    value = (tuple(subject), tuple(visits))
+    value: Any = (tuple(subject), tuple(visits))
     try:
         data = b"m" + marshal.dumps(value, 2)
     except ValueError:
