@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
     flows: SubjectFlows
     session: Session
     """Set by ``attach``; until then the window is the shell."""
+    review_box: QMessageBox  # after a reset: what the account did before it (desktop.bootstrap)
 
     def __init__(self, settings: QSettings, session: Session | None = None) -> None:
         super().__init__()
@@ -598,6 +599,16 @@ class MainWindow(QMainWindow):
                 self.close()
 
         dialog.finished.connect(finished)
+        dialog.open()
+
+    def show_site_ca(self) -> None:
+        """The custodian's CA dialog (an administrator sees who waits, and cannot act)."""
+        if not self.attached:
+            return
+        from desktop.dialogs.ca_dialog import SiteCADialog
+
+        dialog = SiteCADialog(self.session, self)
+        self.ca_dialog = dialog
         dialog.open()
 
     def change_password(self) -> None:

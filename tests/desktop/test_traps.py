@@ -19,6 +19,7 @@ from core.rules import Category
 from desktop import flows
 from desktop.main_window import NAV_KEYS
 from tests.desktop.conftest import PASSWORD, Desk, days_ago
+from tests.desktop.helpers import Questions, fill_custodian
 
 
 def open_code(desk: Desk, code: str) -> int:
@@ -255,14 +256,8 @@ def test_second_visit_on_a_date_asks_first(
     pk = open_code(demo_desk, "MEL-001")
     taken = demo_desk.store.case(pk)["assessments"][-1]["date"]
     count = len(demo_desk.store.case(pk)["assessments"])
-    asked: list[str] = []
-    answer = [QMessageBox.StandardButton.Cancel]
-
-    def question(_parent: object, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return answer[0]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    questions = Questions(monkeypatch, QMessageBox.StandardButton.Cancel)
+    asked = questions.asked
     dialog = w.flows.add_visit(pk)
     dialog.date.set_value(dt.date.fromisoformat(taken))
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
@@ -273,7 +268,7 @@ def test_second_visit_on_a_date_asks_first(
     assert dialog.isVisible()  # cancelled: nothing saved, the dialog keeps what was typed
     assert save.isEnabled()
     assert len(demo_desk.store.case(pk)["assessments"]) == count
-    answer[0] = QMessageBox.StandardButton.Save
+    questions.answer = QMessageBox.StandardButton.Save
     save.click()
     qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
     assert len(demo_desk.store.case(pk)["assessments"]) == count + 1
@@ -306,8 +301,7 @@ def test_first_run_with_an_empty_protocol_creates_nothing_and_asks_categories(
         dialog.admin_name.setText("Ann Admin")
         dialog.password.setText("admin-pass-1 long enough")
         dialog.repeat.setText("admin-pass-1 long enough")
-        dialog.ca_passphrase.setText("a separate CA passphrase 7")
-        dialog.ca_repeat.setText("a separate CA passphrase 7")
+        fill_custodian(dialog, "a separate CA passphrase 7")
         dialog.submit()  # the protocol id is empty
         qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=10000)
         assert not store.has_users()  # no administrator without its study
@@ -502,6 +496,9 @@ def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(qtbot: QtBot,
             "title",
             "full_name",
             "password",
+            "custodian_username",
+            "custodian_full_name",
+            "custodian_password",
             "ca_passphrase",
         }
         assert "border" in dialog.protocol.styleSheet()
@@ -510,8 +507,7 @@ def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(qtbot: QtBot,
         dialog.title.setText("T")
         dialog.admin_name.setText("Ann Admin")
         dialog.repeat.setText("pw-1")
-        dialog.ca_passphrase.setText("a separate CA passphrase 7")
-        dialog.ca_repeat.setText("a separate CA passphrase 7")
+        fill_custodian(dialog, "a separate CA passphrase 7")
         dialog.submit()  # only the password policy is left
         assert dialog.error.marked_fields == ["password"]
         assert "border" not in dialog.protocol.styleSheet()
