@@ -57,4 +57,21 @@ def fast_init(cls: type[T]) -> type[T]:
 
     __reduce__.__qualname__ = f"{cls.__qualname__}.__reduce__"
     cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    cls.__fast_init__ = True  # type: ignore[attr-defined]
     return cls
+
+
+def shared_equal_values(value: Any, memo: dict[Any, Any]) -> Any:
+    """``value`` rebuilt so that equal immutable parts (strings, dates, tuples, ``fast_init``
+    values) are one object, found in or added to ``memo``: a pickle of many results then
+    holds each once, and loads in half the time. Values that cannot be hashed are kept."""
+    kind = type(value)
+    if kind is tuple:
+        value = tuple([shared_equal_values(v, memo) for v in value])
+    elif getattr(kind, "__fast_init__", False):
+        cls, args = value.__reduce__()
+        value = cls(*[shared_equal_values(a, memo) for a in args])
+    try:
+        return memo.setdefault(value, value)
+    except TypeError:
+        return value

@@ -111,7 +111,8 @@ class RosterCache:
         self.path, self._key, self.header = path, key, header
         self._rows: dict[bytes, RosterRow] = {}
         self._used: set[bytes] = set()
-        self.changed = False
+        self._new: set[bytes] = set()
+        self.changed, self._new = False, set()
         self.loaded_from_file = False
 
     @classmethod
@@ -171,6 +172,7 @@ class RosterCache:
     def put(self, key: bytes, row: RosterRow) -> None:
         self._rows[key] = row
         self._used.add(key)
+        self._new.add(key)
         self.changed = True
 
     def __len__(self) -> int:
@@ -178,10 +180,14 @@ class RosterCache:
 
     def save(self) -> None:
         """Write the rows used since it opened (atomically, owner-only); errors are ignored."""
-        used = set(self._used)
+        from core.rules.frozen import shared_equal_values
+
+        used, new = set(self._used), set(self._new)
         rows = {k: v for k, v in list(self._rows.items()) if k in used}
         if not self.changed and len(rows) == len(self._rows):
             return
+        memo: dict[Any, Any] = {}  # the rows just classified share their equal parts (see there)
+        rows = {k: shared_equal_values(v, memo) if k in new else v for k, v in rows.items()}
         try:
             payload = pickle.dumps((self.header, rows), protocol=5)
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -195,4 +201,4 @@ class RosterCache:
                     os.unlink(tmp)
         except (OSError, pickle.PicklingError):
             return
-        self.changed = False
+        self.changed, self._new = False, set()
