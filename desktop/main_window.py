@@ -347,7 +347,11 @@ class MainWindow(QMainWindow):
             self.roster_screen.set_rows(rows)
             self.reminders_screen.set_rows(rows)
         keep_alive_objects_out_of_collections()
-        self._track_categories()
+        # Recording the categories shown reads and writes on the writer thread: started once
+        # the rows have painted, so that it does not compete with the paint for the interpreter.
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self, self._track_categories)
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")
@@ -361,6 +365,8 @@ class MainWindow(QMainWindow):
         """Record the categories just shown; on the study's first load under a newer rule-set
         version this marks (and audits once) the subjects whose category it changed. Runs on
         the writer thread; announces no data change (the roster shown stays as it is)."""
+        if self.closed or not self.attached:
+            return
         store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
         rows = list(self.rows)
 
