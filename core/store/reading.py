@@ -219,8 +219,10 @@ class Reading(Studies):
                     row = cache.get(key) if cache is not None else None
                     if row is None:
                         course = _course(subject, raw)
-                        row = roster_row(sid, status, course, self._classified(course, as_of, ruleset))
-                        if cache is not None:
+                        if cache is None:
+                            row = roster_row(sid, status, course, self._classified(course, as_of, ruleset))
+                        else:  # the cache remembers it (hashing the course for _results costs more)
+                            row = roster_row(sid, status, course, classify(course, as_of, ruleset))
                             cache.put(key, row)
                     out.append(row)
                 if progress is not None and k % 500 == 0:
