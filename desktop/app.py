@@ -85,4 +85,26 @@ def open_window(db: Path | None, settings: QSettings) -> MainWindow:
 def run(args: argparse.Namespace) -> int:
     app = application()
     open_window(getattr(args, "db", None), app_settings())
-    return app.exec()
+    code = app.exec()
+    prepare_next_day()
+    return code
+
+
+def prepare_next_day() -> bool:
+    """After the last window has closed: classify the study last signed in to as of tomorrow,
+    into this workstation's result cache, so that tomorrow's first start is as fast as a later
+    one (``Store.prepare_next_day``; nothing is shown, nothing in the study file changes).
+    Best effort: True once done."""
+    from desktop.main_window import MainWindow
+
+    if MainWindow.last_session is None:
+        return False
+    path, study_id = MainWindow.last_session
+    try:
+        from core.store.store import Store
+
+        with Store.open(path, backup_daily=False, create=False) as store:
+            store.prepare_next_day(study_id)
+    except Exception:
+        return False
+    return True

@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
     session: Session
     """Set by ``attach``; until then the window is the shell."""
     review_box: QMessageBox  # after a reset: what the account did before it (desktop.bootstrap)
+    last_session: tuple[Path, int] | None = None
+    """The study file and study last signed in to in this process (``desktop.app.prepare_next_day``)."""
 
     def __init__(self, settings: QSettings, session: Session | None = None) -> None:
         super().__init__()
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
 
         assert not self.attached, "a window holds one session"
         self.session, self.attached = session, True
+        MainWindow.last_session = (Path(session.store.path), session.study_id)
         settings = self.settings
         self.roster_screen = RosterScreen()
         self.subject_screen = SubjectScreen(session)

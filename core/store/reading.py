@@ -253,6 +253,12 @@ class Reading(Studies):
                 self._roster_caches[study_id] = cache
             return cache
 
+    def prepare_next_day(self, study_id: int) -> None:
+        """Classify the roster as of tomorrow into this workstation's result cache (written on
+        close), so that tomorrow's first start finds it: the desktop calls this after its last
+        window has closed. A subject changed before then is classified again at that start."""
+        self.roster_rows(study_id, self.today() + dt.timedelta(days=1))
+
     def save_roster_caches(self) -> None:
         """Write the result caches changed since they were opened (``close`` does)."""
         with self._roster_cache_lock:
@@ -267,8 +273,9 @@ class Reading(Studies):
             self._roster_caches.clear()
         if self.anchor_book is not None and self.study_file_id is not None:
             for study in self.studies():
-                with contextlib.suppress(OSError):
-                    RosterCache.path_for(self.anchor_book, self.study_file_id, study.id or 0).unlink()
+                for path in RosterCache.files(self.anchor_book, self.study_file_id, study.id or 0):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
         self._results.clear()
 
     RESULT_CACHE_LIMIT = 100_000

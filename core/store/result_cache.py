@@ -104,6 +104,15 @@ def _cache_key(book: AnchorBook) -> bytes | None:
     return None if secret is None else hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
 
 
+def _day_before(iso: str) -> str:
+    import datetime as dt
+
+    try:
+        return (dt.date.fromisoformat(iso) - dt.timedelta(days=1)).isoformat()
+    except ValueError:
+        return ""
+
+
 class RosterCache:
     """The cached rows of one study as of one date under one set of rules (see the module)."""
 
@@ -127,16 +136,27 @@ class RosterCache:
         key = _cache_key(book)
         if key is None:
             return None
+        as_of = str(header[0])
         cache = cls(
-            cls.path_for(book, study_file_id, study_id), key, (FORMAT, code, study_file_id, study_id, *header)
+            cls.folder(book) / f"{cls.prefix(study_file_id, study_id)}-{as_of}.bin",
+            key,
+            (FORMAT, code, study_file_id, study_id, *header),
         )
         cache._load()
         return cache
 
     @staticmethod
-    def path_for(book: AnchorBook, study_file_id: str, study_id: int) -> Path:
-        name = hashlib.sha256(f"{study_file_id}/{study_id}".encode()).hexdigest()[:32]
-        return book.path.parent / CACHE_DIR / f"{name}.bin"
+    def folder(book: AnchorBook) -> Path:
+        return book.path.parent / CACHE_DIR
+
+    @staticmethod
+    def prefix(study_file_id: str, study_id: int) -> str:
+        """The start of the file names of one study's caches (one file per as-of date)."""
+        return hashlib.sha256(f"{study_file_id}/{study_id}".encode()).hexdigest()[:32]
+
+    @classmethod
+    def files(cls, book: AnchorBook, study_file_id: str, study_id: int) -> list[Path]:
+        return sorted(cls.folder(book).glob(f"{cls.prefix(study_file_id, study_id)}-*.bin"))
 
     def _mac(self, payload: bytes) -> bytes:
         return hmac.new(self._key, MAGIC + payload, hashlib.sha256).digest()
@@ -158,6 +178,15 @@ class RosterCache:
         if header != self.header or not isinstance(rows, dict):
             return
         self._rows, self.loaded_from_file = rows, True
+
+    def _prune(self) -> None:
+        """Keep this study's caches of this date and the day before (a start later today, or
+        a start tomorrow prepared today: see ``Store.prepare_next_day``); drop older ones."""
+        stem, _, as_of = self.path.stem.partition("-")  # the prefix is hex, the date ISO
+        for path in self.path.parent.glob(f"{stem}-*.bin"):
+            if path.stem.partition("-")[2] < _day_before(as_of):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def begin(self) -> None:
         """A whole roster is about to be read: what it does not use is not kept."""
@@ -201,4 +230,5 @@ class RosterCache:
                     os.unlink(tmp)
         except (OSError, pickle.PicklingError):
             return
+        self._prune()
         self.changed, self._new = False, set()

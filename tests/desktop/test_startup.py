@@ -421,3 +421,47 @@ def test_pyside_reads_no_source_of_packages_that_never_use_qt() -> None:
     # (PySide6 records the module each import statement returns: for "from a.b import c", a.b)
     assert found["default"] == {"core.store": -1, "sqlalchemy.dialects": -1, "desktop.screens.help": 0}
     assert found["read"] == {"core.store": False, "sqlalchemy.dialects": False, "desktop.screens.help": True}
+
+
+def test_after_the_last_window_tomorrows_roster_is_prepared(
+    qtbot: QtBot,
+    settings: QSettings,
+    demo_template: Path,
+    tmp_path: Path,
+    answers: Answers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime as dt
+
+    from core.store import reading
+    from core.store.store import Store
+    from desktop import app
+
+    monkeypatch.setattr(MainWindow, "last_session", None)
+    assert not app.prepare_next_day()  # no one signed in: nothing to prepare
+    db = _copy(demo_template, tmp_path / "site.sqlite3")
+    window = _start_and_sign_in(qtbot, settings, db, answers)
+    window.close()
+    assert MainWindow.last_session == (db, window.session.study_id)
+    assert app.prepare_next_day()
+    classified: list[str] = []
+    real = reading.classify
+    monkeypatch.setattr(reading, "classify", lambda c, a, r: classified.append(c.subject_id) or real(c, a, r))
+    with Store.open(db, backup_daily=False) as store:
+        rows = store.roster_rows(store.studies()[0].id or 0, store.today() + dt.timedelta(days=1))
+    assert len(rows) == 40
+    assert [c for c in classified if c not in _baseline_subjects(db)] == []  # all from the cache
+
+
+def _baseline_subjects(db: Path) -> set[str]:
+    """Subjects with lesion measurements: never cached (their input is in other tables)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return {
+            code
+            for (code,) in conn.execute(
+                "SELECT s.subject_code FROM subject s JOIN course c ON c.subject_id = s.id "
+                "WHERE c.baseline_date IS NOT NULL"
+            )
+        }

@@ -215,3 +215,27 @@ def test_the_content_key_depends_on_values_only() -> None:
     ]:
         assert result_cache.digest(*other) != result_cache.digest(a, visits), other
     assert result_cache.digest(a, [(1, dt.date(2026, 1, 5))]) != result_cache.digest(a, [(1, "2026-01-05")])
+
+
+def test_a_day_prepared_ahead_is_not_classified_again_unless_it_changed(
+    db: Path, classified: list[str], workstation_state: Path
+) -> None:
+    today = dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 12, tzinfo=dt.UTC)
+    tomorrow = AS_OF + dt.timedelta(days=1)
+    start(db)
+    with Store.open(db, backup_daily=False, clock=lambda: today) as store:
+        assert store.today() == AS_OF
+        store.prepare_next_day(store.studies()[0].id or 0)
+    assert len(cache_files(workstation_state)) == 2  # today's (a start later today) and tomorrow's
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == []
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE subject SET status = 'withdrawn' WHERE subject_code = 'S00003'")
+    classified.clear()
+    rows = start(db, tomorrow)
+    assert classified == ["S00003"]  # only what changed since it was prepared
+    assert rows == fresh(db, tomorrow)
+    assert all(r.result.as_of == tomorrow for r in rows)
+    start(db, tomorrow + dt.timedelta(days=3))
+    assert len(cache_files(workstation_state)) == 1  # older dates are dropped
