@@ -50,9 +50,12 @@ MAGIC = b"RDROSTER\x01"
 FORMAT = 1
 _KEY_LABEL = b"resistdesk roster result cache v1"
 _MAC_BYTES = 32
-# The modules whose code decides a cached row: the rules, the roster row, the read path.
+# The modules whose code decides a cached row: the rules (and what they import from core), the
+# roster row, the read path.
 _RULE_PACKAGE = "core.rules"
-_OTHER_MODULES = ("core.roster", "core.store.reading", "core.store.result_cache")
+_OTHER_MODULES = (
+    "core.roster", "core.store.reading", "core.store.result_cache", "core.limits", "core.errors",
+)  # fmt: skip
 
 
 def digest(subject: Sequence[Any], visits: Sequence[Sequence[Any]]) -> bytes:
