@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.rules import (
     CATEGORY_LABELS,
@@ -22,6 +22,9 @@ from core.rules import (
 from core.rules.caveats import Caveat
 from core.rules.model import RESPONSE_LABELS, Response
 from core.rules.parameters import PARAMETER_LABELS
+
+if TYPE_CHECKING:
+    from core.store.audit_log import AuditRow
 
 CATEGORY_HEX: dict[Category, str] = {
     Category.PRIMARY_RESISTANCE: "#c0392b",
@@ -121,6 +124,7 @@ FIELD_LABELS: dict[str, str] = {
     "baseline": "Baseline lesions",
     "baseline.date": "Baseline scan date",
     "lesions.new_lesions": "New lesions",
+    "mm": "Size (mm)",
 }
 
 
@@ -369,6 +373,7 @@ CODED_VALUE_WORDS: dict[str, dict[str, str]] = {
     "role": ROLE_LABELS,
     "category": {c.value: label for c, label in CATEGORY_LABELS.items()},
     "enrolled_categories": {c.value: label for c, label in CATEGORY_LABELS.items()},
+    "response": {r.value: label for r, label in RESPONSE_LABELS.items()},
 }
 
 
@@ -384,3 +389,10 @@ def coded_value_text(field: str | None, value: object) -> str:
     if words is None:
         return text
     return words.get(text, text.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z]+)+", text) else text)
+
+
+def audit_change_text(row: AuditRow) -> str:
+    """An audit row's change as the audit screen and its PDF report show it: field names and
+    coded values in words ("Overall response: Non-CR/non-PD → PD", "Regimen = ICI +
+    chemotherapy"), escaped. The CSV keeps what is stored."""
+    return row.change(field_label, coded_value_text, " = ")

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.presentation import action_label
+from core.presentation import action_label, audit_change_text
 from core.store.audit import AuditFilter, AuditRow, StudyFileReport, printable
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def write_pdf(
                 para(printable(action_label(row.action))),
                 para(printable(row.record)),
                 para(printable(row.subject)),
-                para(row.change()[:2000]),
+                para(audit_change_text(row)[:2000]),
                 para(printable(row.reason)[:1000]),
             ]
         )

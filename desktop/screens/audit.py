@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.presentation import action_label, coded_value_text, field_label
+from core.presentation import action_label, audit_change_text
 from core.store.audit import AuditFilter, AuditPage, AuditRow, printable
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
@@ -49,7 +49,7 @@ class AuditScreen(QWidget):
                 ("User", lambda e: printable(e.user)),
                 ("Action", lambda e: printable(action_label(e.action))),
                 ("Record", _record),
-                ("Change", lambda e: e.change(field_label, coded_value_text, " = ")),
+                ("Change", audit_change_text),
                 ("Subject", lambda e: printable(e.subject)),
                 ("Reason", lambda e: printable(e.reason)),
             ],
