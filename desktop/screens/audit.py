@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -26,6 +27,9 @@ from desktop.session import Session
 from desktop.widgets.forms import OptionalDate
 
 PAGE_SIZE = 500
+AUDIT_WIDTHS = (50, 150, 110, 110, 130, 420, 90, 240)
+"""#, When, User, Action, Record, Change, Subject, Reason (Change takes the spare width)."""
+CHANGE_COLUMN = 5
 
 
 def _record(e: AuditRow) -> str:
@@ -81,8 +85,14 @@ class AuditScreen(QWidget):
         paging.addWidget(export_csv)
         paging.addWidget(export_pdf)
         self.view = table_view(self.model)
-        for col, width in enumerate((50, 150, 110, 90, 130, 420, 90)):
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)  # the spare width goes to Change (see _fit), not Reason
+        for col, width in enumerate(AUDIT_WIDTHS):
             self.view.setColumnWidth(col, width)
+        self._user_sized = False
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
+        self.view.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addLayout(paging)
@@ -95,6 +105,29 @@ class AuditScreen(QWidget):
         self.older.clicked.connect(lambda: self.go(self.page_number + 1))
         export_csv.clicked.connect(lambda: self.export_csv())
         export_pdf.clicked.connect(lambda: self.export_pdf())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit()
+        return super().eventFilter(watched, event)
+
+    def _section_resized(self, *_: object) -> None:
+        if not self._fitting:
+            self._user_sized = True  # a column dragged by hand stays as the user left it
+
+    def _fit(self) -> None:
+        """Change, the widest text, takes the width the other columns leave (at least its
+        own); Reason keeps its width (it took all the spare width at 1920 px while Change,
+        beside it, was cut)."""
+        if self._user_sized:
+            return
+        others = sum(w for c, w in enumerate(AUDIT_WIDTHS) if c != CHANGE_COLUMN)
+        width = max(AUDIT_WIDTHS[CHANGE_COLUMN], self.view.viewport().width() - others)
+        self._fitting = True
+        try:
+            self.view.horizontalHeader().resizeSection(CHANGE_COLUMN, width)
+        finally:
+            self._fitting = False
 
     def current_filter(self) -> AuditFilter:
         return AuditFilter(

@@ -55,9 +55,10 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         if not index.isValid():
             return None
         row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = self._columns[index.column()][1](row)
-            return "" if value is None else str(value)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            value = self._columns[index.column()][1](row)  # the tooltip: whole where the cell is cut
+            text = "" if value is None else str(value)
+            return text if role == Qt.ItemDataRole.DisplayRole or text else None
         if role == Qt.ItemDataRole.ForegroundRole and self._colour is not None:
             tint = self._colour(row)
             return QColor(tint) if tint else None

@@ -194,3 +194,31 @@ def test_roster_at_1366_cuts_with_the_whole_value_in_the_tooltip(qtbot: QtBot, d
                     assert all(w.lower().strip(":") in tip.lower() for w in str(index.data()).split()[:1])
                     assert len(tip) >= len(str(index.data())), (tip, index.data())
     assert seen  # at 1366 px some are cut
+
+
+@pytest.mark.parametrize("width", [1920, 1366])
+def test_audit_change_column_takes_the_spare_width_and_cut_cells_have_tooltips(
+    qtbot: QtBot, demo_desk: Desk, width: int
+) -> None:
+    w = demo_desk.window
+    w.resize(width, 1040 if width == 1920 else 740)
+    w.show()
+    w.show_audit()
+    screen = w.audit_screen
+    view, model = screen.view, screen.model
+    qtbot.waitUntil(lambda: view.isVisible() and model.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: view.viewport().width() > width - 400, timeout=5000)
+    qtbot.wait(50)
+    header = view.horizontalHeader()
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    change, reason = titles.index("Change"), titles.index("Reason")
+    used = sum(header.sectionSize(c) for c in range(model.columnCount()))
+    if width == 1920:  # Change, the longest text, gets the room; nothing scrolls sideways
+        assert header.sectionSize(change) > 2 * header.sectionSize(reason)
+        assert used <= view.viewport().width()
+        assert view.viewport().width() - used <= 2  # and no room is left unused
+    for row in range(model.rowCount()):  # every cell cut or not: its whole text in the tooltip
+        for col in (change, reason, titles.index("Action")):
+            index = model.index(row, col)
+            if index.data():
+                assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data()
