@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -24,7 +25,10 @@ from core.presentation import action_label, audit_change_text
 from core.store.audit import AuditFilter, AuditPage, AuditRow, printable
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
+from desktop.style import readable
 from desktop.widgets.forms import OptionalDate
+
+BASE = QPalette.ColorRole.Base  # table cells are drawn on Base
 
 PAGE_SIZE = 500
 AUDIT_WIDTHS = (50, 150, 110, 110, 130, 420, 90, 240)
@@ -57,7 +61,7 @@ class AuditScreen(QWidget):
                 ("Subject", lambda e: printable(e.subject)),
                 ("Reason", lambda e: printable(e.reason)),
             ],
-            colour=lambda e: "#c0392b" if e.action in ("login_failed", "delete") else None,
+            colour=lambda e: readable("#c0392b", BASE) if e.action in ("login_failed", "delete") else None,
         )
         self.subject = QLineEdit()
         self.subject.setPlaceholderText("subject id")
@@ -166,7 +170,7 @@ class AuditScreen(QWidget):
 
     def verify(self) -> None:
         report = self.session.store.verify_audit()
-        colour = "#1e8449" if report.ok else "#c0392b"
+        colour = readable("#1e8449" if report.ok else "#c0392b")
         lines = "<br>".join(printable(line) for line in report.describe().splitlines())
         self.verdict.setText(f"<b style='color:{colour}'>{lines}</b>")
 

@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -54,7 +54,7 @@ from core.rules import CATEGORY_LABELS, Category
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
 from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store.categories import CategoryChange
-from desktop.style import URGENCY_COLOURS, category_colour
+from desktop.style import URGENCY_COLOURS, category_colour, readable
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
 
 Index = QModelIndex | QPersistentModelIndex
@@ -295,7 +295,7 @@ class RosterModel(QAbstractTableModel):
             return category_colour(r.category)
         if role == Qt.ItemDataRole.ForegroundRole and col in (COL_DUE, COL_CONFIRM) and r.next_due:
             return (
-                QColor(URGENCY_COLOURS.get(r.next_due.urgency, "#000"))
+                QColor(readable(URGENCY_COLOURS.get(r.next_due.urgency, "#000"), QPalette.ColorRole.Base))
                 if r.next_due.urgency != "upcoming"
                 else None
             )

@@ -350,12 +350,13 @@ class SubjectScreen(QWidget):
             ) + "</tr>"
             for r in range(self.visits.rowCount())
         )  # fmt: skip
+        classification = result_html(self.result.subject_id, self.result, full=False, paper=True)
         page = (
             f"<h1>{code}</h1><p>{html.escape(self.details.text())}</p>"
             "<h2>Visits</h2><table border='1' cellspacing='0' cellpadding='3'>"
             f"<tr>{header}</tr>{visits}</table>"
             f"<h2>Baseline lesions</h2>{self.baseline_html()}"
-            f"<h2>Classification</h2>{result_html(self.result.subject_id, self.result, full=False)}"
+            f"<h2>Classification</h2>{classification}"
             f"<p style='color:gray'>Printed {dt.datetime.now().astimezone():%Y-%m-%d %H:%M} by "
             f"{html.escape(self.session.actor.full_name or self.session.actor.username)}.</p>"
         )

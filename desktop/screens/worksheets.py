@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,6 +31,7 @@ from core.presentation import role_label
 from core.rules import CATEGORY_LABELS, Category
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
+from desktop.style import readable
 from desktop.widgets.files import open_path, save_path
 from desktop.widgets.forms import ErrorLabel
 
@@ -141,7 +143,8 @@ class WorksheetsScreen(QWidget):
                 ("Status", _status),
                 ("Signed by", _signed_by),
             ],
-            colour=lambda r: "#c0392b" if r.superseded else ("#1e8449" if r.status == "signed" else None),
+            colour=lambda r: readable("#c0392b", QPalette.ColorRole.Base) if r.superseded
+            else (readable("#1e8449", QPalette.ColorRole.Base) if r.status == "signed" else None),
         )  # fmt: skip
         self.view = table_view(self.model)
         for col, width in enumerate((190, 100, 120, 140, 90, 160, 230)):

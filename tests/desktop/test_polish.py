@@ -222,3 +222,70 @@ def test_audit_change_column_takes_the_spare_width_and_cut_cells_have_tooltips(
             index = model.index(row, col)
             if index.data():
                 assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data()
+
+
+@pytest.fixture
+def dark_palette(qapp: object) -> object:
+    """The application in the dark palette `make screenshots-check` uses, restored after."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.screenshots import _dark
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before, style = app.palette(), app.style().name()
+    _dark(app)
+    yield app
+    app.setStyle(style)
+    app.setPalette(before)
+
+
+def _sheet_colour(sheet: str) -> object:
+    import re
+
+    from PySide6.QtGui import QColor
+
+    m = re.search(r"(?<![-\w])color:\s*([#\w]+)", sheet)
+    assert m, sheet
+    return QColor(m.group(1))
+
+
+def test_coloured_text_reads_on_a_dark_palette(qtbot: QtBot, dark_palette: object, demo_desk: Desk) -> None:
+    """Reds, ambers, blues and greys chosen on white keep 4.5:1 on a dark palette (the
+    reminders' note was #555 on #2b2b2b, 1.9:1; the overdue red 2.6:1)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop.screens.roster import COL_DUE
+    from desktop.style import contrast
+    from desktop.widgets.forms import ErrorLabel
+
+    w = demo_desk.window
+    window_bg = w.palette().color(QPalette.ColorRole.Window)
+    base_bg = w.palette().color(QPalette.ColorRole.Base)
+    assert window_bg.lightness() < 80  # the palette is dark indeed
+    w.show_reminders()
+    note = w.reminders_screen.no_confirmation
+    assert note.text()
+    assert contrast(_sheet_colour(note.styleSheet()), window_bg) >= 4.5
+    colours = set()
+    for model in (w.reminders_screen.confirmations, w.roster_screen.model):
+        for row in range(model.rowCount()):
+            col = COL_DUE if model is w.roster_screen.model else 0
+            tint = model.data(model.index(row, col), Qt.ItemDataRole.ForegroundRole)
+            if isinstance(tint, QColor):
+                colours.add(tint.name())
+                assert contrast(tint, base_bg) >= 4.5, tint.name()
+    assert len(colours) >= 2  # overdue and due now, at least
+    assert contrast(_sheet_colour(ErrorLabel().styleSheet()), window_bg) >= 4.5
+
+
+def test_coloured_text_keeps_its_colour_where_it_reads(demo_desk: Desk) -> None:
+    from PySide6.QtGui import QColor
+
+    from desktop.screens.roster import COL_DUE
+    from desktop.style import URGENCY_COLOURS
+
+    model = demo_desk.window.roster_screen.model
+    tints = [model.data(model.index(r, COL_DUE), Qt.ItemDataRole.ForegroundRole) for r in range(model.rowCount())]
+    names = {t.name() for t in tints if isinstance(t, QColor)}
+    assert URGENCY_COLOURS["overdue"] in names  # the red on white as designed (5.4:1)
