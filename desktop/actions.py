@@ -50,6 +50,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Save every subject as case files (JSON)"),
     ActionSpec("export_ics", "Export reminders to &calendar…", "", "export_ics", "&File",
                "Save the confirmations due as an .ics file"),
+    ActionSpec("site_ca", "Site &certificate authority…", "", "show_site_ca", "&File",
+               "Certify investigators' signing keys (the CA custodian, with the CA passphrase)"),
     ActionSpec("change_password", "Change &password…", "", "change_password", "&File",
                "Choose a new password (your signing key is sealed under it)"),
     ActionSpec("sign_out", "Sign &out / switch user…", "", "sign_out", "&File",

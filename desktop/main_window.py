@@ -596,6 +596,16 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(finished)
         dialog.open()
 
+    def show_site_ca(self) -> None:
+        """The custodian's CA dialog (an administrator sees who waits, and cannot act)."""
+        if not self.attached:
+            return
+        from desktop.dialogs.ca_dialog import SiteCADialog
+
+        dialog = SiteCADialog(self.session, self)
+        self.ca_dialog = dialog
+        dialog.open()
+
     def change_password(self) -> None:
         if not self.attached:
             return

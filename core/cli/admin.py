@@ -23,24 +23,44 @@ from core.store.users import Role
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from core.store.firstrun import Custodian, create_first_accounts
     from core.store.store import Store
 
     db = db_path(args)
     check_database_arg(db)
+    if bool(args.custodian) != bool(args.custodian_name):
+        raise InputError("--custodian", "give both --custodian and --custodian-name, or neither")
     with Store.open(db) as store:
         if store.has_users():
             raise InputError("--db", f"{db} already has user accounts")
         password = PASSWORDS.new(f"Password for the administrator {args.admin}: ")
-        passphrase = PASSWORDS.new(
-            "CA passphrase (issues certificates; kept by administrators, never stored): "
-        )
-        if passphrase == password:  # checked before anything is created
-            raise InputError("ca_passphrase", "must differ from the administrator's password")
-        actor = store.create_user(None, args.admin, args.name, Role.ADMINISTRATOR, password)
-        from core.store.site_keys import create_site_ca
+        custodian = None
+        if args.custodian:
+            custodian = Custodian(
+                args.custodian,
+                args.custodian_name,
+                PASSWORDS.new(f"Password for the CA custodian {args.custodian} (typed by them): "),
+                PASSWORDS.new(
+                    "CA passphrase (kept by the custodian, never by an administrator; never stored): "
+                ),
+                Role(args.custodian_role),
+            )
+        create_first_accounts(
+            store, username=args.admin, full_name=args.name, password=password, custodian=custodian,
+            site=args.site or "", study=args.study or "",
+        )  # fmt: skip
+        from core.store.site_keys import has_site_ca, site_certificate_pem
+        from core.worksheet.pki import fingerprint
 
-        fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
-    out.write(f"created {db} with administrator {args.admin}; site CA fingerprint {fingerprint}\n")
+        ca = f"site CA fingerprint {fingerprint(site_certificate_pem(store))}" if has_site_ca(store) else ""
+    out.write(f"created {db} with administrator {args.admin}")
+    if custodian is not None:
+        out.write(f" and CA custodian {custodian.username}; {ca}\n")
+    else:
+        out.write(
+            "\nno site CA yet: add the custodian's account (an investigator or coordinator), who "
+            "creates it with `resistdesk ca init --user ID`\n"
+        )
     return EXIT_OK
 
 
@@ -124,6 +144,16 @@ def register(sub: Any) -> None:
     db_arg(p)
     p.add_argument("--admin", required=True, type=text_arg, metavar="ID", help="user id of the administrator")
     p.add_argument("--name", required=True, type=text_arg, help="printed name of the administrator")
+    p.add_argument(
+        "--custodian", type=text_arg, metavar="ID",
+        help="user id of the site CA's custodian: another person (investigator or coordinator), "
+        "who types their own password and the CA passphrase",
+    )  # fmt: skip
+    p.add_argument("--custodian-name", type=text_arg, help="printed name of the custodian")
+    p.add_argument(
+        "--custodian-role", choices=("investigator", "coordinator"), default="investigator",
+        help="the custodian's role (default investigator)",
+    )  # fmt: skip
     p.add_argument("--site", type=text_arg, help="site name, in the site CA's name")
     p.add_argument("--study", type=text_arg, help="study (protocol id), in the site CA's name")
     p.set_defaults(handler=guard(cmd_init))

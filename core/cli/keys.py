@@ -64,22 +64,30 @@ def cmd_ca_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     with open_store(args, err) as store:
         actor = login(store, args)
-        passphrase = PASSWORDS.new("New CA passphrase (kept by administrators, never stored): ")
+        passphrase = PASSWORDS.new("New CA passphrase (kept by you, the custodian; never stored): ")
         fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
     out.write(f"created the site CA; certificate SHA-256 fingerprint {fingerprint}\n")
     return EXIT_OK
 
 
 def cmd_ca_issue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.store.site_keys import issue_certificates
+    from core.store.site_keys import certificate_queue, issue_certificates
 
     with open_store(args, err) as store:
         actor = login(store, args)
+        before = {e.username: e for e in certificate_queue(store)}
         issued = issue_certificates(store, actor, PASSWORDS.read("CA passphrase: "))
+        after = certificate_queue(store)
     out.write(
         (f"issued certificates to: {', '.join(issued)}\n" if issued else "no certificate was pending\n")
         + "published the revocation list\n"
     )
+    for name in issued:
+        if before[name].reset:
+            out.write(f"  {name}: the key follows a {before[name].reset}; confirm with {name} in person\n")
+    for entry in after:
+        if entry.pending and entry.username == actor.username:
+            out.write(f"  {entry.username}: your own key waits for another holder of the CA passphrase\n")
     return EXIT_OK
 
 
@@ -101,9 +109,9 @@ def cmd_ca_crl(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import (
+        certificate_queue,
         crl_outdated,
         has_site_ca,
-        pending_certificates,
         site_certificate_pem,
         tsa_url,
     )
@@ -111,10 +119,14 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     with open_store(args, err) as store:
         if not has_site_ca(store):
-            out.write("no site CA yet: an administrator creates it with `resistdesk ca init`\n")
+            out.write(
+                "no site CA yet: its custodian (an investigator or coordinator, not an administrator) "
+                "creates it with `resistdesk ca init --user ID`\n"
+            )
             return EXIT_OK
         pem = site_certificate_pem(store)
-        pending = pending_certificates(store)
+        queue = certificate_queue(store)
+        pending = [e.username for e in queue if e.pending]
         outdated = crl_outdated(store)
         url = tsa_url(store)
     from cryptography import x509
@@ -123,7 +135,13 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(
         f"site CA: {cert.subject.rfc4514_string()}\nfingerprint (SHA-256): {fingerprint(pem)}\n"
         f"certificates awaiting the CA passphrase: {', '.join(pending) or 'none'}\n"
-        "revocation list: "
+        + "".join(
+            f"  {e.username} ({e.full_name}): {e.state}"
+            + (f"; {e.reset}: confirm with them in person" if e.reset else "")
+            + "\n"
+            for e in queue
+        )
+        + "revocation list: "
         + ("revocations recorded but not yet published (resistdesk ca crl)" if outdated else "current")
         + "\n"
         f"time-stamping service: {url or 'none (signing time is the workstation clock)'}\n"
@@ -221,7 +239,10 @@ def register_user(user: Any) -> None:
 
 
 def register(sub: Any) -> None:
-    ca = sub.add_parser("ca", help="the site certificate authority (administrators, with the CA passphrase)")
+    ca = sub.add_parser(
+        "ca",
+        help="the site certificate authority (its custodian, never an administrator, with the CA passphrase)",
+    )
     ca_sub = ca.add_subparsers(dest="ca_command", metavar="ACTION", required=True)
     p = ca_sub.add_parser("init", help="create the site CA under a new CA passphrase")
     db_arg(p)
@@ -243,7 +264,9 @@ def register(sub: Any) -> None:
     p = ca_sub.add_parser("status", help="the CA's name and fingerprint, pending certificates, the CRL")
     db_arg(p)
     p.set_defaults(handler=guard(cmd_ca_status))
-    p = ca_sub.add_parser("tsa", help="set the RFC 3161 time-stamping service URL ('' for none)")
+    p = ca_sub.add_parser(
+        "tsa", help="set the RFC 3161 time-stamping service URL ('' for none; administrators)"
+    )
     db_arg(p)
     user_arg(p)
     p.add_argument("url", metavar="URL")

@@ -300,7 +300,10 @@ def create_demo(db_path: Path, password: str, today: dt.date | None = None) -> S
     assert study.id is not None
     store.import_cases(admin, study.id, [parse_case(c) for c in demo_cases(today)], reason="demo study")
     _own_passwords(store, admin, password)
-    create_site_ca(store, admin, password, site="Site 101", study=DEMO_PROTOCOL, same_as_password=True)
+    # The coordinator keeps the demo's CA (administrators never run it); one password for all.
+    custodian = next(u for u in store.users() if u.username == "coordinator")
+    keeper = Actor(custodian.username, Role.COORDINATOR, custodian.full_name, custodian.id)
+    create_site_ca(store, keeper, password, site="Site 101", study=DEMO_PROTOCOL, same_as_password=True)
     return store
 
 

@@ -6,7 +6,8 @@ but no study)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError
 from core.limits import MAX_NAME_CHARS, check_text
@@ -15,6 +16,18 @@ from core.store.users import Role, check_password_policy, check_username, hash_p
 
 if TYPE_CHECKING:
     from core.store.store import Store
+
+
+@dataclass(frozen=True)
+class Custodian:
+    """The site CA's custodian at the first run: another person than the administrator (an
+    investigator or a coordinator), typing their own password and the CA passphrase."""
+
+    username: str
+    full_name: str
+    password: str
+    ca_passphrase: str
+    role: Role = Role.INVESTIGATOR
 
 
 def create_study_with_administrator(
@@ -29,26 +42,18 @@ def create_study_with_administrator(
     sponsor: str = "",
     site: str = "",
     criteria: str = "RECIST 1.1",
-    ca_passphrase: str | None = None,
+    custodian: Custodian | None = None,
 ) -> m.Study:
-    """An empty database's first administrator, first study and (given its passphrase)
-    site certificate authority: all together, or none at all.
+    """An empty database's first administrator, first study and (given a custodian) the site
+    certificate authority with its custodian's account: all together, or none at all.
 
-    Every value is checked before anything is written; the inserts (and the
-    administrator's own key pair) share one transaction, refused inside it if
-    the database has accounts by then.
+    Every value is checked before anything is written; the inserts (and each person's own key
+    pair, and the custodian's certificate when an investigator) share one transaction, refused
+    inside it if the database has accounts by then.
     """
-    from core.store.base import BOOTSTRAP, Actor
-    from core.store.passwords import give_own_key
-    from core.store.site_keys import CA_CERT_KEY, CA_SEALED_KEY, _set_meta
     from core.store.studies import _study_values
-    from core.worksheet import pki
 
-    name = check_username(username)
-    if not full_name.strip():
-        raise InputError("full_name", "the printed name is required (it appears on signatures)")
-    check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
-    check_password_policy(password, name, full_name)
+    name = _check_administrator(username, full_name, password)
     values = _study_values(
         protocol_id=protocol_id,
         title=title,
@@ -59,15 +64,61 @@ def create_study_with_administrator(
         enrolled_categories=enrolled_categories,
         paper_size="A4",
     )
-    ca = None
-    if ca_passphrase is not None:
-        if ca_passphrase == password:
-            raise InputError("ca_passphrase", "must differ from the administrator's password")
-        try:
-            check_password_policy(ca_passphrase, name)
-        except InputError as exc:
-            raise InputError("ca_passphrase", exc.message) from None
-        ca = pki.create_site_ca(values["site"], values["protocol_id"], ca_passphrase, store.now())
+    study = _first_run(
+        store, name, full_name, password, custodian, values, values["site"], values["protocol_id"]
+    )
+    assert study is not None
+    return study
+
+
+def create_first_accounts(
+    store: Store,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    custodian: Custodian | None = None,
+    site: str = "",
+    study: str = "",
+) -> None:
+    """``resistdesk init``: the first administrator and (given one) the CA's custodian and the
+    site CA named for ``site`` and ``study``, in one transaction; studies are added later."""
+    name = _check_administrator(username, full_name, password)
+    check_text(site, "site", MAX_NAME_CHARS, formula=False)
+    check_text(study, "study", MAX_NAME_CHARS, formula=False)
+    _first_run(store, name, full_name, password, custodian, None, site.strip(), study.strip())
+
+
+def _check_administrator(username: str, full_name: str, password: str) -> str:
+    name = check_username(username)
+    if not full_name.strip():
+        raise InputError("full_name", "the printed name is required (it appears on signatures)")
+    check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
+    check_password_policy(password, name, full_name)
+    return name
+
+
+def _first_run(
+    store: Store,
+    name: str,
+    full_name: str,
+    password: str,
+    custodian: Custodian | None,
+    values: dict[str, Any] | None,
+    ca_site: str,
+    ca_study: str,
+) -> m.Study | None:
+    from core.store.base import BOOTSTRAP, Actor
+    from core.store.passwords import give_own_key
+    from core.store.site_keys import CA_CERT_KEY, CA_SEALED_KEY, _publish, _set_meta, certify, pin_site_ca
+    from core.worksheet import pki
+
+    keeper = _check_custodian(custodian, name, full_name, password) if custodian is not None else None
+    ca = ca_key = None
+    if keeper is not None:
+        assert custodian is not None
+        ca = pki.create_site_ca(ca_site, ca_study, custodian.ca_passphrase, store.now())
+        ca_key = pki.open_site_ca(ca, custodian.ca_passphrase)
     actor = Actor(name, Role.ADMINISTRATOR, full_name.strip())
     with store.writing(actor, BOOTSTRAP) as tx:  # refused inside the transaction if accounts exist
         user = tx.insert(
@@ -81,13 +132,60 @@ def create_study_with_administrator(
             reason="first administrator",
         )
         give_own_key(tx, user, password)
-        study = tx.insert(m.Study(**values, is_demo=False), reason="first study")
-        if ca is not None:
+        study = tx.insert(m.Study(**values, is_demo=False), reason="first study") if values else None
+        if keeper is not None and ca is not None and ca_key is not None and custodian is not None:
+            own = tx.insert(
+                m.UserAccount(
+                    username=keeper,
+                    full_name=custodian.full_name.strip(),
+                    role=custodian.role.value,
+                    password_hash=hash_password(custodian.password),
+                    must_change_password=False,  # typed by the custodian, present at the first run
+                ),
+                reason="site CA custodian, at the first run",
+            )
+            give_own_key(tx, own, custodian.password)
             _set_meta(tx, CA_CERT_KEY, ca.certificate_pem)
             _set_meta(tx, CA_SEALED_KEY, ca.sealed_key)
             tx.log(
                 "site_ca_created",
                 new=pki.fingerprint(ca.certificate_pem),
-                reason="site CA under a passphrase",
+                reason=f"site CA under a passphrase; custodian {keeper}",
             )
-        return study
+            now = store.now()
+            if custodian.role is Role.INVESTIGATOR:
+                certify(tx, own, ca.certificate_pem, ca_key, now)  # the creation's one self-certification
+            _publish(tx, ca.certificate_pem, ca_key, now)
+    if keeper is not None:
+        pin_site_ca(store, force=True)  # this study's CA, from its creation
+    return study
+
+
+def _check_custodian(custodian: Custodian, admin: str, admin_name: str, admin_password: str) -> str:
+    """The custodian's user id, once every value is checked against the administrator's."""
+    keeper = check_username(custodian.username, field="custodian_username")
+    if keeper == admin:
+        raise InputError("custodian_username", "must be another account than the administrator's")
+    if custodian.role not in (Role.INVESTIGATOR, Role.COORDINATOR):
+        raise InputError("custodian_role", "must be an investigator or a coordinator, not an administrator")
+    printed = custodian.full_name.strip()
+    if not printed:
+        raise InputError("custodian_full_name", "the custodian's printed name is required")
+    check_text(printed, "custodian_full_name", MAX_NAME_CHARS, formula=False)
+    if " ".join(printed.casefold().split()) == " ".join(admin_name.casefold().split()):
+        raise InputError("custodian_full_name", "the custodian must be another person than the administrator")
+    try:
+        check_password_policy(custodian.password, keeper, printed)
+    except InputError as exc:
+        raise InputError("custodian_password", exc.message) from None
+    if custodian.password == admin_password:
+        raise InputError("custodian_password", "must differ from the administrator's password")
+    try:
+        check_password_policy(custodian.ca_passphrase, keeper, printed)
+    except InputError as exc:
+        raise InputError("ca_passphrase", exc.message) from None
+    if custodian.ca_passphrase == admin_password:
+        raise InputError("ca_passphrase", "must differ from the administrator's password")
+    if custodian.ca_passphrase == custodian.password:
+        raise InputError("ca_passphrase", "must differ from the custodian's password")
+    return keeper

@@ -26,8 +26,10 @@ PERMISSIONS: Mapping[str, tuple[frozenset[Role], str]] = {
     "user.change_password": (EVERYONE, "change their own password"),
     "user.reset_password": (frozenset({ADMIN}), "reset passwords"),
     "user.unlock": (frozenset({ADMIN}), "unlock accounts"),
-    # the site certificate authority (also needs the CA passphrase)
-    "ca.manage": (frozenset({ADMIN}), "run the site certificate authority"),
+    # the site certificate authority: its custodian, never an administrator (also needs the
+    # CA passphrase), so that whoever resets passwords cannot also certify keys
+    "ca.manage": (frozenset({COORD, INV}), "run the site certificate authority"),
+    "site.tsa": (frozenset({ADMIN}), "set the time-stamping service"),
     "user.list": (EVERYONE, "list accounts"),
     # studies and their rule parameters
     "study.create": (frozenset({ADMIN}), "add studies"),

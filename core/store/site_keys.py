@@ -1,12 +1,17 @@
 """The site certificate authority, certificates and the CRL, in the study database.
 
-The CA key is sealed under a CA passphrase that is never stored: an
-administrator types it to create the CA, to issue certificates (to keys the
-users generated themselves, at their own password choice) and to publish
-the revocation list. Revocations themselves are recorded at once (disabling
-an account, a role change away from investigator, a password reset); the
-signed CRL follows at the next CA action, or at once when the administrator
-gives the passphrase with the change. See the README's security section.
+Separation of duties: the CA key is sealed under a CA passphrase that is
+never stored, and the CA is run by its *custodian*, an active account that is
+NOT an administrator (an investigator or coordinator, typically the principal
+investigator or the quality lead), who types the passphrase to create the CA,
+to certify keys the users generated themselves at their own password choice,
+and to publish the revocation list. Administrators manage accounts (create,
+reset, disable) and never run the CA, so no one acting as administrator can
+certify a key; and no custodian certifies their own key (after the CA's
+creation), so a custodian's new key needs a second holder of the passphrase.
+Revocations are recorded at once (disabling an account, a role change away
+from investigator, a password reset); the signed CRL follows at the next CA
+action. See the README's security section.
 
 Kept apart from the worksheet code so that opening a database needs only
 ``cryptography``, not the PDF stack.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -41,8 +47,14 @@ CRL_KEY = "site_ca_crl"
 RETIRED_CA_KEY = "retired_site_ca_certificate"
 TSA_URL_KEY = "tsa_url"
 NO_CA = (
-    "this database has no site certificate authority yet: an administrator creates it "
-    "(`resistdesk ca init`, or Users > Certificate authority)"
+    "this database has no site certificate authority yet: its custodian (an investigator or "
+    "coordinator, not an administrator) creates it (`resistdesk ca init`, or Tools > Site "
+    "certificate authority)"
+)
+NOT_FOR_ADMINISTRATORS = (
+    "only the CA's custodian (an investigator or coordinator who holds the CA passphrase) can run "
+    "the site certificate authority, never an administrator: whoever can reset passwords must not "
+    "also certify keys"
 )
 
 
@@ -120,7 +132,12 @@ def tsa_url(store: Store) -> str:
 
 def _admin(actor: Actor) -> None:
     if actor.role is not Role.ADMINISTRATOR:
-        raise AuthError("only an administrator can run the site certificate authority")
+        raise AuthError("only an administrator can set the time-stamping service")
+
+
+def _custodian(actor: Actor) -> None:
+    if actor.role is Role.ADMINISTRATOR:
+        raise AuthError(NOT_FOR_ADMINISTRATORS)
 
 
 def _open_ca(store: Store, actor: Actor, passphrase: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
@@ -132,8 +149,10 @@ def _open_ca(store: Store, actor: Actor, passphrase: str) -> tuple[str, ec.Ellip
         user = s.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
     if cert is None or sealed is None:
         raise NotFoundError(NO_CA)
-    if user is None or not user.active or user.role != Role.ADMINISTRATOR.value:
-        raise AuthError("only an active administrator can run the site certificate authority")
+    if user is None or not user.active:
+        raise AuthError("only an active account can run the site certificate authority")
+    if user.role == Role.ADMINISTRATOR.value:
+        raise AuthError(NOT_FOR_ADMINISTRATORS)
     if user.locked_until is not None and _aware(user.locked_until) > store.now():
         raise AuthError(f"account locked until {_aware(user.locked_until).astimezone():%H:%M}")
     try:
@@ -159,22 +178,14 @@ def create_site_ca(
 ) -> str:
     """Create the site CA under ``passphrase``; issue the pending certificates. Returns its fingerprint.
 
-    The passphrase must differ from the administrator's own password (else that password alone
-    issues certificates); only the demo study (``same_as_password``) shares one secret."""
-    _admin(actor)
+    Only a non-administrator (the custodian) creates it. The passphrase must differ from the
+    custodian's own password and from every administrator's password (else a password alone
+    would issue certificates); only the demo study (``same_as_password``) shares one secret."""
+    _custodian(actor)
     if has_site_ca(store):
         raise InputError("ca_passphrase", "this database already has a site certificate authority")
     if not same_as_password:
-        from core.store.users import verify_password
-
-        with store.reading() as s:
-            own = s.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
-        if own is not None and verify_password(passphrase, own.password_hash):
-            raise InputError("ca_passphrase", "must differ from the administrator's password")
-    try:
-        check_password_policy(passphrase, actor.username)
-    except InputError as exc:
-        raise InputError("ca_passphrase", exc.message) from None
+        check_ca_passphrase(store, actor.username, passphrase)
     if not site or not study:
         studies = store.studies()
         site = site or (studies[0].site if studies else "")
@@ -183,14 +194,40 @@ def create_site_ca(
     with store.writing(actor, "ca.manage") as tx:
         if tx.session.get(m.Meta, CA_CERT_KEY) is not None:
             raise InputError("ca_passphrase", "this database already has a site certificate authority")
+        own = tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
+        if own is None or not own.active:
+            raise AuthError("only an active account can run the site certificate authority")
         _set_meta(tx, CA_CERT_KEY, ca.certificate_pem)
         _set_meta(tx, CA_SEALED_KEY, ca.sealed_key)
         tx.log(
-            "site_ca_created", new=pki.fingerprint(ca.certificate_pem), reason="site CA under a passphrase"
+            "site_ca_created",
+            new=pki.fingerprint(ca.certificate_pem),
+            reason=f"site CA under a passphrase; custodian {actor.username}",
         )
-    pin_site_ca(store, force=True)  # the administrator's new CA is this study's from now on
-    issue_certificates(store, actor, passphrase)
+    pin_site_ca(store, force=True)  # the custodian's new CA is this study's from now on
+    _issue(store, actor, passphrase, include_own=True)  # the creation is the one self-certification
     return pki.fingerprint(ca.certificate_pem)
+
+
+def check_ca_passphrase(store: Store, username: str, passphrase: str) -> None:
+    """A new CA passphrase: the password rules, and no account's own password (InputError otherwise).
+
+    Checked against the custodian's own password and every administrator's: were it one of
+    them, that password alone would run the CA."""
+    from core.store.users import verify_password
+
+    try:
+        check_password_policy(passphrase, username)
+    except InputError as exc:
+        raise InputError("ca_passphrase", exc.message) from None
+    with store.reading() as s:
+        accounts = list(s.exec(select(m.UserAccount)))
+    for user in accounts:
+        if user.username != username and user.role != Role.ADMINISTRATOR.value:
+            continue
+        if verify_password(passphrase, user.password_hash):
+            whose = "your own password" if user.username == username else "an administrator's password"
+            raise InputError("ca_passphrase", f"must differ from {whose}")
 
 
 def _needs_certificate(user: m.UserAccount) -> bool:
@@ -235,36 +272,104 @@ def crl_outdated(store: Store) -> bool:
     return any(crl.get_revoked_certificate_by_serial_number(int(c.serial, 16)) is None for c in revoked)
 
 
+@dataclass(frozen=True)
+class QueueEntry:
+    """An investigator without a current certificate, as the custodian is shown them."""
+
+    username: str
+    full_name: str
+    state: str  # "key awaiting a certificate" | "waiting for the first sign-in"
+    reset: str  # "" or "password reset by admin on 2026-12-01 (reason)": check with the person
+
+    @property
+    def pending(self) -> bool:
+        return self.state == KEY_PENDING
+
+
+KEY_PENDING = "key awaiting a certificate"
+FIRST_SIGN_IN = "waiting for the investigator to choose a password (first sign-in)"
+
+
+def certificate_queue(store: Store) -> list[QueueEntry]:
+    """Every active investigator without a current certificate, and why; flagged where the key
+    follows an administrator's password reset (the custodian should confirm with the person
+    that they chose it, since whoever reset the password could have signed in in their place)."""
+    out: list[QueueEntry] = []
+    for user in store.users():
+        if not user.active or user.role != Role.INVESTIGATOR.value:
+            continue
+        if user.certificate_pem is not None and certificate_matches(user, user.certificate_pem):
+            continue
+        state = KEY_PENDING if user.public_key_pem is not None else FIRST_SIGN_IN
+        out.append(QueueEntry(user.username, user.full_name, state, _last_reset(store, user)))
+    return out
+
+
+def _last_reset(store: Store, user: m.UserAccount) -> str:
+    """The administrator's password reset of ``user`` since their last certificate, in words."""
+    with store.reading() as s:
+        rows = s.exec(
+            select(m.AuditEvent)
+            .where(
+                m.AuditEvent.entity == "user_account",
+                m.AuditEvent.entity_id == user.id,
+                col(m.AuditEvent.field).in_(("must_change_password", "certificate_pem")),
+            )
+            .order_by(col(m.AuditEvent.id).desc())
+        ).all()
+    for row in rows:
+        if row.field == "certificate_pem" and row.reason == "certificate issued by the site CA":
+            return ""
+        if row.field == "must_change_password" and row.new_value == "true" and row.user != user.username:
+            reason = row.reason.removeprefix("password reset: ")
+            return f"password reset by {row.user} on {row.at_utc[:10]}" + (f" ({reason})" if reason else "")
+    return ""
+
+
 def issue_certificates(store: Store, actor: Actor, passphrase: str) -> list[str]:
-    """Certify every investigator's pending key and publish the CRL (the CA passphrase)."""
-    _admin(actor)
+    """Certify every investigator's pending key except the custodian's own, and publish the CRL.
+
+    The custodian's own new key (after a reset of their password) waits for another holder of
+    the CA passphrase: nobody certifies their own key."""
+    return _issue(store, actor, passphrase, include_own=False)
+
+
+def _issue(store: Store, actor: Actor, passphrase: str, *, include_own: bool) -> list[str]:
+    _custodian(actor)
     ca_pem, ca_key = _open_ca(store, actor, passphrase)
     now = store.now()
     issued: list[str] = []
     with store.writing(actor, "ca.manage") as tx:
         for user in tx.session.exec(select(m.UserAccount)).all():
-            if not _needs_certificate(user):
+            if not _needs_certificate(user) or (user.username == actor.username and not include_own):
                 continue
-            assert user.public_key_pem is not None
-            assert user.id is not None
-            revoke_certificates(tx, user, "superseded by a new certificate", now)
-            pem = pki.issue_certificate(
-                ca_pem, ca_key, user.public_key_pem,
-                username=user.username, full_name=user.full_name, role=user.role, now=now,
-            )  # fmt: skip
-            serial = format(pki.certificate_serial(pem), "x")
-            tx.insert(
-                m.Certificate(user_id=user.id, serial=serial, certificate_pem=pem, issued_at=now),
-                reason=f"certificate issued to {user.username}",
-            )
-            tx.update(user, {"certificate_pem": pem}, reason="certificate issued by the site CA")
+            certify(tx, user, ca_pem, ca_key, now)
             issued.append(user.username)
         _publish(tx, ca_pem, ca_key, now)
     return issued
 
 
+def certify(
+    tx: _Tx, user: m.UserAccount, ca_pem: str, ca_key: ec.EllipticCurvePrivateKey, now: dt.datetime
+) -> None:
+    """Issue ``user``'s certificate for their public key, superseding any earlier one."""
+    assert user.public_key_pem is not None
+    assert user.id is not None
+    revoke_certificates(tx, user, "superseded by a new certificate", now)
+    pem = pki.issue_certificate(
+        ca_pem, ca_key, user.public_key_pem,
+        username=user.username, full_name=user.full_name, role=user.role, now=now,
+    )  # fmt: skip
+    serial = format(pki.certificate_serial(pem), "x")
+    tx.insert(
+        m.Certificate(user_id=user.id, serial=serial, certificate_pem=pem, issued_at=now),
+        reason=f"certificate issued to {user.username}",
+    )
+    tx.update(user, {"certificate_pem": pem}, reason="certificate issued by the site CA")
+
+
 def publish_crl(store: Store, actor: Actor, passphrase: str) -> None:
-    _admin(actor)
+    _custodian(actor)
     ca_pem, ca_key = _open_ca(store, actor, passphrase)
     with store.writing(actor, "ca.manage") as tx:
         _publish(tx, ca_pem, ca_key, store.now())
@@ -317,7 +422,7 @@ def set_tsa_url(store: Store, actor: Actor, url: str) -> None:
     url = url.strip()
     if url and not url.startswith(("http://", "https://")):
         raise InputError("tsa_url", "must be an http:// or https:// address of an RFC 3161 service")
-    with store.writing(actor, "ca.manage") as tx:
+    with store.writing(actor, "site.tsa") as tx:
         _set_meta(tx, TSA_URL_KEY, url)
         tx.log("setting", field=TSA_URL_KEY, new=url, reason="time-stamping service")
 

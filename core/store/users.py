@@ -115,8 +115,8 @@ def temporary_password() -> str:
     return "-".join(secrets.token_hex(3) for _ in range(4))
 
 
-def check_username(username: str) -> str:
+def check_username(username: str, field: str = "username") -> str:
     name = username.strip()
     if not name or len(name) > 64 or not all(ch.isalnum() or ch in "._-" for ch in name):
-        raise InputError("username", "use 1-64 letters, digits, dots, dashes or underscores")
+        raise InputError(field, "use 1-64 letters, digits, dots, dashes or underscores")
     return name

@@ -12,11 +12,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QRadioButton,
@@ -25,8 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.presentation import role_label
 from core.rules import CATEGORY_LABELS, Category
 from core.store.store import Actor, Store
+from core.store.users import Role
 from desktop.tasks import DbWriter
 from desktop.widgets.forms import ErrorLabel, Problem
 
@@ -174,7 +178,8 @@ class LockDialog(LoginDialog):
 
 
 class FirstRunDialog(QDialog):
-    """An empty database: create a study with its administrator, or open the demo study."""
+    """An empty database: create a study with its administrator and the site CA's custodian
+    (two people: one manages accounts, the other keeps the CA passphrase), or open the demo."""
 
     def __init__(
         self, store: Store, writer: DbWriter, demo_path: Path, parent: QWidget | None = None
@@ -183,35 +188,65 @@ class FirstRunDialog(QDialog):
         self.setWindowTitle("Welcome to ResistDesk")
         self.store, self.writer, self.demo_path = store, writer, demo_path
         self.choice: str | None = None  # "study" or "demo"
-        self.new_study = QRadioButton("Create a new study, with its administrator account")
+        self.new_study = QRadioButton("Create a new study, with its administrator and its CA custodian")
         self.demo = QRadioButton(
             "Open the demo study (40 example subjects; accounts admin, coordinator, investigator)"
         )
         self.new_study.setChecked(True)
         self.protocol = QLineEdit()
         self.title = QLineEdit()
+        self.site = QLineEdit()
+        self.site.setPlaceholderText("e.g. Clinic North, site 104 (names the site's certificate authority)")
         self.admin = QLineEdit("admin")
         self.admin_name = QLineEdit()
         self.admin_name.setPlaceholderText("printed name of the administrator")
         self.password, self.repeat = _password(), _password()
+        self.custodian = QLineEdit()
+        self.custodian.setPlaceholderText("e.g. the principal investigator")
+        self.custodian_name = QLineEdit()
+        self.custodian_name.setPlaceholderText("printed name, as on signatures")
+        self.custodian_role = QComboBox()
+        self.custodian_role.addItem(role_label(Role.INVESTIGATOR.value), Role.INVESTIGATOR.value)
+        self.custodian_role.addItem(role_label(Role.COORDINATOR.value), Role.COORDINATOR.value)
+        self.custodian_password, self.custodian_repeat = _password(), _password()
         self.ca_passphrase, self.ca_repeat = _password(), _password()
         self.demo_password, self.demo_repeat = _password(), _password()
-        study_form = QWidget()
-        f = QFormLayout(study_form)
-        rows = (
-            ("Protocol id", self.protocol),
-            ("Study title", self.title),
-            ("Administrator user id", self.admin),
-            ("Printed name", self.admin_name),
-            ("Password", self.password),
-            ("Repeat password", self.repeat),
-            ("CA passphrase (issues signing certificates; not stored)", self.ca_passphrase),
-            ("Repeat CA passphrase", self.ca_repeat),
-        )
-        for label, w in rows:
+
+        study_box = QGroupBox("Study")
+        f = QFormLayout(study_box)
+        for label, w in (("Protocol id", self.protocol), ("Study title", self.title), ("Site", self.site)):
             f.addRow(label, w)
+        admin_box = QGroupBox("Administrator: manages accounts")
+        a = QFormLayout(admin_box)
+        for label, w in (("User id", self.admin), ("Printed name", self.admin_name),
+                         ("Password", self.password), ("Repeat password", self.repeat)):  # fmt: skip
+            a.addRow(label, w)
+        keeper_box = QGroupBox("CA custodian: another person, keeps the CA passphrase")
+        k = QFormLayout(keeper_box)
+        keeper_note = QLabel(
+            "The custodian certifies the investigators' signing keys. An administrator never "
+            "can, so no one who resets passwords can sign in another's name. Let the custodian "
+            "type their own password and the CA passphrase; it is not stored anywhere."
+        )
+        keeper_note.setWordWrap(True)
+        k.addRow(keeper_note)
+        keeper_rows: tuple[tuple[str, QWidget], ...] = (
+                         ("User id", self.custodian), ("Printed name", self.custodian_name),
+                         ("Role", self.custodian_role), ("Password", self.custodian_password),
+                         ("Repeat password", self.custodian_repeat), ("CA passphrase", self.ca_passphrase),
+                         ("Repeat CA passphrase", self.ca_repeat))  # fmt: skip
+        for label, widget in keeper_rows:
+            k.addRow(label, widget)
+        people = QHBoxLayout()
+        people.addWidget(admin_box, 1)
+        people.addWidget(keeper_box, 1)
+        study_form = QWidget()
+        column = QVBoxLayout(study_form)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(study_box)
         self.categories = CategoryChooser()
-        f.addRow(self.categories)
+        column.addWidget(self.categories)
+        column.addLayout(people)
         demo_form = QWidget()
         g = QFormLayout(demo_form)
         exists = demo_path.exists()
@@ -225,8 +260,10 @@ class FirstRunDialog(QDialog):
         self.new_study.toggled.connect(lambda on: self.pages.setCurrentIndex(0 if on else 1))
         self.error = ErrorLabel()
         self.error.watch({
-            "protocol_id": self.protocol, "title": self.title, "username": self.admin,
+            "protocol_id": self.protocol, "title": self.title, "site": self.site, "username": self.admin,
             "full_name": self.admin_name, "password": self.password, "enrolled_categories": self.categories,
+            "custodian_username": self.custodian, "custodian_full_name": self.custodian_name,
+            "custodian_role": self.custodian_role, "custodian_password": self.custodian_password,
             "ca_passphrase": self.ca_passphrase,
         })  # fmt: skip
         self.buttons = QDialogButtonBox(
@@ -273,23 +310,40 @@ class FirstRunDialog(QDialog):
             ("title", self.title, "is required"),
             ("username", self.admin, "is required"),
             ("full_name", self.admin_name, "is required (it appears on signatures)"),
+            ("custodian_username", self.custodian, "is required (the CA custodian is another person)"),
+            ("custodian_full_name", self.custodian_name, "is required"),
         )
         for field, edit, what in required:
             if not edit.text().strip():
                 out.append((field, what))
-        if self.password.text() != self.repeat.text():
+        password, keeper_password, passphrase = (
+            self.password.text(), self.custodian_password.text(), self.ca_passphrase.text()
+        )  # fmt: skip
+        if password != self.repeat.text():
             out.append(("password", "the two passwords differ"))
-        if self.ca_passphrase.text() != self.ca_repeat.text():
-            out.append(("ca_passphrase", "the two CA passphrases differ"))
-        elif self.ca_passphrase.text() and self.ca_passphrase.text() == self.password.text():
-            out.append(("ca_passphrase", "must differ from the administrator's password"))
-        elif not self.ca_passphrase.text():
-            out.append(("ca_passphrase", "is required (it issues the investigators' signing certificates)"))
         else:
             try:
-                check_password_policy(self.password.text(), self.admin.text().strip())
+                check_password_policy(password, self.admin.text().strip(), self.admin_name.text())
             except InputError as exc:
                 out.append(("password", exc.message))
+        if keeper_password != self.custodian_repeat.text():
+            out.append(("custodian_password", "the two passwords differ"))
+        elif keeper_password and keeper_password == password:
+            out.append(("custodian_password", "must differ from the administrator's password"))
+        else:
+            try:
+                check_password_policy(
+                    keeper_password, self.custodian.text().strip(), self.custodian_name.text()
+                )
+            except InputError as exc:
+                out.append(("custodian_password", exc.message))
+        if passphrase != self.ca_repeat.text():
+            out.append(("ca_passphrase", "the two CA passphrases differ"))
+        elif not passphrase:
+            out.append(("ca_passphrase", "is required (it certifies the investigators' signing keys)"))
+        elif passphrase in (password, keeper_password):
+            whose = "administrator's" if passphrase == password else "custodian's"
+            out.append(("ca_passphrase", f"must differ from the {whose} password"))
         return out
 
     def _submit_study(self) -> None:
@@ -297,16 +351,20 @@ class FirstRunDialog(QDialog):
         if found:
             self.error.show_errors(found)
             return
-        from core.store.firstrun import create_study_with_administrator
+        from core.store.firstrun import Custodian, create_study_with_administrator
 
         store, categories = self.store, self.categories.chosen()
         admin, name, password = self.admin.text(), self.admin_name.text(), self.password.text()
-        protocol, title, passphrase = self.protocol.text(), self.title.text(), self.ca_passphrase.text()
+        protocol, title, site = self.protocol.text(), self.title.text(), self.site.text()
+        keeper = Custodian(
+            self.custodian.text(), self.custodian_name.text(), self.custodian_password.text(),
+            self.ca_passphrase.text(), Role(self.custodian_role.currentData()),
+        )  # fmt: skip
 
         def create() -> object:
             return create_study_with_administrator(
                 store, username=admin, full_name=name, password=password, protocol_id=protocol,
-                title=title, enrolled_categories=categories, ca_passphrase=passphrase,
+                title=title, site=site, enrolled_categories=categories, custodian=keeper,
             )  # fmt: skip
 
         self._run(create, "study")

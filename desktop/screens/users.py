@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -84,8 +83,11 @@ class UsersScreen(QWidget):
         toggle = QPushButton("Enable / disable…")
         reset = QPushButton("Reset password…")
         unlock = QPushButton("Unlock…")
-        issue = QPushButton("Issue certificates…")
-        issue.setToolTip("Certify investigators' new keys and publish the revocation list (CA passphrase)")
+        issue = QPushButton("Certificates…")
+        issue.setToolTip(
+            "Who waits for a signing certificate. The CA custodian certifies keys (File > Site "
+            "certificate authority); an administrator cannot."
+        )
         self.error = ErrorLabel()
         bar = QHBoxLayout()
         for w in (add, self.role, set_role, toggle, reset, unlock, issue):
@@ -182,7 +184,8 @@ class UsersScreen(QWidget):
             self.last_message = (
                 f"One-time password for {user.username}: {temporary}\n\nHand it over in person. "
                 f"{user.username} must choose a new password at the next sign-in. The old signing key "
-                "was discarded and its certificate revoked; issue a new certificate once they have."
+                "was discarded and its certificate revoked; the CA custodian certifies the new key "
+                "once they have (and will be asked to confirm with them in person)."
             )
             QMessageBox.information(self, "Password reset", self.last_message)
 
@@ -198,29 +201,11 @@ class UsersScreen(QWidget):
             s.write(lambda: s.store.unlock_user(s.actor, user.username, reason), self._done, self._failed)
 
     def issue_certificates(self) -> None:
-        passphrase, ok = QInputDialog.getText(
-            self, "Site certificate authority", "CA passphrase:", QLineEdit.EchoMode.Password
-        )
-        if not ok:
-            return
-        s = self.session
+        """The CA dialog, read-only for an administrator: who waits, and why."""
+        from desktop.dialogs.ca_dialog import SiteCADialog
 
-        def run() -> list[str]:
-            from core.store.site_keys import create_site_ca, has_site_ca, issue_certificates
-
-            if not has_site_ca(s.store):
-                create_site_ca(s.store, s.actor, passphrase)
-                return ["(new site CA created)"]
-            return issue_certificates(s.store, s.actor, passphrase)
-
-        def done(issued: object) -> None:
-            self._done(None)
-            names = ", ".join(issued) if isinstance(issued, list) and issued else "none pending"
-            self.last_message = f"Certificates issued: {names}. The revocation list is published."
-            self.error.show_error(None, None)
-            QMessageBox.information(self, "Certificates", self.last_message)
-
-        s.write(run, done, self._failed)
+        self.ca_dialog = SiteCADialog(self.session, self)
+        self.ca_dialog.open()
 
 
 def _certificate_state(user: m.UserAccount) -> str:
@@ -228,4 +213,4 @@ def _certificate_state(user: m.UserAccount) -> str:
         return "—"
     if user.certificate_pem:
         return "current"
-    return "awaiting the CA passphrase" if user.public_key_pem else "after the user chooses a password"
+    return "awaiting the CA custodian" if user.public_key_pem else "after the user chooses a password"

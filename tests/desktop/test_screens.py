@@ -19,6 +19,7 @@ from desktop.screens import settings as settings_module
 from desktop.screens import users as users_module
 from desktop.tasks import DbWriter
 from tests.desktop.conftest import PASSWORD, Desk
+from tests.desktop.helpers import fill_custodian
 
 
 def open_code(desk: Desk, code: str) -> int:
@@ -299,8 +300,7 @@ def test_first_run_creates_a_study_with_its_administrator(qtbot: QtBot, tmp_path
         dialog.submit()
         assert "differ" in dialog.error.text()
         dialog.repeat.setText("admin-pass-1")
-        dialog.ca_passphrase.setText("ca-passphrase-of-site")
-        dialog.ca_repeat.setText("ca-passphrase-of-site")
+        fill_custodian(dialog, "ca-passphrase-of-site")
         dialog.submit()
         qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
         assert [s.protocol_id for s in store.studies()] == ["NEW-1"]

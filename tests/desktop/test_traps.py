@@ -19,6 +19,7 @@ from core.rules import Category
 from desktop import flows
 from desktop.main_window import NAV_KEYS
 from tests.desktop.conftest import PASSWORD, Desk, days_ago
+from tests.desktop.helpers import fill_custodian
 
 
 def open_code(desk: Desk, code: str) -> int:
@@ -306,8 +307,7 @@ def test_first_run_with_an_empty_protocol_creates_nothing_and_asks_categories(
         dialog.admin_name.setText("Ann Admin")
         dialog.password.setText("admin-pass-1 long enough")
         dialog.repeat.setText("admin-pass-1 long enough")
-        dialog.ca_passphrase.setText("a separate CA passphrase 7")
-        dialog.ca_repeat.setText("a separate CA passphrase 7")
+        fill_custodian(dialog, "a separate CA passphrase 7")
         dialog.submit()  # the protocol id is empty
         qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=10000)
         assert not store.has_users()  # no administrator without its study
@@ -502,6 +502,9 @@ def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(qtbot: QtBot,
             "title",
             "full_name",
             "password",
+            "custodian_username",
+            "custodian_full_name",
+            "custodian_password",
             "ca_passphrase",
         }
         assert "border" in dialog.protocol.styleSheet()
@@ -510,8 +513,7 @@ def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(qtbot: QtBot,
         dialog.title.setText("T")
         dialog.admin_name.setText("Ann Admin")
         dialog.repeat.setText("pw-1")
-        dialog.ca_passphrase.setText("a separate CA passphrase 7")
-        dialog.ca_repeat.setText("a separate CA passphrase 7")
+        fill_custodian(dialog, "a separate CA passphrase 7")
         dialog.submit()  # only the password policy is left
         assert dialog.error.marked_fields == ["password"]
         assert "border" not in dialog.protocol.styleSheet()

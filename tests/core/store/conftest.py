@@ -31,10 +31,13 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
         store.create_user(admin, "coord", "Cory Coordinator", Role.COORDINATOR, FIRST_PASSWORD)
         store.create_user(admin, "inv", "Dr. Ida Investigator", Role.INVESTIGATOR, FIRST_PASSWORD)
+        custodian = None
         for user in ("coord", "inv"):  # each chooses their own password at the first sign-in
-            store.change_password(user, FIRST_PASSWORD, PASSWORD)
+            actor = store.change_password(user, FIRST_PASSWORD, PASSWORD)
+            custodian = custodian or actor
         store.create_study(admin, "P-001", "A phase 2 trial", enrolled_categories=["primary_resistance"])
-        create_site_ca(store, admin, CA_PASSPHRASE)
+        assert custodian is not None
+        create_site_ca(store, custodian, CA_PASSPHRASE)  # the coordinator keeps the CA, not the admin
     return path
 
 

@@ -61,7 +61,9 @@ def test_a_well_hashed_forged_role_change_is_reported(db_path: Path) -> None:
     assert report.chain.ok  # the chain alone is fooled...
     assert not report.differences  # ...and so is the replay
     assert not report.ok  # but not the keyed checkpoint
-    expected = f"audit rows were added or changed by a program without this workstation's key after row {last}"
+    expected = (
+        f"audit rows were added or changed by a program without this workstation's key after row {last}"
+    )
     assert expected in report.describe()
     store = _open(db_path)
     try:
@@ -87,7 +89,9 @@ def test_a_made_up_checkpoint_with_this_key_id_is_reported(db_path: Path) -> Non
     _write_something(db_path)
     last = _forge_role_change(db_path)
     with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
-        data = json.loads(conn.execute("SELECT value FROM meta WHERE key = ?", (CHECKPOINT_KEY,)).fetchone()[0])
+        data = json.loads(
+            conn.execute("SELECT value FROM meta WHERE key = ?", (CHECKPOINT_KEY,)).fetchone()[0]
+        )
         head = conn.execute("SELECT hash FROM audit_event WHERE id = ?", (last + 1,)).fetchone()[0]
         data.update(position=last + 1, hash=head, mac="0" * 64)
         conn.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps(data), CHECKPOINT_KEY))
@@ -143,7 +147,9 @@ def test_rows_forged_while_a_session_is_open_are_not_checkpointed_over(db_path: 
         last = _forge_role_change(db_path)
         store.create_study(admin, "P-003", "A third trial")  # the user's work is still saved
         assert any("without this workstation's key after row" in w for w in store.warnings)
-    expected = f"audit rows were added or changed by a program without this workstation's key after row {last}"
+    expected = (
+        f"audit rows were added or changed by a program without this workstation's key after row {last}"
+    )
     assert expected in verify_study_file(db_path, book=AnchorBook()).describe()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import InputError
 from tests.core.test_cli import EXE, example
 
 
@@ -32,9 +33,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "root",
         "--name",
         "Rita Root",
-        stdin="root-password\nca-passphrase-77\n",
+        "--custodian",
+        "pia",
+        "--custodian-name",
+        "Dr. Pia Principal",
+        stdin="root-password\npia-password-1\nca-passphrase-77\n",
     )
     assert r.returncode == 0, r.stderr
+    assert "CA custodian pia" in r.stdout
     r = rd(
         "study", "add", "--db", db, "--user", "root", "--protocol", "P-7", "--title", "After PD-1",
         "--enrolls", "primary_resistance", "--param", "benefit_days=200", stdin="root-password\n",
@@ -210,7 +216,7 @@ def test_a_coordinator_cannot_add_a_study_and_overrides_are_range_checked(site: 
 
 def test_damaged_empty_and_foreign_files_are_refused_by_every_command(tmp_path: Path) -> None:
     db = tmp_path / "site.sqlite3"
-    made = rd("init", "--db", db, "--admin", "root", "--name", "R", stdin="root-password\nca-passphrase-77\n")
+    made = rd("init", "--db", db, "--admin", "root", "--name", "R", stdin="root-password\n")
     assert made.returncode == 0, made.stderr
     r = rd("backup", "--db", db, "--user", "root", stdin="root-password\n")  # no backups folder yet
     assert r.returncode == 0, r.stderr
@@ -313,35 +319,43 @@ def test_the_global_db_option_names_the_file_every_subcommand_works_on(
 
 
 def test_init_refuses_a_ca_passphrase_equal_to_the_administrators_password(tmp_path: Path) -> None:
-    """With the same secret, the administrator's password alone issues certificates: the CA
-    passphrase is meant to be a secret no ordinary sign-in gives (the first-run dialog
-    already refused it; `resistdesk init` did not)."""
+    """With the same secret, the administrator's password alone would issue certificates: the
+    CA passphrase is a secret no ordinary sign-in gives, kept by a custodian who is not the
+    administrator."""
     db = tmp_path / "same.sqlite3"
-    r = rd(
-        "init",
-        "--db",
-        db,
-        "--admin",
-        "root",
-        "--name",
-        "Rita Root",
-        stdin="root-password-9\nroot-password-9\n",
-    )
-    assert r.returncode == 2, r.stdout
-    assert "ca_passphrase" in r.stderr
-    assert "differ" in r.stderr
-    assert (
-        not db.exists() or "root" not in rd("user", "list", "--db", db, "--user", "root", stdin="x\n").stdout
-    )
-    # `ca init` and the Users screen go through create_site_ca: the same check there
-    from core.errors import InputError
+    base = ("init", "--db", db, "--admin", "root", "--name", "Rita Root", "--custodian", "pia")
+    for name, stdin, field in (
+        ("Dr. Pia Principal", "root-password-9\npia-password-1\nroot-password-9\n", "ca_passphrase"),
+        ("Dr. Pia Principal", "root-password-9\npia-password-1\npia-password-1\n", "ca_passphrase"),
+        ("Dr. Pia Principal", "root-password-9\nroot-password-9\nca-passphrase-77\n", "custodian_password"),
+        ("  rita   ROOT ", "root-password-9\npia-password-1\nca-passphrase-77\n", "custodian_full_name"),
+    ):
+        r = rd(*base, "--custodian-name", name, stdin=stdin)
+        assert r.returncode == 2, r.stdout
+        assert field in r.stderr
+        assert "Traceback" not in r.stderr
+        # nothing was created: the corrected command still works on the same file
+        assert "root" not in rd("user", "list", "--db", db, "--user", "root", stdin="x\n").stdout
+    r = rd("init", "--db", db, "--admin", "root", "--name", "Rita Root", "--custodian", "root",
+           "--custodian-name", "Dr. Pia", stdin="root-password-9\npia-password-1\nca-passphrase-77\n")  # fmt: skip
+    assert r.returncode == 2
+    assert "custodian_username" in r.stderr
+    # `ca init` goes through create_site_ca: never by an administrator, and never under an
+    # administrator's password
     from core.store import Role, Store
+    from core.store.errors import AuthError
     from core.store.site_keys import create_site_ca, has_site_ca
 
     with Store.open(tmp_path / "core.sqlite3") as store:
         admin = store.create_user(None, "root", "Rita Root", Role.ADMINISTRATOR, "root-password-9")
-        with pytest.raises(InputError, match="differ"):
-            create_site_ca(store, admin, "root-password-9")
+        with pytest.raises(AuthError, match="never an administrator"):
+            create_site_ca(store, admin, "a-separate-ca-secret-4")
+        store.create_user(admin, "pia", "Dr. Pia Principal", Role.INVESTIGATOR, "one-time-pass-4711")
+        pia = store.change_password("pia", "one-time-pass-4711", "pia-password-1")
+        for same in ("root-password-9", "pia-password-1"):
+            with pytest.raises(InputError, match="differ") as caught:
+                create_site_ca(store, pia, same)
+            assert caught.value.field == "ca_passphrase"
         assert not has_site_ca(store)
-        create_site_ca(store, admin, "a-separate-ca-secret-4")
+        create_site_ca(store, pia, "a-separate-ca-secret-4")
         assert has_site_ca(store)

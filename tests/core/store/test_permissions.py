@@ -12,7 +12,7 @@ import pytest
 from core.errors import InputError
 from core.store import Actor, AuthError, Role, Store
 from core.store.permissions import PERMISSIONS, allowed
-from core.store.site_keys import publish_crl
+from core.store.site_keys import publish_crl, set_tsa_url
 from core.store.worksheets import prepare_worksheet, sign_worksheet
 from tests.core.store.conftest import CA_PASSPHRASE, FIRST_PASSWORD, PASSWORD, dump, subject_fields
 
@@ -59,6 +59,7 @@ ACTIONS: dict[str, tuple[Setup, Do]] = {
     "user.reset_password": (lambda s: None, lambda s, a, _: s.reset_password(a, "coord", reason="forgotten")),
     "user.unlock": (lambda s: None, lambda s, a, _: s.unlock_user(a, "coord", reason="locked out")),
     "ca.manage": (lambda s: None, lambda s, a, _: publish_crl(s, a, CA_PASSPHRASE)),
+    "site.tsa": (lambda s: None, lambda s, a, _: set_tsa_url(s, a, "https://tsa.example.org/")),
     "study.create": (lambda s: None, lambda s, a, _: s.create_study(a, "P-NEW", "Another trial")),
     "study.update": (
         lambda s: s.studies()[0].id,

@@ -26,12 +26,14 @@ from pyhanko_certvalidator import ValidationContext
 
 from core.errors import InputError
 from core.rules import CATEGORY_LABELS, Category, RuleSet
-from core.store import AuthError, Store
+from core.store import Actor, AuthError, Role, Store
 from core.store import models as m
 from core.store.backup import backup_database
 from core.store.demo import create_demo
 from core.store.errors import PasswordChangeRequired
 from core.store.site_keys import (
+    _open_ca,
+    certificate_queue,
     issue_certificates,
     publish_crl,
     recorded_before,
@@ -64,6 +66,11 @@ def store(demo: Path, tmp_path: Path) -> Store:
 
 def _pk(store: Store, code: str = "MEL-001") -> int:
     return store.subject_pk(store.studies()[0].id or 0, code)
+
+
+def _keeper(store: Store) -> Actor:
+    """The demo's CA custodian: the coordinator (administrators never run the CA)."""
+    return store.authenticate("coordinator", PASSWORD)
 
 
 def _draft(store: Store, code: str = "MEL-001") -> int:
@@ -229,16 +236,19 @@ def test_a_ca_of_ones_own_planted_in_the_file_is_refused_by_verify_db(store: Sto
 
 
 def test_a_legitimate_ca_init_updates_the_recorded_ca(tmp_path: Path) -> None:
-    """An administrator's `ca init` (with the new passphrase) is the study's CA from then on."""
-    from core.store import Role
+    """The custodian's `ca init` (with the new passphrase) is the study's CA from then on."""
     from core.store.anchors import AnchorBook
     from core.store.site_keys import create_site_ca, site_ca_problem
 
     with Store.open(tmp_path / "s.sqlite3", backup_daily=False) as store:
         admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
+        store.create_user(admin, "pi", "Dr. Pat Principal", Role.INVESTIGATOR, "one-time-pass-4711")
+        keeper = store.change_password("pi", "one-time-pass-4711", "pi-own-password-5")
         assert store.study_file_id is not None
         AnchorBook().pin_site_ca(store.study_file_id, "0" * 64)  # what the workstation recorded before
-        fingerprint = create_site_ca(store, admin, "a-new-ca-passphrase-77")
+        with pytest.raises(AuthError, match="never an administrator"):
+            create_site_ca(store, admin, "a-new-ca-passphrase-77")
+        fingerprint = create_site_ca(store, keeper, "a-new-ca-passphrase-77")
         assert AnchorBook().site_ca(store.study_file_id)[0] == fingerprint  # type: ignore[index]
         assert site_ca_problem(store) is None
     with Store.open(tmp_path / "s.sqlite3", backup_daily=False) as store:
@@ -272,10 +282,9 @@ def test_key_sealing_costs_at_least_the_login_hash() -> None:
 
 
 def test_a_coordinators_own_key_with_a_certificate_is_not_an_investigators_signature(store: Store) -> None:
-    admin = store.authenticate("admin", PASSWORD)
-    from core.store.site_keys import _open_ca
-
-    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)  # as the old design gave every user a certificate
+    ca_pem, ca_key = _open_ca(
+        store, _keeper(store), PASSWORD
+    )  # as the old design gave every user a certificate
     forged = _forge(store, ca_key=ca_key, ca_pem=ca_pem, name="Casey Coordinator", user_id="coordinator",
                     role="coordinator", crl_pem=site_crl_pem(store))  # fmt: skip
     checks = _verify(store, forged)
@@ -292,7 +301,7 @@ def test_a_disabled_signer_is_refused_and_their_key_is_revoked(store: Store) -> 
     inv = store.authenticate("investigator", PASSWORD)
     wid = _draft(store)
     store.set_active(admin, "investigator", False, reason="left the site")
-    publish_crl(store, admin, PASSWORD)
+    publish_crl(store, _keeper(store), PASSWORD)
     with pytest.raises(AuthError, match="disabled"):
         sign_worksheet(store, inv, wid, PASSWORD)
     # Outside the application, with the (ex-)investigator's own key and password:
@@ -305,7 +314,7 @@ def test_a_disabled_signer_is_refused_and_their_key_is_revoked(store: Store) -> 
 def test_demotion_from_investigator_revokes_the_certificate(store: Store) -> None:
     admin = store.authenticate("admin", PASSWORD)
     store.set_role(admin, "investigator", "coordinator", reason="changed job")
-    publish_crl(store, admin, PASSWORD)
+    publish_crl(store, _keeper(store), PASSWORD)
     crl = x509.load_pem_x509_crl((site_crl_pem(store) or "").encode())
     assert len(list(crl)) == 1
 
@@ -333,7 +342,7 @@ def test_a_back_dated_signature_after_revocation_is_refused(
 ) -> None:
     admin = store.authenticate("admin", PASSWORD)
     store.set_active(admin, "investigator", False, reason="left the site")
-    publish_crl(store, admin, PASSWORD)
+    publish_crl(store, _keeper(store), PASSWORD)
     earlier = dt.datetime.now(dt.UTC) - dt.timedelta(
         seconds=90
     )  # after the certificate, before the revocation
@@ -372,7 +381,7 @@ def test_a_revoked_signer_with_an_old_copy_is_not_verified_without_the_current_c
     live = Store.open(store.path, backup_daily=False)
     admin = live.authenticate("admin", PASSWORD)
     live.set_active(admin, "investigator", False, reason="left the site")
-    publish_crl(live, admin, PASSWORD)
+    publish_crl(live, _keeper(live), PASSWORD)
     with Store.open(old, backup_daily=False) as copy:
         late = _signed(copy)  # signed after the revocation, on the copy
     report = verify_pdf(late, site_certificate_pem(live))
@@ -393,7 +402,7 @@ def test_a_signature_recorded_before_the_revocation_still_verifies_with_the_site
     pdf = _signed(store)
     admin = store.authenticate("admin", PASSWORD)
     store.set_active(admin, "investigator", False, reason="left the site")
-    publish_crl(store, admin, PASSWORD)
+    publish_crl(store, _keeper(store), PASSWORD)
     checks = _verify(store, pdf)
     assert checks["not revoked"]
     assert checks["VERIFIED"]
@@ -431,13 +440,66 @@ def test_an_administrators_reset_cannot_be_used_to_sign(store: Store) -> None:
         ).fetchone()
     assert key is None  # the old key is gone, not re-sealed: nobody can open it again
     assert revoked is not None
-    # Choosing a new password gives a new key, but no certificate until the CA passphrase is entered.
+    # Choosing a new password gives a new key, but no certificate until the custodian certifies it.
     store.change_password("investigator", temporary, "my-own-new-pass-9")
     with pytest.raises(AuthError, match="no current signing certificate"):
         sign_worksheet(store, inv, wid, "my-own-new-pass-9")
-    assert issue_certificates(store, admin, PASSWORD) == ["investigator"]
+    # The custodian is shown that this key follows an administrator's reset.
+    queue = {e.username: e for e in certificate_queue(store)}
+    assert queue["investigator"].pending
+    assert queue["investigator"].reset.startswith("password reset by admin on ")
+    assert issue_certificates(store, _keeper(store), PASSWORD) == ["investigator"]
+    assert certificate_queue(store) == []
     pdf = sign_worksheet(store, inv, wid, "my-own-new-pass-9")
     assert _verify(store, pdf)["VERIFIED"]
+
+
+def test_an_administrator_cannot_run_the_ca_even_with_the_passphrase(store: Store) -> None:
+    """Separation of duties: whoever can reset passwords cannot certify keys. The administrator
+    resets the investigator, completes the first sign-in in their place, and types the correct
+    CA passphrase: every CA action is refused, and nothing is certified."""
+    admin = store.authenticate("admin", PASSWORD)
+    wid = _draft(store)
+    temporary = store.reset_password(admin, "investigator", reason="takeover attempt")
+    store.change_password("investigator", temporary, "admins-choice-pass-1")
+    for act in (
+        lambda: issue_certificates(store, admin, PASSWORD),
+        lambda: publish_crl(store, admin, PASSWORD),
+        lambda: _open_ca(store, admin, PASSWORD),
+    ):
+        with pytest.raises(AuthError, match="never an administrator"):
+            act()
+    with pytest.raises(AuthError, match="no current signing certificate"):
+        sign_worksheet(
+            store, store.authenticate("investigator", "admins-choice-pass-1"), wid, "admins-choice-pass-1"
+        )
+    # Nor does an administrator's account presented with another role: the account is read.
+    with pytest.raises(AuthError, match="never an administrator"):
+        _open_ca(store, Actor("admin", Role.COORDINATOR, "Avery Admin"), PASSWORD)
+
+
+def test_no_one_certifies_their_own_new_key(store: Store) -> None:
+    """The investigator holding the CA passphrase cannot certify their own new key (say after
+    an administrator's reset, completed in their place): a second holder must."""
+    admin = store.authenticate("admin", PASSWORD)
+    temporary = store.reset_password(admin, "investigator", reason="forgotten")
+    inv = store.change_password("investigator", temporary, "inv-new-password-3")
+    assert issue_certificates(store, inv, PASSWORD) == []  # knows the passphrase; still refused for self
+    assert [e.username for e in certificate_queue(store) if e.pending] == ["investigator"]
+    with pytest.raises(AuthError, match="no current signing certificate"):
+        sign_worksheet(store, inv, _draft(store), "inv-new-password-3")
+    assert issue_certificates(store, _keeper(store), PASSWORD) == ["investigator"]
+
+
+def test_an_accounts_waiting_for_the_first_sign_in_are_listed_for_the_custodian(store: Store) -> None:
+    admin = store.authenticate("admin", PASSWORD)
+    store.create_user(admin, "inv2", "Dr. Noor New", Role.INVESTIGATOR, "one-time-pass-4711")
+    queue = {e.username: e for e in certificate_queue(store)}
+    assert not queue["inv2"].pending
+    assert "first sign-in" in queue["inv2"].state
+    assert queue["inv2"].reset == ""  # a new account, not a reset
+    store.change_password("inv2", "one-time-pass-4711", "noor-own-password-8")
+    assert {e.username: e for e in certificate_queue(store)}["inv2"].pending
 
 
 # ---------------------------------------------------------------------------
@@ -453,10 +515,7 @@ def test_a_renamed_signer_in_the_database_is_refused_and_a_mismatched_name_is_re
         )
     with pytest.raises(AuthError, match="does not match"):
         sign_worksheet(store, inv, wid, PASSWORD)
-    admin = store.authenticate("admin", PASSWORD)
-    from core.store.site_keys import _open_ca
-
-    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)
+    ca_pem, ca_key = _open_ca(store, _keeper(store), PASSWORD)
     forged = _forge(store, ca_key=ca_key, ca_pem=ca_pem, name="Dr. Ines Investigator", user_id="investigator",
                     role="investigator", printed="Dr. Somebody Else", crl_pem=site_crl_pem(store))  # fmt: skip
     checks = _verify(store, forged)
@@ -507,10 +566,7 @@ def test_a_draft_needs_a_signed_in_user(store: Store) -> None:
 
 
 def test_a_worksheet_verifies_after_its_certificate_expired(store: Store) -> None:
-    admin = store.authenticate("admin", PASSWORD)
-    from core.store.site_keys import _open_ca
-
-    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)
+    ca_pem, ca_key = _open_ca(store, _keeper(store), PASSWORD)
     pdf = _forge(store, ca_key=ca_key, ca_pem=ca_pem, name="Dr. Ines Investigator", user_id="investigator",
                  role="investigator", crl_pem=site_crl_pem(store), days=1)  # a certificate for one day  # fmt: skip
     sig = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
@@ -657,10 +713,7 @@ def test_with_a_time_stamping_service_the_signing_time_is_attested(store: Store)
     from pyhanko.sign.timestamps import DummyTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    from core.store.site_keys import _open_ca
-
-    admin = store.authenticate("admin", PASSWORD)
-    ca_pem, ca_key = _open_ca(store, admin, PASSWORD)
+    ca_pem, ca_key = _open_ca(store, _keeper(store), PASSWORD)
     ca = x509.load_pem_x509_certificate(ca_pem.encode())
     from cryptography.hazmat.primitives.asymmetric import rsa
 
