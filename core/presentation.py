@@ -129,6 +129,10 @@ FIELD_LABELS: dict[str, str] = {
     "baseline.date": "Baseline scan date",
     "lesions.new_lesions": "New lesions",
     "mm": "Size (mm)",
+    "enrolled_regimens": "Regimens enrolled",
+    "rule_overrides": "SITC 2020 parameters changed",
+    "ici_chemo_overrides": "SITC 2023 ICI-chemo parameters changed",
+    "is_demo": "Demo study",
 }
 
 

@@ -144,7 +144,9 @@ def _keep(text: str) -> str:
     return " (".join(part.replace(" ", NBSP) for part in text.split(" ("))
 
 
-def _fonts() -> None:
+def register_fonts() -> None:
+    """The bundled DejaVu Sans (regular and bold, every European script), embedded in the
+    worksheet and the audit trail report."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
     for name, file in ((FONT, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf")):
@@ -516,7 +518,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
 
 def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlace | None]:
     """The worksheet PDF, and (signed copies) where its visible signature goes, with its look."""
-    _fonts()
+    register_fonts()
     placed: list[_SignatureSlot] = []
     s = _styles()
     page = LETTER if content.study.paper_size == "Letter" else A4
@@ -918,7 +920,7 @@ class _SignatureSlot(Flowable):  # type: ignore[misc]  # reportlab is untyped
 
 def stamp_appearance(sig: SignatureBlock, width: float, height: float) -> bytes:
     """The signature's look as a page of its own (fonts embedded), for viewers or tests."""
-    _fonts()
+    register_fonts()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(width, height), initialFontName=FONT, initialFontSize=8)
     _draw_stamp(c, sig, width, height)

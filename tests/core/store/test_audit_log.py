@@ -219,3 +219,16 @@ def test_the_pdf_report_shows_changes_in_the_words_of_the_audit_screen(
         change = audit_change_text(row)
         if row.field and row.field != "*" and len(change) < 60:
             assert change in text, change
+
+
+def test_the_pdf_report_shows_any_script_a_reason_was_typed_in(store: Store, study_id: int, tmp_path: Path) -> None:
+    """A reason in Greek, Cyrillic or with symbols reads back from the PDF as typed: the report
+    embeds a Unicode font (the PDF's standard Helvetica has Latin-1 only)."""
+    pk = store.add_subject(ADMIN, study_id, subject_fields("SUBJ-U"))
+    reason = "Ошибка в дате; Δ ≥ 5 mm; 検査"
+    store.update_subject(ADMIN, pk, {"tumor_type": "renal cell carcinoma"}, reason=reason)
+    dest = tmp_path / "report.pdf"
+    write_pdf(store, AuditFilter(subject="SUBJ-U"), dest)
+    text = _pdf_text(dest)
+    for part in ("Ошибка в дате", "Δ ≥ 5 mm"):
+        assert part in text, part
