@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -42,7 +42,7 @@ from core.rules.recist import evaluate
 from core.store import models as m
 from core.store.casemap import case_from_rows, visit_order
 from desktop.session import Session
-from desktop.style import category_colour, response_colour
+from desktop.style import category_colour, readable, response_colour
 from desktop.widgets.charts import SpiderWidget, TimelineData, TimelineWidget
 from desktop.widgets.elided import ElidedLabel
 from desktop.widgets.result_view import result_html
@@ -186,7 +186,9 @@ class VisitModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return values[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 4 and r.governing:
-            return response_colour(r.governing)
+            # the response's colour, darkened where it would not read as text (PR's light green
+            # was 2.3:1 on white)
+            return QColor(readable(response_colour(r.governing).name(), QPalette.ColorRole.Base))
         return None
 
 

@@ -289,3 +289,29 @@ def test_coloured_text_keeps_its_colour_where_it_reads(demo_desk: Desk) -> None:
     tints = [model.data(model.index(r, COL_DUE), Qt.ItemDataRole.ForegroundRole) for r in range(model.rowCount())]
     names = {t.name() for t in tints if isinstance(t, QColor)}
     assert URGENCY_COLOURS["overdue"] in names  # the red on white as designed (5.4:1)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_visit_responses_read_as_text(qtbot: QtBot, request: pytest.FixtureRequest, dark: bool) -> None:
+    """The governing response is coloured by its response, and still reads (PR's light green
+    #52be80 was 2.3:1 on white)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop.style import contrast
+
+    if dark:
+        request.getfixturevalue("dark_palette")
+    desk = request.getfixturevalue("demo_desk")
+    w = desk.window
+    base = w.palette().color(QPalette.ColorRole.Base)
+    seen = set()
+    for code in ("NSCLC-028", "MEL-002", "MEL-029"):
+        assert w.roster_screen.select_subject(code)
+        w.open_subject(w.roster_screen.current_subject_pk() or 0)
+        model = w.subject_screen.visits
+        for row in range(model.rowCount()):
+            tint = model.data(model.index(row, 4), Qt.ItemDataRole.ForegroundRole)
+            if isinstance(tint, QColor):
+                seen.add(model.data(model.index(row, 4)))
+                assert contrast(tint, base) >= 4.5, (code, model.data(model.index(row, 4)), tint.name())
+    assert {"PR", "SD", "PD"} <= seen
