@@ -58,6 +58,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.casefile import parse_case
 from core.errors import ResistDeskError
+from core.presentation import role_label
 from core.rules import CATEGORY_LABELS, Category, RuleSet, classify, ruleset_from_json
 from core.worksheet.document import StampPlace, canonical_case_json
 
@@ -283,7 +284,8 @@ class VerificationReport:
         lines = []
         if self.signer:
             when = f" on {self.signing_time:%Y-%m-%d %H:%M:%S %Z}" if self.signing_time else ""
-            lines.append(f"Signed by {self.signer} ({self.signer_user_id}, {self.signer_role}){when}")
+            role = role_label(self.signer_role) if self.signer_role else "no role"
+            lines.append(f"Signed by {self.signer} (user id {self.signer_user_id}, {role}){when}")
         if self.time_source:
             lines.append(f"Signing time: {self.time_source}")
         if self.revocation_source:

@@ -315,3 +315,20 @@ def test_visit_responses_read_as_text(qtbot: QtBot, request: pytest.FixtureReque
                 seen.add(model.data(model.index(row, 4)))
                 assert contrast(tint, base) >= 4.5, (code, model.data(model.index(row, 4)), tint.name())
     assert {"PR", "SD", "PD"} <= seen
+
+
+def test_worksheets_at_1366_show_who_signed_without_scrolling(qtbot: QtBot, demo_desk: Desk) -> None:
+    w = demo_desk.window
+    w.resize(1366, 740)
+    w.show()
+    w.show_worksheets()
+    view = w.worksheets_screen.view
+    qtbot.waitUntil(lambda: view.isVisible() and view.viewport().width() > 900, timeout=5000)
+    qtbot.wait(50)
+    header, model = view.horizontalHeader(), view.model()
+    last = model.columnCount() - 1
+    assert model.headerData(last, Qt.Orientation.Horizontal) == "Signed by (UTC)"
+    used = sum(header.sectionSize(c) for c in range(model.columnCount()))
+    assert used <= view.viewport().width()  # no sideways scrolling
+    signed = "Dr. Ines Investigator, 2026-12-01 16:39"  # the demo investigator, as shown
+    assert header.sectionSize(last) >= view.fontMetrics().horizontalAdvance(signed) + 8
