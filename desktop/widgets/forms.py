@@ -168,7 +168,7 @@ class DateEdit(QWidget):
             n = (day - start).days
             words.append(
                 f"day 0: {what}" if n == 0
-                else f"{n} day{'s' if abs(n) != 1 else ''} {'after' if n > 0 else 'before'} {what}"
+                else f"{abs(n)} day{'s' if abs(n) != 1 else ''} {'after' if n > 0 else 'before'} {what}"
             )  # fmt: skip
         self.hint.setText(" · ".join(words))
 

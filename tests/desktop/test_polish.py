@@ -332,3 +332,18 @@ def test_worksheets_at_1366_show_who_signed_without_scrolling(qtbot: QtBot, demo
     assert used <= view.viewport().width()  # no sideways scrolling
     signed = "Dr. Ines Investigator, 2026-12-01 16:39"  # the demo investigator, as shown
     assert header.sectionSize(last) >= view.fontMetrics().horizontalAdvance(signed) + 8
+
+
+def test_a_date_before_the_reference_counts_days_without_a_minus(qtbot: QtBot) -> None:
+    """The baseline scan six days before the first dose said "-6 days before the first dose"."""
+    import datetime as dt
+
+    from desktop.widgets.forms import DateEdit
+
+    edit = DateEdit(dt.date(2026, 5, 29))
+    qtbot.addWidget(edit)
+    edit.set_reference(dt.date(2026, 6, 4))
+    assert edit.hint.text().endswith("6 days before the first dose")
+    assert "-" not in edit.hint.text()
+    edit.set_reference(dt.date(2026, 5, 28))
+    assert edit.hint.text().endswith("1 day after the first dose")
