@@ -88,7 +88,7 @@ class AuditScreen(QWidget):
         paging.addStretch(1)
         paging.addWidget(export_csv)
         paging.addWidget(export_pdf)
-        self.view = table_view(self.model)
+        self.view = table_view(self.model, "No event matches these filters.")
         header = self.view.horizontalHeader()
         header.setStretchLastSection(False)  # the spare width goes to Change (see _fit), not Reason
         for col, width in enumerate(AUDIT_WIDTHS):

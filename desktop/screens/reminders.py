@@ -60,8 +60,10 @@ class RemindersScreen(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(export)
-        self.confirm_view = table_view(self.confirmations)
-        self.threshold_view = table_view(self.thresholds)
+        self.confirm_view = table_view(
+            self.confirmations, "No confirmation pending: no subject waits for a confirmatory scan or biopsy."
+        )
+        self.threshold_view = table_view(self.thresholds)  # its words depend on the days: see refresh
         for view, model in ((self.confirm_view, self.confirmations), (self.threshold_view, self.thresholds)):
             view.activated.connect(
                 lambda index, model=model: self.sig_open_subject.emit(model.row_at(index.row()).subject_pk)
@@ -90,6 +92,8 @@ class RemindersScreen(QWidget):
         self.confirmations.set_rows(pending)
         as_of = rows[0].result.as_of if rows else None
         self.thresholds.set_rows(upcoming_thresholds(rows, as_of, self.days.value()) if as_of else [])
+        days = self.days.value()
+        self.threshold_view.set_placeholder(f"No threshold date in the next {days} day{'s' if days != 1 else ''}.")
         chemo = without_confirmations(rows)
         self.no_confirmation.setText(
             f"{len(chemo)} subject(s) on PD-(L)1 + chemotherapy are classified under SITC 2023 ICI-chemo "

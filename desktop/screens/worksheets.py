@@ -152,7 +152,11 @@ class WorksheetsScreen(QWidget):
             colour=lambda r: readable("#c0392b", QPalette.ColorRole.Base) if r.superseded
             else (readable("#1e8449", QPalette.ColorRole.Base) if r.status == "signed" else None),
         )  # fmt: skip
-        self.view = table_view(self.model)
+        self.view = table_view(
+            self.model,
+            "No worksheet yet. Open a subject (or select one in the Roster) and press "
+            "“Prepare worksheet…”: the draft appears here, for an investigator to read and sign.",
+        )
         for col, width in enumerate(WORKSHEET_WIDTHS):  # Signed by, last, takes the rest
             self.view.setColumnWidth(col, width)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())

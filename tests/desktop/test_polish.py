@@ -347,3 +347,40 @@ def test_a_date_before_the_reference_counts_days_without_a_minus(qtbot: QtBot) -
     assert "-" not in edit.hint.text()
     edit.set_reference(dt.date(2026, 5, 28))
     assert edit.hint.text().endswith("1 day after the first dose")
+
+
+def _ink(widget: object) -> int:
+    """How many pixels of a widget differ from its background (text drawn on it)."""
+    from PySide6.QtGui import QPalette
+
+    image = widget.grab().toImage()  # type: ignore[attr-defined]
+    base = widget.palette().color(QPalette.ColorRole.Base).rgb()  # type: ignore[attr-defined]
+    return sum(
+        1 for y in range(0, image.height(), 2) for x in range(0, image.width(), 2) if image.pixel(x, y) != base
+    )
+
+
+def test_an_empty_table_says_why(qtbot: QtBot, demo_desk: Desk) -> None:
+    """The demo has no worksheet: the Worksheets screen was a blank white pane."""
+    w = demo_desk.window
+    w.resize(1366, 740)
+    w.show_worksheets()
+    view = w.worksheets_screen.view
+    qtbot.waitUntil(lambda: view.isVisible(), timeout=5000)
+    assert view.model().rowCount() == 0
+    assert "Prepare worksheet" in getattr(view, "placeholder", "")
+    assert _ink(view.viewport()) > 50  # the words are drawn
+    w.show_audit()
+    screen = w.audit_screen
+    screen.subject.setText("NO-SUCH-SUBJECT")
+    screen.first_page()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 0 and screen.view.isVisible(), timeout=5000)
+    assert _ink(screen.view.viewport()) > 50
+    screen.subject.setText("")
+    screen.first_page()
+    qtbot.waitUntil(lambda: screen.model.rowCount() > 0, timeout=5000)
+    w.show_reminders()
+    reminders = w.reminders_screen
+    reminders.days.setValue(1)
+    if reminders.thresholds.rowCount() == 0:
+        assert reminders.threshold_view.placeholder == "No threshold date in the next 1 day."
