@@ -93,7 +93,8 @@ class RemindersScreen(QWidget):
         as_of = rows[0].result.as_of if rows else None
         self.thresholds.set_rows(upcoming_thresholds(rows, as_of, self.days.value()) if as_of else [])
         days = self.days.value()
-        self.threshold_view.set_placeholder(f"No threshold date in the next {days} day{'s' if days != 1 else ''}.")
+        plural = "s" if days != 1 else ""
+        self.threshold_view.set_placeholder(f"No threshold date in the next {days} day{plural}.")
         chemo = without_confirmations(rows)
         self.no_confirmation.setText(
             f"{len(chemo)} subject(s) on PD-(L)1 + chemotherapy are classified under SITC 2023 ICI-chemo "
