@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
     flows: SubjectFlows
     session: Session
     """Set by ``attach``; until then the window is the shell."""
+    review_box: QMessageBox  # after a reset: what the account did before it (desktop.bootstrap)
 
     def __init__(self, settings: QSettings, session: Session | None = None) -> None:
         super().__init__()

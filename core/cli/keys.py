@@ -35,7 +35,12 @@ def cmd_user_passwd(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         old = PASSWORDS.read(f"Current (or one-time) password for {args.user}: ")
         new = PASSWORDS.new(f"New password for {args.user}: ")
         store.change_password(args.user, old, new)
+        from core.store.passwords import account_review
+
+        review = account_review(store, args.user)
     out.write(f"password of {args.user} changed; your signing key is sealed under it\n")
+    if review:
+        out.write(review + "\n")
     return EXIT_OK
 
 

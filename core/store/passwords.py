@@ -252,3 +252,76 @@ def _reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise InputError("reason", "a reason is required")
     return reason.strip()
+
+
+def account_review(store: Store, username: str) -> str:
+    """What the account did between its previous administrator reset (or its creation) and its
+    latest one, in words; "" if it was never reset.
+
+    Shown to the user when they choose their password after a reset. Whoever reset a password
+    could have completed the sign-in and acted in the user's name; the real user, locked out by
+    that, comes back through another reset and reads here what was done in their name.
+    """
+    from sqlmodel import col
+
+    with store.reading() as s:
+        user = s.exec(select(m.UserAccount).where(m.UserAccount.username == username)).first()
+        if user is None:
+            return ""
+        rows = list(
+            s.exec(
+                select(m.AuditEvent)
+                .where(m.AuditEvent.entity == "user_account", m.AuditEvent.entity_id == user.id)
+                .order_by(col(m.AuditEvent.id))
+            )
+        )
+        resets = [r for r in rows if _is_reset(r, username)]
+        if not resets:
+            return ""
+        latest = resets[-1]
+        earlier = [r for r in rows if r.id is not None and latest.id is not None and r.id < latest.id]
+        start = next((r for r in reversed(earlier) if _is_reset(r, username)), None)
+        start_id = start.id if start is not None and start.id is not None else 0
+        window = [r for r in earlier if r.id is not None and r.id > start_id]
+        signed = list(
+            s.exec(
+                select(m.AuditEvent)
+                .where(
+                    m.AuditEvent.action == "sign",
+                    m.AuditEvent.user == username,
+                    col(m.AuditEvent.id) > start_id,
+                    col(m.AuditEvent.id) < (latest.id or 0),
+                )
+                .order_by(col(m.AuditEvent.id))
+            )
+        )
+    since = f"since {start.at_utc[:10]}" if start is not None else "since the account was created"
+    lines = [f"Your password was reset by {latest.user} on {latest.at_utc[:16].replace('T', ' ')} UTC."]
+    lines.append(f"What your account did before that reset ({since}):")
+    sign_ins = [r for r in window if r.action == "login"]
+    changes = [r for r in window if r.field == "password_hash" and r.user == username]
+    certs = [
+        r for r in window if r.field == "certificate_pem" and r.reason == "certificate issued by the site CA"
+    ]
+    lines.append(
+        f"  sign-ins: {len(sign_ins)}" + (f", the last on {sign_ins[-1].at_utc[:10]}" if sign_ins else "")
+    )
+    for r in changes:
+        lines.append(f"  password chosen on {r.at_utc[:16].replace('T', ' ')} UTC")
+    for r in certs:
+        lines.append(f"  signing certificate issued on {r.at_utc[:10]} (by {r.user})")
+    for r in signed:
+        lines.append(
+            f"  worksheet {r.new_value} signed on {r.at_utc[:16].replace('T', ' ')} UTC ({r.reason})"
+        )
+    if not signed:
+        lines.append("  no worksheet was signed in your name")
+    lines.append(
+        "If you did not do all of this yourself, tell the study's quality lead and monitor now: "
+        "someone may have used your account."
+    )
+    return "\n".join(lines)
+
+
+def _is_reset(row: m.AuditEvent, username: str) -> bool:
+    return row.field == "must_change_password" and row.new_value == "true" and row.user != username

@@ -198,8 +198,8 @@ def sign_worksheet(
         )
     if not is_sealed(user.private_key_pem) or user.certificate_pem is None:
         raise AuthError(
-            "you have no current signing certificate: an administrator issues it with the CA passphrase "
-            "(after you chose your own password)"
+            "you have no current signing certificate: the site CA's custodian certifies your key with "
+            "the CA passphrase (after you chose your own password)"
         )
     if not certificate_matches(user, user.certificate_pem):
         raise AuthError(

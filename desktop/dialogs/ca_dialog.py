@@ -67,7 +67,9 @@ class SiteCADialog(QDialog):
         admin = self.session.is_admin
         if self.has_ca:
             pem = site_certificate_pem(store)
-            name = x509.load_pem_x509_certificate(pem.encode()).subject.rfc4514_string()
+            subject = x509.load_pem_x509_certificate(pem.encode()).subject
+            names = subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+            name = str(names[0].value) if names else subject.rfc4514_string()
             crl = "revocations await publishing" if crl_outdated(store) else "current"
             self.summary.setText(
                 f"<b>Site CA</b>: {_html(name)}<br>SHA-256 fingerprint: <tt>{fingerprint(pem)}</tt>"

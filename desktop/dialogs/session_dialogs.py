@@ -39,7 +39,7 @@ class CategoryChooser(QGroupBox):
     """The categories the protocol enrolls, asked when a study is created (the worksheet's
     eligibility statement depends on them)."""
 
-    def __init__(self, chosen: tuple[str, ...] = ()) -> None:
+    def __init__(self, chosen: tuple[str, ...] = (), columns: int = 2) -> None:
         super().__init__("Categories this protocol enrolls (the worksheet says whether a subject's is one)")
         grid = QGridLayout(self)
         self.boxes: dict[Category, QCheckBox] = {}
@@ -47,7 +47,7 @@ class CategoryChooser(QGroupBox):
             box = QCheckBox(CATEGORY_LABELS[cat])
             box.setChecked(cat.value in chosen)
             self.boxes[cat] = box
-            grid.addWidget(box, k // 2, k % 2)
+            grid.addWidget(box, k // columns, k % columns)
 
     def chosen(self) -> list[str]:
         return [c.value for c, box in self.boxes.items() if box.isChecked()]
@@ -69,6 +69,7 @@ class LoginDialog(QDialog):
         self.setMinimumWidth(420)  # room for the word-wrapped notes without squeezing the fields
         self.store, self.writer = store, writer
         self.actor: Actor | None = None
+        self.review = ""  # after choosing a password following a reset: what the account did before
         self.purpose = "login"
         self.changing = False
         self.username = QLineEdit(username)
@@ -133,8 +134,8 @@ class LoginDialog(QDialog):
             return
         self.buttons.setEnabled(False)
 
-        def done(actor: Actor) -> None:
-            self.actor = actor
+        def done(result: Actor | tuple[Actor, str]) -> None:
+            self.actor, self.review = result if isinstance(result, tuple) else (result, "")
             self.accept()
 
         def failed(exc: BaseException) -> None:
@@ -155,7 +156,13 @@ class LoginDialog(QDialog):
 
         store, purpose = self.store, self.purpose
         if self.changing:
-            self.writer.submit(lambda: store.change_password(user, password, new), done, failed)
+
+            def change() -> tuple[Actor, str]:
+                from core.store.passwords import account_review
+
+                return store.change_password(user, password, new), account_review(store, user)
+
+            self.writer.submit(change, done, failed)
         else:
             self.writer.submit(lambda: store.authenticate(user, password, purpose=purpose), done, failed)
 
@@ -186,6 +193,7 @@ class FirstRunDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Welcome to ResistDesk")
+        self.setMinimumWidth(860)  # the administrator and the custodian side by side
         self.store, self.writer, self.demo_path = store, writer, demo_path
         self.choice: str | None = None  # "study" or "demo"
         self.new_study = QRadioButton("Create a new study, with its administrator and its CA custodian")
@@ -202,7 +210,7 @@ class FirstRunDialog(QDialog):
         self.admin_name.setPlaceholderText("printed name of the administrator")
         self.password, self.repeat = _password(), _password()
         self.custodian = QLineEdit()
-        self.custodian.setPlaceholderText("e.g. the principal investigator")
+        self.custodian.setPlaceholderText("e.g. pi")
         self.custodian_name = QLineEdit()
         self.custodian_name.setPlaceholderText("printed name, as on signatures")
         self.custodian_role = QComboBox()
@@ -224,12 +232,12 @@ class FirstRunDialog(QDialog):
         keeper_box = QGroupBox("CA custodian: another person, keeps the CA passphrase")
         k = QFormLayout(keeper_box)
         keeper_note = QLabel(
-            "The custodian certifies the investigators' signing keys. An administrator never "
-            "can, so no one who resets passwords can sign in another's name. Let the custodian "
-            "type their own password and the CA passphrase; it is not stored anywhere."
+            "The CA custodian, usually the principal investigator or the quality lead, certifies "
+            "the investigators' signing keys. An administrator never can, so no one who resets "
+            "passwords can sign in another's name. Hand the keyboard to the custodian to type "
+            "their own password and the CA passphrase; neither is stored."
         )
         keeper_note.setWordWrap(True)
-        k.addRow(keeper_note)
         keeper_rows: tuple[tuple[str, QWidget], ...] = (
                          ("User id", self.custodian), ("Printed name", self.custodian_name),
                          ("Role", self.custodian_role), ("Password", self.custodian_password),
@@ -244,9 +252,10 @@ class FirstRunDialog(QDialog):
         column = QVBoxLayout(study_form)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(study_box)
-        self.categories = CategoryChooser()
+        self.categories = CategoryChooser(columns=4)  # two rows: the dialog fits 1366x768
         column.addWidget(self.categories)
         column.addLayout(people)
+        column.addWidget(keeper_note)
         demo_form = QWidget()
         g = QFormLayout(demo_form)
         exists = demo_path.exists()

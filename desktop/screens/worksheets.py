@@ -192,8 +192,8 @@ class WorksheetsScreen(QWidget):
         who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
         if self.session.can_sign and not self._has_certificate():
             who = (
-                "You cannot sign yet: you have no signing certificate. An administrator issues it "
-                "(Users > Issue certificates…)."
+                "You cannot sign yet: you have no signing certificate. The site CA's custodian "
+                "certifies your key (File > Site certificate authority…)."
             )
         subject = " Open a subject, or select one in the roster, to prepare its worksheet."
         self.prepare_button.setText("Prepare worksheet…")

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from core.store.site_keys import certificate_queue
 from tests.desktop.conftest import PASSWORD, Desk, _copy, _open
+from tests.desktop.helpers import Questions
 
 
 @pytest.fixture
@@ -49,14 +50,8 @@ def test_the_custodian_confirms_a_key_after_a_reset_then_certifies_it(
     from desktop.dialogs.ca_dialog import SiteCADialog
 
     _reset_investigator(custodian_desk)
-    asked: list[str] = []
-    answer = [QMessageBox.StandardButton.No]
-
-    def question(_parent: object, _title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return answer[0]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    questions = Questions(monkeypatch, QMessageBox.StandardButton.No)
+    asked = questions.asked
     dialog = SiteCADialog(custodian_desk.session, custodian_desk.window)
     qtbot.addWidget(dialog)
     assert dialog.act.isEnabled()
@@ -64,7 +59,7 @@ def test_the_custodian_confirms_a_key_after_a_reset_then_certifies_it(
     dialog.act.click()
     assert "Dr. Ines Investigator (investigator): password reset by admin" in asked[0]
     assert [e.username for e in certificate_queue(custodian_desk.store) if e.pending] == ["investigator"]
-    answer[0] = QMessageBox.StandardButton.Yes
+    questions.answer = QMessageBox.StandardButton.Yes
     dialog.passphrase.setText("not-the-passphrase")
     dialog.act.click()
     qtbot.waitUntil(lambda: "wrong CA passphrase" in dialog.error.text(), timeout=20000)
@@ -82,3 +77,31 @@ def test_the_file_menu_opens_the_ca_dialog(qtbot: QtBot, custodian_desk: Desk) -
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
     assert "Site CA" in dialog.summary.text()
     dialog.close()
+
+
+def test_choosing_a_password_after_a_reset_shows_what_the_account_did_before(
+    qtbot: QtBot, demo_template: Path, tmp_path: Path
+) -> None:
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from desktop.tasks import DbWriter
+
+    store = Store.open(_copy(demo_template, tmp_path / "demo.sqlite3"), backup_daily=False)
+    writer = DbWriter()
+    try:
+        admin = store.authenticate("admin", PASSWORD)
+        temporary = store.reset_password(admin, "investigator", reason="forgotten")
+        dialog = LoginDialog(store, writer, username="investigator")
+        qtbot.addWidget(dialog)
+        dialog.password.setText(temporary)
+        dialog.submit()  # the store asks for a new password first
+        qtbot.waitUntil(lambda: dialog.changing, timeout=20000)
+        dialog.new_password.setText("my-own-new-pass-9")
+        dialog.new_repeat.setText("my-own-new-pass-9")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
+        assert "Your password was reset by admin" in dialog.review
+        assert "no worksheet was signed in your name" in dialog.review
+    finally:
+        writer.shutdown()
+        store.close()

@@ -738,3 +738,42 @@ def test_with_a_time_stamping_service_the_signing_time_is_attested(store: Store)
     assert report.ok, report.describe()
     assert "time-stamping authority" in report.time_source
     assert "workstation" not in report.describe()
+
+
+def test_the_real_investigator_reads_what_was_signed_in_their_name_after_a_takeover(store: Store) -> None:
+    """The two-secret attack (an administrator's password and the CA passphrase) is not unseen:
+    the real investigator, locked out by it, comes back through a reset and is shown every
+    worksheet signed in their name before that reset."""
+    from core.store.passwords import account_review
+
+    assert account_review(store, "investigator") == ""  # never reset: nothing to review
+    admin = store.authenticate("admin", PASSWORD)
+    wid = _draft(store)
+    temporary = store.reset_password(admin, "investigator", reason="takeover")
+    impostor = store.change_password("investigator", temporary, "impostors-pass-77")
+    issue_certificates(store, _keeper(store), PASSWORD)  # the second secret
+    sign_worksheet(store, impostor, wid, "impostors-pass-77")
+    document = worksheets(store, _pk(store))[0].document_id
+    # The real investigator cannot sign in any more; the administrator resets again.
+    with pytest.raises(AuthError):
+        store.authenticate("investigator", PASSWORD)
+    temporary = store.reset_password(admin, "investigator", reason="locked out")
+    store.change_password("investigator", temporary, "my-real-password-4")
+    review = account_review(store, "investigator")
+    assert "Your password was reset by admin" in review
+    assert f"worksheet {document} signed on" in review
+    assert "password chosen on" in review
+    assert "signing certificate issued on" in review
+    assert "(by coordinator)" in review
+    assert "tell the study's quality lead and monitor" in review
+
+
+def test_a_first_reset_reviews_the_account_since_its_creation(store: Store) -> None:
+    from core.store.passwords import account_review
+
+    admin = store.authenticate("admin", PASSWORD)
+    temporary = store.reset_password(admin, "coordinator", reason="forgotten")
+    review = account_review(store, "coordinator")
+    assert "since the account was created" in review
+    assert "no worksheet was signed in your name" in review
+    assert account_review(store, temporary) == ""  # not an account: nothing, no error
