@@ -384,3 +384,23 @@ def test_an_empty_table_says_why(qtbot: QtBot, demo_desk: Desk) -> None:
     reminders.days.setValue(1)
     if reminders.thresholds.rowCount() == 0:
         assert reminders.threshold_view.placeholder == "No threshold date in the next 1 day."
+
+
+def test_the_selected_navigation_icon_reads_on_the_highlight(demo_desk: Desk) -> None:
+    """The grey icon of the selected screen was lost on the blue selection (1.3:1)."""
+    from PySide6.QtGui import QColor, QIcon, QPalette
+
+    from desktop.style import contrast
+
+    nav = demo_desk.window.nav
+    highlight = nav.palette().color(QPalette.ColorRole.Highlight)
+    for row in range(nav.count()):
+        image = nav.item(row).icon().pixmap(22, QIcon.Mode.Selected).toImage()
+        strokes = [
+            QColor(image.pixel(x, y))
+            for y in range(image.height())
+            for x in range(image.width())
+            if QColor.fromRgba(image.pixel(x, y)).alpha() == 255
+        ]
+        assert strokes, nav.item(row).text()
+        assert min(contrast(c, highlight) for c in strokes) >= 3, nav.item(row).text()  # WCAG non-text
