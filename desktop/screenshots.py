@@ -36,7 +36,10 @@ def _sign_in_shot(app: QApplication, store: object, writer: object, out: Path) -
     from desktop.dialogs.session_dialogs import LoginDialog
     from desktop.main_window import MainWindow
 
-    settings = QSettings(str(out / ".sign-in.ini"), QSettings.Format.IniFormat)
+    # the window's own settings in a folder of their own (QSettings writes them again on exit:
+    # beside the pictures they were left behind, and committed)
+    settings = QSettings(str(Path(tempfile.mkdtemp(prefix="resistdesk-sign-in-")) / "sign-in.ini"),
+                         QSettings.Format.IniFormat)  # fmt: skip
     shell = MainWindow(settings)
     shell.resize(shell.screen().availableSize())
     shell.show_opening("<h2>Sign in to open the study</h2>", busy=False)
