@@ -399,8 +399,39 @@ def coded_value_text(field: str | None, value: object) -> str:
     return words.get(text, text.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z]+)+", text) else text)
 
 
+AUDIT_FIELD_LABELS: dict[str, str] = {
+    # links between records: a number of the database, not the subject id people type
+    "subject_id": "Subject record",
+    "study_id": "Study record",
+    "assessment_id": "Visit record",
+    "worksheet_id": "Worksheet record",
+    "user_id": "User record",
+    "prepared_by": "Prepared by (user record)",
+    "subject_code": "Subject id",
+    "code": "Lesion",
+    "lesion_code": "Lesion",
+    "password_hash": "Password (hashed)",
+    "private_key_pem": "Private signing key",
+    "public_key_pem": "Public signing key",
+    "certificate_pem": "Certificate",
+    "failed_attempts": "Failed sign-ins",
+    "must_change_password": "Must choose a new password",
+    "document_id": "Document id",
+    "pdf": "PDF",
+    "pdf_sha256": "PDF SHA-256",
+    "case_sha256": "Case SHA-256",
+    "settings_sha256": "Settings SHA-256",
+}
+"""Stored columns as the audit trail names them, where the form's word would mislead (a course's
+``subject_id`` is the subject's record number: "Subject id = 1" beside MEL-001)."""
+
+
+def audit_field_label(field: str) -> str:
+    return AUDIT_FIELD_LABELS.get(field) or field_label(field)
+
+
 def audit_change_text(row: AuditRow) -> str:
     """An audit row's change as the audit screen and its PDF report show it: field names and
     coded values in words ("Overall response: Non-CR/non-PD → PD", "Regimen = ICI +
     chemotherapy"), escaped. The CSV keeps what is stored."""
-    return row.change(field_label, coded_value_text, " = ")
+    return row.change(audit_field_label, coded_value_text, " = ")

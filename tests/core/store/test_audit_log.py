@@ -214,6 +214,10 @@ def test_the_pdf_report_shows_changes_in_the_words_of_the_audit_screen(
                   "Value: present → unequivocal progression", "Reason for stopping: ∅ → maximal benefit",
                   "First dose = 2024-01-08"):  # fmt: skip
         assert words in text, words
+    # a link between records is named as one, not as the subject id people type (MEL-001)
+    assert "Subject record = " in text
+    assert not re.search(r"Subject id = \d", text)
+    assert "Subject id = SUBJ-W" in text
     # the very words the audit screen shows, row by row (short changes are never wrapped mid-word)
     for row in store.audit_rows(flt):
         change = audit_change_text(row)
