@@ -193,7 +193,7 @@ class VisitDialog(QDialog):
             f"Lesion measurements ({self.case.get('criteria', 'RECIST 1.1')}; baseline {baseline['date']})"
         )
         grid = QGridLayout(box)
-        grid.addWidget(QLabel("<b>Target</b>"), 0, 0)
+        grid.addWidget(QLabel("<b>Lesion</b>"), 0, 0)  # targets, non-targets and new lesions
         grid.addWidget(QLabel("<b>Baseline</b>"), 0, 1)
         grid.addWidget(QLabel("<b>Now (mm; TSTM = too small to measure; blank = not evaluated)</b>"), 0, 2)
         row = 1

@@ -404,3 +404,18 @@ def test_the_selected_navigation_icon_reads_on_the_highlight(demo_desk: Desk) ->
         ]
         assert strokes, nav.item(row).text()
         assert min(contrast(c, highlight) for c in strokes) >= 3, nav.item(row).text()  # WCAG non-text
+
+
+def test_the_lesion_grid_of_a_visit_is_headed_lesion(demo_desk: Desk) -> None:
+    """Its rows are targets, non-targets and new lesions: the title "Target" was wrong for two."""
+    from PySide6.QtWidgets import QLabel
+
+    w = demo_desk.window
+    assert w.roster_screen.select_subject("NSCLC-028")
+    w.open_subject(w.roster_screen.current_subject_pk() or 0)
+    dialog = w.flows.add_visit(w.subject_screen.subject_pk or 0)
+    titles = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "<b>Lesion</b>" in titles
+    assert "<b>Target</b>" not in titles
+    assert any("(non-target)" in t for t in titles)  # a non-target row is in that grid
+    dialog.done(0)
