@@ -284,8 +284,9 @@ class VerificationReport:
         lines = []
         if self.signer:
             when = f" on {self.signing_time:%Y-%m-%d %H:%M:%S %Z}" if self.signing_time else ""
-            role = role_label(self.signer_role) if self.signer_role else "no role"
-            lines.append(f"Signed by {self.signer} (user id {self.signer_user_id}, {role}){when}")
+            role = role_label(self.signer_role) if self.signer_role else "none"
+            who = f"user id {self.signer_user_id}, role {role}"
+            lines.append(f"Signed by {self.signer} ({who}){when}")
         if self.time_source:
             lines.append(f"Signing time: {self.time_source}")
         if self.revocation_source:

@@ -304,4 +304,4 @@ def test_a_lesion_table_continued_below_itself_repeats_its_titles_as_a_header(st
 def test_verify_names_the_signer_user_id_and_role_in_words(store: Store) -> None:
     _, pdf = _signed(store)
     report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store))
-    assert "Signed by Dr. Ines Investigator (user id investigator, Investigator)" in report.describe()
+    assert "Signed by Dr. Ines Investigator (user id investigator, role Investigator)" in report.describe()
