@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -56,6 +56,7 @@ from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store.categories import CategoryChange
 from desktop.style import URGENCY_COLOURS, category_colour, readable
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
+from desktop.widgets.badge import PAD as BADGE_PAD
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -261,36 +262,67 @@ class RosterModel(QAbstractTableModel):
             return HEADERS[section]
         return None
 
+    def display(self, r: RosterRow, col: int) -> str:
+        """The text of ``r``'s cell in column ``col``."""
+        if col == COL_SUBJECT:
+            return r.subject_id
+        if col == COL_TUMOR:
+            return r.tumor_type
+        if col == COL_SETTING:
+            return r.setting
+        if col == COL_AGENT:
+            return r.agent
+        if col == COL_FIRST:
+            return r.first_dose.isoformat()
+        if col == COL_RESPONSE:
+            shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
+            return f"{shown} ({r.latest_date})" if r.latest_date else shown
+        if col == COL_CATEGORY:
+            return _category_text(r)
+        if col == COL_RULESET:
+            return ruleset_short(r.result.ruleset.name)
+        if col == COL_CONFIRM:
+            return _confirmation_text(r)
+        if col == COL_DUE:
+            return _due_text(r)
+        if col == COL_CHANGED:
+            change = self._changes.get(r.subject_pk)
+            return change.short() if change else ""
+        return ""
+
+    def texts(self, col: int) -> Counter[str]:
+        """Every text column ``col`` can show, over all rows whatever the filter, with how many
+        rows show it; where only the widest matters, one row per kind of text (dates are as wide
+        as each other): fast at 10,000 rows."""
+        rows = self._all
+        key: Callable[[RosterRow], object] | None = {
+            COL_FIRST: lambda r: 0,
+            COL_RESPONSE: lambda r: (r.latest_response, r.latest_date is None),
+            COL_CATEGORY: lambda r: (r.category, r.result.provisional_category),
+            COL_RULESET: lambda r: r.result.ruleset.name,
+            COL_CONFIRM: lambda r: (r.result.confirmation.required, r.result.confirmation.status),
+            COL_DUE: lambda r: r.next_due.what if r.next_due else None,
+        }.get(col)
+        if col in (COL_TUMOR, COL_AGENT, COL_SETTING):
+            return Counter(self.display(r, col) for r in rows)
+        if col == COL_SUBJECT:
+            return Counter(sorted((r.subject_id for r in rows), key=len)[-20:])  # the longest ids
+        if col == COL_CHANGED:
+            return Counter(change.short() for change in self._changes.values())
+        if key is None:
+            return Counter()
+        kinds: dict[object, RosterRow] = {}
+        for r in rows:
+            kinds.setdefault(key(r), r)
+        return Counter(self.display(r, col) for r in kinds.values())
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         r = self.row_at(index.row())
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_SUBJECT:
-                return r.subject_id
-            if col == COL_TUMOR:
-                return r.tumor_type
-            if col == COL_SETTING:
-                return r.setting
-            if col == COL_AGENT:
-                return r.agent
-            if col == COL_FIRST:
-                return r.first_dose.isoformat()
-            if col == COL_RESPONSE:
-                shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
-                return f"{shown} ({r.latest_date})" if r.latest_date else shown
-            if col == COL_CATEGORY:
-                return _category_text(r)
-            if col == COL_RULESET:
-                return ruleset_short(r.result.ruleset.name)
-            if col == COL_CONFIRM:
-                return _confirmation_text(r)
-            if col == COL_DUE:
-                return _due_text(r)
-            if col == COL_CHANGED:
-                change = self._changes.get(r.subject_pk)
-                return change.short() if change else ""
+            return self.display(r, col)
         if role == BADGE_COLOUR_ROLE and col == COL_CATEGORY:
             return category_colour(r.category)
         if role == Qt.ItemDataRole.ForegroundRole and col in (COL_DUE, COL_CONFIRM) and r.next_due:
@@ -381,6 +413,7 @@ class RosterScreen(QWidget):
         self._fitting = False
         self._user_sized = False
         self._columns_chosen = False  # the user picked the columns (the column chooser)
+        self._measured: dict[int, Counter[int]] = {}  # column: {width a text needs: rows}
         header.sectionResized.connect(self._section_resized)
         header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # room for the arrow
         self.table.viewport().installEventFilter(self)
@@ -405,6 +438,7 @@ class RosterScreen(QWidget):
 
     def set_rows(self, rows: Sequence[RosterRow]) -> None:
         self.model.set_rows(rows)
+        self._measured.clear()
         self._update_count()
         self.fit_columns()
 
@@ -428,8 +462,33 @@ class RosterScreen(QWidget):
             width += style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header) + margin
         return width
 
+    def _widths(self, col: int) -> Counter[int]:
+        """The width each text of column ``col`` needs (with the cell's margins and grid line,
+        as the view measures them), over all rows whatever the filter: columns keep their
+        widths while a filter hides rows, or shows them again. Cached until the rows change."""
+        cached = self._measured.get(col)
+        if cached is not None:
+            return cached
+        style, view = self.table.style(), self.table
+        margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+        margin += int(view.showGrid()) + 1  # + 1: Qt lays the text out in fractions of a pixel
+        bold = QFont(view.font())
+        bold.setBold(True)
+        badge, plain = QFontMetricsF(bold), view.fontMetrics()
+
+        def measure(text: str) -> int:
+            if col == COL_CATEGORY:  # a badge: bold, with its padding (BadgeDelegate.sizeHint)
+                return int(badge.horizontalAdvance(text) + 2 * BADGE_PAD + 6 + 2) + 2
+            return plain.horizontalAdvance(text) + margin
+
+        widths: Counter[int] = Counter()
+        for text, count in self.model.texts(col).items():
+            widths[measure(text)] += count
+        self._measured[col] = widths
+        return widths
+
     def _content_width(self, col: int) -> int:
-        return max(self.table.sizeHintForColumn(col), self._header_width(col))
+        return max([self._header_width(col), *self._widths(col)])
 
     def _split(self, room: int, free: list[int]) -> dict[int, int]:
         """Share ``room`` between Tumor type and Agent so that the fewest rows are cut (ties:
@@ -437,19 +496,7 @@ class RosterScreen(QWidget):
         if len(free) < 2:
             return dict.fromkeys(free, room)
         tumor, agent = free
-        model, grid = self.model, int(self.table.showGrid())
-        widths: dict[int, Counter[int]] = {}
-        for c in free:  # each distinct text measured once, as the view measures it
-            first: dict[str, int] = {}
-            count: Counter[str] = Counter()
-            for row in range(model.rowCount()):
-                r = model.row_at(row)
-                text = r.tumor_type if c == COL_TUMOR else r.agent
-                first.setdefault(text, row)
-                count[text] += 1
-            widths[c] = Counter()
-            for text, row in first.items():
-                widths[c][self.table.sizeHintForIndex(model.index(row, c)).width() + grid] += count[text]
+        widths = {c: self._widths(c) for c in free}
         lo, hi = BASE_WIDTHS[tumor], room - BASE_WIDTHS[agent]
         if hi < lo:
             return {tumor: room // 2, agent: room - room // 2}
@@ -498,6 +545,7 @@ class RosterScreen(QWidget):
 
     def set_changes(self, changes: dict[int, CategoryChange]) -> None:
         self.model.set_changes(changes)
+        self._measured.pop(COL_CHANGED, None)
         self._show_changes(bool(changes))
         self._update_count()
 

@@ -419,3 +419,25 @@ def test_the_lesion_grid_of_a_visit_is_headed_lesion(demo_desk: Desk) -> None:
     assert "<b>Target</b>" not in titles
     assert any("(non-target)" in t for t in titles)  # a non-target row is in that grid
     dialog.done(0)
+
+
+def test_roster_columns_keep_their_widths_through_filters(qtbot: QtBot, demo_desk: Desk) -> None:
+    """The columns were fitted to the rows a filter showed when the scroll bar came or went:
+    after "Pending confirmation", the SITC 2023 filter cut every "Next due" (6 months from fir…)."""
+    from desktop.screens.roster import COL_AGENT, COL_TUMOR, HEADERS
+
+    table = _roster_at(qtbot, demo_desk, 1920, 1040)
+    screen = demo_desk.window.roster_screen
+    header, model = table.horizontalHeader(), table.model()
+    fixed = [c for c in range(len(HEADERS)) if c not in (COL_TUMOR, COL_AGENT) and not header.isSectionHidden(c)]
+    before = {c: header.sectionSize(c) for c in fixed}
+    screen.category.setCurrentIndex(2)  # pending confirmation: 8 rows, no scroll bar
+    qtbot.wait(50)
+    screen.category.setCurrentIndex(0)
+    screen.ruleset.setCurrentIndex(2)  # SITC 2023 ICI-chemo
+    qtbot.waitUntil(lambda: model.rowCount() == 8, timeout=5000)
+    qtbot.wait(50)
+    assert {c: header.sectionSize(c) for c in fixed} == before
+    for col in fixed:
+        for row in range(model.rowCount()):
+            assert _needs(table, row, col) <= header.sectionSize(col), (HEADERS[col], model.index(row, col).data())
