@@ -31,8 +31,9 @@ from desktop.widgets.forms import OptionalDate
 BASE = QPalette.ColorRole.Base  # table cells are drawn on Base
 
 PAGE_SIZE = 500
-AUDIT_WIDTHS = (50, 150, 110, 110, 130, 420, 90, 240)
-"""#, When, User, Action, Record, Change, Subject, Reason (Change takes the spare width)."""
+AUDIT_WIDTHS = (50, 135, 90, 105, 110, 280, 90, 200)
+"""#, When, User, Action, Record, Change, Subject, Reason: every column on a 1366 px screen
+(Reason was behind a sideways scroll bar); Change takes the spare width of a wider one."""
 CHANGE_COLUMN = 5
 
 
