@@ -135,7 +135,9 @@ def when_text(moment: dt.datetime) -> str:
     """A signing time with its zone, in UTC and local time."""
     utc = moment.astimezone(dt.UTC)
     local = moment.astimezone()
-    text = f"{utc:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'local'})"
+    text = f"{utc:%Y-%m-%d %H:%M:%S} UTC"
+    if local.utcoffset():  # a workstation on UTC: the same time twice said nothing more
+        text += f" ({local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'local'})"
     return _keep(text)
 
 
@@ -550,8 +552,8 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
                 [
                     "Generated",
                     _keep(
-                        f"{content.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
-                        f"({local:%Y-%m-%d %H:%M %Z})"
+                        f"{content.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+                        + (f" ({local:%Y-%m-%d %H:%M %Z})" if local.utcoffset() else "")
                     ),
                     "Prepared by",
                     content.prepared_by,

@@ -305,3 +305,21 @@ def test_verify_names_the_signer_user_id_and_role_in_words(store: Store) -> None
     _, pdf = _signed(store)
     report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store))
     assert "Signed by Dr. Ines Investigator (user id investigator, role Investigator)" in report.describe()
+
+
+def test_times_are_not_said_twice_on_a_utc_workstation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from core.worksheet.document import when_text
+
+    moment = dt.datetime(2026, 12, 1, 16, 37, 15, tzinfo=dt.UTC)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert when_text(moment).replace("\u00a0", " ") == "2026-12-01 16:37:15 UTC"
+        monkeypatch.setenv("TZ", "CET-1")  # POSIX rule: one hour east, no tz database needed
+        time.tzset()
+        assert when_text(moment).replace("\u00a0", " ") == "2026-12-01 16:37:15 UTC (2026-12-01 17:37:15 CET)"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
