@@ -124,8 +124,9 @@ class RosterCache:
         self._rows: dict[bytes, RosterRow] = {}
         self._used: set[bytes] = set()
         self._new: set[bytes] = set()
-        self.changed, self._new = False, set()
+        self.changed = False
         self.loaded_from_file = False
+        self._read = False  # a roster was read through it (begin): only then is it written
 
     @classmethod
     def open(
@@ -193,7 +194,7 @@ class RosterCache:
 
     def begin(self) -> None:
         """A whole roster is about to be read: what it does not use is not kept."""
-        self._used = set()
+        self._used, self._read = set(), True
 
     def get(self, key: bytes) -> RosterRow | None:
         row = self._rows.get(key)
@@ -214,6 +215,8 @@ class RosterCache:
         """Write the rows used since it opened (atomically, owner-only); errors are ignored."""
         from core.rules.frozen import shared_equal_values
 
+        if not self._read:  # only loaded (prepare_roster): the file stays as it is
+            return
         used, new = set(self._used), set(self._new)
         rows = {k: v for k, v in list(self._rows.items()) if k in used}
         if not self.changed and len(rows) == len(self._rows):

@@ -239,3 +239,15 @@ def test_a_day_prepared_ahead_is_not_classified_again_unless_it_changed(
     assert all(r.result.as_of == tomorrow for r in rows)
     start(db, tomorrow + dt.timedelta(days=3))
     assert len(cache_files(workstation_state)) == 1  # older dates are dropped
+
+
+def test_a_cache_prepared_but_not_used_is_kept_as_it_was(db: Path, classified: list[str]) -> None:
+    """The desktop loads the cache while the user types, for the study it expects; if the
+    session ends before that roster is read (another study chosen, the sign-in cancelled),
+    closing must not write the cache back empty."""
+    start(db)
+    with Store.open(db, backup_daily=False) as store:
+        store.prepare_roster(store.studies()[0].id or 0, AS_OF)
+    classified.clear()
+    start(db)
+    assert classified == []
