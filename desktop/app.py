@@ -75,6 +75,7 @@ def open_window(db: Path | None, settings: QSettings) -> MainWindow:
         from PySide6.QtCore import Qt  # its enums take longer to load than the window to show
 
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.finish_icons()
         start(db, settings, window)
 
     # Twice deferred: the first turn of the event loop paints the window, the next opens the database.

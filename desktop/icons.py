@@ -35,13 +35,16 @@ def png_path(name: str, size: int) -> Path:
     return ICON_DIR / f"{name}-{size}.png"
 
 
-def icon(name: str) -> QIcon:
+def icon(name: str, *, selected: bool = True) -> QIcon:
     """The icon ``name`` (an SVG's stem), from its PNG renders; a navigation icon also in the
-    selected row's text colour (its grey strokes were lost on the blue of the selected row)."""
+    selected row's text colour (its grey strokes were lost on the blue of the selected row).
+    ``selected=False`` leaves that out: the first tint builds the Python enumerations of
+    QImage, QPainter and QPalette (13 ms), too slow for the shell shown before anything is
+    selected (``make bench``); ``MainWindow.finish_icons`` adds it after the first paint."""
     result = QIcon()
     for size in sizes(name):
         result.addFile(str(png_path(name, size)))
-        if name != "resistdesk":
+        if selected and name != "resistdesk":
             result.addPixmap(_tinted(png_path(name, size)), QIcon.Mode.Selected)
     return result
 

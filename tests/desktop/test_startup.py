@@ -465,3 +465,21 @@ def _baseline_subjects(db: Path) -> set[str]:
                 "WHERE c.baseline_date IS NOT NULL"
             )
         }
+
+
+def test_the_selected_navigation_icons_come_after_the_first_paint(qtbot: QtBot, settings: QSettings) -> None:
+    """Tinting them builds PySide6 enumerations (13 ms): not before the shell is on screen,
+    where nothing can be selected; ``open_window`` adds them on the next turns, ``attach`` at
+    the latest (the test of their contrast signs in through ``attach``)."""
+    from PySide6.QtGui import QIcon
+
+    window = shell(qtbot, settings)
+
+    def selected() -> QImage:
+        return window.nav.item(0).icon().pixmap(22, QIcon.Mode.Selected).toImage()
+
+    before = selected()
+    assert not window._icons_finished
+    window.finish_icons()
+    assert selected() != before
+    window.close()
