@@ -17,6 +17,7 @@ from core.store.users import (
     check_password_policy,
     check_username,
     hash_password,
+    same_printed_name,
 )
 
 UNKNOWN_USER = "(unknown user id)"
@@ -63,6 +64,14 @@ class Accounts(StoreCore):
         with self.writing(actor, BOOTSTRAP if first else "user.create") as tx:
             if tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first():
                 raise InputError("username", f"user id {name!r} already exists")
+            for other in tx.session.exec(select(m.UserAccount)).all():
+                if same_printed_name(other.full_name, full_name):
+                    raise InputError(
+                        "full_name",
+                        f"account {other.username!r} already has the printed name {other.full_name!r}: a "
+                        "signature shows the printed name, so two accounts cannot share one (add a middle "
+                        "initial or a title)",
+                    )
             row = tx.insert(
                 m.UserAccount(
                     username=name,

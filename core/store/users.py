@@ -120,3 +120,14 @@ def check_username(username: str, field: str = "username") -> str:
     if not name or len(name) > 64 or not all(ch.isalnum() or ch in "._-" for ch in name):
         raise InputError(field, "use 1-64 letters, digits, dots, dashes or underscores")
     return name
+
+
+def same_printed_name(a: str, b: str) -> bool:
+    """Would a reader take the two printed names for the same person's (case, spacing and
+    Unicode compatibility forms aside)? Two accounts may not share one: the printed name is what
+    a signature shows."""
+
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    return norm(a) == norm(b)

@@ -113,14 +113,15 @@ class SiteCADialog(QDialog):
         flagged = [e for e in self.queue if e.pending and e.reset and e.username != s.actor.username]
         if flagged and not self._confirmed(flagged):
             return
+        shown = [e for e in self.queue if e.pending]  # only these keys, as shown: none added since
 
         def act() -> list[str]:
             from core.store.site_keys import create_site_ca, issue_certificates
 
             if not has_ca:
-                create_site_ca(s.store, s.actor, passphrase)
+                create_site_ca(s.store, s.actor, passphrase, approved=())
                 return []
-            return issue_certificates(s.store, s.actor, passphrase)
+            return issue_certificates(s.store, s.actor, passphrase, approved=shown)
 
         def done(issued: object) -> None:
             self.passphrase.clear()

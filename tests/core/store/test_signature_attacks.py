@@ -236,16 +236,24 @@ def test_a_ca_of_ones_own_planted_in_the_file_is_refused_by_verify_db(store: Sto
 
 
 def test_a_legitimate_ca_init_updates_the_recorded_ca(tmp_path: Path) -> None:
-    """The custodian's `ca init` (with the new passphrase) is the study's CA from then on."""
+    """The custodian's `ca init` (with the new passphrase) is the study's CA from then on, also
+    where this workstation recorded the v1 CA that revision 0006 retired (any other recorded CA
+    refuses it: see test_separation_of_duties)."""
     from core.store.anchors import AnchorBook
-    from core.store.site_keys import create_site_ca, site_ca_problem
+    from core.store.site_keys import RETIRED_CA_KEY, create_site_ca, site_ca_problem
 
     with Store.open(tmp_path / "s.sqlite3", backup_daily=False) as store:
         admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
         store.create_user(admin, "pi", "Dr. Pat Principal", Role.INVESTIGATOR, "one-time-pass-4711")
         keeper = store.change_password("pi", "one-time-pass-4711", "pi-own-password-5")
         assert store.study_file_id is not None
-        AnchorBook().pin_site_ca(store.study_file_id, "0" * 64)  # what the workstation recorded before
+        retired = pki.create_site_ca("Site 1", "P-1", "the-v1-ca-secret-9", dt.datetime.now(dt.UTC))
+        with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)", (RETIRED_CA_KEY, retired.certificate_pem)
+            )
+        # what the workstation recorded before the upgrade removed the v1 CA from the file
+        AnchorBook().pin_site_ca(store.study_file_id, pki.fingerprint(retired.certificate_pem))
         with pytest.raises(AuthError, match="never an administrator"):
             create_site_ca(store, admin, "a-new-ca-passphrase-77")
         fingerprint = create_site_ca(store, keeper, "a-new-ca-passphrase-77")
@@ -497,7 +505,8 @@ def test_an_accounts_waiting_for_the_first_sign_in_are_listed_for_the_custodian(
     queue = {e.username: e for e in certificate_queue(store)}
     assert not queue["inv2"].pending
     assert "first sign-in" in queue["inv2"].state
-    assert queue["inv2"].reset == ""  # a new account, not a reset
+    # a new account's one-time password: whoever set it could choose the key; the custodian confirms
+    assert queue["inv2"].reset.startswith("new account created by admin on ")
     store.change_password("inv2", "one-time-pass-4711", "noor-own-password-8")
     assert {e.username: e for e in certificate_queue(store)}["inv2"].pending
 
