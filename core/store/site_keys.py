@@ -102,7 +102,7 @@ def pin_site_ca(store: Store, *, force: bool = False) -> None:
         return
     # an unreadable certificate is for verification to report; the book is a safeguard
     with contextlib.suppress(OSError, ValueError):
-        book.pin_site_ca(file_id, pki.fingerprint(pem), force=force)
+        book.pin_site_ca(file_id, pki.fingerprint(pem), force=force, created_at=store.path if force else None)
 
 
 def site_ca_problem(store: Store) -> str | None:
@@ -113,7 +113,17 @@ def site_ca_problem(store: Store) -> str | None:
         return None
     pinned = book.site_ca(file_id)
     pem = _meta(store, CA_CERT_KEY)
-    if pinned is None or pem is None:
+    if pem is None:
+        return None
+    replaced = book.study_replaced(store.path, file_id)
+    if replaced is not None:
+        return (
+            f"this workstation knew another study file at {store.path.name} (study {replaced[0]}, its site "
+            f"CA SHA-256 {replaced[1][:16]}…, recorded on {replaced[2][:10]}); this file is another one "
+            f"(study {file_id}), so its site CA is not trusted here (a different study on purpose: open it "
+            "from another path)"
+        )
+    if pinned is None:
         return None
     try:
         found = pki.fingerprint(pem)

@@ -251,3 +251,76 @@ def test_an_extra_reset_does_not_hide_what_was_signed_in_the_users_name(store: S
     assert "(cover)" in review
     assert "worksheet None" not in review  # the password check at signing is not a worksheet
     assert review.count(" signed on ") == 1
+
+
+# ---------------------------------------------------------------------------
+# The study file replaced whole
+
+
+def _signed_elsewhere(tmp_path: Path) -> tuple[Path, bytes]:
+    """A study file of the attacker's own making (another study file id, their own CA and
+    investigator 'Dr. Ines Investigator'), with a worksheet signed in it."""
+    mine = tmp_path / "elsewhere" / "mine.sqlite3"
+    mine.parent.mkdir()
+    create_demo(mine, "attackers-own-pass-1").close()
+    with Store.open(mine, backup_daily=False) as other:
+        sid = other.subject_pk(other.studies()[0].id or 0, "MEL-001")
+        wid, _ = prepare_worksheet(
+            other, other.authenticate("coordinator", "attackers-own-pass-1"), sid, other.today()
+        )
+        pdf = sign_worksheet(
+            other, other.authenticate("investigator", "attackers-own-pass-1"), wid, "attackers-own-pass-1"
+        )
+    return mine, pdf
+
+
+def test_a_study_file_replaced_whole_is_not_trusted_by_verify_db(store: Store, tmp_path: Path) -> None:
+    """With write access to the folder (no password at all), the study file is replaced by one
+    of the attacker's making: another study file id, so the CA this workstation recorded for the
+    study did not apply, and `verify --db` said VERIFIED (before)."""
+    _sign(store, "investigator", PASSWORD)  # this workstation works on the study
+    path = store.path
+    store.close()
+    mine, pdf = _signed_elsewhere(tmp_path)
+    shutil.copy(mine, path)
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(pdf)
+    r = rd("verify", forged, "--db", path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "[FAIL] site CA: this workstation knew another study file at site.sqlite3" in r.stdout
+    assert "[ok] chain to the site CA" in r.stdout  # the rest of the forgery holds
+
+
+def test_a_forced_restore_of_an_administrators_own_study_file_is_not_trusted(
+    store: Store, tmp_path: Path
+) -> None:
+    """The administrator restores, with --force, a study file they made (and are the CA's
+    custodian of, through a second account): `verify --db` must not accept what it signed."""
+    from core.store.restore import restore_study
+
+    store.close()
+    mine, pdf = _signed_elsewhere(tmp_path)
+    restore_study(store.path, mine, "admin", PASSWORD, force=True)
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(pdf)
+    r = rd("verify", forged, "--db", store.path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "[FAIL] site CA: this workstation knew another study file" in r.stdout
+
+
+def test_a_new_study_created_in_the_place_of_an_old_one_is_trusted(tmp_path: Path) -> None:
+    """Not a false alarm: the old file deleted, a new study created at the same path here."""
+    from core.store.firstrun import Custodian, create_first_accounts
+    from core.store.site_keys import site_ca_problem
+
+    path = tmp_path / "site.sqlite3"
+    create_demo(path, PASSWORD).close()
+    path.unlink()
+    with Store.open(path, backup_daily=False) as store:
+        create_first_accounts(
+            store, username="root", full_name="Rita Root", password="root-password-1",
+            custodian=Custodian("pia", "Dr. Pia Principal", "pia-password-1", "ca-passphrase-77"),
+        )  # fmt: skip
+        assert site_ca_problem(store) is None
+    with Store.open(path, backup_daily=False) as store:
+        assert not [w for w in store.warnings if "site CA" in w]
