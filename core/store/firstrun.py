@@ -114,6 +114,12 @@ def _first_run(
     from core.worksheet import pki
 
     keeper = _check_custodian(custodian, name, full_name, password) if custodian is not None else None
+    if keeper is not None:
+        from core.store.site_keys import _refuse_replacement, has_site_ca
+
+        if has_site_ca(store):
+            raise InputError("ca_passphrase", "this database already has a site certificate authority")
+        _refuse_replacement(store)  # a study this workstation knew with another CA
     ca = ca_key = None
     if keeper is not None:
         assert custodian is not None

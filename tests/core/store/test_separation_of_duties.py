@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import InputError
-from core.store import Actor, Role, Store
+from core.store import Actor, AuthError, Role, Store
 from core.store.anchors import AnchorBook
 from core.store.demo import create_demo
 from core.store.passwords import account_review
@@ -324,3 +324,31 @@ def test_a_new_study_created_in_the_place_of_an_old_one_is_trusted(tmp_path: Pat
         assert site_ca_problem(store) is None
     with Store.open(path, backup_daily=False) as store:
         assert not [w for w in store.warnings if "site CA" in w]
+
+
+def test_the_first_run_cannot_be_run_again_on_a_study_whose_accounts_were_deleted(store: Store) -> None:
+    """With write access only (no password), delete every account, and run `resistdesk init` on
+    the study file: a new administrator, a custodian named like the investigator and a new site
+    CA over the study, re-recorded by this workstation; `verify --db` said VERIFIED (before)."""
+    path = store.path
+    store.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("DELETE FROM certificate")
+        conn.execute("DELETE FROM user_account")
+    init = ("init", "--db", path, "--admin", "x", "--name", "X Admin", "--custodian", "y",
+            "--custodian-name", "Dr. Ines Investigator")  # fmt: skip
+    secrets = "x-password-long-1\ny-password-long-2\nca-passphrase-long-3\n"
+    r = rd(*init, stdin=secrets)
+    assert r.returncode == 2, r.stdout
+    assert "already has a site certificate authority" in r.stderr
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(
+            "DELETE FROM meta WHERE key IN ('site_ca_certificate', 'site_ca_sealed_key', 'site_ca_crl')"
+        )
+    r = rd(*init, stdin=secrets)
+    assert r.returncode != 0, r.stdout
+    assert "no longer in the file" in r.stderr
+    with Store.open(path, backup_daily=False) as again:  # nor the first account alone
+        with pytest.raises(AuthError, match="removed outside ResistDesk"):
+            again.create_user(None, "x", "X Admin", Role.ADMINISTRATOR, "x-password-long-1")
+        assert not again.has_users()
