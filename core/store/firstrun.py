@@ -180,18 +180,19 @@ def _check_custodian(custodian: Custodian, admin: str, admin_name: str, admin_pa
     check_text(printed, "custodian_full_name", MAX_NAME_CHARS, formula=False)
     if " ".join(printed.casefold().split()) == " ".join(admin_name.casefold().split()):
         raise InputError("custodian_full_name", "the custodian must be another person than the administrator")
-    try:
-        check_password_policy(custodian.password, keeper, printed)
-    except InputError as exc:
-        raise InputError("custodian_password", exc.message) from None
-    if custodian.password == admin_password:
-        raise InputError("custodian_password", "must differ from the administrator's password")
-    try:
-        check_password_policy(custodian.ca_passphrase, keeper, printed)
-    except InputError as exc:
-        raise InputError("ca_passphrase", exc.message) from None
-    if custodian.ca_passphrase == admin_password:
-        raise InputError("ca_passphrase", "must differ from the administrator's password")
-    if custodian.ca_passphrase == custodian.password:
-        raise InputError("ca_passphrase", "must differ from the custodian's password")
+    _check_secret("custodian_password", custodian.password, keeper, printed,
+                  {"administrator's": admin_password})  # fmt: skip
+    _check_secret("ca_passphrase", custodian.ca_passphrase, keeper, printed,
+                  {"administrator's": admin_password, "custodian's": custodian.password})  # fmt: skip
     return keeper
+
+
+def _check_secret(field: str, secret: str, username: str, name: str, others: dict[str, str]) -> None:
+    """The password rules for ``secret``, and no other person's secret reused, under ``field``."""
+    try:
+        check_password_policy(secret, username, name)
+    except InputError as exc:
+        raise InputError(field, exc.message) from None
+    for whose, other in others.items():
+        if secret == other:
+            raise InputError(field, f"must differ from the {whose} password")

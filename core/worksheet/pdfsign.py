@@ -283,7 +283,8 @@ class VerificationReport:
         lines = []
         if self.signer:
             when = f" on {self.signing_time:%Y-%m-%d %H:%M:%S %Z}" if self.signing_time else ""
-            lines.append(f"Signed by {self.signer} ({self.signer_user_id}, {self.signer_role}){when}")
+            who = f"user id {self.signer_user_id}, role {self.signer_role}"
+            lines.append(f"Signed by {self.signer} ({who}){when}")
         if self.time_source:
             lines.append(f"Signing time: {self.time_source}")
         if self.revocation_source:

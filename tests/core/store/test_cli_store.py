@@ -372,3 +372,31 @@ def test_init_refuses_a_ca_passphrase_equal_to_the_administrators_password(tmp_p
         assert not has_site_ca(store)
         create_site_ca(store, pia, "a-separate-ca-secret-4")
         assert has_site_ca(store)
+
+
+def test_after_a_reset_user_passwd_shows_what_the_account_did_before(site: Path, tmp_path: Path) -> None:
+    from tests.core.store.conftest import copy_db
+
+    db = copy_db(site, tmp_path / "copy.sqlite3")
+    r = rd(
+        "user",
+        "reset",
+        "--db",
+        db,
+        "--user",
+        "root",
+        "cora",
+        "--reason",
+        "forgotten",
+        stdin="root-password\n",
+    )
+    assert r.returncode == 0, r.stderr
+    temporary = r.stdout.split("one-time password for cora: ")[1].split()[0]
+    r = rd("user", "passwd", "--db", db, "--user", "cora", stdin=f"{temporary}\ncora-new-password-2\n")
+    assert r.returncode == 0, r.stderr
+    assert "Your password was reset by root" in r.stdout
+    assert "no worksheet was signed in your name" in r.stdout
+    # `ca status` shows the custodian who waits for what (cora is no investigator: nothing)
+    r = rd("ca", "status", "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "certificates awaiting the CA passphrase: none" in r.stdout
