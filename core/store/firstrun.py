@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import InputError
 from core.limits import MAX_NAME_CHARS, check_text
 from core.store import models as m
-from core.store.users import Role, check_password_policy, check_username, hash_password
+from core.store.users import Role, check_password_policy, check_username, hash_password, same_printed_name
 
 if TYPE_CHECKING:
     from core.store.store import Store
@@ -178,7 +178,7 @@ def _check_custodian(custodian: Custodian, admin: str, admin_name: str, admin_pa
     if not printed:
         raise InputError("custodian_full_name", "the custodian's printed name is required")
     check_text(printed, "custodian_full_name", MAX_NAME_CHARS, formula=False)
-    if " ".join(printed.casefold().split()) == " ".join(admin_name.casefold().split()):
+    if same_printed_name(printed, admin_name):
         raise InputError("custodian_full_name", "the custodian must be another person than the administrator")
     _check_secret("custodian_password", custodian.password, keeper, printed,
                   {"administrator's": admin_password})  # fmt: skip

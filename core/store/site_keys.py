@@ -439,8 +439,8 @@ def issue_certificates(
     """Certify investigators' waiting keys, except the custodian's own, and publish the CRL.
 
     ``approved``: the queue entries the custodian saw (and, where flagged, confirmed with the
-    person): only those keys are certified, and only if each is still the key shown (a key that
-    appeared or changed since is left waiting). None: every waiting key (scripts, tests).
+    person): only those keys are certified, and only if each is still the key and the printed
+    name shown (a key that appeared or changed since, or a renamed account, is left waiting). None: every waiting key (scripts, tests).
     The custodian's own new key (after a reset of their password) waits for another holder of
     the CA passphrase: nobody certifies their own key."""
     return _issue(store, actor, passphrase, include_own=False, approved=approved)
@@ -456,7 +456,11 @@ def _issue(
 ) -> list[str]:
     _custodian(actor)
     ca_pem, ca_key = _open_ca(store, actor, passphrase)
-    shown = None if approved is None else {(e.username, e.key_sha256) for e in approved if e.key_sha256}
+    shown = (
+        None
+        if approved is None
+        else {(e.username, e.full_name, e.key_sha256) for e in approved if e.key_sha256}
+    )
     now = store.now()
     issued: list[str] = []
     with store.writing(actor, "ca.manage") as tx:
@@ -467,7 +471,7 @@ def _issue(
             if own and not include_own:
                 continue
             assert user.public_key_pem is not None
-            seen = (user.username, key_fingerprint(user.public_key_pem))
+            seen = (user.username, user.full_name, key_fingerprint(user.public_key_pem))
             if not own and shown is not None and seen not in shown:
                 continue  # not the key the custodian was shown
             certify(tx, user, ca_pem, ca_key, now)

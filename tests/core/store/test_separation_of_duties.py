@@ -131,6 +131,15 @@ def test_the_custodian_certifies_only_the_keys_shown(store: Store) -> None:
     temporary = store.reset_password(admin, "investigator", reason="again")
     store.change_password("investigator", temporary, "admins-second-pick-3")
     assert issue_certificates(store, _keeper(store), PASSWORD, approved=seen) == []
+    # nor a key shown under one printed name and renamed (with another program) before the write
+    seen = certificate_queue(store)
+    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("UPDATE user_account SET full_name = 'Dr. Ines Renamed' WHERE username = 'investigator'")
+    assert issue_certificates(store, _keeper(store), PASSWORD, approved=seen) == []
+    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute(
+            "UPDATE user_account SET full_name = 'Dr. Ines Investigator' WHERE username = 'investigator'"
+        )
     assert issue_certificates(store, _keeper(store), PASSWORD, approved=certificate_queue(store)) == [
         "investigator"
     ]
