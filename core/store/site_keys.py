@@ -440,7 +440,8 @@ def issue_certificates(
 
     ``approved``: the queue entries the custodian saw (and, where flagged, confirmed with the
     person): only those keys are certified, and only if each is still the key and the printed
-    name shown (a key that appeared or changed since, or a renamed account, is left waiting). None: every waiting key (scripts, tests).
+    name shown (a key that appeared or changed since, or a renamed account, is left waiting).
+    None: every waiting key (scripts, tests).
     The custodian's own new key (after a reset of their password) waits for another holder of
     the CA passphrase: nobody certifies their own key."""
     return _issue(store, actor, passphrase, include_own=False, approved=approved)
