@@ -361,3 +361,25 @@ def test_the_first_run_cannot_be_run_again_on_a_study_whose_accounts_were_delete
         with pytest.raises(AuthError, match="removed outside ResistDesk"):
             again.create_user(None, "x", "X Admin", Role.ADMINISTRATOR, "x-password-long-1")
         assert not again.has_users()
+
+
+def test_restoring_a_backup_from_before_the_ca_does_not_open_the_way_to_a_new_one(tmp_path: Path) -> None:
+    """A v1 database upgraded has no CA until its custodian creates one; a backup from that time
+    restored later (same study file, an administrator's right) must not let an account of the
+    administrator's own create another CA: this workstation recorded the study's CA."""
+    from core.store.backup import backup_database
+    from core.store.restore import restore_study
+
+    path = tmp_path / "site.sqlite3"
+    with Store.open(path, backup_daily=False) as store:
+        admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
+        store.create_user(admin, "pi", "Dr. Pat Principal", Role.INVESTIGATOR, "one-time-pass-4711")
+        pi = store.change_password("pi", "one-time-pass-4711", "pi-own-password-5")
+        _sock_puppet(store, admin)
+        before_ca = backup_database(path, tmp_path / "before-ca.sqlite3")
+        create_site_ca(store, pi, "the-real-ca-secret-9")
+    restore_study(path, before_ca, "admin", PASSWORD)
+    with Store.open(path, backup_daily=False) as store:
+        mal = store.authenticate("mal", "mal-own-password-9")
+        with pytest.raises(InputError, match="no longer in the file"):
+            create_site_ca(store, mal, "mals-own-ca-passphrase-1")
