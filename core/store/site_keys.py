@@ -402,7 +402,7 @@ def _caution(store: Store, user: m.UserAccount, users: list[m.UserAccount]) -> s
         by_other = row.user != user.username
         if reset is None and by_other and row.field == "must_change_password" and row.new_value == "true":
             reset = row
-        elif role is None and by_other and row.field == "role":
+        elif role is None and row.field == "role":  # also an administrator's own account
             role = row
         elif created is None and by_other and row.action == "insert":
             created = row
@@ -414,7 +414,8 @@ def _caution(store: Store, user: m.UserAccount, users: list[m.UserAccount]) -> s
         when = f"password reset by {reset.user} on {reset.at_utc[:10]}"
         reasons.append(when + (f" ({why})" if why else ""))
     elif role is not None:
-        reasons.append(f"role changed to {role.new_value} by {role.user} on {role.at_utc[:10]}")
+        who = "the account itself" if role.user == user.username else role.user
+        reasons.append(f"role changed to {role.new_value} by {who} on {role.at_utc[:10]}")
     elif created is not None:
         reasons.append(
             f"new account created by {created.user} on {created.at_utc[:10]} with a one-time password"

@@ -192,6 +192,12 @@ def test_every_key_that_follows_an_administrators_one_time_password_is_flagged(s
     assert {e.username: e for e in certificate_queue(store)}["investigator"].reset.startswith(
         "role changed to investigator by admin on "
     )
+    # an administrator making their own account an investigator (another administrator remains)
+    store.create_user(admin, "admin2", "Second Admin", Role.ADMINISTRATOR, "one-time-pass-4712")
+    store.set_role(admin, "admin", Role.INVESTIGATOR, reason="now signs")
+    assert {e.username: e for e in certificate_queue(store)}["admin"].reset.startswith(
+        "role changed to investigator by the account itself on "
+    )
 
 
 # ---------------------------------------------------------------------------
