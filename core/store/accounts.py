@@ -15,6 +15,7 @@ from core.store.errors import AuthError, NotFoundError
 from core.store.users import (
     Role,
     check_password_policy,
+    check_printed_name_script,
     check_username,
     hash_password,
     same_printed_name,
@@ -53,6 +54,7 @@ class Accounts(StoreCore):
         if not full_name.strip():
             raise InputError("full_name", "the printed name is required (it appears on signatures)")
         check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
+        check_printed_name_script(full_name)
         check_password_policy(password, name, full_name)
         first = not self.has_users()
         if first:

@@ -169,6 +169,14 @@ def test_a_second_account_cannot_take_an_investigators_printed_name(store: Store
             InputError, match="full_name: account 'investigator' already has the printed name"
         ):
             store.create_user(admin, "ines2", name, Role.INVESTIGATOR, "one-time-pass-4711")
+    # nor with one look-alike letter of another script (a Cyrillic "е")
+    with pytest.raises(InputError, match="full_name: mixes letters of several writing systems"):
+        store.create_user(
+            admin, "ines2", "Dr. In\u0435s Investigator", Role.INVESTIGATOR, "one-time-pass-4711"
+        )
+    store.create_user(
+        admin, "hana", "山田 はなこ", Role.COORDINATOR, "one-time-pass-4711"
+    )  # one language's mix
     # written into the file with another program, the twin is named in the custodian's queue
     store.create_user(admin, "ines2", "Dr. Ines Other", Role.INVESTIGATOR, "one-time-pass-4711")
     store.change_password("ines2", "one-time-pass-4711", "admins-choice-pass-2")
