@@ -186,15 +186,15 @@ def create_site_ca(
     site: str = "",
     study: str = "",
     same_as_password: bool = False,
-    approved: Iterable[QueueEntry] | None = None,
+    approved: Iterable[QueueEntry] = (),
 ) -> str:
     """Create the site CA under ``passphrase``; issue the pending certificates. Returns its fingerprint.
 
     Only a non-administrator (the custodian) creates it. The passphrase must differ from the
     custodian's own password and from every administrator's password (else a password alone
     would issue certificates); only the demo study (``same_as_password``) shares one secret.
-    ``approved``: as for ``issue_certificates`` (the command line passes none: the custodian
-    certifies the others' keys with ``ca issue``, after confirming them)."""
+    ``approved``: as for ``issue_certificates``; by default none (the custodian certifies the
+    others' keys with ``ca issue`` or the CA dialog, after confirming them)."""
     _custodian(actor)
     if has_site_ca(store):
         raise InputError("ca_passphrase", "this database already has a site certificate authority")
@@ -435,14 +435,14 @@ def _caution(store: Store, user: m.UserAccount, users: list[m.UserAccount]) -> s
 
 
 def issue_certificates(
-    store: Store, actor: Actor, passphrase: str, *, approved: Iterable[QueueEntry] | None = None
+    store: Store, actor: Actor, passphrase: str, *, approved: Iterable[QueueEntry]
 ) -> list[str]:
     """Certify investigators' waiting keys, except the custodian's own, and publish the CRL.
 
     ``approved``: the queue entries the custodian saw (and, where flagged, confirmed with the
     person): only those keys are certified, and only if each is still the key and the printed
     name shown (a key that appeared or changed since, or a renamed account, is left waiting).
-    None: every waiting key (scripts, tests).
+    There is no "every waiting key": a caller names what the custodian approved.
     The custodian's own new key (after a reset of their password) waits for another holder of
     the CA passphrase: nobody certifies their own key."""
     return _issue(store, actor, passphrase, include_own=False, approved=approved)
@@ -454,15 +454,11 @@ def _issue(
     passphrase: str,
     *,
     include_own: bool,
-    approved: Iterable[QueueEntry] | None = None,
+    approved: Iterable[QueueEntry],
 ) -> list[str]:
     _custodian(actor)
     ca_pem, ca_key = _open_ca(store, actor, passphrase)
-    shown = (
-        None
-        if approved is None
-        else {(e.username, e.full_name, e.key_sha256) for e in approved if e.key_sha256}
-    )
+    shown = {(e.username, e.full_name, e.key_sha256) for e in approved if e.key_sha256}
     now = store.now()
     issued: list[str] = []
     with store.writing(actor, "ca.manage") as tx:
@@ -474,7 +470,7 @@ def _issue(
                 continue
             assert user.public_key_pem is not None
             seen = (user.username, user.full_name, key_fingerprint(user.public_key_pem))
-            if not own and shown is not None and seen not in shown:
+            if not own and seen not in shown:
                 continue  # not the key the custodian was shown
             certify(tx, user, ca_pem, ca_key, now)
             issued.append(user.username)

@@ -260,7 +260,9 @@ def test_an_extra_reset_does_not_hide_what_was_signed_in_the_users_name(store: S
     signed in your name" (before)."""
     admin = store.authenticate("admin", PASSWORD)
     password = _take_over(store, admin)
-    issue_certificates(store, _keeper(store), PASSWORD)  # the custodian, deceived
+    issue_certificates(
+        store, _keeper(store), PASSWORD, approved=certificate_queue(store)
+    )  # the custodian, deceived
     _sign(store, "investigator", password)
     document = worksheets(store, store.subject_pk(store.studies()[0].id or 0, "MEL-001"))[0].document_id
     temporary = store.reset_password(admin, "investigator", reason="cover")

@@ -456,7 +456,9 @@ def test_an_administrators_reset_cannot_be_used_to_sign(store: Store) -> None:
     queue = {e.username: e for e in certificate_queue(store)}
     assert queue["investigator"].pending
     assert queue["investigator"].reset.startswith("password reset by admin on ")
-    assert issue_certificates(store, _keeper(store), PASSWORD) == ["investigator"]
+    assert issue_certificates(store, _keeper(store), PASSWORD, approved=certificate_queue(store)) == [
+        "investigator"
+    ]
     assert certificate_queue(store) == []
     pdf = sign_worksheet(store, inv, wid, "my-own-new-pass-9")
     assert _verify(store, pdf)["VERIFIED"]
@@ -471,7 +473,7 @@ def test_an_administrator_cannot_run_the_ca_even_with_the_passphrase(store: Stor
     temporary = store.reset_password(admin, "investigator", reason="takeover attempt")
     store.change_password("investigator", temporary, "admins-choice-pass-1")
     for act in (
-        lambda: issue_certificates(store, admin, PASSWORD),
+        lambda: issue_certificates(store, admin, PASSWORD, approved=certificate_queue(store)),
         lambda: publish_crl(store, admin, PASSWORD),
         lambda: _open_ca(store, admin, PASSWORD),
     ):
@@ -492,11 +494,15 @@ def test_no_one_certifies_their_own_new_key(store: Store) -> None:
     admin = store.authenticate("admin", PASSWORD)
     temporary = store.reset_password(admin, "investigator", reason="forgotten")
     inv = store.change_password("investigator", temporary, "inv-new-password-3")
-    assert issue_certificates(store, inv, PASSWORD) == []  # knows the passphrase; still refused for self
+    assert (
+        issue_certificates(store, inv, PASSWORD, approved=certificate_queue(store)) == []
+    )  # knows the passphrase; still refused for self
     assert [e.username for e in certificate_queue(store) if e.pending] == ["investigator"]
     with pytest.raises(AuthError, match="no current signing certificate"):
         sign_worksheet(store, inv, _draft(store), "inv-new-password-3")
-    assert issue_certificates(store, _keeper(store), PASSWORD) == ["investigator"]
+    assert issue_certificates(store, _keeper(store), PASSWORD, approved=certificate_queue(store)) == [
+        "investigator"
+    ]
 
 
 def test_an_accounts_waiting_for_the_first_sign_in_are_listed_for_the_custodian(store: Store) -> None:
@@ -760,7 +766,9 @@ def test_the_real_investigator_reads_what_was_signed_in_their_name_after_a_takeo
     wid = _draft(store)
     temporary = store.reset_password(admin, "investigator", reason="takeover")
     impostor = store.change_password("investigator", temporary, "impostors-pass-77")
-    issue_certificates(store, _keeper(store), PASSWORD)  # the second secret
+    issue_certificates(
+        store, _keeper(store), PASSWORD, approved=certificate_queue(store)
+    )  # the second secret
     sign_worksheet(store, impostor, wid, "impostors-pass-77")
     document = worksheets(store, _pk(store))[0].document_id
     # The real investigator cannot sign in any more; the administrator resets again.
