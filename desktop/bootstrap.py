@@ -166,7 +166,7 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
     window.when_closed(release)
     window.attach(Session(store, writer, login.actor, study))
     if login.review:  # what the account did before the reset, for its owner to check
-        box = QMessageBox(QMessageBox.Icon.Information, "Your account before the reset", login.review,
+        box = QMessageBox(QMessageBox.Icon.Information, "Your account and your signing key", login.review,
                           QMessageBox.StandardButton.Ok, window)  # fmt: skip
         window.review_box = box
         box.open()

@@ -188,6 +188,19 @@ def _authorise(session: Session, actor: Actor, action: str) -> None:
     if action == BOOTSTRAP:
         if session.execute(text("SELECT count(*) FROM user_account")).scalar_one():
             raise AuthError("this database already has accounts; an administrator creates new ones")
+        # Accounts deleted with another program would let anyone with write access to the file
+        # run the first run again: a new administrator, custodian and site CA over the study.
+        had = session.execute(
+            text(
+                "SELECT count(*) FROM audit_event WHERE (entity = 'user_account' AND action = 'insert') "
+                "OR action = 'site_ca_created'"
+            )
+        ).scalar_one()
+        if had:
+            raise AuthError(
+                "this database had accounts (its audit trail records them) and they were removed "
+                "outside ResistDesk: it is not a new database; restore a backup"
+            )
         return
     row = session.execute(
         text("SELECT role, active FROM user_account WHERE username = :u"), {"u": actor.username}

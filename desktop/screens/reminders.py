@@ -41,8 +41,9 @@ class RemindersScreen(QWidget):
                 ("Window closes", lambda m: m.closes or ""),
                 ("What", lambda m: m.what),
             ],
-            colour=lambda m: readable(URGENCY_COLOURS[m.urgency], BASE) if m.urgency in URGENCY_COLOURS
-            else None,
+            colour=lambda m: (
+                readable(URGENCY_COLOURS[m.urgency], BASE) if m.urgency in URGENCY_COLOURS else None
+            ),
         )
         self.thresholds: RowsModel[Reminder] = RowsModel(
             [("Date", lambda m: m.date), ("Subject", lambda m: m.subject_id), ("Threshold", lambda m: m.what)]

@@ -11,9 +11,7 @@ PAD = 6.0
 
 
 class BadgeDelegate(QStyledItemDelegate):
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         """Room for the badge as painted: the bold label, its padding and the cell's margin (the
         plain text's hint was 20 px short, so a column fitted to it cut the longest badges)."""
         hint = super().sizeHint(option, index)

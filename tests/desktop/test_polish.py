@@ -171,8 +171,19 @@ def test_roster_at_1920_cuts_nothing_it_has_room_for(qtbot: QtBot, demo_desk: De
         fewest = min(
             sum(n > t for n in tumor) + sum(n > room - t for n in agent) for t in range(60, room - 59)
         )
-        best = [t for t in range(60, room - 59) if sum(n > t for n in tumor) + sum(n > room - t for n in agent) == fewest]
-        assert len(cut[COL_TUMOR]) + len(cut[COL_AGENT]) == fewest, (room, best[:3], best[-3:], header.sectionSize(COL_TUMOR), sorted(set(tumor)), sorted(set(agent)))
+        best = [
+            t
+            for t in range(60, room - 59)
+            if sum(n > t for n in tumor) + sum(n > room - t for n in agent) == fewest
+        ]
+        assert len(cut[COL_TUMOR]) + len(cut[COL_AGENT]) == fewest, (
+            room,
+            best[:3],
+            best[-3:],
+            header.sectionSize(COL_TUMOR),
+            sorted(set(tumor)),
+            sorted(set(agent)),
+        )
         assert fewest <= 10  # of 40: most rows are whole
 
 
@@ -286,7 +297,9 @@ def test_coloured_text_keeps_its_colour_where_it_reads(demo_desk: Desk) -> None:
     from desktop.style import URGENCY_COLOURS
 
     model = demo_desk.window.roster_screen.model
-    tints = [model.data(model.index(r, COL_DUE), Qt.ItemDataRole.ForegroundRole) for r in range(model.rowCount())]
+    tints = [
+        model.data(model.index(r, COL_DUE), Qt.ItemDataRole.ForegroundRole) for r in range(model.rowCount())
+    ]
     names = {t.name() for t in tints if isinstance(t, QColor)}
     assert URGENCY_COLOURS["overdue"] in names  # the red on white as designed (5.4:1)
 
@@ -356,7 +369,10 @@ def _ink(widget: object) -> int:
     image = widget.grab().toImage()  # type: ignore[attr-defined]
     base = widget.palette().color(QPalette.ColorRole.Base).rgb()  # type: ignore[attr-defined]
     return sum(
-        1 for y in range(0, image.height(), 2) for x in range(0, image.width(), 2) if image.pixel(x, y) != base
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if image.pixel(x, y) != base
     )
 
 
@@ -429,7 +445,9 @@ def test_roster_columns_keep_their_widths_through_filters(qtbot: QtBot, demo_des
     table = _roster_at(qtbot, demo_desk, 1920, 1040)
     screen = demo_desk.window.roster_screen
     header, model = table.horizontalHeader(), table.model()
-    fixed = [c for c in range(len(HEADERS)) if c not in (COL_TUMOR, COL_AGENT) and not header.isSectionHidden(c)]
+    fixed = [
+        c for c in range(len(HEADERS)) if c not in (COL_TUMOR, COL_AGENT) and not header.isSectionHidden(c)
+    ]
     before = {c: header.sectionSize(c) for c in fixed}
     screen.category.setCurrentIndex(2)  # pending confirmation: 8 rows, no scroll bar
     qtbot.wait(50)
@@ -440,4 +458,7 @@ def test_roster_columns_keep_their_widths_through_filters(qtbot: QtBot, demo_des
     assert {c: header.sectionSize(c) for c in fixed} == before
     for col in fixed:
         for row in range(model.rowCount()):
-            assert _needs(table, row, col) <= header.sectionSize(col), (HEADERS[col], model.index(row, col).data())
+            assert _needs(table, row, col) <= header.sectionSize(col), (
+                HEADERS[col],
+                model.index(row, col).data(),
+            )

@@ -102,6 +102,9 @@ def test_choosing_a_password_after_a_reset_shows_what_the_account_did_before(
         qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
         assert "Your password was reset by admin" in dialog.review
         assert "no worksheet was signed in your name" in dialog.review
+        # the number the custodian will check with them, as the custodian's list shows it
+        waiting = {e.username: e for e in certificate_queue(store)}["investigator"]
+        assert f"Your new signing key is {waiting.key_id}." in dialog.review
     finally:
         writer.shutdown()
         store.close()

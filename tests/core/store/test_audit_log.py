@@ -225,7 +225,9 @@ def test_the_pdf_report_shows_changes_in_the_words_of_the_audit_screen(
             assert change in text, change
 
 
-def test_the_pdf_report_shows_any_script_a_reason_was_typed_in(store: Store, study_id: int, tmp_path: Path) -> None:
+def test_the_pdf_report_shows_any_script_a_reason_was_typed_in(
+    store: Store, study_id: int, tmp_path: Path
+) -> None:
     """A reason in Greek, Cyrillic or with symbols reads back from the PDF as typed: the report
     embeds a Unicode font (the PDF's standard Helvetica has Latin-1 only)."""
     pk = store.add_subject(ADMIN, study_id, subject_fields("SUBJ-U"))

@@ -297,7 +297,9 @@ def test_a_lesion_table_continued_below_itself_repeats_its_titles_as_a_header(st
     shaded = {cmd[1][1] for cmd in table._bkgrndcmds if cmd[0] == "BACKGROUND"}  # type: ignore[attr-defined]
     for k in titles:
         assert k in shaded, k
-        assert all(cell.style.fontName == BOLD for cell in rows[k] if isinstance(cell, Paragraph) and cell.text)
+        assert all(
+            cell.style.fontName == BOLD for cell in rows[k] if isinstance(cell, Paragraph) and cell.text
+        )
     assert not shaded - set(titles)  # lesions are not shaded
 
 
