@@ -55,14 +55,15 @@ $(STAMP): pyproject.toml | system-deps
 
 # Screenshots of the real application under Xvfb (used in the README).
 # The README's pictures at 1366x768; `make screenshots-check` also takes every screen at
-# 1920x1080 and in a dark palette (into build/screenshots/) to look at before a release.
+# 1920x1080 and in a dark palette (into build/screenshots/), with the dialogs the README does not
+# show, to look at before a release.
 screenshots: venv
 	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m desktop.screenshots resources/screenshots --size 1366x768
 
 screenshots-check: venv
-	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m desktop.screenshots build/screenshots/1366-dark --size 1366x768 --dark
-	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m desktop.screenshots build/screenshots/1920-light --size 1920x1080
-	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m desktop.screenshots build/screenshots/1920-dark --size 1920x1080 --dark
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m desktop.screenshots build/screenshots/1366-dark --size 1366x768 --dark --all
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m desktop.screenshots build/screenshots/1920-light --size 1920x1080 --all
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m desktop.screenshots build/screenshots/1920-dark --size 1920x1080 --dark --all
 
 # Speed at site scale against floors measured in the same run (not part of `make test`).
 bench: venv bytecode

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.rules import (
     CATEGORY_LABELS,
@@ -20,8 +20,12 @@ from core.rules import (
     RuleSet,
 )
 from core.rules.caveats import Caveat
+from core.rules.ici_chemo import category_label as _ruleset_category_label
 from core.rules.model import RESPONSE_LABELS, Response
 from core.rules.parameters import PARAMETER_LABELS
+
+if TYPE_CHECKING:
+    from core.store.audit_log import AuditRow
 
 CATEGORY_HEX: dict[Category, str] = {
     Category.PRIMARY_RESISTANCE: "#c0392b",
@@ -125,6 +129,11 @@ FIELD_LABELS: dict[str, str] = {
     "baseline": "Baseline lesions",
     "baseline.date": "Baseline scan date",
     "lesions.new_lesions": "New lesions",
+    "mm": "Size (mm)",
+    "enrolled_regimens": "Regimens enrolled",
+    "rule_overrides": "SITC 2020 parameters changed",
+    "ici_chemo_overrides": "SITC 2023 ICI-chemo parameters changed",
+    "is_demo": "Demo study",
 }
 
 
@@ -186,9 +195,7 @@ def plain_message(message: str) -> str:
 def category_label(result: Classification) -> str:
     """The category as people read it, under the rule set that decided it
     (SITC 2023 ICI-chemo calls secondary resistance "Secondary or late resistance")."""
-    from core.rules.ici_chemo import category_label as label
-
-    return label(result)
+    return _ruleset_category_label(result)
 
 
 def provisional_label(result: Classification) -> str | None:
@@ -373,6 +380,7 @@ CODED_VALUE_WORDS: dict[str, dict[str, str]] = {
     "role": ROLE_LABELS,
     "category": {c.value: label for c, label in CATEGORY_LABELS.items()},
     "enrolled_categories": {c.value: label for c, label in CATEGORY_LABELS.items()},
+    "response": {r.value: label for r, label in RESPONSE_LABELS.items()},
 }
 
 
@@ -388,3 +396,41 @@ def coded_value_text(field: str | None, value: object) -> str:
     if words is None:
         return text
     return words.get(text, text.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z]+)+", text) else text)
+
+
+AUDIT_FIELD_LABELS: dict[str, str] = {
+    # links between records: a number of the database, not the subject id people type
+    "subject_id": "Subject record",
+    "study_id": "Study record",
+    "assessment_id": "Visit record",
+    "worksheet_id": "Worksheet record",
+    "user_id": "User record",
+    "prepared_by": "Prepared by (user record)",
+    "subject_code": "Subject id",
+    "code": "Lesion",
+    "lesion_code": "Lesion",
+    "password_hash": "Password (hashed)",
+    "private_key_pem": "Private signing key",
+    "public_key_pem": "Public signing key",
+    "certificate_pem": "Certificate",
+    "failed_attempts": "Failed sign-ins",
+    "must_change_password": "Must choose a new password",
+    "document_id": "Document id",
+    "pdf": "PDF",
+    "pdf_sha256": "PDF SHA-256",
+    "case_sha256": "Case SHA-256",
+    "settings_sha256": "Settings SHA-256",
+}
+"""Stored columns as the audit trail names them, where the form's word would mislead (a course's
+``subject_id`` is the subject's record number: "Subject id = 1" beside MEL-001)."""
+
+
+def audit_field_label(field: str) -> str:
+    return AUDIT_FIELD_LABELS.get(field) or field_label(field)
+
+
+def audit_change_text(row: AuditRow) -> str:
+    """An audit row's change as the audit screen and its PDF report show it: field names and
+    coded values in words ("Overall response: Non-CR/non-PD → PD", "Regimen = ICI +
+    chemotherapy"), escaped. The CSV keeps what is stored."""
+    return row.change(audit_field_label, coded_value_text, " = ")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QPixmap
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QImage
@@ -35,12 +35,30 @@ def png_path(name: str, size: int) -> Path:
     return ICON_DIR / f"{name}-{size}.png"
 
 
-def icon(name: str) -> QIcon:
-    """The icon ``name`` (an SVG's stem), from its PNG renders."""
+def icon(name: str, *, selected: bool = True) -> QIcon:
+    """The icon ``name`` (an SVG's stem), from its PNG renders; a navigation icon also in the
+    selected row's text colour (its grey strokes were lost on the blue of the selected row).
+    ``selected=False`` leaves that out: the first tint builds the Python enumerations of
+    QImage, QPainter and QPalette (13 ms), too slow for the shell shown before anything is
+    selected (``make bench``); ``MainWindow.finish_icons`` adds it after the first paint."""
     result = QIcon()
     for size in sizes(name):
         result.addFile(str(png_path(name, size)))
+        if selected and name != "resistdesk":
+            result.addPixmap(_tinted(png_path(name, size)), QIcon.Mode.Selected)
     return result
+
+
+def _tinted(path: Path) -> QPixmap:
+    """The PNG's shape in the palette's highlighted-text colour (white on the usual blue)."""
+    from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPalette
+
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(image)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+    painter.fillRect(image.rect(), QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText))
+    painter.end()
+    return QPixmap.fromImage(image)
 
 
 def render(name: str, size: int) -> QImage:

@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
     session: Session
     """Set by ``attach``; until then the window is the shell."""
     review_box: QMessageBox  # after a reset: what the account did before it (desktop.bootstrap)
+    last_session: tuple[Path, int] | None = None
+    """The study file and study last signed in to in this process (``desktop.app.prepare_next_day``)."""
 
     def __init__(self, settings: QSettings, session: Session | None = None) -> None:
         super().__init__()
@@ -134,6 +136,10 @@ class MainWindow(QMainWindow):
         self._task: Task | None = None
         self.opening_task: Task | None = None
         """Opening the database (``desktop.bootstrap.start``), until it is open."""
+        self.preparing_task: Task | None = None
+        """Loading the result cache while the sign-in dialog waits (``desktop.bootstrap``)."""
+        self.roster_prepared = False
+        """Set once that load is done."""
         self._on_closed: list[Callable[[], None]] = []
         self.locked = False
         self.closed = False
@@ -148,7 +154,8 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(22, 22))
         self.nav.setFixedWidth(235)
         for key, label in NAV:
-            self.nav.addItem(QListWidgetItem(icon(key), label))
+            self.nav.addItem(QListWidgetItem(icon(key, selected=False), label))  # see finish_icons
+        self._icons_finished = False
         self.nav.setEnabled(False)
         central = self.body = QWidget()
         layout = QHBoxLayout(central)
@@ -176,6 +183,15 @@ class MainWindow(QMainWindow):
         if session is not None:
             self.attach(session)
 
+    def finish_icons(self) -> None:
+        """Give the navigation its icons for the selected row (left out of the shell: nothing
+        is selected before the sign-in, and building them costs the first paint 13 ms)."""
+        if self._icons_finished:
+            return
+        self._icons_finished = True
+        for row, (key, _label) in enumerate(NAV):
+            self.nav.item(row).setIcon(icon(key))
+
     def tell(self, message: str) -> None:
         """Say in the status bar what was just saved or exported."""
         self.statusBar().showMessage(message, 10000)
@@ -201,7 +217,9 @@ class MainWindow(QMainWindow):
         from desktop.screens.worksheets import WorksheetsScreen
 
         assert not self.attached, "a window holds one session"
+        self.finish_icons()
         self.session, self.attached = session, True
+        MainWindow.last_session = (Path(session.store.path), session.study_id)
         settings = self.settings
         self.roster_screen = RosterScreen()
         self.subject_screen = SubjectScreen(session)
@@ -348,7 +366,11 @@ class MainWindow(QMainWindow):
             self.roster_screen.set_rows(rows)
             self.reminders_screen.set_rows(rows)
         keep_alive_objects_out_of_collections()
-        self._track_categories()
+        # Recording the categories shown reads and writes on the writer thread: started once
+        # the rows have painted, so that it does not compete with the paint for the interpreter.
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self, self._track_categories)
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
         item.setText(f"Reminders ({overdue} overdue, {due} due)" if overdue or due else "Reminders")
@@ -362,6 +384,8 @@ class MainWindow(QMainWindow):
         """Record the categories just shown; on the study's first load under a newer rule-set
         version this marks (and audits once) the subjects whose category it changed. Runs on
         the writer thread; announces no data change (the roster shown stays as it is)."""
+        if self.closed or not self.attached:
+            return
         store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
         rows = list(self.rows)
 

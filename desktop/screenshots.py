@@ -1,11 +1,12 @@
 """Screenshots of every screen of the real application on the demo study
 (``make screenshots``). Run under a real X server (``xvfb-run``).
 
-Usage: ``python -m desktop.screenshots OUTDIR [--size 1366x768] [--dark]``
+Usage: ``python -m desktop.screenshots OUTDIR [--size 1366x768] [--dark] [--all]``
 
 The window fills the screen of the given size (the README's pictures are taken
 at 1366x768, the smallest laptop screen in use); ``--dark`` takes them with a
-dark palette, to check every screen in both.
+dark palette, to check every screen in both; ``--all`` adds the dialogs the README does not
+show (new subject, baseline lesions, the investigator's sign dialog) and the Users screen.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ def _sign_in_shot(app: QApplication, store: object, writer: object, out: Path) -
     from desktop.dialogs.session_dialogs import LoginDialog
     from desktop.main_window import MainWindow
 
-    settings = QSettings(str(out / ".sign-in.ini"), QSettings.Format.IniFormat)
+    # the window's own settings in a folder of their own (QSettings writes them again on exit:
+    # beside the pictures they were left behind, and committed)
+    settings = QSettings(str(Path(tempfile.mkdtemp(prefix="resistdesk-sign-in-")) / "sign-in.ini"),
+                         QSettings.Format.IniFormat)  # fmt: skip
     shell = MainWindow(settings)
     shell.resize(shell.screen().availableSize())
     shell.show_opening("<h2>Sign in to open the study</h2>", busy=False)
@@ -103,6 +107,7 @@ def main(argv: list[str]) -> int:
     store = create_demo(tmp / "demo.sqlite3", PASSWORD)
     _sign_in_shot(app, store, writer, out)
     coordinator = store.authenticate("admin", PASSWORD)  # before the guard: runs on this thread
+    signer = store.authenticate("investigator", PASSWORD) if "--all" in argv else None
     store.on_write = forbid_gui_thread_writes
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     session = Session(store, writer, coordinator, store.studies()[0])
@@ -162,6 +167,13 @@ def main(argv: list[str]) -> int:
     dialog.target_inputs["T2"].setText("16")
     shot("visit-dialog-lesions", dialog)
     dialog.done(0)
+    if "--all" in argv:
+        baseline = window.flows.edit_baseline(window.subject_screen.subject_pk or 0)
+        shot("baseline-dialog", baseline)
+        baseline.done(0)
+        new = window.flows.add_subject()
+        shot("subject-dialog-new", new)
+        new.done(0)
     window.roster_screen.select_subject("MEL-001")
     window.open_subject(window.roster_screen.current_subject_pk() or 0)
     window.show_worksheets(window.subject_screen.subject_pk)
@@ -171,6 +183,16 @@ def main(argv: list[str]) -> int:
         app.processEvents()
     window.worksheets_screen.view.selectRow(0)
     shot("worksheets")
+    if "--all" in argv:  # the investigator's sign dialog, over the draft just prepared
+        from desktop.screens.worksheets import SignDialog
+
+        row = window.worksheets_screen.selected()
+        if row is not None and signer is not None:
+            investigator = Session(store, writer, signer, session.study)
+            sign = SignDialog(window, investigator, row)
+            sign.show()
+            shot("sign-dialog", sign)
+            sign.done(0)
     window.show_audit()
     window.audit_screen.verify()
     shot("audit")
@@ -180,6 +202,9 @@ def main(argv: list[str]) -> int:
     if scroll is not None:
         scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     shot("settings-ici-chemo")
+    if "--all" in argv:
+        window.show_users()
+        shot("users")
     window.show_help()
     shot("help")
     about = window.show_about()

@@ -28,23 +28,26 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     db = db_path(args)
     check_database_arg(db)
-    if bool(args.custodian) != bool(args.custodian_name):
-        raise InputError("--custodian", "give both --custodian and --custodian-name, or neither")
+    if not args.custodian or not args.custodian_name:
+        # A database without a site CA lets the first non-administrator account to run `ca init`
+        # hold it: an administrator could create an account of their own and be its custodian.
+        raise InputError(
+            "--custodian",
+            "name the site CA's custodian (--custodian ID --custodian-name NAME): another person than "
+            "the administrator, an investigator or coordinator, who types their own password and the CA "
+            "passphrase now; a study database is not created without its CA",
+        )
     with Store.open(db) as store:
         if store.has_users():
             raise InputError("--db", f"{db} already has user accounts")
         password = PASSWORDS.new(f"Password for the administrator {args.admin}: ")
-        custodian = None
-        if args.custodian:
-            custodian = Custodian(
-                args.custodian,
-                args.custodian_name,
-                PASSWORDS.new(f"Password for the CA custodian {args.custodian} (typed by them): "),
-                PASSWORDS.new(
-                    "CA passphrase (kept by the custodian, never by an administrator; never stored): "
-                ),
-                Role(args.custodian_role),
-            )
+        custodian = Custodian(
+            args.custodian,
+            args.custodian_name,
+            PASSWORDS.new(f"Password for the CA custodian {args.custodian} (typed by them): "),
+            PASSWORDS.new("CA passphrase (kept by the custodian, never by an administrator; never stored): "),
+            Role(args.custodian_role),
+        )
         create_first_accounts(
             store, username=args.admin, full_name=args.name, password=password, custodian=custodian,
             site=args.site or "", study=args.study or "",
@@ -53,14 +56,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from core.worksheet.pki import fingerprint
 
         ca = f"site CA fingerprint {fingerprint(site_certificate_pem(store))}" if has_site_ca(store) else ""
-    out.write(f"created {db} with administrator {args.admin}")
-    if custodian is not None:
-        out.write(f" and CA custodian {custodian.username}; {ca}\n")
-    else:
-        out.write(
-            "\nno site CA yet: add the custodian's account (an investigator or coordinator), who "
-            "creates it with `resistdesk ca init --user ID`\n"
-        )
+    out.write(f"created {db} with administrator {args.admin} and CA custodian {custodian.username}; {ca}\n")
     return EXIT_OK
 
 

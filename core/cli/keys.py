@@ -38,7 +38,15 @@ def cmd_user_passwd(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from core.store.passwords import account_review
 
         review = account_review(store, args.user)
+        key = next((u.public_key_pem for u in store.users() if u.username == args.user), None)
+    from core.store.site_keys import key_fingerprint
+
     out.write(f"password of {args.user} changed; your signing key is sealed under it\n")
+    if key:
+        out.write(
+            f"your signing key: {key_fingerprint(key)[:16]} (the CA custodian checks it with you, in "
+            "person, before certifying a new key)\n"
+        )
     if review:
         out.write(review + "\n")
     return EXIT_OK
@@ -70,29 +78,77 @@ def cmd_ca_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args, err) as store:
         actor = login(store, args)
         passphrase = PASSWORDS.new("New CA passphrase (kept by you, the custodian; never stored): ")
-        fingerprint = create_site_ca(store, actor, passphrase, site=args.site or "", study=args.study or "")
-    out.write(f"created the site CA; certificate SHA-256 fingerprint {fingerprint}\n")
+        fingerprint = create_site_ca(
+            store, actor, passphrase, site=args.site or "", study=args.study or "", approved=()
+        )
+        waiting = _waiting_lines(store, actor.username)
+    out.write(f"created the site CA; certificate SHA-256 fingerprint {fingerprint}\n" + waiting)
     return EXIT_OK
+
+
+def _confirmations(values: list[str]) -> dict[str, str]:
+    """``--confirm USER:KEY`` values as {user id: key id (lower-case hex)}."""
+    confirmed: dict[str, str] = {}
+    for value in values:
+        user, _, key = value.partition(":")
+        key = key.strip().lower()
+        if not user.strip() or len(key) < 16 or any(c not in "0123456789abcdef" for c in key):
+            raise InputError(
+                "--confirm",
+                f"{value!r}: give USER:KEY, KEY being the 16 hex digits `resistdesk ca status` shows "
+                "for the person's waiting key (they read it when they chose their password)",
+            )
+        confirmed[user.strip()] = key
+    return confirmed
+
+
+def _waiting_lines(store: Any, me: str) -> str:
+    """The keys still waiting, each with what the custodian must confirm and how."""
+    from core.store.site_keys import certificate_queue
+
+    lines = []
+    for e in certificate_queue(store):
+        if not e.pending:
+            continue
+        if e.username == me:
+            lines.append(f"  {me}: your own key waits for another holder of the CA passphrase\n")
+        else:
+            lines.append(
+                f"  {e.username} ({e.full_name}): key {e.key_id} waits"
+                + (f": {e.reset}" if e.reset else "")
+                + f"; confirm with {e.username} in person that their key is {e.key_id}, then "
+                f"`resistdesk ca issue --confirm {e.username}:{e.key_id}`\n"
+            )
+    return "".join(lines)
 
 
 def cmd_ca_issue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.store.site_keys import certificate_queue, issue_certificates
 
+    confirmed = _confirmations(args.confirm or [])
     with open_store(args, err) as store:
         actor = login(store, args)
-        before = {e.username: e for e in certificate_queue(store)}
-        issued = issue_certificates(store, actor, PASSWORDS.read("CA passphrase: "))
-        after = certificate_queue(store)
+        queue = {e.username: e for e in certificate_queue(store) if e.pending}
+        for user, key in confirmed.items():
+            entry = queue.get(user)
+            if entry is None:
+                raise InputError("--confirm", f"{user} has no key waiting for a certificate")
+            if not entry.key_sha256.startswith(key):
+                raise InputError(
+                    "--confirm",
+                    f"{user}'s waiting key is {entry.key_id}, not {key[:16]}: the key changed since the "
+                    "person showed it to you; nothing was certified",
+                )
+        # Only keys the custodian has confirmed, or that need no confirmation, and only as they
+        # are now: a key that appears or changes after this list is not certified.
+        approved = [e for e in queue.values() if not e.reset or e.username in confirmed]
+        issued = issue_certificates(store, actor, PASSWORDS.read("CA passphrase: "), approved=approved)
+        waiting = _waiting_lines(store, actor.username)
     out.write(
-        (f"issued certificates to: {', '.join(issued)}\n" if issued else "no certificate was pending\n")
+        (f"issued certificates to: {', '.join(issued)}\n" if issued else "no certificate was issued\n")
         + "published the revocation list\n"
+        + waiting
     )
-    for name in issued:
-        if before[name].reset:
-            out.write(f"  {name}: the key follows a {before[name].reset}; confirm with {name} in person\n")
-    for entry in after:
-        if entry.pending and entry.username == actor.username:
-            out.write(f"  {entry.username}: your own key waits for another holder of the CA passphrase\n")
     return EXIT_OK
 
 
@@ -142,6 +198,7 @@ def cmd_ca_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"certificates awaiting the CA passphrase: {', '.join(pending) or 'none'}\n"
         + "".join(
             f"  {e.username} ({e.full_name}): {e.state}"
+            + (f" (key {e.key_id})" if e.key_id else "")
             + (f"; {e.reset}: confirm with them in person" if e.reset else "")
             + "\n"
             for e in queue
@@ -255,9 +312,19 @@ def register(sub: Any) -> None:
     p.add_argument("--site", help="site name in the CA's name (default: the study's)")
     p.add_argument("--study", help="study in the CA's name (default: the protocol id)")
     p.set_defaults(handler=guard(cmd_ca_init))
-    p = ca_sub.add_parser("issue", help="certify the investigators' pending keys and publish the CRL")
+    p = ca_sub.add_parser(
+        "issue",
+        help="certify the investigators' waiting keys you confirmed with them, and publish the CRL",
+    )
     db_arg(p)
     user_arg(p)
+    p.add_argument(
+        "--confirm",
+        action="append",
+        metavar="USER:KEY",
+        help="a waiting key you confirmed with its owner in person (KEY: the 16 hex digits `ca status` "
+        "shows, which they read when choosing their password); repeat for each",
+    )
     p.set_defaults(handler=guard(cmd_ca_issue))
     p = ca_sub.add_parser("crl", help="publish the revocation list (with --user), or write it (-o)")
     db_arg(p)

@@ -403,9 +403,10 @@ _WORST = {r: k for k, r in enumerate(WORST_FIRST)}
 
 def _merge_same_date(group: list[tuple[int, Assessment]]) -> tuple[tuple[int, ...], Assessment, bool]:
     """One assessment for a date: the worst response governs, flags are combined (C11)."""
+    if len(group) == 1:  # the usual case, without the general path's sorting and sets
+        k, a = group[0]
+        return (k,), a, False
     indices = tuple(sorted(k for k, _ in group))
-    if len(group) == 1:
-        return indices, group[0][1], False
     items = [a for _, a in group]
     chosen = min(items, key=lambda a: _WORST[a.effective])
     biopsies = {a.biopsy_confirms_progression for a in items} - {None}

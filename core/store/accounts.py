@@ -15,8 +15,10 @@ from core.store.errors import AuthError, NotFoundError
 from core.store.users import (
     Role,
     check_password_policy,
+    check_printed_name_script,
     check_username,
     hash_password,
+    same_printed_name,
 )
 
 UNKNOWN_USER = "(unknown user id)"
@@ -52,6 +54,7 @@ class Accounts(StoreCore):
         if not full_name.strip():
             raise InputError("full_name", "the printed name is required (it appears on signatures)")
         check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
+        check_printed_name_script(full_name)
         check_password_policy(password, name, full_name)
         first = not self.has_users()
         if first:
@@ -63,6 +66,14 @@ class Accounts(StoreCore):
         with self.writing(actor, BOOTSTRAP if first else "user.create") as tx:
             if tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == name)).first():
                 raise InputError("username", f"user id {name!r} already exists")
+            for other in tx.session.exec(select(m.UserAccount)).all():
+                if same_printed_name(other.full_name, full_name):
+                    raise InputError(
+                        "full_name",
+                        f"account {other.username!r} already has the printed name {other.full_name!r}: a "
+                        "signature shows the printed name, so two accounts cannot share one (add a middle "
+                        "initial or a title)",
+                    )
             row = tx.insert(
                 m.UserAccount(
                     username=name,

@@ -200,20 +200,57 @@ class AnchorBook:
             return None
         return str(entry["ca_sha256"]), str(entry.get("ca_seen_at", "?"))
 
-    def pin_site_ca(self, file_id: str, fingerprint: str, *, force: bool = False) -> None:
-        """Remember the study's site CA fingerprint the first time it is seen; ``force``: an
-        administrator created the CA (with its new passphrase) on this workstation."""
+    def pin_site_ca(
+        self, file_id: str, fingerprint: str, *, force: bool = False, created_at: Path | None = None
+    ) -> None:
+        """Remember the study's site CA fingerprint the first time it is seen; ``force``: its
+        custodian created the CA (with its new passphrase) on this workstation, in the study
+        file at ``created_at``."""
         studies = self._load()
         old = studies.get(file_id)
         entry = dict(old) if isinstance(old, dict) else {}
         if not force and isinstance(entry.get("ca_sha256"), str):
             return
-        if entry.get("ca_sha256") == fingerprint:
-            return
-        entry["ca_sha256"] = fingerprint
-        entry["ca_seen_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        if created_at is not None:
+            entry["ca_created_in"] = _resolved(created_at)
+        if entry.get("ca_sha256") != fingerprint:
+            entry["ca_sha256"] = fingerprint
+            entry["ca_seen_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         studies[file_id] = entry
         self._save(studies)
+
+    def study_replaced(self, db_path: Path, file_id: str) -> tuple[str, str, str] | None:
+        """(study file id, CA fingerprint, when recorded) of another study file this workstation
+        knew at ``db_path`` with its site CA before it first saw ``file_id``'s, or None.
+
+        A file replaced whole by one of someone else's making has another study file id, so the
+        CA recorded for the study does not apply to it; the path does: it held another study
+        first. Not when ``file_id``'s CA was created here, in this very file (a new study in the
+        place of an old one)."""
+        studies = self._load()
+        mine = studies.get(file_id)
+        mine = mine if isinstance(mine, dict) else {}
+        target = _resolved(db_path)
+        if mine.get("ca_created_in") == target:
+            return None
+        my_seen = str(mine.get("ca_seen_at", "")) if isinstance(mine.get("ca_sha256"), str) else None
+        for other_id, entry in studies.items():
+            if other_id == file_id or not isinstance(entry, dict):
+                continue
+            pinned, where = entry.get("ca_sha256"), entry.get("file")
+            if not isinstance(pinned, str) or not isinstance(where, str) or _resolved(Path(where)) != target:
+                continue
+            seen = str(entry.get("ca_seen_at", ""))
+            if my_seen is None or seen <= my_seen:
+                return other_id, pinned, seen
+        return None
+
+
+def _resolved(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return str(path.absolute())
 
 
 def write_private(path: Path, data: bytes) -> None:

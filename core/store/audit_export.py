@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.presentation import action_label
+from core.presentation import action_label, audit_change_text
 from core.store.audit import AuditFilter, AuditRow, StudyFileReport, printable
 
 if TYPE_CHECKING:
@@ -81,8 +81,13 @@ def write_pdf(
     from reportlab.lib.units import mm
     from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
+    from core.worksheet.document import BOLD, FONT, register_fonts
+
+    register_fonts()  # embedded Unicode: a reason typed in Greek or Cyrillic is not black boxes
     report = report if report is not None else store.verify_audit()
     styles = getSampleStyleSheet()
+    for name in ("BodyText", "Title", "Heading2"):
+        styles[name].fontName = BOLD if name != "BodyText" else FONT
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
     body = styles["BodyText"]
 
@@ -117,16 +122,17 @@ def write_pdf(
                 para(printable(action_label(row.action))),
                 para(printable(row.record)),
                 para(printable(row.subject)),
-                para(row.change()[:2000]),
+                para(audit_change_text(row)[:2000]),
                 para(printable(row.reason)[:1000]),
             ]
         )
     story.insert(5, para(f"Events listed: {count}", body))
-    widths = [m * mm for m in (12, 28, 22, 20, 28, 20, 95, 50)]
+    widths = [m * mm for m in (10, 34, 22, 22, 26, 20, 93, 50)]  # 277 mm: the When on one line
     table = LongTable(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -137,7 +143,7 @@ def write_pdf(
 
     def footer(canvas: object, doc: object) -> None:
         canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont("Helvetica", 7)  # type: ignore[attr-defined]
+        canvas.setFont(FONT, 7)  # type: ignore[attr-defined]
         canvas.drawString(10 * mm, 6 * mm, f"ResistDesk audit trail report, {now}")  # type: ignore[attr-defined]
         canvas.drawRightString(287 * mm, 6 * mm, f"page {doc.page}")  # type: ignore[attr-defined]
         canvas.restoreState()  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ from core.store.engine import DEFAULT_BUSY_TIMEOUT_MS, make_engine
 from core.store.errors import AuthError, NotFoundError, StoreBusyError, StoreError
 from core.store.models import Meta
 from core.store.permissions import require
+from core.store.result_cache import RosterCache
 from core.store.users import Role
 
 T = TypeVar("T", bound=SQLModel)
@@ -187,6 +188,19 @@ def _authorise(session: Session, actor: Actor, action: str) -> None:
     if action == BOOTSTRAP:
         if session.execute(text("SELECT count(*) FROM user_account")).scalar_one():
             raise AuthError("this database already has accounts; an administrator creates new ones")
+        # Accounts deleted with another program would let anyone with write access to the file
+        # run the first run again: a new administrator, custodian and site CA over the study.
+        had = session.execute(
+            text(
+                "SELECT count(*) FROM audit_event WHERE (entity = 'user_account' AND action = 'insert') "
+                "OR action = 'site_ca_created'"
+            )
+        ).scalar_one()
+        if had:
+            raise AuthError(
+                "this database had accounts (its audit trail records them) and they were removed "
+                "outside ResistDesk: it is not a new database; restore a backup"
+            )
         return
     row = session.execute(
         text("SELECT role, active FROM user_account WHERE username = :u"), {"u": actor.username}
@@ -243,6 +257,9 @@ class StoreCore:
         # Classifications keyed by their whole input (course, as_of, rule set): all immutable
         # values, so a changed subject is simply a different key. Bounded; see _classified().
         self._results: dict[tuple[Course, dt.date, StudyRules], Classification] = {}
+        # Roster rows kept between starts, per study (core.store.result_cache); written on close.
+        self._roster_caches: dict[int, RosterCache] = {}
+        self._roster_cache_lock = threading.Lock()
 
     def remember_head(self) -> None:
         """Tell the workstation's anchor book the trail's head now (never when the trail
@@ -265,6 +282,10 @@ class StoreCore:
 
     def close(self) -> None:
         self.remember_head()
+        with self._roster_cache_lock:
+            caches, self._roster_caches = list(self._roster_caches.values()), {}
+        for cache in caches:
+            cache.save()
         self._read.dispose()
         self._write.dispose()
 

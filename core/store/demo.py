@@ -15,7 +15,7 @@ from core.casefile import parse_case
 from core.store import models as m
 from core.store.errors import StoreError
 from core.store.passwords import give_own_key
-from core.store.site_keys import create_site_ca
+from core.store.site_keys import certificate_queue, create_site_ca
 from core.store.store import Actor, Store
 from core.store.users import Role
 
@@ -303,7 +303,10 @@ def create_demo(db_path: Path, password: str, today: dt.date | None = None) -> S
     # The coordinator keeps the demo's CA (administrators never run it); one password for all.
     custodian = next(u for u in store.users() if u.username == "coordinator")
     keeper = Actor(custodian.username, Role.COORDINATOR, custodian.full_name, custodian.id)
-    create_site_ca(store, keeper, password, site="Site 101", study=DEMO_PROTOCOL, same_as_password=True)
+    create_site_ca(
+        store, keeper, password, site="Site 101", study=DEMO_PROTOCOL, same_as_password=True,
+        approved=certificate_queue(store),  # the demo's investigator chose nothing: no one to ask
+    )  # fmt: skip
     return store
 
 

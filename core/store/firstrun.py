@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from core.errors import InputError
 from core.limits import MAX_NAME_CHARS, check_text
 from core.store import models as m
-from core.store.users import Role, check_password_policy, check_username, hash_password
+from core.store.users import (
+    Role,
+    check_password_policy,
+    check_printed_name_script,
+    check_username,
+    hash_password,
+    same_printed_name,
+)
 
 if TYPE_CHECKING:
     from core.store.store import Store
@@ -94,6 +101,7 @@ def _check_administrator(username: str, full_name: str, password: str) -> str:
     if not full_name.strip():
         raise InputError("full_name", "the printed name is required (it appears on signatures)")
     check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
+    check_printed_name_script(full_name)
     check_password_policy(password, name, full_name)
     return name
 
@@ -114,6 +122,12 @@ def _first_run(
     from core.worksheet import pki
 
     keeper = _check_custodian(custodian, name, full_name, password) if custodian is not None else None
+    if keeper is not None:
+        from core.store.site_keys import _refuse_replacement, has_site_ca
+
+        if has_site_ca(store):
+            raise InputError("ca_passphrase", "this database already has a site certificate authority")
+        _refuse_replacement(store)  # a study this workstation knew with another CA
     ca = ca_key = None
     if keeper is not None:
         assert custodian is not None
@@ -172,20 +186,22 @@ def _check_custodian(custodian: Custodian, admin: str, admin_name: str, admin_pa
     if not printed:
         raise InputError("custodian_full_name", "the custodian's printed name is required")
     check_text(printed, "custodian_full_name", MAX_NAME_CHARS, formula=False)
-    if " ".join(printed.casefold().split()) == " ".join(admin_name.casefold().split()):
+    check_printed_name_script(printed, "custodian_full_name")
+    if same_printed_name(printed, admin_name):
         raise InputError("custodian_full_name", "the custodian must be another person than the administrator")
-    try:
-        check_password_policy(custodian.password, keeper, printed)
-    except InputError as exc:
-        raise InputError("custodian_password", exc.message) from None
-    if custodian.password == admin_password:
-        raise InputError("custodian_password", "must differ from the administrator's password")
-    try:
-        check_password_policy(custodian.ca_passphrase, keeper, printed)
-    except InputError as exc:
-        raise InputError("ca_passphrase", exc.message) from None
-    if custodian.ca_passphrase == admin_password:
-        raise InputError("ca_passphrase", "must differ from the administrator's password")
-    if custodian.ca_passphrase == custodian.password:
-        raise InputError("ca_passphrase", "must differ from the custodian's password")
+    _check_secret("custodian_password", custodian.password, keeper, printed,
+                  {"administrator's": admin_password})  # fmt: skip
+    _check_secret("ca_passphrase", custodian.ca_passphrase, keeper, printed,
+                  {"administrator's": admin_password, "custodian's": custodian.password})  # fmt: skip
     return keeper
+
+
+def _check_secret(field: str, secret: str, username: str, name: str, others: dict[str, str]) -> None:
+    """The password rules for ``secret``, and no other person's secret reused, under ``field``."""
+    try:
+        check_password_policy(secret, username, name)
+    except InputError as exc:
+        raise InputError(field, exc.message) from None
+    for whose, other in others.items():
+        if secret == other:
+            raise InputError(field, f"must differ from the {whose} password")

@@ -254,13 +254,21 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
+REVIEW_LIST_LIMIT = 50
+
+
 def account_review(store: Store, username: str) -> str:
-    """What the account did between its previous administrator reset (or its creation) and its
-    latest one, in words; "" if it was never reset.
+    """What the account did from its creation to its latest administrator reset, in words; ""
+    if it was never reset.
 
     Shown to the user when they choose their password after a reset. Whoever reset a password
     could have completed the sign-in and acted in the user's name; the real user, locked out by
-    that, comes back through another reset and reads here what was done in their name.
+    that, comes back through another reset and reads here what was done in their name. It
+    covers the account's whole history, not only the time since the reset before: whoever took
+    the account over could reset it again, and choose a password again, to leave an empty
+    period between the last two resets. Every worksheet signed is listed (the newest
+    ``REVIEW_LIST_LIMIT``, and how many older ones; signing more to push one out of the list
+    would show in the list itself).
     """
     from sqlmodel import col
 
@@ -279,23 +287,21 @@ def account_review(store: Store, username: str) -> str:
         if not resets:
             return ""
         latest = resets[-1]
-        earlier = [r for r in rows if r.id is not None and latest.id is not None and r.id < latest.id]
-        start = next((r for r in reversed(earlier) if _is_reset(r, username)), None)
-        start_id = start.id if start is not None and start.id is not None else 0
-        window = [r for r in earlier if r.id is not None and r.id > start_id]
+        window = [r for r in rows if r.id is not None and latest.id is not None and r.id < latest.id]
         signed = list(
             s.exec(
                 select(m.AuditEvent)
                 .where(
                     m.AuditEvent.action == "sign",
+                    m.AuditEvent.entity == "worksheet",
                     m.AuditEvent.user == username,
-                    col(m.AuditEvent.id) > start_id,
                     col(m.AuditEvent.id) < (latest.id or 0),
                 )
                 .order_by(col(m.AuditEvent.id))
             )
         )
-    since = f"since {start.at_utc[:10]}" if start is not None else "since the account was created"
+    created = next((r for r in rows if r.action == "insert"), None)
+    since = "since the account was created" + (f" on {created.at_utc[:10]}" if created is not None else "")
     lines = [f"Your password was reset by {latest.user} on {latest.at_utc[:16].replace('T', ' ')} UTC."]
     lines.append(f"What your account did before that reset ({since}):")
     sign_ins = [r for r in window if r.action == "login"]
@@ -306,14 +312,17 @@ def account_review(store: Store, username: str) -> str:
     lines.append(
         f"  sign-ins: {len(sign_ins)}" + (f", the last on {sign_ins[-1].at_utc[:10]}" if sign_ins else "")
     )
-    for r in changes:
-        lines.append(f"  password chosen on {r.at_utc[:16].replace('T', ' ')} UTC")
-    for r in certs:
-        lines.append(f"  signing certificate issued on {r.at_utc[:10]} (by {r.user})")
-    for r in signed:
+    events = [(r.id or 0, f"  password reset by {r.user} on {_when(r)} UTC ({_why(r)})") for r in resets[:-1]]
+    events += [(r.id or 0, f"  password chosen on {_when(r)} UTC") for r in changes]
+    events += [(r.id or 0, f"  signing certificate issued on {r.at_utc[:10]} (by {r.user})") for r in certs]
+    lines += [line for _, line in sorted(events)[-REVIEW_LIST_LIMIT:]]
+    if len(signed) > REVIEW_LIST_LIMIT:
         lines.append(
-            f"  worksheet {r.new_value} signed on {r.at_utc[:16].replace('T', ' ')} UTC ({r.reason})"
+            f"  {len(signed) - REVIEW_LIST_LIMIT} older worksheets signed in your name: "
+            f"`resistdesk audit log --filter-user {username}`"
         )
+    for r in signed[-REVIEW_LIST_LIMIT:]:
+        lines.append(f"  worksheet {r.new_value} signed on {_when(r)} UTC ({r.reason})")
     if not signed:
         lines.append("  no worksheet was signed in your name")
     lines.append(
@@ -321,6 +330,14 @@ def account_review(store: Store, username: str) -> str:
         "someone may have used your account."
     )
     return "\n".join(lines)
+
+
+def _when(row: m.AuditEvent) -> str:
+    return row.at_utc[:16].replace("T", " ")
+
+
+def _why(row: m.AuditEvent) -> str:
+    return row.reason.removeprefix("password reset: ")
 
 
 def _is_reset(row: m.AuditEvent, username: str) -> bool:

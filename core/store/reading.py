@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from core.store import models as m
 from core.store.base import _get
 from core.store.categories import CategoryChange
 from core.store.errors import NotFoundError
+from core.store.result_cache import RosterCache, digest
 from core.store.studies import Studies
 
 
@@ -157,7 +159,9 @@ class Reading(Studies):
         with bulk():
             return self._read_courses(study_id)
 
-    def _read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
+    def _fetch_roster(self, study_id: int) -> tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]]]:
+        """Every subject (with its course) and every visit of a study, as plain tuples;
+        the visits grouped by subject pk, in date order."""
         with self._read.connect() as conn:
             driver = conn.connection.driver_connection
             assert driver is not None
@@ -165,53 +169,18 @@ class Reading(Studies):
             subjects = cursor.execute(_SUBJECTS_SQL, (study_id,)).fetchall()
             visits = cursor.execute(_VISITS_SQL, (study_id,)).fetchall()
             cursor.close()
-        by_subject: dict[int, list[RuleAssessment]] = defaultdict(list)
-        date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
-        for sid, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid in visits:
-            by_subject[sid].append(
-                RuleAssessment(
-                    date=date(day),
-                    response=None if resp is None else response(resp),
-                    clinical_progression=bool(clin),
-                    symptomatic=bool(symp),
-                    nodal_only=bool(nodal),
-                    multiple_metastases=bool(multi),
-                    progressing_sites=sites,
-                    biopsy_confirms_progression=None if biopsy is None else bool(biopsy),
-                    ecog=ecog,
-                    notes=(notes,) if notes else (),
-                    rapid_progression=bool(rapid),
-                )
-            )
+        by_subject: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for visit in visits:
+            by_subject[visit[0]].append(visit)
+        return subjects, by_subject
+
+    def _read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
+        subjects, visits = self._fetch_roster(study_id)
         out: list[tuple[int, str, Course]] = []
-        for (sid, code, tumor, indolent, setting, status, agent, regimen, first, last, reason, intercurrent,
-             surgery, mpr, adj_after, baseline, interval) in subjects:  # fmt: skip
-            if baseline is not None:
-                out.append((sid, status, self.course(sid)))
-                continue
-            out.append(
-                (
-                    sid,
-                    status,
-                    Course(
-                        subject_id=code,
-                        tumor_type=tumor,
-                        setting=_SETTINGS[setting],
-                        regimen=_REGIMENS[regimen],
-                        first_dose=date(first),
-                        agent=agent or None,
-                        indolent=bool(indolent),
-                        last_dose=None if last is None else date(last),
-                        discontinuation_reason=None if reason is None else _REASONS[reason],
-                        intercurrent_therapy=bool(intercurrent),
-                        surgery_date=None if surgery is None else date(surgery),
-                        major_pathological_response=None if mpr is None else bool(mpr),
-                        adjuvant_after_neoadjuvant=bool(adj_after),
-                        assessments=tuple(by_subject.get(sid, ())),
-                        dosing_interval_days=interval,
-                    ),
-                )
-            )
+        for subject in subjects:
+            sid, status, baseline = subject[0], subject[5], subject[15]
+            course = self.course(sid) if baseline is not None else _course(subject, visits.get(sid, ()))
+            out.append((sid, status, course))
         return out
 
     def roster_rows(
@@ -222,18 +191,92 @@ class Reading(Studies):
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> list[RosterRow]:
-        """Every subject with its classification and what is due, as of a date."""
-        ruleset = self.rules(self.study(study_id))
+        """Every subject with its classification and what is due, as of a date.
+
+        Rows of unchanged subjects come from this workstation's result cache
+        (``core.store.result_cache``: keyed by the digest of each subject's stored input
+        as read here, authenticated, bound to the rules, date and code); every other
+        subject is classified."""
+        study = self.study(study_id)
+        ruleset = self.rules(study)
         with bulk():
-            triples = self.read_courses(study_id)
+            subjects, visits = self._fetch_roster(study_id)
+            cache = self._roster_cache(study_id, as_of, (study.rule_overrides, study.ici_chemo_overrides))
+            if cache is not None:
+                cache.begin()
             out = []
-            for k, (subject_pk, status, course) in enumerate(triples):
+            total = len(subjects)
+            for k, subject in enumerate(subjects):
                 if cancelled is not None and cancelled():
                     break
-                out.append(roster_row(subject_pk, status, course, self._classified(course, as_of, ruleset)))
+                sid, status, baseline = subject[0], subject[5], subject[15]
+                if baseline is not None:  # lesion measurements: another table; never cached
+                    course = self.course(sid)
+                    out.append(roster_row(sid, status, course, self._classified(course, as_of, ruleset)))
+                else:
+                    raw = visits.get(sid, ())
+                    key = digest(subject, raw) if cache is not None else b""
+                    row = cache.get(key) if cache is not None else None
+                    if row is None:
+                        course = _course(subject, raw)
+                        if cache is None:
+                            row = roster_row(sid, status, course, self._classified(course, as_of, ruleset))
+                        else:  # the cache remembers it (hashing the course for _results costs more)
+                            row = roster_row(sid, status, course, classify(course, as_of, ruleset))
+                            cache.put(key, row)
+                    out.append(row)
                 if progress is not None and k % 500 == 0:
-                    progress(k, len(triples))
+                    progress(k, total)
         return out
+
+    def prepare_roster(self, study_id: int, as_of: dt.date) -> None:
+        """Open this workstation's result cache for the study's roster as of ``as_of`` (read the
+        file, check its authentication), so that the roster read next only reads the study and
+        compares digests. Reads no subject and shows nothing: the desktop calls it while the
+        sign-in dialog waits."""
+        study = self.study(study_id)
+        self._roster_cache(study_id, as_of, (study.rule_overrides, study.ici_chemo_overrides))
+
+    def _roster_cache(self, study_id: int, as_of: dt.date, rules: tuple[str, str]) -> RosterCache | None:
+        """This workstation's cache for the study as of ``as_of`` under ``rules`` (opened once
+        per store and header; None when no cache can be kept)."""
+        header = (as_of.isoformat(), *rules)
+        with self._roster_cache_lock:
+            cache = self._roster_caches.get(study_id)
+            if cache is None or cache.header[4:] != header:
+                if cache is not None:
+                    cache.save()  # the rows of the previous date or rules, for a later start
+                cache = RosterCache.open(self.anchor_book, self.study_file_id, study_id, header)
+                if cache is None:
+                    self._roster_caches.pop(study_id, None)
+                    return None
+                self._roster_caches[study_id] = cache
+            return cache
+
+    def prepare_next_day(self, study_id: int) -> None:
+        """Classify the roster as of tomorrow into this workstation's result cache (written on
+        close), so that tomorrow's first start finds it: the desktop calls this after its last
+        window has closed. A subject changed before then is classified again at that start."""
+        self.roster_rows(study_id, self.today() + dt.timedelta(days=1))
+
+    def save_roster_caches(self) -> None:
+        """Write the result caches changed since they were opened (``close`` does)."""
+        with self._roster_cache_lock:
+            caches = list(self._roster_caches.values())
+        for cache in caches:
+            cache.save()
+
+    def forget_results(self) -> None:
+        """Drop every remembered result, in memory and this workstation's cache files of
+        this store's studies (the next roster classifies everything)."""
+        with self._roster_cache_lock:
+            self._roster_caches.clear()
+        if self.anchor_book is not None and self.study_file_id is not None:
+            for study in self.studies():
+                for path in RosterCache.files(self.anchor_book, self.study_file_id, study.id or 0):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+        self._results.clear()
 
     RESULT_CACHE_LIMIT = 100_000
 
@@ -305,9 +348,50 @@ _VISITS_SQL = (
     "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
     "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes, "
     "a.rapid_progression "
-    "FROM assessment a JOIN subject s ON s.id = a.subject_id WHERE s.study_id = ? "
-    "ORDER BY a.subject_id, a.date, a.id"
+    "FROM assessment a WHERE a.subject_id IN (SELECT id FROM subject WHERE study_id = ?) "
+    "ORDER BY a.subject_id, a.date, a.id"  # IN, not a join: the index gives subject order, only dates sort
 )
+
+
+def _course(subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> Course:
+    """The classifier's course from a subject row and its visit rows (validated when written)."""
+    (_sid, code, tumor, indolent, setting, _status, agent, regimen, first, last, reason, intercurrent,
+     surgery, mpr, adj_after, _baseline, interval) = subject  # fmt: skip
+    date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
+    return Course(
+        subject_id=code,
+        tumor_type=tumor,
+        setting=_SETTINGS[setting],
+        regimen=_REGIMENS[regimen],
+        first_dose=date(first),
+        agent=agent or None,
+        indolent=bool(indolent),
+        last_dose=None if last is None else date(last),
+        discontinuation_reason=None if reason is None else _REASONS[reason],
+        intercurrent_therapy=bool(intercurrent),
+        surgery_date=None if surgery is None else date(surgery),
+        major_pathological_response=None if mpr is None else bool(mpr),
+        adjuvant_after_neoadjuvant=bool(adj_after),
+        assessments=tuple(
+            [
+                RuleAssessment(
+                    date=date(day),
+                    response=None if resp is None else response(resp),
+                    clinical_progression=bool(clin),
+                    symptomatic=bool(symp),
+                    nodal_only=bool(nodal),
+                    multiple_metastases=bool(multi),
+                    progressing_sites=sites,
+                    biopsy_confirms_progression=None if biopsy is None else bool(biopsy),
+                    ecog=ecog,
+                    notes=(notes,) if notes else (),
+                    rapid_progression=bool(rapid),
+                )
+                for _, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid in visits
+            ]
+        ),
+        dosing_interval_days=interval,
+    )
 
 
 def subject_rows_without(rows: casemap.SubjectRows, assessment_pk: int) -> casemap.SubjectRows:

@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from core.errors import InputError
 from core.store import models as m
 from core.store.errors import AuthError, NotFoundError
-from core.store.users import Role, check_password_policy
+from core.store.users import Role, check_password_policy, same_printed_name
 from core.worksheet import pki
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def pin_site_ca(store: Store, *, force: bool = False) -> None:
         return
     # an unreadable certificate is for verification to report; the book is a safeguard
     with contextlib.suppress(OSError, ValueError):
-        book.pin_site_ca(file_id, pki.fingerprint(pem), force=force)
+        book.pin_site_ca(file_id, pki.fingerprint(pem), force=force, created_at=store.path if force else None)
 
 
 def site_ca_problem(store: Store) -> str | None:
@@ -112,7 +113,17 @@ def site_ca_problem(store: Store) -> str | None:
         return None
     pinned = book.site_ca(file_id)
     pem = _meta(store, CA_CERT_KEY)
-    if pinned is None or pem is None:
+    if pem is None:
+        return None
+    replaced = book.study_replaced(store.path, file_id)
+    if replaced is not None:
+        return (
+            f"this workstation knew another study file at {store.path.name} (study {replaced[0]}, its site "
+            f"CA SHA-256 {replaced[1][:16]}…, recorded on {replaced[2][:10]}); this file is another one "
+            f"(study {file_id}), so its site CA is not trusted here (a different study on purpose: open it "
+            "from another path)"
+        )
+    if pinned is None:
         return None
     try:
         found = pki.fingerprint(pem)
@@ -175,15 +186,19 @@ def create_site_ca(
     site: str = "",
     study: str = "",
     same_as_password: bool = False,
+    approved: Iterable[QueueEntry] = (),
 ) -> str:
     """Create the site CA under ``passphrase``; issue the pending certificates. Returns its fingerprint.
 
     Only a non-administrator (the custodian) creates it. The passphrase must differ from the
     custodian's own password and from every administrator's password (else a password alone
-    would issue certificates); only the demo study (``same_as_password``) shares one secret."""
+    would issue certificates); only the demo study (``same_as_password``) shares one secret.
+    ``approved``: as for ``issue_certificates``; by default none (the custodian certifies the
+    others' keys with ``ca issue`` or the CA dialog, after confirming them)."""
     _custodian(actor)
     if has_site_ca(store):
         raise InputError("ca_passphrase", "this database already has a site certificate authority")
+    _refuse_replacement(store)
     if not same_as_password:
         check_ca_passphrase(store, actor.username, passphrase)
     if not site or not study:
@@ -194,6 +209,9 @@ def create_site_ca(
     with store.writing(actor, "ca.manage") as tx:
         if tx.session.get(m.Meta, CA_CERT_KEY) is not None:
             raise InputError("ca_passphrase", "this database already has a site certificate authority")
+        earlier = _earlier_ca(tx.session)
+        if earlier is not None:
+            raise InputError("ca_passphrase", _REPLACED.format(*earlier))
         own = tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
         if own is None or not own.active:
             raise AuthError("only an active account can run the site certificate authority")
@@ -204,9 +222,49 @@ def create_site_ca(
             new=pki.fingerprint(ca.certificate_pem),
             reason=f"site CA under a passphrase; custodian {actor.username}",
         )
-    pin_site_ca(store, force=True)  # the custodian's new CA is this study's from now on
-    _issue(store, actor, passphrase, include_own=True)  # the creation is the one self-certification
+    # the custodian's new CA is this study's from now on (a pin of the retired v1 CA, the only
+    # one a first CA may follow, is replaced; any other refused the creation above)
+    pin_site_ca(store, force=True)
+    # the creation is the one self-certification; others' keys as for issue_certificates
+    _issue(store, actor, passphrase, include_own=True, approved=approved)
     return pki.fingerprint(ca.certificate_pem)
+
+
+_REPLACED = (
+    "this study's site CA was created on {0} (SHA-256 {1}…) and is no longer in the file: it was "
+    "removed outside ResistDesk. A site CA is never replaced from within the program (whoever "
+    "removed it, with an account of their own, would hold the new one): restore a backup that "
+    "holds it"
+)
+
+
+def _earlier_ca(session: Session) -> tuple[str, str] | None:
+    """(date, fingerprint) of a site CA this study had before (the trail records its creation)."""
+    row = session.exec(
+        select(m.AuditEvent).where(m.AuditEvent.action == "site_ca_created").order_by(col(m.AuditEvent.id))
+    ).first()
+    return None if row is None else (row.at_utc[:10], (row.new_value or "")[:16])
+
+
+def _refuse_replacement(store: Store) -> None:
+    """A CA is created once per study file: refused when the trail records an earlier one, or
+    when this workstation recorded another CA for the study (other than the retired v1 CA,
+    which revision 0006 removed from the file on purpose). With write access to the file,
+    deleting the CA and creating a new one from an account of one's own would otherwise give
+    whoever can reset passwords a CA of their own, trusted by this workstation."""
+    with store.reading() as s:
+        earlier = _earlier_ca(s)
+    if earlier is not None:
+        raise InputError("ca_passphrase", _REPLACED.format(*earlier))
+    book, file_id = store.anchor_book, store.study_file_id
+    pinned = book.site_ca(file_id) if book is not None and file_id is not None else None
+    if pinned is None:
+        return
+    retired = retired_certificate_pem(store)
+    with contextlib.suppress(ValueError):
+        if retired is not None and pki.fingerprint(retired) == pinned[0]:
+            return
+    raise InputError("ca_passphrase", _REPLACED.format(pinned[1][:10], pinned[0][:16]))
 
 
 def check_ca_passphrase(store: Store, username: str, passphrase: str) -> None:
@@ -279,70 +337,141 @@ class QueueEntry:
     username: str
     full_name: str
     state: str  # "key awaiting a certificate" | "waiting for the first sign-in"
-    reset: str  # "" or "password reset by admin on 2026-12-01 (reason)": check with the person
+    # Why the custodian must confirm with the person, in words ("" if nothing to confirm): a
+    # password reset, a new account's one-time password, a role change, a key or name changed
+    # outside ResistDesk, a printed name shared with another account.
+    reset: str
+    key_sha256: str = ""  # the SHA-256 of the public key waiting (what certifying it binds to)
 
     @property
     def pending(self) -> bool:
         return self.state == KEY_PENDING
+
+    @property
+    def key_id(self) -> str:
+        """The key's short fingerprint, as `ca status` shows it and `user passwd` tells its owner."""
+        return self.key_sha256[:16]
 
 
 KEY_PENDING = "key awaiting a certificate"
 FIRST_SIGN_IN = "waiting for the investigator to choose a password (first sign-in)"
 
 
+def key_fingerprint(public_key_pem: str) -> str:
+    """SHA-256 (hex) of a public key's SubjectPublicKeyInfo."""
+    import hashlib
+
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
 def certificate_queue(store: Store) -> list[QueueEntry]:
-    """Every active investigator without a current certificate, and why; flagged where the key
-    follows an administrator's password reset (the custodian should confirm with the person
-    that they chose it, since whoever reset the password could have signed in in their place)."""
+    """Every active investigator without a current certificate, and why the custodian must
+    confirm with the person before certifying: every key but the first run's follows a password
+    an administrator handed over (a new account's or a reset's), so whoever set it could have
+    chosen the key in the person's place; and a key or name changed outside ResistDesk, or a
+    printed name another account also has, is named."""
     out: list[QueueEntry] = []
-    for user in store.users():
+    users = store.users()
+    for user in users:
         if not user.active or user.role != Role.INVESTIGATOR.value:
             continue
         if user.certificate_pem is not None and certificate_matches(user, user.certificate_pem):
             continue
         state = KEY_PENDING if user.public_key_pem is not None else FIRST_SIGN_IN
-        out.append(QueueEntry(user.username, user.full_name, state, _last_reset(store, user)))
+        key = key_fingerprint(user.public_key_pem) if user.public_key_pem is not None else ""
+        out.append(QueueEntry(user.username, user.full_name, state, _caution(store, user, users), key))
     return out
 
 
-def _last_reset(store: Store, user: m.UserAccount) -> str:
-    """The administrator's password reset of ``user`` since their last certificate, in words."""
+def _caution(store: Store, user: m.UserAccount, users: list[m.UserAccount]) -> str:
+    """Why the custodian must confirm ``user``'s waiting key with them in person, in words."""
     with store.reading() as s:
         rows = s.exec(
             select(m.AuditEvent)
-            .where(
-                m.AuditEvent.entity == "user_account",
-                m.AuditEvent.entity_id == user.id,
-                col(m.AuditEvent.field).in_(("must_change_password", "certificate_pem")),
-            )
+            .where(m.AuditEvent.entity == "user_account", m.AuditEvent.entity_id == user.id)
             .order_by(col(m.AuditEvent.id).desc())
         ).all()
-    for row in rows:
+    reset = role = created = new_key = None
+    certified = False
+    for row in rows:  # newest first, back to the last certificate issued
         if row.field == "certificate_pem" and row.reason == "certificate issued by the site CA":
-            return ""
-        if row.field == "must_change_password" and row.new_value == "true" and row.user != user.username:
-            reason = row.reason.removeprefix("password reset: ")
-            return f"password reset by {row.user} on {row.at_utc[:10]}" + (f" ({reason})" if reason else "")
-    return ""
+            certified = True
+            break
+        by_other = row.user != user.username
+        if reset is None and by_other and row.field == "must_change_password" and row.new_value == "true":
+            reset = row
+        elif role is None and row.field == "role":  # also an administrator's own account
+            role = row
+        elif created is None and by_other and row.action == "insert":
+            created = row
+        elif new_key is None and not by_other and row.field == "public_key_pem":
+            new_key = row
+    reasons: list[str] = []
+    if reset is not None:
+        why = reset.reason.removeprefix("password reset: ")
+        when = f"password reset by {reset.user} on {reset.at_utc[:10]}"
+        reasons.append(when + (f" ({why})" if why else ""))
+    elif role is not None:
+        who = "the account itself" if role.user == user.username else role.user
+        reasons.append(f"role changed to {role.new_value} by {who} on {role.at_utc[:10]}")
+    elif created is not None:
+        reasons.append(
+            f"new account created by {created.user} on {created.at_utc[:10]} with a one-time password"
+        )
+    elif new_key is not None:
+        reasons.append(f"a new key made at a password change on {new_key.at_utc[:10]}")
+    elif user.public_key_pem is not None:
+        reasons.append(
+            "the key or the printed name changed outside ResistDesk (no audit row explains it)"
+            if certified
+            else "no audit row tells where this key came from"
+        )
+    twins = [u.username for u in users if u.id != user.id and same_printed_name(u.full_name, user.full_name)]
+    if twins:
+        reasons.append(f"the printed name is also account {', '.join(twins)}'s")
+    return "; ".join(reasons)
 
 
-def issue_certificates(store: Store, actor: Actor, passphrase: str) -> list[str]:
-    """Certify every investigator's pending key except the custodian's own, and publish the CRL.
+def issue_certificates(
+    store: Store, actor: Actor, passphrase: str, *, approved: Iterable[QueueEntry]
+) -> list[str]:
+    """Certify investigators' waiting keys, except the custodian's own, and publish the CRL.
 
+    ``approved``: the queue entries the custodian saw (and, where flagged, confirmed with the
+    person): only those keys are certified, and only if each is still the key and the printed
+    name shown (a key that appeared or changed since, or a renamed account, is left waiting).
+    There is no "every waiting key": a caller names what the custodian approved.
     The custodian's own new key (after a reset of their password) waits for another holder of
     the CA passphrase: nobody certifies their own key."""
-    return _issue(store, actor, passphrase, include_own=False)
+    return _issue(store, actor, passphrase, include_own=False, approved=approved)
 
 
-def _issue(store: Store, actor: Actor, passphrase: str, *, include_own: bool) -> list[str]:
+def _issue(
+    store: Store,
+    actor: Actor,
+    passphrase: str,
+    *,
+    include_own: bool,
+    approved: Iterable[QueueEntry],
+) -> list[str]:
     _custodian(actor)
     ca_pem, ca_key = _open_ca(store, actor, passphrase)
+    shown = {(e.username, e.full_name, e.key_sha256) for e in approved if e.key_sha256}
     now = store.now()
     issued: list[str] = []
     with store.writing(actor, "ca.manage") as tx:
         for user in tx.session.exec(select(m.UserAccount)).all():
-            if not _needs_certificate(user) or (user.username == actor.username and not include_own):
+            if not _needs_certificate(user):
                 continue
+            own = user.username == actor.username
+            if own and not include_own:
+                continue
+            assert user.public_key_pem is not None
+            seen = (user.username, user.full_name, key_fingerprint(user.public_key_pem))
+            if not own and seen not in shown:
+                continue  # not the key the custodian was shown
             certify(tx, user, ca_pem, ca_key, now)
             issued.append(user.username)
         _publish(tx, ca_pem, ca_key, now)

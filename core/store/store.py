@@ -5,6 +5,7 @@ one module per job.
 - ``accounts``   users and sign-in
 - ``studies``    studies and their settings
 - ``reading``    subjects, courses and the roster, read in bulk
+- ``result_cache`` roster rows kept between starts (content-keyed, authenticated, per date)
 - ``subjects``   adding, changing and deleting subjects, baselines and visits
 - ``audit``      audit events and the log (``audit_log``: filters, rows, pages, escaping;
                  ``audit_verify``: integrity + chain (``audit_chain``) + replay (``audit_replay``)

@@ -120,3 +120,43 @@ def check_username(username: str, field: str = "username") -> str:
     if not name or len(name) > 64 or not all(ch.isalnum() or ch in "._-" for ch in name):
         raise InputError(field, "use 1-64 letters, digits, dots, dashes or underscores")
     return name
+
+
+def same_printed_name(a: str, b: str) -> bool:
+    """Would a reader take the two printed names for the same person's (case, spacing and
+    Unicode compatibility forms aside)? Two accounts may not share one: the printed name is what
+    a signature shows."""
+
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    return norm(a) == norm(b)
+
+
+def name_scripts(name: str) -> set[str]:
+    """The writing systems of a name's letters (LATIN, CYRILLIC, GREEK, ...), from their
+    Unicode names."""
+    scripts = set()
+    for char in unicodedata.normalize("NFKC", name):
+        if char.isalpha():
+            script = unicodedata.name(char, "UNKNOWN").split()[0]
+            if script == "MODIFIER":  # the Hawaiian ʻokina, apostrophe-like letters
+                continue
+            scripts.add(_SCRIPT_GROUPS.get(script, script))
+    return scripts
+
+
+# Writing systems that one language's names mix (Japanese kanji and kana; Korean hangul and hanja).
+_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK", "IDEOGRAPHIC": "CJK"}
+
+
+def check_printed_name_script(name: str, field: str = "full_name") -> None:
+    """Refuse a printed name mixing writing systems: one Cyrillic or Greek look-alike letter in
+    a Latin name ("Dr. Inеs", with a Cyrillic "е") would read as another person's name."""
+    scripts = name_scripts(name)
+    if len(scripts) > 1:
+        raise InputError(
+            field,
+            f"mixes letters of several writing systems ({', '.join(sorted(s.lower() for s in scripts))}): "
+            "a look-alike letter would make it read as another person's name; write it in one",
+        )

@@ -50,6 +50,7 @@ from core.presentation import (
     parameter_label,
     parameter_text,
     response_hex,
+    role_label,
     ruleset_citation,
     ruleset_label,
     ruleset_short,
@@ -134,7 +135,9 @@ def when_text(moment: dt.datetime) -> str:
     """A signing time with its zone, in UTC and local time."""
     utc = moment.astimezone(dt.UTC)
     local = moment.astimezone()
-    text = f"{utc:%Y-%m-%d %H:%M:%S} UTC ({local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'local'})"
+    text = f"{utc:%Y-%m-%d %H:%M:%S} UTC"
+    if local.utcoffset():  # a workstation on UTC: the same time twice said nothing more
+        text += f" ({local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'local'})"
     return _keep(text)
 
 
@@ -143,7 +146,9 @@ def _keep(text: str) -> str:
     return " (".join(part.replace(" ", NBSP) for part in text.split(" ("))
 
 
-def _fonts() -> None:
+def register_fonts() -> None:
+    """The bundled DejaVu Sans (regular and bold, every European script), embedded in the
+    worksheet and the audit trail report."""
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
     for name, file in ((FONT, "DejaVuSans.ttf"), (BOLD, "DejaVuSans-Bold.ttf")):
@@ -272,10 +277,18 @@ def _cell(value: Any, style: ParagraphStyle) -> Any:
     return value
 
 
-def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool = True) -> Table:
+def _table(
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    header: bool = True,
+    more_heads: Sequence[int] = (),
+) -> Table:
+    """A grid; the first row is its header (repeated on a new page), and so is each row of
+    ``more_heads`` (the titles of a table continued below itself)."""
     styles = _styles()
     body, head = styles["cell"], styles["head"]
-    data = [[_cell(v, head if header and k == 0 else body) for v in row] for k, row in enumerate(rows)]
+    heads = ({0} if header else set()) | set(more_heads)
+    data = [[_cell(v, head if k in heads else body) for v in row] for k, row in enumerate(rows)]
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
@@ -284,8 +297,8 @@ def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], header: bool 
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecef")))
+    for k in sorted(heads):
+        style.append(("BACKGROUND", (0, k), (-1, k), colors.HexColor("#e8ecef")))
     t.setStyle(TableStyle(style))
     return t
 
@@ -507,7 +520,7 @@ def render_worksheet(content: WorksheetContent) -> bytes:
 
 def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlace | None]:
     """The worksheet PDF, and (signed copies) where its visible signature goes, with its look."""
-    _fonts()
+    register_fonts()
     placed: list[_SignatureSlot] = []
     s = _styles()
     page = LETTER if content.study.paper_size == "Letter" else A4
@@ -539,8 +552,8 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
                 [
                     "Generated",
                     _keep(
-                        f"{content.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
-                        f"({local:%Y-%m-%d %H:%M %Z})"
+                        f"{content.generated_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+                        + (f" ({local:%Y-%m-%d %H:%M %Z})" if local.utcoffset() else "")
                     ),
                     "Prepared by",
                     content.prepared_by,
@@ -850,7 +863,7 @@ def render_worksheet_placed(content: WorksheetContent) -> tuple[bytes, StampPlac
         sig = content.signature
         rows_sig = [
             ["Printed name", sig.printed_name],
-            ["User id and role", f"{sig.user_id} ({sig.role})"],
+            ["User id and role", f"{sig.user_id} ({role_label(sig.role)})"],
             ["Date and time", when_text(sig.signed_at)],
             ["Meaning of the signature", Paragraph(xml_escape(sig.meaning), s["cell"])],
             [
@@ -909,7 +922,7 @@ class _SignatureSlot(Flowable):  # type: ignore[misc]  # reportlab is untyped
 
 def stamp_appearance(sig: SignatureBlock, width: float, height: float) -> bytes:
     """The signature's look as a page of its own (fonts embedded), for viewers or tests."""
-    _fonts()
+    register_fonts()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(width, height), initialFontName=FONT, initialFontSize=8)
     _draw_stamp(c, sig, width, height)
@@ -930,7 +943,7 @@ def _draw_stamp(c: Canvas, sig: SignatureBlock, width: float, height: float) -> 
     c.setFont(BOLD, 10)
     c.drawString(6, height - 25, sig.printed_name[:48])
     c.setFont(FONT, 7)
-    c.drawString(6, height - 36, f"{sig.role}, user id {sig.user_id}"[:70])
+    c.drawString(6, height - 36, f"{role_label(sig.role)}, user id {sig.user_id}"[:70])
     c.drawString(6, height - 46, when_text(sig.signed_at)[:80])
     c.drawString(6, height - 56, (sig.meaning if len(sig.meaning) <= 70 else sig.meaning[:69] + "…"))
     c.restoreState()
@@ -945,7 +958,7 @@ def _manifestation(content: WorksheetContent) -> str:
             "time of signing and the meaning of the signature will appear here."
         )
     return (
-        f"<b>Signed by {xml_escape(sig.printed_name)}</b> ({xml_escape(sig.role)})<br/>"
+        f"<b>Signed by {xml_escape(sig.printed_name)}</b> ({xml_escape(role_label(sig.role))})<br/>"
         f"{when_text(sig.signed_at)}<br/><i>{xml_escape(sig.meaning)}</i>"
     )
 
@@ -982,4 +995,5 @@ def _lesion_table(course: Any, width: float) -> Table:
         cols = list(range(3)) + [3 + k for k in range(start, min(start + per_table, len(visits)))]
         parts.extend([[r[c] for c in cols] + [""] * (3 + per_table - len(cols)) for r in rows])
     other = (width - sum(first)) / per_table
-    return _table(parts, first + [other] * per_table)
+    heads = range(len(rows), len(parts), len(rows))  # each group's titles (dates) as a header row
+    return _table(parts, first + [other] * per_table, more_heads=heads)

@@ -58,6 +58,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.casefile import parse_case
 from core.errors import ResistDeskError
+from core.presentation import role_label
 from core.rules import CATEGORY_LABELS, Category, RuleSet, classify, ruleset_from_json
 from core.worksheet.document import StampPlace, canonical_case_json
 
@@ -283,7 +284,9 @@ class VerificationReport:
         lines = []
         if self.signer:
             when = f" on {self.signing_time:%Y-%m-%d %H:%M:%S %Z}" if self.signing_time else ""
-            lines.append(f"Signed by {self.signer} ({self.signer_user_id}, {self.signer_role}){when}")
+            role = role_label(self.signer_role) if self.signer_role else "none"
+            who = f"user id {self.signer_user_id}, role {role}"
+            lines.append(f"Signed by {self.signer} ({who}){when}")
         if self.time_source:
             lines.append(f"Signing time: {self.time_source}")
         if self.revocation_source:

@@ -124,14 +124,15 @@ class SiteCADialog(QDialog):
         flagged = [e for e in self.queue if e.pending and e.reset and e.username != s.actor.username]
         if flagged and not self._confirmed(flagged):
             return
+        shown = [e for e in self.queue if e.pending]  # only these keys, as shown: none added since
 
         def act() -> list[str]:
             from core.store.site_keys import create_site_ca, issue_certificates
 
             if not has_ca:
-                create_site_ca(s.store, s.actor, passphrase)
+                create_site_ca(s.store, s.actor, passphrase, approved=())
                 return []
-            return issue_certificates(s.store, s.actor, passphrase)
+            return issue_certificates(s.store, s.actor, passphrase, approved=shown)
 
         def done(issued: object) -> None:
             self.passphrase.clear()
@@ -154,12 +155,12 @@ class SiteCADialog(QDialog):
     def _confirmed(self, flagged: list[QueueEntry]) -> bool:
         from PySide6.QtWidgets import QMessageBox
 
-        people = "\n".join(f"• {e.full_name} ({e.username}): {e.reset}" for e in flagged)
+        people = "\n".join(f"• {e.full_name} ({e.username}): {e.reset}; key {e.key_id}" for e in flagged)
         answer = QMessageBox.question(
             self,
-            "Keys that follow a password reset",
-            "These keys were made after an administrator reset the password, so whoever reset "
-            "it could have chosen the new one:\n\n"
+            "Keys to confirm with their owners",
+            "These keys follow a password an administrator set (a new account or a reset), or "
+            "changed in ways the custodian must check, so someone else could have chosen them:\n\n"
             f"{people}\n\nHave you confirmed with each of them, in person, that they chose "
             "their new password themselves?",
         )

@@ -160,8 +160,19 @@ class LoginDialog(QDialog):
 
             def change() -> tuple[Actor, str]:
                 from core.store.passwords import account_review
+                from core.store.site_keys import key_fingerprint
+                from core.store.users import Role
 
-                return store.change_password(user, password, new), account_review(store, user)
+                actor = store.change_password(user, password, new)
+                review = account_review(store, user)
+                key = next((u.public_key_pem for u in store.users() if u.username == user), None)
+                if key and actor.role is Role.INVESTIGATOR:  # what the custodian checks with them
+                    review = (
+                        f"Your new signing key is {key_fingerprint(key)[:16]}. The CA custodian "
+                        "checks this number with you, in person, before certifying it; tell them "
+                        "if they show you another." + ("\n\n" + review if review else "")
+                    )
+                return actor, review
 
             self.writer.submit(change, done, failed)
         else:

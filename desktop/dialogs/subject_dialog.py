@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from core.rules import Regimen, Setting, StopReason
 from core.rules.agents import PD1_PDL1_NAMES
 from core.store.store import SUBJECT_STATUSES
+from desktop.style import muted
 from desktop.widgets.forms import DateEdit, ErrorLabel, OptionalDate, Problem, confirm_discard, date_problems
 
 # Generic names first, as coordinators write them on the CRF.
@@ -109,7 +110,7 @@ class SubjectDialog(QDialog):
         self.interval.setToolTip(hint)
         self.interval_hint = QLabel("e.g. 21 for 3-weekly dosing; counts the last cycle when therapy stopped")
         self.interval_hint.setWordWrap(True)
-        self.interval_hint.setStyleSheet("color: gray")
+        self.interval_hint.setStyleSheet(f"color: {muted()}")
         self.intercurrent = QCheckBox("Other anticancer therapy between the last dose and progression")
         self.intercurrent.setChecked(bool(case.get("intercurrent_therapy")))
         self.surgery = OptionalDate(

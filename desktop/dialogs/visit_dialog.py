@@ -38,6 +38,7 @@ from core.rules.lesions import TSTM, NewLesionStatus, NonTargetStatus
 from core.rules.recist import display
 from core.store.store import MODALITIES
 from core.visits import VisitPreview, preview_visit
+from desktop.style import readable
 from desktop.widgets.forms import DateEdit, ErrorLabel, Problem, confirm_discard, date_problems
 
 FROM_MEASUREMENTS = "— computed from measurements —"
@@ -198,7 +199,7 @@ class VisitDialog(QDialog):
             f"Lesion measurements ({self.case.get('criteria', 'RECIST 1.1')}; baseline {baseline['date']})"
         )
         grid = QGridLayout(box)
-        grid.addWidget(QLabel("<b>Target</b>"), 0, 0)
+        grid.addWidget(QLabel("<b>Lesion</b>"), 0, 0)  # targets, non-targets and new lesions
         grid.addWidget(QLabel("<b>Baseline</b>"), 0, 1)
         grid.addWidget(QLabel("<b>Now (mm; TSTM = too small to measure; blank = not evaluated)</b>"), 0, 2)
         row = 1
@@ -289,7 +290,7 @@ class VisitDialog(QDialog):
             ]
             if p.differs and p.recorded and p.computed:
                 lines.append(
-                    "<span style='color:#b9770e'><b>The recorded response differs from the "
+                    f"<span style='color:{readable('#b9770e')}'><b>The recorded response differs from the "
                     f"measurements</b>: recorded {response_label(p.recorded.value)}, the measurements give "
                     f"{response_label(p.computed.value)}; the recorded response governs.</span>"
                 )

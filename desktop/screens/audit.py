@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -19,13 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.presentation import action_label, coded_value_text, field_label
+from core.presentation import action_label, audit_change_text
 from core.store.audit import AuditFilter, AuditPage, AuditRow, printable
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
+from desktop.style import readable
 from desktop.widgets.forms import OptionalDate
 
+BASE = QPalette.ColorRole.Base  # table cells are drawn on Base
+
 PAGE_SIZE = 500
+AUDIT_WIDTHS = (50, 135, 90, 105, 110, 280, 90, 200)
+"""#, When, User, Action, Record, Change, Subject, Reason: every column on a 1366 px screen
+(Reason was behind a sideways scroll bar); Change takes the spare width of a wider one."""
+CHANGE_COLUMN = 5
 
 
 def _record(e: AuditRow) -> str:
@@ -49,11 +58,11 @@ class AuditScreen(QWidget):
                 ("User", lambda e: printable(e.user)),
                 ("Action", lambda e: printable(action_label(e.action))),
                 ("Record", _record),
-                ("Change", lambda e: e.change(field_label, coded_value_text, " = ")),
+                ("Change", audit_change_text),
                 ("Subject", lambda e: printable(e.subject)),
                 ("Reason", lambda e: printable(e.reason)),
             ],
-            colour=lambda e: "#c0392b" if e.action in ("login_failed", "delete") else None,
+            colour=lambda e: readable("#c0392b", BASE) if e.action in ("login_failed", "delete") else None,
         )
         self.subject = QLineEdit()
         self.subject.setPlaceholderText("subject id")
@@ -80,9 +89,15 @@ class AuditScreen(QWidget):
         paging.addStretch(1)
         paging.addWidget(export_csv)
         paging.addWidget(export_pdf)
-        self.view = table_view(self.model)
-        for col, width in enumerate((50, 150, 110, 90, 130, 420, 90)):
+        self.view = table_view(self.model, "No event matches these filters.")
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)  # the spare width goes to Change (see _fit), not Reason
+        for col, width in enumerate(AUDIT_WIDTHS):
             self.view.setColumnWidth(col, width)
+        self._user_sized = False
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
+        self.view.viewport().installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addLayout(paging)
@@ -95,6 +110,29 @@ class AuditScreen(QWidget):
         self.older.clicked.connect(lambda: self.go(self.page_number + 1))
         export_csv.clicked.connect(lambda: self.export_csv())
         export_pdf.clicked.connect(lambda: self.export_pdf())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit()
+        return super().eventFilter(watched, event)
+
+    def _section_resized(self, *_: object) -> None:
+        if not self._fitting:
+            self._user_sized = True  # a column dragged by hand stays as the user left it
+
+    def _fit(self) -> None:
+        """Change, the widest text, takes the width the other columns leave (at least its
+        own); Reason keeps its width (it took all the spare width at 1920 px while Change,
+        beside it, was cut)."""
+        if self._user_sized:
+            return
+        others = sum(w for c, w in enumerate(AUDIT_WIDTHS) if c != CHANGE_COLUMN)
+        width = max(AUDIT_WIDTHS[CHANGE_COLUMN], self.view.viewport().width() - others)
+        self._fitting = True
+        try:
+            self.view.horizontalHeader().resizeSection(CHANGE_COLUMN, width)
+        finally:
+            self._fitting = False
 
     def current_filter(self) -> AuditFilter:
         return AuditFilter(
@@ -133,7 +171,7 @@ class AuditScreen(QWidget):
 
     def verify(self) -> None:
         report = self.session.store.verify_audit()
-        colour = "#1e8449" if report.ok else "#c0392b"
+        colour = readable("#1e8449" if report.ok else "#c0392b")
         lines = "<br>".join(printable(line) for line in report.describe().splitlines())
         self.verdict.setText(f"<b style='color:{colour}'>{lines}</b>")
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from core.reminders import Reminder, pending_confirmations, upcoming_thresholds, without_confirmations
 from core.roster import RosterRow
 from desktop.screens.simple_table import RowsModel, table_view
-from desktop.style import URGENCY_COLOURS
+from desktop.style import URGENCY_COLOURS, muted, readable
+
+BASE = QPalette.ColorRole.Base  # table cells are drawn on Base
 
 URGENCY_LABELS = {
     "overdue": "OVERDUE",
@@ -38,7 +41,9 @@ class RemindersScreen(QWidget):
                 ("Window closes", lambda m: m.closes or ""),
                 ("What", lambda m: m.what),
             ],
-            colour=lambda m: URGENCY_COLOURS.get(m.urgency),
+            colour=lambda m: (
+                readable(URGENCY_COLOURS[m.urgency], BASE) if m.urgency in URGENCY_COLOURS else None
+            ),
         )
         self.thresholds: RowsModel[Reminder] = RowsModel(
             [("Date", lambda m: m.date), ("Subject", lambda m: m.subject_id), ("Threshold", lambda m: m.what)]
@@ -50,14 +55,16 @@ class RemindersScreen(QWidget):
         self.summary = QLabel()
         self.no_confirmation = QLabel()
         self.no_confirmation.setWordWrap(True)
-        self.no_confirmation.setStyleSheet("color: #555")
+        self.no_confirmation.setStyleSheet(f"color: {muted()}")  # #555 was 1.9:1 on a dark palette
         export = QPushButton("Export to calendar (.ics)…")
         export.clicked.connect(self.sig_export)
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(export)
-        self.confirm_view = table_view(self.confirmations)
-        self.threshold_view = table_view(self.thresholds)
+        self.confirm_view = table_view(
+            self.confirmations, "No confirmation pending: no subject waits for a confirmatory scan or biopsy."
+        )
+        self.threshold_view = table_view(self.thresholds)  # its words depend on the days: see refresh
         for view, model in ((self.confirm_view, self.confirmations), (self.threshold_view, self.thresholds)):
             view.activated.connect(
                 lambda index, model=model: self.sig_open_subject.emit(model.row_at(index.row()).subject_pk)
@@ -86,6 +93,9 @@ class RemindersScreen(QWidget):
         self.confirmations.set_rows(pending)
         as_of = rows[0].result.as_of if rows else None
         self.thresholds.set_rows(upcoming_thresholds(rows, as_of, self.days.value()) if as_of else [])
+        days = self.days.value()
+        plural = "s" if days != 1 else ""
+        self.threshold_view.set_placeholder(f"No threshold date in the next {days} day{plural}.")
         chemo = without_confirmations(rows)
         self.no_confirmation.setText(
             f"{len(chemo)} subject(s) on PD-(L)1 + chemotherapy are classified under SITC 2023 ICI-chemo "
@@ -97,8 +107,8 @@ class RemindersScreen(QWidget):
         self.no_confirmation.setVisible(bool(chemo))
         counts = {u: sum(1 for m in pending if m.urgency == u) for u in ("overdue", "open", "not_yet_open")}
         self.summary.setText(
-            f"<b style='color:{URGENCY_COLOURS['overdue']}'>{counts['overdue']} overdue</b> · "
-            f"<b style='color:{URGENCY_COLOURS['open']}'>{counts['open']} due now</b> · "
+            f"<b style='color:{readable(URGENCY_COLOURS['overdue'])}'>{counts['overdue']} overdue</b> · "
+            f"<b style='color:{readable(URGENCY_COLOURS['open'])}'>{counts['open']} due now</b> · "
             f"{counts['not_yet_open']} opening soon" + (f" · as of {as_of}" if as_of else "")
         )
 

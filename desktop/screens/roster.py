@@ -9,6 +9,8 @@ every keystroke (10,000 calls), where one list comprehension does here.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
@@ -22,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -51,8 +54,9 @@ from core.rules import CATEGORY_LABELS, Category
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
 from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store.categories import CategoryChange
-from desktop.style import URGENCY_COLOURS, category_colour
+from desktop.style import URGENCY_COLOURS, category_colour, readable
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
+from desktop.widgets.badge import PAD as BADGE_PAD
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -74,7 +78,7 @@ HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest re
            "Rule set", "Confirmation", "Next due", CHANGED_HEADER)  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
 COL_TUMOR, COL_AGENT = HEADERS.index("Tumor type"), HEADERS.index("Agent")
-BASE_WIDTHS = (90, 165, 85, 115, 90, 130, 225, 140, 150, 100, 130)
+BASE_WIDTHS = (80, 165, 82, 115, 80, 110, 225, 132, 150, 100, 130)
 FIT_CAP = 360  # px: a column widened to show its text grows no wider than this
 
 # Category filter choices: (label, categories matched; empty means all)
@@ -103,12 +107,33 @@ def _category_text(row: RosterRow) -> str:
     return category_label(row.result)
 
 
-def _confirmation_text(row: RosterRow) -> str:
+def _confirmation_long(row: RosterRow) -> str:
+    """ "Confirmatory scan: pending (overdue)": the whole wording (the cell's tooltip)."""
     c = row.result.confirmation
     if c.status == "not_required":
         return "—"
     text = confirmation_text(c.required, c.status)
     return f"{text} ({c.due_status.replace('_', ' ')})" if c.status == "pending" and c.due_status else text
+
+
+def _confirmation_text(row: RosterRow) -> str:
+    """ "Scan: pending": the column is headed Confirmation, and when it is due is in Next due
+    (coloured the same), so the cell says neither again and fits a 1920 px roster."""
+    c = row.result.confirmation
+    if c.status == "not_required":
+        return "—"
+    text = confirmation_text(c.required, c.status)
+    return re.sub(r"^Confirmatory (\w)", lambda m: m.group(1).upper(), text)
+
+
+def _due_text(row: RosterRow) -> str:
+    """ "2026-11-20  scan overdue (window closed)": the date and what is due, without the
+    "confirmatory" the Confirmation column beside it already says."""
+    if row.next_due is None:
+        return ""
+    what = row.next_due.what.replace("confirmatory ", "").replace("; biopsy result needed too", " + biopsy")
+    what = what.replace(" (window closed)", "").replace("scan due by", "scan due")
+    return f"{row.next_due.date}  {what}"
 
 
 SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
@@ -237,41 +262,72 @@ class RosterModel(QAbstractTableModel):
             return HEADERS[section]
         return None
 
+    def display(self, r: RosterRow, col: int) -> str:
+        """The text of ``r``'s cell in column ``col``."""
+        if col == COL_SUBJECT:
+            return r.subject_id
+        if col == COL_TUMOR:
+            return r.tumor_type
+        if col == COL_SETTING:
+            return r.setting
+        if col == COL_AGENT:
+            return r.agent
+        if col == COL_FIRST:
+            return r.first_dose.isoformat()
+        if col == COL_RESPONSE:
+            shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
+            return f"{shown} ({r.latest_date})" if r.latest_date else shown
+        if col == COL_CATEGORY:
+            return _category_text(r)
+        if col == COL_RULESET:
+            return ruleset_short(r.result.ruleset.name)
+        if col == COL_CONFIRM:
+            return _confirmation_text(r)
+        if col == COL_DUE:
+            return _due_text(r)
+        if col == COL_CHANGED:
+            change = self._changes.get(r.subject_pk)
+            return change.short() if change else ""
+        return ""
+
+    def texts(self, col: int) -> Counter[str]:
+        """Every text column ``col`` can show, over all rows whatever the filter, with how many
+        rows show it; where only the widest matters, one row per kind of text (dates are as wide
+        as each other): fast at 10,000 rows."""
+        rows = self._all
+        key: Callable[[RosterRow], object] | None = {
+            COL_FIRST: lambda r: 0,
+            COL_RESPONSE: lambda r: (r.latest_response, r.latest_date is None),
+            COL_CATEGORY: lambda r: (r.category, r.result.provisional_category),
+            COL_RULESET: lambda r: r.result.ruleset.name,
+            COL_CONFIRM: lambda r: (r.result.confirmation.required, r.result.confirmation.status),
+            COL_DUE: lambda r: r.next_due.what if r.next_due else None,
+        }.get(col)
+        if col in (COL_TUMOR, COL_AGENT, COL_SETTING):
+            return Counter(self.display(r, col) for r in rows)
+        if col == COL_SUBJECT:
+            return Counter(sorted((r.subject_id for r in rows), key=len)[-20:])  # the longest ids
+        if col == COL_CHANGED:
+            return Counter(change.short() for change in self._changes.values())
+        if key is None:
+            return Counter()
+        kinds: dict[object, RosterRow] = {}
+        for r in rows:
+            kinds.setdefault(key(r), r)
+        return Counter(self.display(r, col) for r in kinds.values())
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         r = self.row_at(index.row())
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == COL_SUBJECT:
-                return r.subject_id
-            if col == COL_TUMOR:
-                return r.tumor_type
-            if col == COL_SETTING:
-                return r.setting
-            if col == COL_AGENT:
-                return r.agent
-            if col == COL_FIRST:
-                return r.first_dose.isoformat()
-            if col == COL_RESPONSE:
-                shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
-                return f"{shown} ({r.latest_date})" if r.latest_date else shown
-            if col == COL_CATEGORY:
-                return _category_text(r)
-            if col == COL_RULESET:
-                return ruleset_short(r.result.ruleset.name)
-            if col == COL_CONFIRM:
-                return _confirmation_text(r)
-            if col == COL_DUE:
-                return f"{r.next_due.date}  {r.next_due.what}" if r.next_due else ""
-            if col == COL_CHANGED:
-                change = self._changes.get(r.subject_pk)
-                return change.short() if change else ""
+            return self.display(r, col)
         if role == BADGE_COLOUR_ROLE and col == COL_CATEGORY:
             return category_colour(r.category)
         if role == Qt.ItemDataRole.ForegroundRole and col in (COL_DUE, COL_CONFIRM) and r.next_due:
             return (
-                QColor(URGENCY_COLOURS.get(r.next_due.urgency, "#000"))
+                QColor(readable(URGENCY_COLOURS.get(r.next_due.urgency, "#000"), QPalette.ColorRole.Base))
                 if r.next_due.urgency != "upcoming"
                 else None
             )
@@ -279,6 +335,12 @@ class RosterModel(QAbstractTableModel):
             change = self._changes.get(r.subject_pk)
             return change.describe().capitalize() if change else None
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col in (COL_SUBJECT, COL_TUMOR, COL_SETTING, COL_AGENT):  # whole when the column cuts it
+                return self.data(index, Qt.ItemDataRole.DisplayRole)
+            if col == COL_CONFIRM:
+                return _confirmation_long(r)
+            if col == COL_DUE:
+                return f"{r.next_due.date}: {r.next_due.what}" if r.next_due else None
             if col == COL_RULESET:
                 return f"{ruleset_label(r.result.ruleset)}: {ruleset_citation(r.result)}"
             return r.result.reason or (r.result.rule.value if r.result.rule else category_label(r.result))
@@ -350,7 +412,10 @@ class RosterScreen(QWidget):
             self.table.setColumnWidth(col, width)
         self._fitting = False
         self._user_sized = False
+        self._columns_chosen = False  # the user picked the columns (the column chooser)
+        self._measured: dict[int, Counter[int]] = {}  # column: {width a text needs: rows}
         header.sectionResized.connect(self._section_resized)
+        header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # room for the arrow
         self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -365,6 +430,7 @@ class RosterScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table)
+        self._show_changes(False)
         self.search.textChanged.connect(self._filter)
         self.category.currentIndexChanged.connect(self._filter)
         self.ruleset.currentIndexChanged.connect(self._filter)
@@ -372,6 +438,7 @@ class RosterScreen(QWidget):
 
     def set_rows(self, rows: Sequence[RosterRow]) -> None:
         self.model.set_rows(rows)
+        self._measured.clear()
         self._update_count()
         self.fit_columns()
 
@@ -384,13 +451,71 @@ class RosterScreen(QWidget):
         if not self._fitting:
             self._user_sized = True  # a column dragged by hand stays as the user left it
 
+    def _header_width(self, col: int) -> int:
+        """The title's width: with room for the sort arrow only where it is drawn (Qt's own
+        hint always adds it, 20 px too many on a 1920 px roster)."""
+        header = self.table.horizontalHeader()
+        style = header.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        width = header.fontMetrics().horizontalAdvance(HEADERS[col]) + 2 * margin + 2
+        if header.isSortIndicatorShown() and header.sortIndicatorSection() == col:
+            width += style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header) + margin
+        return width
+
+    def _widths(self, col: int) -> Counter[int]:
+        """The width each text of column ``col`` needs (with the cell's margins and grid line,
+        as the view measures them), over all rows whatever the filter: columns keep their
+        widths while a filter hides rows, or shows them again. Cached until the rows change."""
+        cached = self._measured.get(col)
+        if cached is not None:
+            return cached
+        style, view = self.table.style(), self.table
+        margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+        margin += int(view.showGrid()) + 1  # + 1: Qt lays the text out in fractions of a pixel
+        bold = QFont(view.font())
+        bold.setBold(True)
+        badge, plain = QFontMetricsF(bold), view.fontMetrics()
+
+        def measure(text: str) -> int:
+            if col == COL_CATEGORY:  # a badge: bold, with its padding (BadgeDelegate.sizeHint)
+                return int(badge.horizontalAdvance(text) + 2 * BADGE_PAD + 6 + 2) + 2
+            return plain.horizontalAdvance(text) + margin
+
+        widths: Counter[int] = Counter()
+        for text, count in self.model.texts(col).items():
+            widths[measure(text)] += count
+        self._measured[col] = widths
+        return widths
+
     def _content_width(self, col: int) -> int:
-        return max(self.table.sizeHintForColumn(col), self.table.horizontalHeader().sectionSizeHint(col))
+        return max([self._header_width(col), *self._widths(col)])
+
+    def _split(self, room: int, free: list[int]) -> dict[int, int]:
+        """Share ``room`` between Tumor type and Agent so that the fewest rows are cut (ties:
+        the fairer split); each keeps at least its base width."""
+        if len(free) < 2:
+            return dict.fromkeys(free, room)
+        tumor, agent = free
+        widths = {c: self._widths(c) for c in free}
+        lo, hi = BASE_WIDTHS[tumor], room - BASE_WIDTHS[agent]
+        if hi < lo:
+            return {tumor: room // 2, agent: room - room // 2}
+        options = {lo, hi, room // 2} | {w for w in widths[tumor] if lo <= w <= hi}
+        options |= {room - w for w in widths[agent] if lo <= room - w <= hi}
+
+        def cost(t: int) -> tuple[int, int]:
+            cut = sum(n for w, n in widths[tumor].items() if w > t)
+            cut += sum(n for w, n in widths[agent].items() if w > room - t)
+            return cut, abs(room - 2 * t)
+
+        best = min((t for t in options if lo <= t <= hi), key=cost)
+        return {tumor: best, agent: room - best}
 
     def fit_columns(self) -> None:
-        """Share the table's spare width: first to the columns whose text is cut, up to what
-        they hold (at most FIT_CAP px; a fair share each when there is not enough), then what
-        is left to Tumor type and Agent. Never wider than the viewport."""
+        """Share the table's spare width, never wider than the viewport: first every column
+        whose text is cut gets what it holds (at most FIT_CAP px), the short columns before
+        Tumor type and Agent (their free text is the longest; cut, it is whole in the
+        tooltip); Tumor type and Agent share the rest so that the fewest rows are cut."""
         if self._user_sized:
             return
         header = self.table.horizontalHeader()
@@ -400,13 +525,17 @@ class RosterScreen(QWidget):
         spare = self.table.viewport().width() - sum(base.values())
         if spare > 0:  # else the base widths, and a scroll bar
             cut = {c: max(min(self._content_width(c), FIT_CAP) - base[c], 0) for c in shown}
-            short = sum(cut.values())
-            for c, missing in cut.items():  # all that is cut if it fits, else a fair share each
-                widths[c] += missing if short <= spare else missing * spare // short
-            first = [c for c in (COL_TUMOR, COL_AGENT) if c in widths]
-            left = spare - (sum(widths.values()) - sum(base.values()))
-            for c in first:
-                widths[c] += max(left, 0) // len(first)
+            free = [c for c in (COL_TUMOR, COL_AGENT) if c in widths]
+            fixed = [c for c in shown if c not in free]
+            short = sum(cut[c] for c in fixed)
+            for c in fixed:  # all that is cut if it fits, else a fair share each
+                widths[c] += cut[c] if short <= spare else cut[c] * spare // short
+            spare -= min(short, spare)
+            if sum(cut[c] for c in free) <= spare:  # both whole: what is left, half each
+                for c in free:
+                    widths[c] += cut[c] + (spare - sum(cut[f] for f in free)) // len(free)
+            else:
+                widths.update(self._split(spare + sum(base[c] for c in free), free))
         self._fitting = True
         try:
             for c, width in widths.items():
@@ -416,7 +545,25 @@ class RosterScreen(QWidget):
 
     def set_changes(self, changes: dict[int, CategoryChange]) -> None:
         self.model.set_changes(changes)
+        self._measured.pop(COL_CHANGED, None)
+        self._show_changes(bool(changes))
         self._update_count()
+
+    def _show_changes(self, any_changed: bool) -> None:
+        """The "Changed by rules" column and filter only when a subject is marked: empty,
+        they took 160 px of a 1920 px roster to say nothing (a column the user chose stays)."""
+        self.changed_only.setVisible(any_changed or self.changed_only.isChecked())
+        if not self._columns_chosen:
+            self._set_hidden(COL_CHANGED, not any_changed)
+            self.fit_columns()
+
+    def _set_hidden(self, col: int, hidden: bool) -> None:
+        """Show or hide a column: not a width the user chose (hiding resizes it to 0)."""
+        self._fitting = True
+        try:
+            self.table.horizontalHeader().setSectionHidden(col, hidden)
+        finally:
+            self._fitting = False
 
     def _filter(self) -> None:
         self.model.set_filter(
@@ -460,14 +607,21 @@ class RosterScreen(QWidget):
             action.setCheckable(True)
             action.setChecked(not header.isSectionHidden(col))
             action.setEnabled(col != COL_SUBJECT)
-            action.toggled.connect(lambda on, col=col: header.setSectionHidden(col, not on))
+            action.toggled.connect(lambda on, col=col: self._choose_column(col, on))
         menu.addSeparator()
         menu.addAction("Show all columns", self.show_all_columns)
         return menu
 
+    def _choose_column(self, col: int, on: bool) -> None:
+        self._columns_chosen = True
+        self._set_hidden(col, not on)
+        self.fit_columns()
+
     def show_all_columns(self) -> None:
+        self._columns_chosen = True
         for col in range(len(HEADERS)):
-            self.table.horizontalHeader().showSection(col)
+            self._set_hidden(col, False)
+        self.fit_columns()
 
     def current_subject_pk(self) -> int | None:
         index = self.table.currentIndex()
@@ -483,9 +637,14 @@ class RosterScreen(QWidget):
 
     def save_layout(self, settings: QSettings) -> None:
         settings.setValue("roster/header-12", self.table.horizontalHeader().saveState())
+        settings.setValue("roster/columns-chosen", self._columns_chosen)
 
     def restore_layout(self, settings: QSettings) -> None:
         state = settings.value("roster/header-12")
         if state is not None:
+            changed_hidden = self.table.horizontalHeader().isSectionHidden(COL_CHANGED)
             self.table.horizontalHeader().restoreState(state)
             self._user_sized = True  # the user's own widths, as left last time
+            self._columns_chosen = str(settings.value("roster/columns-chosen", "false")).lower() == "true"
+            if not self._columns_chosen:  # shown or not by whether a subject is marked, as now
+                self._set_hidden(COL_CHANGED, changed_hidden)

@@ -38,6 +38,7 @@ from core.rules import (
 )
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_TABLE, MAX_MIN_EXPOSURE_DAYS, TABLE_MIN_EXPOSURE_DAYS
 from desktop.session import Session
+from desktop.style import readable
 from desktop.widgets.forms import ErrorLabel, ask_reason
 
 DEFAULTS = Parameters()
@@ -176,7 +177,7 @@ class SettingsScreen(QWidget):
         col.addLayout(details)
         col.addWidget(enrolls)
         self.no_categories = QLabel(
-            "<b style='color:#b9770e'>No category chosen yet:</b> worksheets say "
+            f"<b style='color:{readable('#b9770e')}'>No category chosen yet:</b> worksheets say "
             '"categories not configured" until the protocol\'s categories are ticked and saved.'
         )
         self.no_categories.setWordWrap(True)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 Index = QModelIndex | QPersistentModelIndex
@@ -55,17 +55,42 @@ class RowsModel(QAbstractTableModel, Generic[R]):
         if not index.isValid():
             return None
         row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = self._columns[index.column()][1](row)
-            return "" if value is None else str(value)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            value = self._columns[index.column()][1](row)  # the tooltip: whole where the cell is cut
+            text = "" if value is None else str(value)
+            return text if role == Qt.ItemDataRole.DisplayRole or text else None
         if role == Qt.ItemDataRole.ForegroundRole and self._colour is not None:
             tint = self._colour(row)
             return QColor(tint) if tint else None
         return None
 
 
-def table_view(model: QAbstractTableModel) -> QTableView:
-    view = QTableView()
+class TableView(QTableView):
+    """A table that says why it is empty (``placeholder``) instead of showing a blank pane."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.placeholder = ""
+
+    def set_placeholder(self, text: str) -> None:
+        self.placeholder = text
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if not self.placeholder or (model is not None and model.rowCount() > 0):
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+        painter.drawText(self.viewport().rect().adjusted(16, 24, -16, -16), flags, self.placeholder)
+        painter.end()
+
+
+def table_view(model: QAbstractTableModel, placeholder: str = "") -> TableView:
+    view = TableView()
+    view.placeholder = placeholder
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

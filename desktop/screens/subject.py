@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -42,7 +42,7 @@ from core.rules.recist import evaluate
 from core.store import models as m
 from core.store.casemap import case_from_rows, visit_order
 from desktop.session import Session
-from desktop.style import category_colour, response_colour
+from desktop.style import category_colour, readable, response_colour
 from desktop.widgets.charts import SpiderWidget, TimelineData, TimelineWidget
 from desktop.widgets.elided import ElidedLabel
 from desktop.widgets.result_view import result_html
@@ -186,7 +186,9 @@ class VisitModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return values[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 4 and r.governing:
-            return response_colour(r.governing)
+            # the response's colour, darkened where it would not read as text (PR's light green
+            # was 2.3:1 on white)
+            return QColor(readable(response_colour(r.governing).name(), QPalette.ColorRole.Base))
         return None
 
 
@@ -350,12 +352,13 @@ class SubjectScreen(QWidget):
             ) + "</tr>"
             for r in range(self.visits.rowCount())
         )  # fmt: skip
+        classification = result_html(self.result.subject_id, self.result, full=False, paper=True)
         page = (
             f"<h1>{code}</h1><p>{html.escape(self.details.text())}</p>"
             "<h2>Visits</h2><table border='1' cellspacing='0' cellpadding='3'>"
             f"<tr>{header}</tr>{visits}</table>"
             f"<h2>Baseline lesions</h2>{self.baseline_html()}"
-            f"<h2>Classification</h2>{result_html(self.result.subject_id, self.result, full=False)}"
+            f"<h2>Classification</h2>{classification}"
             f"<p style='color:gray'>Printed {dt.datetime.now().astimezone():%Y-%m-%d %H:%M} by "
             f"{html.escape(self.session.actor.full_name or self.session.actor.username)}.</p>"
         )

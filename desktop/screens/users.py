@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -90,7 +91,10 @@ class UsersScreen(QWidget):
         )
         self.error = ErrorLabel()
         bar = QHBoxLayout()
-        for w in (add, self.role, set_role, toggle, reset, unlock, issue):
+        role_label_widget = QLabel("New role:")
+        role_label_widget.setBuddy(self.role)
+        self.role.setToolTip("The role 'Set role…' gives the selected account")
+        for w in (add, role_label_widget, self.role, set_role, toggle, reset, unlock, issue):
             bar.addWidget(w)
         bar.addStretch(1)
         layout = QVBoxLayout(self)
@@ -107,6 +111,7 @@ class UsersScreen(QWidget):
 
     def refresh(self) -> None:
         self.model.set_rows(self.session.store.users())
+        self.view.resizeColumnsToContents()  # a printed name on one line; the last column stretches
 
     def _selected(self) -> m.UserAccount | None:
         index = self.view.currentIndex()

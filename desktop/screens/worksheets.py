@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,6 +31,7 @@ from core.presentation import role_label
 from core.rules import CATEGORY_LABELS, Category
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
+from desktop.style import readable
 from desktop.widgets.files import open_path, save_path
 from desktop.widgets.forms import ErrorLabel
 
@@ -40,7 +42,7 @@ if TYPE_CHECKING:  # the PDF stack (ReportLab, pyHanko) loads on first use, not 
 
 def _signed_by(row: WorksheetRow) -> str:
     if row.signed_by and row.signed_at:
-        return f"{row.signed_by} ({row.signed_at:%Y-%m-%d %H:%M} UTC)"
+        return f"{row.signed_by}, {row.signed_at:%Y-%m-%d %H:%M}"  # the title says UTC
     return ""
 
 
@@ -51,9 +53,15 @@ def _category_words(code: str) -> str:
         return code.replace("_", " ")
 
 
+WORKSHEET_WIDTHS = (175, 80, 116, 125, 80, 137, 95)
+"""Document, Subject, Prepared, By, As of, Category, Status: at 1366 px "Signed by" keeps
+260 px (it had 40, its title cut, behind a sideways scroll bar)."""
+
+
 def _status(row: WorksheetRow) -> str:
-    text = "signed" if row.status == "signed" else "draft"
-    return text + (" — superseded: data or study settings changed since" if row.superseded else "")
+    if row.superseded:  # in red; why is in the notice above the table (signed: see Signed by)
+        return "superseded"
+    return "signed" if row.status == "signed" else "draft"
 
 
 class SignDialog(QDialog):
@@ -139,12 +147,17 @@ class WorksheetsScreen(QWidget):
                 ("As of", lambda r: r.as_of),
                 ("Category", lambda r: CATEGORY_LABELS[Category(r.category)]),
                 ("Status", _status),
-                ("Signed by", _signed_by),
+                ("Signed by (UTC)", _signed_by),
             ],
-            colour=lambda r: "#c0392b" if r.superseded else ("#1e8449" if r.status == "signed" else None),
+            colour=lambda r: readable("#c0392b", QPalette.ColorRole.Base) if r.superseded
+            else (readable("#1e8449", QPalette.ColorRole.Base) if r.status == "signed" else None),
         )  # fmt: skip
-        self.view = table_view(self.model)
-        for col, width in enumerate((190, 100, 120, 140, 90, 160, 230)):
+        self.view = table_view(
+            self.model,
+            "No worksheet yet. Open a subject (or select one in the Roster) and press "
+            "“Prepare worksheet…”: the draft appears here, for an investigator to read and sign.",
+        )
+        for col, width in enumerate(WORKSHEET_WIDTHS):  # Signed by, last, takes the rest
             self.view.setColumnWidth(col, width)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.prepare_button = QPushButton("Prepare worksheet…")
@@ -201,7 +214,8 @@ class WorksheetsScreen(QWidget):
             subject = f" Prepares for subject {code}."
             self.prepare_button.setText(f"Prepare worksheet for {code}…")
         self.info.setText(
-            f"{who}{subject} Superseded worksheets (red) must be prepared again before signing."
+            f"{who}{subject} Superseded worksheets (red): the subject's data or the study settings "
+            "changed since; prepare them again before signing."
         )
         self._update_buttons()
 

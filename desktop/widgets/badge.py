@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -11,6 +11,18 @@ PAD = 6.0
 
 
 class BadgeDelegate(QStyledItemDelegate):
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        """Room for the badge as painted: the bold label, its padding and the cell's margin (the
+        plain text's hint was 20 px short, so a column fitted to it cut the longest badges)."""
+        hint = super().sizeHint(option, index)
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        if not isinstance(index.data(BADGE_COLOUR_ROLE), QColor) or not text:
+            return hint
+        font = QFont(option.font)
+        font.setBold(True)
+        width = QFontMetricsF(font).horizontalAdvance(text) + 2 * PAD + 6 + 2  # badge, margin, grid
+        return QSize(max(hint.width(), int(width) + 1), hint.height())
+
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:

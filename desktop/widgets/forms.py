@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from core import limits
 from core.presentation import field_label, plain_message
+from desktop.style import readable
 
 
 def qdate(day: dt.date) -> QDate:
@@ -160,7 +161,8 @@ class DateEdit(QWidget):
         day = parse_date(self.edit.text())
         if day is None:
             self.hint.setText(
-                f"<span style='color:#c0392b'>not a date from {limits.MIN_DATE:%Y} to {limits.MAX_DATE:%Y} "
+                f"<span style='color:{readable(ERROR_RED)}'>"
+                f"not a date from {limits.MIN_DATE:%Y} to {limits.MAX_DATE:%Y} "
                 "(YYYY-MM-DD)</span>"
             )
             return
@@ -211,7 +213,8 @@ class OptionalDate(QWidget):
 Problem = tuple[str | None, str]
 """A refused value: (the field's dotted name or None, what is wrong with it)."""
 
-INVALID_STYLE = "border: 2px solid #c0392b; border-radius: 3px;"
+ERROR_RED = "#c0392b"
+INVALID_STYLE = f"border: 2px solid {ERROR_RED}; border-radius: 3px;"
 
 
 class ErrorLabel(QLabel):
@@ -222,7 +225,7 @@ class ErrorLabel(QLabel):
         super().__init__()
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed: never render it
-        self.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.setStyleSheet(f"color: {readable(ERROR_RED)}; font-weight: bold;")
         self.fields: dict[str, QWidget] = {}
         self._marked: list[tuple[QWidget, str]] = []
         self.marked_fields: list[str] = []

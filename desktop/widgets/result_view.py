@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtGui import QPalette
+
 from core.presentation import (
     category_label,
     confirmation_text,
@@ -16,17 +18,25 @@ from core.presentation import (
     ruleset_label,
 )
 from core.rules import CATEGORY_LABELS, CAVEAT_HELP, Classification
-from desktop.style import CATEGORY_COLOURS, URGENCY_COLOURS
+from desktop.style import CATEGORY_COLOURS, URGENCY_COLOURS, muted, readable
 
 
-def result_html(subject_id: str, result: Classification, *, full: bool = True) -> str:
+def result_html(subject_id: str, result: Classification, *, full: bool = True, paper: bool = False) -> str:
+    """The classification panel; ``paper``: for print, in the colours as given (on white),
+    not those that read on the screen's palette (a dark one lightens them)."""
     e = html.escape
+    base = QPalette.ColorRole.Base
+
+    def ink(hex_colour: str) -> str:
+        return hex_colour if paper else readable(hex_colour, base)
+
+    grey = "#6c7a7b" if paper else muted(base)
     colour = CATEGORY_COLOURS[result.category]
     parts = [
         f"<h2 style='margin-bottom:2px'>{e(subject_id)}</h2>",
         f"<p><span style='background:{colour};color:white;font-weight:bold;font-size:large'>"
         f"&nbsp;{e(category_label(result))}&nbsp;</span>"
-        f" <span style='color:gray'>({e(ruleset_label(result.ruleset))})</span>",
+        f" <span style='color:{grey}'>({e(ruleset_label(result.ruleset))})</span>",
     ]
     if result.provisional_category:
         parts.append(f" &nbsp;provisionally <b>{e(CATEGORY_LABELS[result.provisional_category])}</b>")
@@ -41,7 +51,7 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
     if c.opens and c.closes:
         window = f"{c.opens} to {c.closes}"
         if c.due_status:
-            tint = URGENCY_COLOURS.get(c.due_status, "#000")
+            tint = ink(URGENCY_COLOURS.get(c.due_status, "#000"))
             window += f" <b style='color:{tint}'>({e(c.due_status.replace('_', ' '))})</b>"
         facts.append(("Confirmation window", window))
     if result.reason:
@@ -87,7 +97,7 @@ def result_html(subject_id: str, result: Classification, *, full: bool = True) -
             tip = f"{e(name)}: {e(parameter_help(result, name))}"
             label = e(parameter_label(name))
             parts.append(f"<tr><td title='{tip}'>{label}</td><td>{e(shown)}{mark}</td></tr>")
-        parts.append(f"</table><p style='color:gray'>Classified as of {result.as_of}.</p>")
+        parts.append(f"</table><p style='color:{grey}'>Classified as of {result.as_of}.</p>")
     return "".join(parts)
 
 

@@ -141,3 +141,42 @@ def test_loaded_values_leave_the_collector_but_are_still_freed() -> None:
         assert alive() is None
     finally:
         gc.unfreeze()
+
+
+def test_fast_init_values_pickle_as_equal_values() -> None:
+    import pickle
+
+    course = Course(
+        "P-1", "melanoma", Setting.ADVANCED, Regimen.MONOTHERAPY, dt.date(2024, 1, 2),
+        assessments=(Assessment(dt.date(2024, 2, 1), Response.PD, notes=("a note",)),),
+    )  # fmt: skip
+    again = pickle.loads(pickle.dumps(course, protocol=5))
+    assert again == course
+    assert type(again) is Course
+    assert hash(again) == hash(course)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        again.tumor_type = "renal"  # type: ignore[misc]
+
+
+def test_shared_equal_values_keeps_every_value_and_shares_equal_parts() -> None:
+    from core.rules.frozen import shared_equal_values
+
+    def course(code: str) -> Course:
+        visits = tuple(
+            Assessment(dt.date(2024, 2, 1) + dt.timedelta(days=42 * k), Response.SD, notes=(f"visit {k}",))
+            for k in range(3)
+        )
+        return Course(
+            code, "melanoma", Setting.ADVANCED, Regimen.MONOTHERAPY, dt.date(2024, 1, 2), assessments=visits
+        )
+
+    values = [course("A"), course("B"), {"not": "hashable"}]
+    memo: dict[object, object] = {}
+    shared = [shared_equal_values(v, memo) for v in values]
+    assert shared == values
+    a, b = shared[0], shared[1]
+    assert a.subject_id != b.subject_id
+    assert a.assessments is b.assessments  # equal parts are one object now
+    assert a.first_dose is b.first_dose
+    assert values[0].assessments is not values[1].assessments  # the originals are untouched
+    assert shared[2] is values[2]  # what cannot be hashed is kept as it is

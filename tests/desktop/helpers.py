@@ -13,3 +13,19 @@ def fill_custodian(dialog: Any, passphrase: str) -> None:
     dialog.custodian_repeat.setText("pia-own-password-3")
     dialog.ca_passphrase.setText(passphrase)
     dialog.ca_repeat.setText(passphrase)
+
+
+class Questions:
+    """QMessageBox.question answered by the test: ``asked`` holds each text, ``answer`` is given."""
+
+    def __init__(self, monkeypatch: Any, answer: Any) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        self.asked: list[str] = []
+        self.answer = answer
+
+        def question(_parent: object, _title: str, text: str, *_args: object) -> Any:
+            self.asked.append(text)
+            return self.answer
+
+        monkeypatch.setattr(QMessageBox, "question", question)

@@ -104,6 +104,9 @@ def test_roster_marks_and_filters_subjects_changed_by_rules_v2(
         assert model.headerData(COL_CHANGED, Qt.Orientation.Horizontal) == "Changed by rules v2"
         cells = {model.row_at(r).subject_id: model.index(r, COL_CHANGED).data() for r in range(2)}
         assert cells == {"NEO-1": "v1 Insufficient exposure → v2 Primary resistance", "ADV-1": ""}
+        # the column and its filter show themselves once a subject is marked (hidden while none is)
+        assert not w.roster_screen.table.isColumnHidden(COL_CHANGED)
+        assert not w.roster_screen.changed_only.isHidden()
 
         w.roster_screen.changed_only.setChecked(True)
         assert [model.row_at(r).subject_id for r in range(model.rowCount())] == ["NEO-1"]

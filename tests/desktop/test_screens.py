@@ -526,3 +526,21 @@ def test_the_sign_dialog_shows_the_pages_and_the_statement(investigator_desk: De
     assert dialog.preview.pages[0].width() > 500
     assert "BY CATEGORY" in dialog.statement.text()
     assert "DEMO-PD1-R" in dialog.statement.text()
+
+
+def test_users_screen_shows_printed_names_whole_and_labels_the_role_box(demo_desk: Desk) -> None:
+    """'Casey Coordinator' wrapped onto two lines in a 100-pixel column while the last column
+    stretched over empty space; the role box beside 'Add user…' had no label."""
+    from PySide6.QtWidgets import QLabel
+
+    w = demo_desk.window
+    w.show_users()
+    screen = w.users_screen
+    screen.refresh()
+    view, metrics = screen.view, screen.view.fontMetrics()
+    for row in range(screen.model.rowCount()):
+        for column in (0, 1, 2):
+            text = str(screen.model.index(row, column).data())
+            assert view.columnWidth(column) >= metrics.horizontalAdvance(text), (row, column, text)
+    labels = [label.text() for label in screen.findChildren(QLabel)]
+    assert "New role:" in labels

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from core.store.site_keys import certificate_queue
 from tests.desktop.conftest import PASSWORD, Desk, _copy, _open
+from tests.desktop.helpers import Questions
 
 
 @pytest.fixture
@@ -49,14 +50,8 @@ def test_the_custodian_confirms_a_key_after_a_reset_then_certifies_it(
     from desktop.dialogs.ca_dialog import SiteCADialog
 
     _reset_investigator(custodian_desk)
-    asked: list[str] = []
-    answer = [QMessageBox.StandardButton.No]
-
-    def question(_parent: object, _title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return answer[0]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    questions = Questions(monkeypatch, QMessageBox.StandardButton.No)
+    asked = questions.asked
     dialog = SiteCADialog(custodian_desk.session, custodian_desk.window)
     qtbot.addWidget(dialog)
     assert dialog.act.isEnabled()
@@ -64,7 +59,7 @@ def test_the_custodian_confirms_a_key_after_a_reset_then_certifies_it(
     dialog.act.click()
     assert "Dr. Ines Investigator (investigator): password reset by admin" in asked[0]
     assert [e.username for e in certificate_queue(custodian_desk.store) if e.pending] == ["investigator"]
-    answer[0] = QMessageBox.StandardButton.Yes
+    questions.answer = QMessageBox.StandardButton.Yes
     dialog.passphrase.setText("not-the-passphrase")
     dialog.act.click()
     qtbot.waitUntil(lambda: "wrong CA passphrase" in dialog.error.text(), timeout=20000)
@@ -107,6 +102,9 @@ def test_choosing_a_password_after_a_reset_shows_what_the_account_did_before(
         qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
         assert "Your password was reset by admin" in dialog.review
         assert "no worksheet was signed in your name" in dialog.review
+        # the number the custodian will check with them, as the custodian's list shows it
+        waiting = {e.username: e for e in certificate_queue(store)}["investigator"]
+        assert f"Your new signing key is {waiting.key_id}." in dialog.review
     finally:
         writer.shutdown()
         store.close()

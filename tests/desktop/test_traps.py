@@ -19,7 +19,7 @@ from core.rules import Category
 from desktop import flows
 from desktop.main_window import NAV_KEYS
 from tests.desktop.conftest import PASSWORD, Desk, days_ago
-from tests.desktop.helpers import fill_custodian
+from tests.desktop.helpers import Questions, fill_custodian
 
 
 def open_code(desk: Desk, code: str) -> int:
@@ -256,14 +256,8 @@ def test_second_visit_on_a_date_asks_first(
     pk = open_code(demo_desk, "MEL-001")
     taken = demo_desk.store.case(pk)["assessments"][-1]["date"]
     count = len(demo_desk.store.case(pk)["assessments"])
-    asked: list[str] = []
-    answer = [QMessageBox.StandardButton.Cancel]
-
-    def question(_parent: object, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return answer[0]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    questions = Questions(monkeypatch, QMessageBox.StandardButton.Cancel)
+    asked = questions.asked
     dialog = w.flows.add_visit(pk)
     dialog.date.set_value(dt.date.fromisoformat(taken))
     dialog.response.setCurrentIndex(dialog.response.findData("SD"))
@@ -274,7 +268,7 @@ def test_second_visit_on_a_date_asks_first(
     assert dialog.isVisible()  # cancelled: nothing saved, the dialog keeps what was typed
     assert save.isEnabled()
     assert len(demo_desk.store.case(pk)["assessments"]) == count
-    answer[0] = QMessageBox.StandardButton.Save
+    questions.answer = QMessageBox.StandardButton.Save
     save.click()
     qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
     assert len(demo_desk.store.case(pk)["assessments"]) == count + 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.store import Actor, Role, Store
-from core.store.site_keys import create_site_ca
+from core.store.site_keys import certificate_queue, create_site_ca
 
 PASSWORD = "s3cret-pass-phrase"
 FIRST_PASSWORD = "one-time-pass-4711"  # what an administrator hands over; changed at first sign-in
@@ -37,7 +37,8 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             custodian = custodian or actor
         store.create_study(admin, "P-001", "A phase 2 trial", enrolled_categories=["primary_resistance"])
         assert custodian is not None
-        create_site_ca(store, custodian, CA_PASSPHRASE)  # the coordinator keeps the CA, not the admin
+        # the coordinator keeps the CA, not the admin, and certifies the investigator it was shown
+        create_site_ca(store, custodian, CA_PASSPHRASE, approved=certificate_queue(store))
     return path
 
 

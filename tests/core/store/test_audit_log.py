@@ -167,3 +167,74 @@ def test_a_renamed_subject_is_found_by_any_of_its_codes(history: Store, study_id
     by_new = history.audit_page(AuditFilter(subject="SUBJ-A2"), page_size=1000)
     assert by_old.total == by_new.total == before + 1
     assert {r.subject for r in by_new.rows} == {"SUBJ-A2"}
+
+
+def _pdf_text(path: Path) -> str:
+    """The text of every page of a PDF, read back with pypdfium2 (the app's own PDF reader)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        pages = []
+        for page in pdf:
+            text = page.get_textpage()
+            pages.append(text.get_text_range())
+            text.close()
+            page.close()
+    finally:
+        pdf.close()
+    return re.sub(r"\s+", " ", " ".join(pages))
+
+
+def test_the_pdf_report_shows_changes_in_the_words_of_the_audit_screen(
+    store: Store, study_id: int, tmp_path: Path
+) -> None:
+    from core.presentation import audit_change_text
+
+    pk = store.add_subject(ADMIN, study_id, subject_fields("SUBJ-W", regimen="ici_chemotherapy"))
+    store.set_baseline(ADMIN, pk, {**BASELINE, "non_targets": [{"id": "NT1", "organ": "bone"}]})
+    lesions = {"targets": {"T1": 20}, "non_targets": {"NT1": "present"}, "new_lesions": "none"}
+    visit = store.add_assessment(
+        ADMIN, pk, {"date": "2024-03-01", "response": "NON_CR_NON_PD", "lesions": lesions}
+    )
+    store.update_assessment(ADMIN, visit, {
+        "date": "2024-03-01", "response": "PD",
+        "lesions": {**lesions, "non_targets": {"NT1": "unequivocal_progression"}},
+    }, "read again")  # fmt: skip
+    store.update_subject(ADMIN, pk, {"discontinuation_reason": "maximal_benefit"}, reason="stopped")
+    dest = tmp_path / "report.pdf"
+    flt = AuditFilter(subject="SUBJ-W")
+    assert write_pdf(store, flt, dest) > 5
+    text = _pdf_text(dest)
+    assert "SUBJ-W" in text  # the text was read back at all
+    for code in ("ici_chemotherapy", "NON_CR_NON_PD", "non_target", "unequivocal_progression",
+                 "maximal_benefit", "discontinuation_reason", "new_lesions", "first_dose"):  # fmt: skip
+        assert code not in text, code
+    for words in ("Regimen = ICI + chemotherapy", "Kind = non-target", "Overall response: Non-CR/non-PD → PD",
+                  "Value: present → unequivocal progression", "Reason for stopping: ∅ → maximal benefit",
+                  "First dose = 2024-01-08"):  # fmt: skip
+        assert words in text, words
+    # a link between records is named as one, not as the subject id people type (MEL-001)
+    assert "Subject record = " in text
+    assert not re.search(r"Subject id = \d", text)
+    assert "Subject id = SUBJ-W" in text
+    # the very words the audit screen shows, row by row (short changes are never wrapped mid-word)
+    for row in store.audit_rows(flt):
+        change = audit_change_text(row)
+        if row.field and row.field != "*" and len(change) < 60:
+            assert change in text, change
+
+
+def test_the_pdf_report_shows_any_script_a_reason_was_typed_in(
+    store: Store, study_id: int, tmp_path: Path
+) -> None:
+    """A reason in Greek, Cyrillic or with symbols reads back from the PDF as typed: the report
+    embeds a Unicode font (the PDF's standard Helvetica has Latin-1 only)."""
+    pk = store.add_subject(ADMIN, study_id, subject_fields("SUBJ-U"))
+    reason = "Ошибка в дате; Δ ≥ 5 mm; 検査"
+    store.update_subject(ADMIN, pk, {"tumor_type": "renal cell carcinoma"}, reason=reason)
+    dest = tmp_path / "report.pdf"
+    write_pdf(store, AuditFilter(subject="SUBJ-U"), dest)
+    text = _pdf_text(dest)
+    for part in ("Ошибка в дате", "Δ ≥ 5 mm"):
+        assert part in text, part

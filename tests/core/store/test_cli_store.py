@@ -57,9 +57,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_init_refuses_a_second_administrator_bootstrap(site: Path) -> None:
-    r = rd("init", "--db", site, "--admin", "other", "--name", "O", stdin="other-password\n")
+    r = rd("init", "--db", site, "--admin", "other", "--name", "O", "--custodian", "c", "--custodian-name", "C",
+           stdin="other-password\n")  # fmt: skip
     assert r.returncode == 2
     assert "already has user accounts" in r.stderr
+
+
+def test_init_refuses_a_database_without_its_ca_custodian(tmp_path: Path) -> None:
+    """Without a site CA, the first non-administrator account to run `ca init` would hold it: an
+    administrator could create an account of their own and be its custodian."""
+    db = tmp_path / "new.sqlite3"
+    r = rd("init", "--db", db, "--admin", "root", "--name", "Rita Root", stdin="root-password\n")
+    assert r.returncode == 2
+    assert "--custodian" in r.stderr
+    assert "not created without its CA" in r.stderr
+    assert not db.exists()
 
 
 def test_user_and_study_lists(site: Path) -> None:
@@ -216,7 +228,8 @@ def test_a_coordinator_cannot_add_a_study_and_overrides_are_range_checked(site: 
 
 def test_damaged_empty_and_foreign_files_are_refused_by_every_command(tmp_path: Path) -> None:
     db = tmp_path / "site.sqlite3"
-    made = rd("init", "--db", db, "--admin", "root", "--name", "R", stdin="root-password\n")
+    made = rd("init", "--db", db, "--admin", "root", "--name", "R", "--custodian", "pia", "--custodian-name", "P",
+              stdin="root-password\npia-password-1\nca-passphrase-77\n")  # fmt: skip
     assert made.returncode == 0, made.stderr
     r = rd("backup", "--db", db, "--user", "root", stdin="root-password\n")  # no backups folder yet
     assert r.returncode == 0, r.stderr
@@ -359,3 +372,31 @@ def test_init_refuses_a_ca_passphrase_equal_to_the_administrators_password(tmp_p
         assert not has_site_ca(store)
         create_site_ca(store, pia, "a-separate-ca-secret-4")
         assert has_site_ca(store)
+
+
+def test_after_a_reset_user_passwd_shows_what_the_account_did_before(site: Path, tmp_path: Path) -> None:
+    from tests.core.store.conftest import copy_db
+
+    db = copy_db(site, tmp_path / "copy.sqlite3")
+    r = rd(
+        "user",
+        "reset",
+        "--db",
+        db,
+        "--user",
+        "root",
+        "cora",
+        "--reason",
+        "forgotten",
+        stdin="root-password\n",
+    )
+    assert r.returncode == 0, r.stderr
+    temporary = r.stdout.split("one-time password for cora: ")[1].split()[0]
+    r = rd("user", "passwd", "--db", db, "--user", "cora", stdin=f"{temporary}\ncora-new-password-2\n")
+    assert r.returncode == 0, r.stderr
+    assert "Your password was reset by root" in r.stdout
+    assert "no worksheet was signed in your name" in r.stdout
+    # `ca status` shows the custodian who waits for what (cora is no investigator: nothing)
+    r = rd("ca", "status", "--db", db)
+    assert r.returncode == 0, r.stderr
+    assert "certificates awaiting the CA passphrase: none" in r.stdout

@@ -79,7 +79,10 @@ def test_the_site_ca_is_created_in_the_same_transaction(tmp_path: Path) -> None:
         # the custodian typed their own password: no forced change, and their key is certified
         pia = store.authenticate("pia", "pia-own-password-3")
         assert certificate_queue(store) == []
-        assert issue_certificates(store, pia, "a separate CA passphrase 7") == []
+        assert (
+            issue_certificates(store, pia, "a separate CA passphrase 7", approved=certificate_queue(store))
+            == []
+        )
         cert = x509.load_pem_x509_certificate(site_certificate_pem(store).encode())
         assert "Clinic North" in cert.subject.rfc4514_string()
         assert "NEW-1" in cert.subject.rfc4514_string()

@@ -236,16 +236,24 @@ def test_a_ca_of_ones_own_planted_in_the_file_is_refused_by_verify_db(store: Sto
 
 
 def test_a_legitimate_ca_init_updates_the_recorded_ca(tmp_path: Path) -> None:
-    """The custodian's `ca init` (with the new passphrase) is the study's CA from then on."""
+    """The custodian's `ca init` (with the new passphrase) is the study's CA from then on, also
+    where this workstation recorded the v1 CA that revision 0006 retired (any other recorded CA
+    refuses it: see test_separation_of_duties)."""
     from core.store.anchors import AnchorBook
-    from core.store.site_keys import create_site_ca, site_ca_problem
+    from core.store.site_keys import RETIRED_CA_KEY, create_site_ca, site_ca_problem
 
     with Store.open(tmp_path / "s.sqlite3", backup_daily=False) as store:
         admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
         store.create_user(admin, "pi", "Dr. Pat Principal", Role.INVESTIGATOR, "one-time-pass-4711")
         keeper = store.change_password("pi", "one-time-pass-4711", "pi-own-password-5")
         assert store.study_file_id is not None
-        AnchorBook().pin_site_ca(store.study_file_id, "0" * 64)  # what the workstation recorded before
+        retired = pki.create_site_ca("Site 1", "P-1", "the-v1-ca-secret-9", dt.datetime.now(dt.UTC))
+        with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)", (RETIRED_CA_KEY, retired.certificate_pem)
+            )
+        # what the workstation recorded before the upgrade removed the v1 CA from the file
+        AnchorBook().pin_site_ca(store.study_file_id, pki.fingerprint(retired.certificate_pem))
         with pytest.raises(AuthError, match="never an administrator"):
             create_site_ca(store, admin, "a-new-ca-passphrase-77")
         fingerprint = create_site_ca(store, keeper, "a-new-ca-passphrase-77")
@@ -448,7 +456,9 @@ def test_an_administrators_reset_cannot_be_used_to_sign(store: Store) -> None:
     queue = {e.username: e for e in certificate_queue(store)}
     assert queue["investigator"].pending
     assert queue["investigator"].reset.startswith("password reset by admin on ")
-    assert issue_certificates(store, _keeper(store), PASSWORD) == ["investigator"]
+    assert issue_certificates(store, _keeper(store), PASSWORD, approved=certificate_queue(store)) == [
+        "investigator"
+    ]
     assert certificate_queue(store) == []
     pdf = sign_worksheet(store, inv, wid, "my-own-new-pass-9")
     assert _verify(store, pdf)["VERIFIED"]
@@ -463,7 +473,7 @@ def test_an_administrator_cannot_run_the_ca_even_with_the_passphrase(store: Stor
     temporary = store.reset_password(admin, "investigator", reason="takeover attempt")
     store.change_password("investigator", temporary, "admins-choice-pass-1")
     for act in (
-        lambda: issue_certificates(store, admin, PASSWORD),
+        lambda: issue_certificates(store, admin, PASSWORD, approved=certificate_queue(store)),
         lambda: publish_crl(store, admin, PASSWORD),
         lambda: _open_ca(store, admin, PASSWORD),
     ):
@@ -484,11 +494,15 @@ def test_no_one_certifies_their_own_new_key(store: Store) -> None:
     admin = store.authenticate("admin", PASSWORD)
     temporary = store.reset_password(admin, "investigator", reason="forgotten")
     inv = store.change_password("investigator", temporary, "inv-new-password-3")
-    assert issue_certificates(store, inv, PASSWORD) == []  # knows the passphrase; still refused for self
+    assert (
+        issue_certificates(store, inv, PASSWORD, approved=certificate_queue(store)) == []
+    )  # knows the passphrase; still refused for self
     assert [e.username for e in certificate_queue(store) if e.pending] == ["investigator"]
     with pytest.raises(AuthError, match="no current signing certificate"):
         sign_worksheet(store, inv, _draft(store), "inv-new-password-3")
-    assert issue_certificates(store, _keeper(store), PASSWORD) == ["investigator"]
+    assert issue_certificates(store, _keeper(store), PASSWORD, approved=certificate_queue(store)) == [
+        "investigator"
+    ]
 
 
 def test_an_accounts_waiting_for_the_first_sign_in_are_listed_for_the_custodian(store: Store) -> None:
@@ -497,7 +511,8 @@ def test_an_accounts_waiting_for_the_first_sign_in_are_listed_for_the_custodian(
     queue = {e.username: e for e in certificate_queue(store)}
     assert not queue["inv2"].pending
     assert "first sign-in" in queue["inv2"].state
-    assert queue["inv2"].reset == ""  # a new account, not a reset
+    # a new account's one-time password: whoever set it could choose the key; the custodian confirms
+    assert queue["inv2"].reset.startswith("new account created by admin on ")
     store.change_password("inv2", "one-time-pass-4711", "noor-own-password-8")
     assert {e.username: e for e in certificate_queue(store)}["inv2"].pending
 
@@ -751,7 +766,9 @@ def test_the_real_investigator_reads_what_was_signed_in_their_name_after_a_takeo
     wid = _draft(store)
     temporary = store.reset_password(admin, "investigator", reason="takeover")
     impostor = store.change_password("investigator", temporary, "impostors-pass-77")
-    issue_certificates(store, _keeper(store), PASSWORD)  # the second secret
+    issue_certificates(
+        store, _keeper(store), PASSWORD, approved=certificate_queue(store)
+    )  # the second secret
     sign_worksheet(store, impostor, wid, "impostors-pass-77")
     document = worksheets(store, _pk(store))[0].document_id
     # The real investigator cannot sign in any more; the administrator resets again.

@@ -268,3 +268,60 @@ def test_cli_worksheet_site_cert_verify(store: Store, tmp_path: Path) -> None:
                       stdin=PASSWORD + "\n")  # fmt: skip
     assert coordinator.returncode == 1
     assert "only an investigator" in coordinator.stderr
+
+
+@needs_poppler
+def test_signed_worksheet_names_the_signer_role_in_words(store: Store, tmp_path: Path) -> None:
+    _, pdf = _signed(store, "MEL-029")
+    text = " ".join(_text(pdf, tmp_path).split())
+    assert "investigator (Investigator)" in text  # the signature block: user id, then the role
+    assert "(investigator)" not in text  # the role's code, as stored, nowhere
+    assert "Investigator, user id investigator" in text  # the visible stamp
+
+
+def test_a_lesion_table_continued_below_itself_repeats_its_titles_as_a_header(store: Store) -> None:
+    """MEL-029 has more measured visits than fit across a page: the sizes table goes on below
+    itself, and the titles of the second part (lesion, organ, baseline, dates) look like the
+    first part's header, not like one more lesion."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph
+
+    from core.casefile import parse_stored_case
+    from core.worksheet.document import BOLD, _lesion_table
+
+    course = parse_stored_case(store.case(_pk(store, "MEL-029")))
+    table = _lesion_table(course, 180 * mm)
+    rows = table._cellvalues  # type: ignore[attr-defined]
+    titles = [k for k, row in enumerate(rows) if isinstance(row[0], Paragraph) and row[0].text == "Lesion"]
+    assert len(titles) >= 2, "MEL-029's sizes no longer need a second part"
+    shaded = {cmd[1][1] for cmd in table._bkgrndcmds if cmd[0] == "BACKGROUND"}  # type: ignore[attr-defined]
+    for k in titles:
+        assert k in shaded, k
+        assert all(
+            cell.style.fontName == BOLD for cell in rows[k] if isinstance(cell, Paragraph) and cell.text
+        )
+    assert not shaded - set(titles)  # lesions are not shaded
+
+
+def test_verify_names_the_signer_user_id_and_role_in_words(store: Store) -> None:
+    _, pdf = _signed(store)
+    report = verify_pdf(pdf, site_certificate_pem(store), crl_pem=site_crl_pem(store))
+    assert "Signed by Dr. Ines Investigator (user id investigator, role Investigator)" in report.describe()
+
+
+def test_times_are_not_said_twice_on_a_utc_workstation(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from core.worksheet.document import when_text
+
+    moment = dt.datetime(2026, 12, 1, 16, 37, 15, tzinfo=dt.UTC)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert when_text(moment).replace("\u00a0", " ") == "2026-12-01 16:37:15 UTC"
+        monkeypatch.setenv("TZ", "CET-1")  # POSIX rule: one hour east, no tz database needed
+        time.tzset()
+        assert when_text(moment).replace("\u00a0", " ") == "2026-12-01 16:37:15 UTC (2026-12-01 17:37:15 CET)"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -1,0 +1,253 @@
+"""The roster's result cache between starts (core.store.result_cache): a start reuses the rows
+of unchanged subjects, and nothing (a changed subject, a changed or forged cache file, other
+rules, another date, other code, another workstation) can make the roster show a row that a
+fresh classification would not."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import pickle
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from core.roster import RosterRow, roster_row
+from core.rules import Category, classify
+from core.store import Store, result_cache
+from core.store import reading as reading_module
+from core.store.checkpoint import KEY_FILE
+from tests.bench.generator import bulk_load, synthetic_cases
+
+AS_OF = dt.date(2026, 11, 24)
+SUBJECTS = 120
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "site.sqlite3"
+    bulk_load(path, synthetic_cases(SUBJECTS, 6, seed=11))
+    return path
+
+
+@pytest.fixture
+def classified(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The subject ids the store classifies (instead of taking a cached row)."""
+    calls: list[str] = []
+
+    def counting(course, as_of, ruleset):  # type: ignore[no-untyped-def]
+        calls.append(course.subject_id)
+        return classify(course, as_of, ruleset)
+
+    monkeypatch.setattr(reading_module, "classify", counting)
+    return calls
+
+
+def start(db: Path, as_of: dt.date = AS_OF) -> list[RosterRow]:
+    """One start of the application: open, read the roster, close (which writes the cache)."""
+    with Store.open(db, backup_daily=False) as store:
+        return store.roster_rows(store.studies()[0].id or 0, as_of)
+
+
+def fresh(db: Path, as_of: dt.date = AS_OF) -> list[RosterRow]:
+    """The rows a classification of every subject gives, with no cache anywhere."""
+    with Store.open(db, backup_daily=False) as store:
+        study = store.studies()[0]
+        rules = store.rules(study)
+        rows = [
+            roster_row(pk, status, course, classify(course, as_of, rules))
+            for pk, status, course in store.read_courses(study.id or 0)
+        ]
+    return rows
+
+
+def cache_files(state: Path) -> list[Path]:
+    return sorted((state / result_cache.CACHE_DIR).glob("*.bin"))
+
+
+def test_a_second_start_shows_the_same_rows_without_classifying(
+    db: Path, classified: list[str], workstation_state: Path
+) -> None:
+    first = start(db)
+    assert len(classified) == SUBJECTS
+    assert cache_files(workstation_state)
+    classified.clear()
+    second = start(db)
+    assert classified == []  # every row from the cache
+    assert second == first == fresh(db)
+    assert [r.category for r in second] == [r.category for r in fresh(db)]
+
+
+def test_a_subject_changed_in_the_file_is_classified_again(db: Path, classified: list[str]) -> None:
+    before = {r.subject_id: r for r in start(db)}
+    # A visit changed behind the application's back (another program, a restored copy...):
+    # no audit row, no revision; only its content differs.
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        sid, code = conn.execute(
+            "SELECT s.id, s.subject_code FROM subject s JOIN assessment a ON a.subject_id = s.id "
+            "WHERE a.response = 'PD' ORDER BY s.subject_code LIMIT 1"
+        ).fetchone()
+        conn.execute("UPDATE assessment SET response = 'CR' WHERE subject_id = ?", (sid,))
+        conn.execute("UPDATE subject SET status = 'withdrawn' WHERE subject_code = ?", ("S00001",))
+        conn.commit()
+    classified.clear()
+    after = {r.subject_id: r for r in start(db)}
+    assert sorted(classified) == sorted({code, "S00001"})  # only what changed
+    assert after[code] != before[code]
+    assert after["S00001"].status == "withdrawn"
+    assert list(after.values()) == fresh(db)
+
+
+def test_a_changed_or_forged_cache_file_is_not_used(
+    db: Path, classified: list[str], workstation_state: Path
+) -> None:
+    truth = start(db)
+    [path] = cache_files(workstation_state)
+    data = path.read_bytes()
+    head = len(result_cache.MAGIC) + 32
+    header, rows = pickle.loads(data[head:])
+    # Forged: every subject shown as primary resistance, under the old tag.
+    key = next(iter(rows))
+    forged_rows = {k: dataclasses.replace(v, status="forged") for k, v in rows.items()}
+    forged_rows[key] = dataclasses.replace(
+        rows[key], result=dataclasses.replace(rows[key].result, category=Category.PRIMARY_RESISTANCE)
+    )
+    path.write_bytes(data[:head] + pickle.dumps((header, forged_rows), protocol=5))
+    classified.clear()
+    assert start(db) == truth
+    assert len(classified) == SUBJECTS
+    # One flipped bit anywhere: the same.
+    data = path.read_bytes()
+    for at in (len(result_cache.MAGIC) + 3, len(data) // 2, len(data) - 1):
+        path.write_bytes(data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :])
+        classified.clear()
+        assert start(db) == truth
+        assert len(classified) == SUBJECTS
+        path.write_bytes(data)
+
+
+def test_another_workstations_cache_is_not_used(
+    db: Path, classified: list[str], workstation_state: Path
+) -> None:
+    truth = start(db)
+    (workstation_state / KEY_FILE).write_bytes(b"\x01" * 32)  # this workstation, another key
+    classified.clear()
+    assert start(db) == truth
+    assert len(classified) == SUBJECTS
+
+
+def test_the_cache_follows_the_date_the_rules_and_the_code(
+    db: Path, classified: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start(db)
+    later = AS_OF + dt.timedelta(days=1)
+    classified.clear()
+    assert start(db, later) == fresh(db, later)
+    assert len(classified) == SUBJECTS  # another as-of date: every subject again
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE study SET rule_overrides = ?", ('{"benefit_days": 300}',))
+        conn.commit()
+    classified.clear()
+    rows = start(db, later)
+    assert len(classified) == SUBJECTS
+    assert {
+        r.result.ruleset.overrides.get("benefit_days") for r in rows if r.result.ruleset.name == "SITC-2020"
+    } == {300}
+    assert rows == fresh(db, later)
+    classified.clear()
+    start(db, later)
+    assert classified == []
+    monkeypatch.setattr(result_cache, "code_identity", lambda: "another version of the rules")
+    classified.clear()
+    start(db, later)
+    assert len(classified) == SUBJECTS
+
+
+def test_no_cache_when_the_workstation_keeps_no_state(db: Path, classified: list[str]) -> None:
+    for _ in range(2):
+        classified.clear()
+        with Store.open(db, backup_daily=False) as store:
+            store.anchor_book = None  # no state folder: nothing is kept, everything classified
+            rows = store.roster_rows(store.studies()[0].id or 0, AS_OF)
+        assert len(classified) == SUBJECTS
+        assert rows == fresh(db)
+
+
+def test_forget_results_classifies_everything_again(db: Path, classified: list[str]) -> None:
+    start(db)
+    with Store.open(db, backup_daily=False) as store:
+        study = store.studies()[0].id or 0
+        store.forget_results()
+        classified.clear()
+        store.roster_rows(study, AS_OF)
+        assert len(classified) == SUBJECTS
+
+
+def test_frozen_values_pickle_to_equal_values(db: Path) -> None:
+    rows = fresh(db)
+    again = pickle.loads(pickle.dumps(rows, protocol=5))
+    assert again == rows
+    assert [hash(r.result) for r in again] == [hash(r.result) for r in rows]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        again[0].result.category = Category.PRIMARY_RESISTANCE  # type: ignore[misc]
+
+
+def test_the_content_key_depends_on_values_only() -> None:
+    a = (1, "S00001", "melanoma", None, 0.5)
+    visits = [(1, "2026-01-05", "PD", 0, None)]
+
+    def copy(row: tuple[object, ...]) -> tuple[object, ...]:
+        return tuple("".join(x) if isinstance(x, str) else x for x in row)  # new str objects
+
+    copies = (copy(a), [copy(visits[0])])
+    assert copies[0][1] is not a[1]
+    assert result_cache.digest(a, visits) == result_cache.digest(*copies)  # other objects, same values
+    assert result_cache.digest(a, visits) == result_cache.digest(a, tuple(visits))
+    for other in [
+        ((1, "S00001", "melanoma", 0, 0.5), visits),  # None is not 0
+        ((1, "S00001", "melanoma", None, "0.5"), visits),  # a number is not its text
+        (a, [(1, "2026-01-05", "PR", 0, None)]),
+        (a, visits * 2),
+        (a, []),
+        ((1, "S0000", "1melanoma", None, 0.5), visits),  # no shifting of text between fields
+    ]:
+        assert result_cache.digest(*other) != result_cache.digest(a, visits), other
+    assert result_cache.digest(a, [(1, dt.date(2026, 1, 5))]) != result_cache.digest(a, [(1, "2026-01-05")])
+
+
+def test_a_day_prepared_ahead_is_not_classified_again_unless_it_changed(
+    db: Path, classified: list[str], workstation_state: Path
+) -> None:
+    today = dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 12, tzinfo=dt.UTC)
+    tomorrow = AS_OF + dt.timedelta(days=1)
+    start(db)
+    with Store.open(db, backup_daily=False, clock=lambda: today) as store:
+        assert store.today() == AS_OF
+        store.prepare_next_day(store.studies()[0].id or 0)
+    assert len(cache_files(workstation_state)) == 2  # today's (a start later today) and tomorrow's
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == []
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE subject SET status = 'withdrawn' WHERE subject_code = 'S00003'")
+    classified.clear()
+    rows = start(db, tomorrow)
+    assert classified == ["S00003"]  # only what changed since it was prepared
+    assert rows == fresh(db, tomorrow)
+    assert all(r.result.as_of == tomorrow for r in rows)
+    start(db, tomorrow + dt.timedelta(days=3))
+    assert len(cache_files(workstation_state)) == 1  # older dates are dropped
+
+
+def test_a_cache_prepared_but_not_used_is_kept_as_it_was(db: Path, classified: list[str]) -> None:
+    """The desktop loads the cache while the user types, for the study it expects; if the
+    session ends before that roster is read (another study chosen, the sign-in cancelled),
+    closing must not write the cache back empty."""
+    start(db)
+    with Store.open(db, backup_daily=False) as store:
+        store.prepare_roster(store.studies()[0].id or 0, AS_OF)
+    classified.clear()
+    start(db)
+    assert classified == []
