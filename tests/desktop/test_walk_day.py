@@ -83,13 +83,19 @@ def _new_investigator(desk: Desk, username: str = "ivan") -> None:
 
 
 def test_enter_after_the_ca_passphrase_certifies_instead_of_closing(
-    qtbot: QtBot, custodian_desk: Desk
+    qtbot: QtBot, custodian_desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The custodian typed the CA passphrase and pressed Enter: Close was the default button,
     so the dialog vanished and the investigator's key stayed uncertified, without a word."""
+    from PySide6.QtWidgets import QMessageBox
+
     from core.store.site_keys import certificate_queue
     from desktop.dialogs.ca_dialog import SiteCADialog
 
+    asked: list[str] = []  # a key after a password an administrator set: confirmed in person
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Yes
+    )
     _new_investigator(custodian_desk)
     dialog = SiteCADialog(custodian_desk.session, custodian_desk.window)
     qtbot.addWidget(dialog)
