@@ -142,7 +142,8 @@ def to_ics(reminders: Sequence[Reminder], *, protocol: str, stamp: dt.datetime) 
         if m.kind == "confirmation" and m.opens and m.closes:
             also = " and biopsy result" if m.needs == "scan+biopsy" else ""
             # Each event tells its own day: the due day used to repeat "window opens <date>".
-            window = f"{protocol} subject {m.subject_id}. Confirmatory scan{also} window {m.opens} to {m.closes}"
+            scan = f"Confirmatory scan{also} window {m.opens} to {m.closes}"
+            window = f"{protocol} subject {m.subject_id}. {scan}"
             would = f"; if it confirms the progression, the subject has {m.category}" if m.category else ""
             lines += _event(
                 f"{base}-opens-{m.opens:%Y%m%d}@resistdesk",

@@ -372,18 +372,19 @@ class FormScroll(QScrollArea):
 
     def __init__(self, content: QWidget) -> None:
         super().__init__()
+        self.content = content
         self.setWidget(content)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def sizeHint(self) -> QSize:
-        content = self.widget().sizeHint()
+        content = self.content.sizeHint()
         return QSize(content.width() + self.verticalScrollBar().sizeHint().width(), content.height())
 
     def minimumSizeHint(self) -> QSize:
-        width = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
-        return QSize(width, min(160, self.widget().sizeHint().height()))
+        width = self.content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(width, min(160, self.content.sizeHint().height()))
 
 
 def keep_on_screen(window: QWidget) -> None:
