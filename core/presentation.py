@@ -57,11 +57,12 @@ def response_hex(code: str) -> str:
 
 
 def parameter_text(value: Any) -> str:
-    """A rule parameter's value as people read it (lists joined, booleans lower-case)."""
+    """A rule parameter's value as people read it (lists joined, booleans yes or no: the
+    subject screen and the worksheet read "needs a confirmatory scan: true")."""
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
-        return str(value).lower()
+        return "yes" if value else "no"
     return str(value)
 
 

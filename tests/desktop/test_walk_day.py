@@ -251,3 +251,17 @@ def test_measurement_rows_stay_put_while_the_summary_changes(
     QApplication.processEvents()
     assert _text_height(label.text(), label.width()) < summary  # the summary lost a line
     assert [e.mapTo(dialog, QPoint(0, 0)).y() for e in edits] == before
+
+
+def test_the_rule_set_table_says_yes_not_true(qtbot: QtBot, demo_desk: Desk) -> None:
+    """The subject screen (and the worksheet) listed "Secondary resistance needs a confirmatory
+    scan: true": a program's word, not a coordinator's."""
+    w = demo_desk.window
+    row = w.rows[0]
+    w.open_subject(row.subject_pk)
+    qtbot.waitUntil(lambda: "Rule set" in w.subject_screen.panel.toPlainText(), timeout=10000)
+    text = w.subject_screen.panel.toPlainText()
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
+    label = next(k for k, x in enumerate(lines) if x == "Secondary resistance needs a confirmatory scan")
+    assert lines[label + 1] in ("yes", "no")  # the value, in the next cell
+    assert "true" not in [x.lower() for x in lines]
