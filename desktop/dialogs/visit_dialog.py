@@ -348,7 +348,9 @@ class BaselineDialog(QDialog):
         self.setWindowTitle("Baseline lesions")
         self.on_save = on_save
         baseline = baseline or {
-            "date": dt.datetime.now().astimezone().date().isoformat(),
+            # The first dose, not today: a baseline entered months later defaulted to that day,
+            # "330 days after the first dose", easy to save unread.
+            "date": (first_dose or dt.datetime.now().astimezone().date()).isoformat(),
             "targets": [],
             "non_targets": [],
         }

@@ -265,3 +265,20 @@ def test_the_rule_set_table_says_yes_not_true(qtbot: QtBot, demo_desk: Desk) -> 
     label = next(k for k, x in enumerate(lines) if x == "Secondary resistance needs a confirmatory scan")
     assert lines[label + 1] in ("yes", "no")  # the value, in the next cell
     assert "true" not in [x.lower() for x in lines]
+
+
+def test_a_new_baseline_starts_at_the_first_dose_not_today(qtbot: QtBot) -> None:
+    """Entering the baseline of a subject who started months ago, the date field offered
+    today ("330 days after the first dose"): saved unread, the baseline followed every visit."""
+    import datetime as dt
+
+    from desktop.dialogs.visit_dialog import BaselineDialog
+
+    first = dt.date(2026, 1, 5)
+    dialog = BaselineDialog(None, None, lambda _b: None, first)
+    qtbot.addWidget(dialog)
+    assert dialog.date.value() == first
+    assert "day 0: the first dose" in dialog.date.hint.text()
+    saved = BaselineDialog(None, {"date": "2025-12-29", "targets": [], "non_targets": []}, lambda _b: None, first)
+    qtbot.addWidget(saved)
+    assert saved.date.value() == dt.date(2025, 12, 29)  # a saved baseline keeps its own date
