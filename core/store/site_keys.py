@@ -581,11 +581,15 @@ def ca_custodians(store: Store) -> list[tuple[str, str]]:
     non-administrator accounts that created it or published its revocation list (every
     certification publishes one). An investigator waiting for a certificate is told whom to ask."""
     with store.reading() as s:
-        names = s.exec(
-            select(m.AuditEvent.user)
+        rows = s.exec(
+            select(m.AuditEvent)
             .where(col(m.AuditEvent.action).in_(("site_ca_created", "crl_published")))
             .order_by(col(m.AuditEvent.id).desc())
         ).all()
+    names: list[str] = []
+    for row in rows:  # the first run logs under its administrator and names the custodian
+        keeper = row.reason.rpartition("custodian ")[2] if row.action == "site_ca_created" else ""
+        names.append(keeper.strip() or row.user)
     users = {u.username: u for u in store.users()}
     out: list[tuple[str, str]] = []
     for name in dict.fromkeys(names):

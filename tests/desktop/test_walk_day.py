@@ -282,3 +282,36 @@ def test_a_new_baseline_starts_at_the_first_dose_not_today(qtbot: QtBot) -> None
     saved = BaselineDialog(None, {"date": "2025-12-29", "targets": [], "non_targets": []}, lambda _b: None, first)
     qtbot.addWidget(saved)
     assert saved.date.value() == dt.date(2025, 12, 29)  # a saved baseline keeps its own date
+
+
+def test_after_the_first_run_the_new_investigator_is_told_the_custodian(
+    qtbot: QtBot, tmp_path: Path, settings: QSettings
+) -> None:
+    """In a study made by the first run the CA's creation is logged under the administrator,
+    so the notice fell back to "the site CA's custodian", with no name."""
+    from core.store.firstrun import Custodian, create_study_with_administrator
+    from core.store.store import Store
+    from desktop.screens.worksheets import WorksheetsScreen
+    from desktop.session import Session
+    from desktop.tasks import DbWriter
+
+    store = Store.open(tmp_path / "study.sqlite3", backup_daily=False)
+    writer = DbWriter()
+    try:
+        keeper = Custodian("pi", "Dr. Pia Principal", "pia-own-password-7", "clinic-north-ca-phrase")
+        create_study_with_administrator(
+            store, username="admin", full_name="Alex Admin", password="admin-password-2026",
+            protocol_id="IMM-1", title="Walk", site="Clinic North", custodian=keeper,
+        )  # fmt: skip
+        admin = store.authenticate("admin", "admin-password-2026")
+        store.create_user(admin, "ivan", "Dr. Ivan Investigator", Role.INVESTIGATOR, "one-time-pass-1")
+        store.change_password("ivan", "one-time-pass-1", "ivan-own-password-5")
+        ivan = Session(store, writer, store.authenticate("ivan", "ivan-own-password-5"), store.studies()[0])
+        screen = WorksheetsScreen(ivan, settings=settings)
+        qtbot.addWidget(screen)
+        screen.refresh()
+        assert "Dr. Pia Principal (pi)" in screen.info.text()
+        assert "Alex Admin" not in screen.info.text()
+    finally:
+        writer.shutdown()
+        store.close()
