@@ -315,3 +315,37 @@ def test_after_the_first_run_the_new_investigator_is_told_the_custodian(
     finally:
         writer.shutdown()
         store.close()
+
+
+def test_the_first_sign_in_names_who_will_check_the_new_key(qtbot: QtBot, tmp_path: Path) -> None:
+    """After choosing a password the investigator read "The CA custodian checks this number
+    with you": not who, in a study whose custodian the first run named."""
+    from core.store.firstrun import Custodian, create_study_with_administrator
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from desktop.tasks import DbWriter
+
+    store = Store.open(tmp_path / "study.sqlite3", backup_daily=False)
+    writer = DbWriter()
+    try:
+        keeper = Custodian("pi", "Dr. Pia Principal", "pia-own-password-7", "clinic-north-ca-phrase")
+        create_study_with_administrator(
+            store, username="admin", full_name="Alex Admin", password="admin-password-2026",
+            protocol_id="IMM-1", title="Walk", site="Clinic North", custodian=keeper,
+        )  # fmt: skip
+        admin = store.authenticate("admin", "admin-password-2026")
+        store.create_user(admin, "ivan", "Dr. Ivan Investigator", Role.INVESTIGATOR, "one-time-pass-1")
+        dialog = LoginDialog(store, writer, username="ivan")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        QTest.keyClicks(dialog.password, "one-time-pass-1")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.changing, timeout=10000)
+        QTest.keyClicks(dialog.new_password, "ivan-own-password-5")
+        QTest.keyClicks(dialog.new_repeat, "ivan-own-password-5")
+        dialog.submit()
+        qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
+        assert "The CA custodian, Dr. Pia Principal (pi), checks this number with you" in dialog.review
+    finally:
+        writer.shutdown()
+        store.close()
