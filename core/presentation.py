@@ -395,8 +395,14 @@ def coded_value_text(field: str | None, value: object) -> str:
         return ", ".join(coded_value_text(field, v) for v in value)
     text = str(value)
     if words is None:
-        return text
+        name = re.split(r"[.\]]", field or "")[-1]
+        return text if name in FREE_TEXT_FIELDS else YES_NO.get(text, text)
     return words.get(text, text.replace("_", " ") if re.fullmatch(r"[a-z]+(_[a-z]+)+", text) else text)
+
+
+YES_NO = {"true": "yes", "false": "no"}  # a stored flag, as a coordinator says it
+FREE_TEXT_FIELDS = frozenset({"notes", "title", "full_name", "reason", "sponsor", "site", "tumor_type",
+                              "agent", "meaning", "printed_name", "subject_code", "protocol_id"})  # fmt: skip
 
 
 AUDIT_FIELD_LABELS: dict[str, str] = {

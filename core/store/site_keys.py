@@ -511,7 +511,8 @@ def _publish(tx: _Tx, ca_pem: str, ca_key: ec.EllipticCurvePrivateKey, now: dt.d
         if c.revoked_at is not None
     ]
     _set_meta(tx, CRL_KEY, pki.make_crl(ca_pem, ca_key, revoked, now))
-    tx.log("crl_published", new=str(len(revoked)), reason="certificate revocation list")
+    count = f"{len(revoked)} revoked certificate{'' if len(revoked) == 1 else 's'}"
+    tx.log("crl_published", new=count, reason="certificate revocation list")
 
 
 def revoke_certificates(tx: _Tx, user: m.UserAccount, reason: str, now: dt.datetime) -> int:

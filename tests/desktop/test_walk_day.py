@@ -136,7 +136,9 @@ def test_ok_with_no_reason_says_a_reason_is_needed(qtbot: QtBot) -> None:
     def cancel() -> None:
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, ReasonDialog)
-        QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+        QTest.mouseClick(
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton
+        )
 
     QTimer.singleShot(0, cancel)
     assert ask_reason(None, "is the visit of 2026-07-27 changed") is None
@@ -168,11 +170,15 @@ def _events(ics: str) -> list[dict[str, str]]:
     return events
 
 
-def test_each_calendar_event_says_what_its_own_day_is(qtbot: QtBot, custodian_desk: Desk, tmp_path: Path) -> None:
+def test_each_calendar_event_says_what_its_own_day_is(
+    qtbot: QtBot, custodian_desk: Desk, tmp_path: Path
+) -> None:
     """The .ics "confirmatory scan due (last day)" event read "Confirmatory scan window opens
     <date>": the coordinator opening it on the due day read the wrong instruction."""
     w = custodian_desk.window
-    pending = [r for r in w.rows if r.result.confirmation.status == "pending" and r.result.confirmation.closes]
+    pending = [
+        r for r in w.rows if r.result.confirmation.status == "pending" and r.result.confirmation.closes
+    ]
     assert pending
     path = w.flows.export_ics(w.rows, tmp_path / "reminders.ics")
     assert path is not None
@@ -201,7 +207,9 @@ def test_a_new_investigator_is_told_whom_to_ask_for_a_certificate(
 
     _new_investigator(demo_desk)
     store = demo_desk.store
-    ivan = Session(store, demo_desk.writer, store.authenticate("ivan", "ivan-own-password-5"), store.studies()[0])
+    ivan = Session(
+        store, demo_desk.writer, store.authenticate("ivan", "ivan-own-password-5"), store.studies()[0]
+    )
     screen = WorksheetsScreen(ivan, settings=settings)
     qtbot.addWidget(screen)
     screen.refresh()
@@ -279,7 +287,9 @@ def test_a_new_baseline_starts_at_the_first_dose_not_today(qtbot: QtBot) -> None
     qtbot.addWidget(dialog)
     assert dialog.date.value() == first
     assert "day 0: the first dose" in dialog.date.hint.text()
-    saved = BaselineDialog(None, {"date": "2025-12-29", "targets": [], "non_targets": []}, lambda _b: None, first)
+    saved = BaselineDialog(
+        None, {"date": "2025-12-29", "targets": [], "non_targets": []}, lambda _b: None, first
+    )
     qtbot.addWidget(saved)
     assert saved.date.value() == dt.date(2025, 12, 29)  # a saved baseline keeps its own date
 

@@ -238,3 +238,25 @@ def test_the_pdf_report_shows_any_script_a_reason_was_typed_in(
     text = _pdf_text(dest)
     for part in ("Ошибка в дате", "Δ ≥ 5 mm"):
         assert part in text, part
+
+
+def test_flags_read_yes_or_no_and_free_text_stays_as_typed() -> None:
+    """'Active = true', 'Must change password = false' read like code on the audit screen."""
+    from core.presentation import coded_value_text
+
+    assert coded_value_text("active", "true") == "yes"
+    assert coded_value_text("must_change_password", "false") == "no"
+    assert coded_value_text("notes", "true") == "true"  # what was typed stays as typed
+    assert coded_value_text("reason", "false") == "false"
+    assert coded_value_text("failed_attempts", "0") == "0"
+
+
+def test_a_published_revocation_list_says_how_many_certificates_it_revokes(
+    store: Store, coord: Actor
+) -> None:
+    from core.store.site_keys import publish_crl
+    from tests.core.store.conftest import CA_PASSPHRASE
+
+    publish_crl(store, coord, CA_PASSPHRASE)
+    rows = [r for r in store.audit_rows(AuditFilter()) if r.action == "crl_published"]
+    assert rows[0].new_value == "0 revoked certificates"
