@@ -11,6 +11,7 @@ from typing import Any
 from core.casefile import parse_case
 from core.errors import CaseFormatError
 from core.rules import Response
+from core.rules.model import measured_alike
 from core.rules.recist import Timepoint, computed_response, evaluate
 
 
@@ -28,7 +29,11 @@ class VisitPreview:
 
     @property
     def differs(self) -> bool:
-        return self.recorded is not None and self.computed is not None and self.recorded != self.computed
+        return (
+            self.recorded is not None
+            and self.computed is not None
+            and not measured_alike(self.recorded, self.computed)
+        )
 
 
 def preview_visit(case: Mapping[str, Any], visit: Mapping[str, Any], today: dt.date) -> VisitPreview:

@@ -30,6 +30,7 @@ from core.rules.model import (
     Setting,
     StopReason,
     days,
+    measured_alike,
     response_label,
 )
 from core.rules.parameters import DEFAULT_RULESET, Parameters, RuleSet
@@ -1035,8 +1036,11 @@ def _visit_caveats(
     """Caveats on the visits themselves, for either rule set: a recorded response the
     measurements contradict, and same-date assessments that disagree (C11)."""
     for _, a in visible:
-        if a.response is not None and a.computed_response not in (None, a.response):
-            assert a.computed_response is not None
+        if (
+            a.response is not None
+            and a.computed_response is not None
+            and not measured_alike(a.response, a.computed_response)
+        ):
             notes.caveat(
                 Caveat.RESPONSE_DIFFERS_FROM_MEASUREMENTS,
                 f"On {a.date} the recorded response is {response_label(a.response)}; the measurements "

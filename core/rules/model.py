@@ -57,6 +57,15 @@ class Response(StrEnum):
         return self.base is Response.PD
 
 
+def measured_alike(recorded: Response, computed: Response) -> bool:
+    """Does a recorded response agree with the one the measurements give? Under RECIST 1.1 (a
+    computed code that is not an iRECIST one) the measurements cannot tell iUPD from iCPD:
+    each agrees with PD, as iSD with SD and so on. Under iRECIST the codes must be equal."""
+    if computed.base is computed:  # a RECIST 1.1 computation
+        return recorded.base is computed
+    return recorded is computed
+
+
 _IRECIST_BASE = {
     Response.ICR: Response.CR,
     Response.IPR: Response.PR,

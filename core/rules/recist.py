@@ -26,7 +26,7 @@ from core.rules.lesions import (
     NonTargetStatus,
     TargetValue,
 )
-from core.rules.model import Assessment, Course, Response, days
+from core.rules.model import Assessment, Course, Response, days, measured_alike
 
 PD_ABSOLUTE_MM = Decimal(5)
 ICPD_INCREASE_MM = Decimal(5)
@@ -461,7 +461,10 @@ def timepoint_json(tp: Timepoint, recorded: Response | None = None) -> dict[str,
         out["notes"].append("sum_mm is a partial sum: a target was not evaluated")
     if recorded is not None:
         out["recorded_response"] = recorded.value
-        if recorded != tp.overall and recorded != tp.irecist:
+        # under RECIST 1.1 a recorded iUPD or iCPD agrees with a measured PD (measured_alike)
+        if recorded not in (tp.overall, tp.irecist) and not (
+            tp.irecist is None and measured_alike(recorded, tp.overall)
+        ):
             out["notes"].append(
                 f"RESPONSE_DIFFERS_FROM_MEASUREMENTS: recorded {recorded.value}, computed "
                 f"{(tp.irecist or tp.overall).value}; the recorded response governs"

@@ -535,3 +535,28 @@ def test_recist_cli_study_parameters(tmp_path: Path) -> None:
         check=False,
     )
     assert json.loads(late.stdout)["best_overall_response"] == "NE"
+
+
+@pytest.mark.parametrize("recorded", ["iUPD", "iCPD", "PD"])
+def test_under_recist_1_1_a_recorded_iupd_or_icpd_agrees_with_a_measured_pd(recorded: str) -> None:
+    """RECIST 1.1 measurements cannot tell iUPD from iCPD: a coordinator who records iUPD where
+    the sizes give PD was told 'the recorded response differs' (on screen and worksheet)."""
+    pd = tp(105, {"T1": 50})
+    pd["response"] = recorded
+    r = classify(parse_case(lesion_case(tp(56, {"T1": 40}), pd)), day(150))
+    assert "RESPONSE_DIFFERS_FROM_MEASUREMENTS" not in {c.value for c in r.caveat_codes}
+    sd = tp(105, {"T1": 40})
+    sd["response"] = recorded  # the sizes give SD: a real disagreement
+    r = classify(parse_case(lesion_case(tp(56, {"T1": 40}), sd)), day(150))
+    assert "RESPONSE_DIFFERS_FROM_MEASUREMENTS" in {c.value for c in r.caveat_codes}
+
+
+def test_under_irecist_a_recorded_icpd_differs_from_a_measured_iupd() -> None:
+    """Under iRECIST the measurements do tell them apart: the codes must be equal."""
+    from core.rules.model import Response, measured_alike
+
+    assert not measured_alike(Response.ICPD, Response.IUPD)
+    assert measured_alike(Response.IUPD, Response.IUPD)
+    assert measured_alike(Response.IUPD, Response.PD)
+    assert not measured_alike(Response.SD, Response.PD)
+    assert not measured_alike(Response.PD, Response.IUPD)
