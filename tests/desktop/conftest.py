@@ -13,6 +13,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from typing import TYPE_CHECKING
+
 import pytest
 import shiboken6
 from PySide6.QtCore import QSettings
@@ -24,6 +26,9 @@ from core.store.users import Role
 from desktop.main_window import MainWindow
 from desktop.session import Session
 from desktop.tasks import DbWriter, forbid_gui_thread_writes
+
+if TYPE_CHECKING:
+    from desktop.dialogs.session_dialogs import FirstRunDialog
 
 PASSWORD = "desk-password"
 
@@ -98,6 +103,22 @@ def investigator_desk(
 @pytest.fixture
 def empty_desk(qtbot: QtBot, empty_template: Path, tmp_path: Path, settings: QSettings) -> Iterator[Desk]:
     yield from _open(qtbot, _copy(empty_template, tmp_path / "study.sqlite3"), settings, "coord")
+
+
+@pytest.fixture
+def first_run(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[Store, FirstRunDialog]]:
+    """An empty study file and the first-run dialog over it (the demo would go beside it)."""
+    from desktop.dialogs.session_dialogs import FirstRunDialog
+
+    store = Store.open(tmp_path / "new.sqlite3")
+    writer = DbWriter()
+    try:
+        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
+        qtbot.addWidget(dialog)
+        yield store, dialog
+    finally:
+        writer.shutdown()
+        store.close()
 
 
 def days_ago(n: int) -> dt.date:

@@ -286,49 +286,39 @@ def test_login_dialog(qtbot: QtBot, demo_template: Path, tmp_path: Path) -> None
         store.close()
 
 
-def test_first_run_creates_a_study_with_its_administrator(qtbot: QtBot, tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "new.sqlite3")
-    writer = DbWriter()
-    try:
-        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
-        qtbot.addWidget(dialog)
-        dialog.protocol.setText("NEW-1")
-        dialog.title.setText("New study")
-        dialog.admin_name.setText("Ann Admin")
-        dialog.password.setText("admin-pass-1")
-        dialog.repeat.setText("admin-pass-2")
-        dialog.submit()
-        assert "differ" in dialog.error.text()
-        dialog.repeat.setText("admin-pass-1")
-        fill_custodian(dialog, "ca-passphrase-of-site")
-        dialog.submit()
-        qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
-        assert [s.protocol_id for s in store.studies()] == ["NEW-1"]
-        assert store.authenticate("admin", "admin-pass-1").full_name == "Ann Admin"
-        from core.store.site_keys import has_site_ca
+def test_first_run_creates_a_study_with_its_administrator(
+    qtbot: QtBot, first_run: tuple[Store, FirstRunDialog]
+) -> None:
+    store, dialog = first_run
+    dialog.protocol.setText("NEW-1")
+    dialog.title.setText("New study")
+    dialog.admin_name.setText("Ann Admin")
+    dialog.password.setText("admin-pass-1")
+    dialog.repeat.setText("admin-pass-2")
+    dialog.submit()
+    assert "differ" in dialog.error.text()
+    dialog.repeat.setText("admin-pass-1")
+    fill_custodian(dialog, "ca-passphrase-of-site")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
+    assert [s.protocol_id for s in store.studies()] == ["NEW-1"]
+    assert store.authenticate("admin", "admin-pass-1").full_name == "Ann Admin"
+    from core.store.site_keys import has_site_ca
 
-        assert has_site_ca(store)  # under the CA passphrase, never the administrator's password
-    finally:
-        writer.shutdown()
-        store.close()
+    assert has_site_ca(store)  # under the CA passphrase, never the administrator's password
 
 
-def test_first_run_opens_the_demo(qtbot: QtBot, tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "new.sqlite3")
-    writer = DbWriter()
-    try:
-        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
-        qtbot.addWidget(dialog)
-        dialog.demo.setChecked(True)
-        dialog.demo_password.setText("demo-pass-phrase-1")
-        dialog.demo_repeat.setText("demo-pass-phrase-1")
-        dialog.submit()
-        qtbot.waitUntil(lambda: dialog.choice == "demo", timeout=20000)
-        with Store.open(tmp_path / "demo.sqlite3") as demo:
-            assert demo.studies()[0].is_demo
-    finally:
-        writer.shutdown()
-        store.close()
+def test_first_run_opens_the_demo(
+    qtbot: QtBot, first_run: tuple[Store, FirstRunDialog], tmp_path: Path
+) -> None:
+    _store, dialog = first_run
+    dialog.demo.setChecked(True)
+    dialog.demo_password.setText("demo-pass-phrase-1")
+    dialog.demo_repeat.setText("demo-pass-phrase-1")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.choice == "demo", timeout=20000)
+    with Store.open(tmp_path / "demo.sqlite3") as demo:
+        assert demo.studies()[0].is_demo
 
 
 def test_window_geometry_and_columns_are_remembered(qtbot: QtBot, demo_desk: Desk, settings: object) -> None:

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import QLocale, QSettings, Qt
@@ -20,6 +21,10 @@ from desktop import flows
 from desktop.main_window import NAV_KEYS
 from tests.desktop.conftest import PASSWORD, Desk, days_ago
 from tests.desktop.helpers import Questions, fill_custodian
+
+if TYPE_CHECKING:
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import FirstRunDialog
 
 
 def open_code(desk: Desk, code: str) -> int:
@@ -286,34 +291,23 @@ def test_second_visit_on_a_date_asks_first(
 
 
 def test_first_run_with_an_empty_protocol_creates_nothing_and_asks_categories(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, first_run: tuple[Store, FirstRunDialog]
 ) -> None:
-    from core.store.store import Store
-    from desktop.dialogs.session_dialogs import FirstRunDialog
-    from desktop.tasks import DbWriter
-
-    store = Store.open(tmp_path / "new.sqlite3")
-    writer = DbWriter()
-    try:
-        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
-        qtbot.addWidget(dialog)
-        dialog.title.setText("New study")
-        dialog.admin_name.setText("Ann Admin")
-        dialog.password.setText("admin-pass-1 long enough")
-        dialog.repeat.setText("admin-pass-1 long enough")
-        fill_custodian(dialog, "a separate CA passphrase 7")
-        dialog.submit()  # the protocol id is empty
-        qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=10000)
-        assert not store.has_users()  # no administrator without its study
-        dialog.protocol.setText("NEW-1")
-        dialog.categories.boxes[Category.PRIMARY_RESISTANCE].setChecked(True)
-        dialog.submit()  # OK again: not "only an administrator can create accounts"
-        qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
-        assert [s.protocol_id for s in store.studies()] == ["NEW-1"]
-        assert store.studies()[0].enrolled_categories == '["primary_resistance"]'
-    finally:
-        writer.shutdown()
-        store.close()
+    store, dialog = first_run
+    dialog.title.setText("New study")
+    dialog.admin_name.setText("Ann Admin")
+    dialog.password.setText("admin-pass-1 long enough")
+    dialog.repeat.setText("admin-pass-1 long enough")
+    fill_custodian(dialog, "a separate CA passphrase 7")
+    dialog.submit()  # the protocol id is empty
+    qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=10000)
+    assert not store.has_users()  # no administrator without its study
+    dialog.protocol.setText("NEW-1")
+    dialog.categories.boxes[Category.PRIMARY_RESISTANCE].setChecked(True)
+    dialog.submit()  # OK again: not "only an administrator can create accounts"
+    qtbot.waitUntil(lambda: dialog.choice == "study", timeout=10000)
+    assert [s.protocol_id for s in store.studies()] == ["NEW-1"]
+    assert store.studies()[0].enrolled_categories == '["primary_resistance"]'
 
 
 def test_an_administrator_creates_the_study_of_a_file_without_one(
@@ -473,48 +467,39 @@ def test_no_internal_names_on_screen(qtbot: QtBot, demo_desk: Desk) -> None:
     baseline.done(0)
 
 
-def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(qtbot: QtBot, tmp_path: Path) -> None:
-    from core.store.store import Store
-    from desktop.dialogs.session_dialogs import FirstRunDialog
-    from desktop.tasks import DbWriter
-
-    store = Store.open(tmp_path / "new.sqlite3")
-    writer = DbWriter()
-    try:
-        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
-        qtbot.addWidget(dialog)
-        dialog.admin_name.setText("")
-        dialog.password.setText("pw-1")
-        dialog.repeat.setText("pw-2")
-        dialog.submit()
-        text = dialog.error.text()
-        for words in ("Protocol id", "Study title", "Printed name", "Password"):
-            assert words in text, text
-        assert "protocol_id" not in text
-        assert set(dialog.error.marked_fields) == {
-            "protocol_id",
-            "title",
-            "full_name",
-            "password",
-            "custodian_username",
-            "custodian_full_name",
-            "custodian_password",
-            "ca_passphrase",
-        }
-        assert "border" in dialog.protocol.styleSheet()
-        assert "border" not in dialog.admin.styleSheet()
-        dialog.protocol.setText("P-9")
-        dialog.title.setText("T")
-        dialog.admin_name.setText("Ann Admin")
-        dialog.repeat.setText("pw-1")
-        fill_custodian(dialog, "a separate CA passphrase 7")
-        dialog.submit()  # only the password policy is left
-        assert dialog.error.marked_fields == ["password"]
-        assert "border" not in dialog.protocol.styleSheet()
-        assert not store.has_users()
-    finally:
-        writer.shutdown()
-        store.close()
+def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(
+    qtbot: QtBot, first_run: tuple[Store, FirstRunDialog]
+) -> None:
+    store, dialog = first_run
+    dialog.admin_name.setText("")
+    dialog.password.setText("pw-1")
+    dialog.repeat.setText("pw-2")
+    dialog.submit()
+    text = dialog.error.text()
+    for words in ("Protocol id", "Study title", "Printed name", "Password"):
+        assert words in text, text
+    assert "protocol_id" not in text
+    assert set(dialog.error.marked_fields) == {
+        "protocol_id",
+        "title",
+        "full_name",
+        "password",
+        "custodian_username",
+        "custodian_full_name",
+        "custodian_password",
+        "ca_passphrase",
+    }
+    assert "border" in dialog.protocol.styleSheet()
+    assert "border" not in dialog.admin.styleSheet()
+    dialog.protocol.setText("P-9")
+    dialog.title.setText("T")
+    dialog.admin_name.setText("Ann Admin")
+    dialog.repeat.setText("pw-1")
+    fill_custodian(dialog, "a separate CA passphrase 7")
+    dialog.submit()  # only the password policy is left
+    assert dialog.error.marked_fields == ["password"]
+    assert "border" not in dialog.protocol.styleSheet()
+    assert not store.has_users()
 
 
 def test_subject_dialog_shows_every_problem(qtbot: QtBot, empty_desk: Desk) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -15,35 +16,31 @@ from pytestqt.qtbot import QtBot
 from core.store.users import Role
 from tests.desktop.conftest import PASSWORD, Desk, _copy, _open
 
+if TYPE_CHECKING:
+    from core.store.store import Store
+    from desktop.dialogs.session_dialogs import FirstRunDialog
+
 SMALL_SCREEN_HEIGHT = 768
 TITLE_AND_TASKBAR = 60  # what a window manager and a task bar take from a 768-pixel screen
 
 
-def test_first_run_errors_keep_the_ok_button_on_a_768_pixel_screen(qtbot: QtBot, tmp_path: Path) -> None:
+def test_first_run_errors_keep_the_ok_button_on_a_768_pixel_screen(
+    qtbot: QtBot, first_run: tuple[Store, FirstRunDialog]
+) -> None:
     """OK pressed on the empty form listed nine problems under it: the dialog grew to 719 px
     and, placed under a title bar, its OK button went below the bottom of the screen."""
-    from core.store.store import Store
-    from desktop.dialogs.session_dialogs import FirstRunDialog
-    from desktop.tasks import DbWriter
-
-    store = Store.open(tmp_path / "new.sqlite3")
-    writer = DbWriter()
-    try:
-        dialog = FirstRunDialog(store, writer, tmp_path / "demo.sqlite3")
-        qtbot.addWidget(dialog)
-        dialog.show()
-        dialog.admin.clear()
-        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
-        assert dialog.error.text().count("\n") >= 8  # every problem at once
-        assert dialog.minimumSizeHint().height() <= SMALL_SCREEN_HEIGHT - TITLE_AND_TASKBAR
-        room = dialog.screen().availableGeometry()
-        assert dialog.frameGeometry().bottom() <= room.bottom()
-        assert ok.isVisible()
-        assert dialog.protocol.isVisible()  # still there, scrolled to
-        assert not store.has_users()
-    finally:
-        writer.shutdown()
+    store, dialog = first_run
+    dialog.show()
+    dialog.admin.clear()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.error.text().count("\n") >= 8  # every problem at once
+    assert dialog.minimumSizeHint().height() <= SMALL_SCREEN_HEIGHT - TITLE_AND_TASKBAR
+    room = dialog.screen().availableGeometry()
+    assert dialog.frameGeometry().bottom() <= room.bottom()
+    assert ok.isVisible()
+    assert dialog.protocol.isVisible()  # still there, scrolled to
+    assert not store.has_users()
 
 
 def test_a_baseline_before_the_first_dose_reads_without_a_minus_sign(qtbot: QtBot) -> None:
