@@ -118,7 +118,7 @@ def _first_run(
 ) -> m.Study | None:
     from core.store.base import BOOTSTRAP, Actor
     from core.store.passwords import give_own_key
-    from core.store.site_keys import CA_CERT_KEY, CA_SEALED_KEY, _publish, _set_meta, certify, pin_site_ca
+    from core.store.site_keys import _publish, certify, pin_site_ca, record_site_ca
     from core.worksheet import pki
 
     keeper = _check_custodian(custodian, name, full_name, password) if custodian is not None else None
@@ -159,13 +159,7 @@ def _first_run(
                 reason="site CA custodian, at the first run",
             )
             give_own_key(tx, own, custodian.password)
-            _set_meta(tx, CA_CERT_KEY, ca.certificate_pem)
-            _set_meta(tx, CA_SEALED_KEY, ca.sealed_key)
-            tx.log(
-                "site_ca_created",
-                new=pki.fingerprint(ca.certificate_pem),
-                reason=f"site CA under a passphrase; custodian {keeper}",
-            )
+            record_site_ca(tx, ca, keeper)
             now = store.now()
             if custodian.role is Role.INVESTIGATOR:
                 certify(tx, own, ca.certificate_pem, ca_key, now)  # the creation's one self-certification

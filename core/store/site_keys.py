@@ -215,13 +215,7 @@ def create_site_ca(
         own = tx.session.exec(select(m.UserAccount).where(m.UserAccount.username == actor.username)).first()
         if own is None or not own.active:
             raise AuthError("only an active account can run the site certificate authority")
-        _set_meta(tx, CA_CERT_KEY, ca.certificate_pem)
-        _set_meta(tx, CA_SEALED_KEY, ca.sealed_key)
-        tx.log(
-            "site_ca_created",
-            new=pki.fingerprint(ca.certificate_pem),
-            reason=f"site CA under a passphrase; custodian {actor.username}",
-        )
+        record_site_ca(tx, ca, actor.username)
     # the custodian's new CA is this study's from now on (a pin of the retired v1 CA, the only
     # one a first CA may follow, is replaced; any other refused the creation above)
     pin_site_ca(store, force=True)
@@ -265,6 +259,18 @@ def _refuse_replacement(store: Store) -> None:
         if retired is not None and pki.fingerprint(retired) == pinned[0]:
             return
     raise InputError("ca_passphrase", _REPLACED.format(pinned[1][:10], pinned[0][:16]))
+
+
+def record_site_ca(tx: _Tx, ca: pki.SiteCA, custodian: str) -> None:
+    """Store a new site CA (certificate, sealed key) and the audit row that names its custodian
+    (the record ``_earlier_ca`` and the custodian notices read back)."""
+    _set_meta(tx, CA_CERT_KEY, ca.certificate_pem)
+    _set_meta(tx, CA_SEALED_KEY, ca.sealed_key)
+    tx.log(
+        "site_ca_created",
+        new=pki.fingerprint(ca.certificate_pem),
+        reason=f"site CA under a passphrase; custodian {custodian}",
+    )
 
 
 def check_ca_passphrase(store: Store, username: str, passphrase: str) -> None:
