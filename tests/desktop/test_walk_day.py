@@ -19,6 +19,7 @@ from tests.desktop.conftest import PASSWORD, Desk, _copy, _open
 if TYPE_CHECKING:
     from core.store.store import Store
     from desktop.dialogs.session_dialogs import FirstRunDialog
+    from desktop.tasks import DbWriter
 
 SMALL_SCREEN_HEIGHT = 768
 TITLE_AND_TASKBAR = 60  # what a window manager and a task bar take from a 768-pixel screen
@@ -291,68 +292,64 @@ def test_a_new_baseline_starts_at_the_first_dose_not_today(qtbot: QtBot) -> None
     assert saved.date.value() == dt.date(2025, 12, 29)  # a saved baseline keeps its own date
 
 
+@pytest.fixture
+def walk_study(tmp_path: Path) -> Iterator[tuple[Store, DbWriter]]:
+    """A study made by the first run (administrator, custodian pi), and an investigator ivan the
+    administrator added with a one-time password."""
+    from core.store.firstrun import Custodian, create_study_with_administrator
+    from core.store.store import Store
+    from desktop.tasks import DbWriter
+
+    store = Store.open(tmp_path / "study.sqlite3", backup_daily=False)
+    writer = DbWriter()
+    try:
+        keeper = Custodian("pi", "Dr. Pia Principal", "pia-own-password-7", "clinic-north-ca-phrase")
+        create_study_with_administrator(
+            store, username="admin", full_name="Alex Admin", password="admin-password-2026",
+            protocol_id="IMM-1", title="Walk", site="Clinic North", custodian=keeper,
+        )  # fmt: skip
+        admin = store.authenticate("admin", "admin-password-2026")
+        store.create_user(admin, "ivan", "Dr. Ivan Investigator", Role.INVESTIGATOR, "one-time-pass-1")
+        yield store, writer
+    finally:
+        writer.shutdown()
+        store.close()
+
+
 def test_after_the_first_run_the_new_investigator_is_told_the_custodian(
-    qtbot: QtBot, tmp_path: Path, settings: QSettings
+    qtbot: QtBot, walk_study: tuple[Store, DbWriter], settings: QSettings
 ) -> None:
     """In a study made by the first run the CA's creation is logged under the administrator,
     so the notice fell back to "the site CA's custodian", with no name."""
-    from core.store.firstrun import Custodian, create_study_with_administrator
-    from core.store.store import Store
     from desktop.screens.worksheets import WorksheetsScreen
     from desktop.session import Session
-    from desktop.tasks import DbWriter
 
-    store = Store.open(tmp_path / "study.sqlite3", backup_daily=False)
-    writer = DbWriter()
-    try:
-        keeper = Custodian("pi", "Dr. Pia Principal", "pia-own-password-7", "clinic-north-ca-phrase")
-        create_study_with_administrator(
-            store, username="admin", full_name="Alex Admin", password="admin-password-2026",
-            protocol_id="IMM-1", title="Walk", site="Clinic North", custodian=keeper,
-        )  # fmt: skip
-        admin = store.authenticate("admin", "admin-password-2026")
-        store.create_user(admin, "ivan", "Dr. Ivan Investigator", Role.INVESTIGATOR, "one-time-pass-1")
-        store.change_password("ivan", "one-time-pass-1", "ivan-own-password-5")
-        ivan = Session(store, writer, store.authenticate("ivan", "ivan-own-password-5"), store.studies()[0])
-        screen = WorksheetsScreen(ivan, settings=settings)
-        qtbot.addWidget(screen)
-        screen.refresh()
-        assert "Dr. Pia Principal (pi)" in screen.info.text()
-        assert "Alex Admin" not in screen.info.text()
-    finally:
-        writer.shutdown()
-        store.close()
+    store, writer = walk_study
+    store.change_password("ivan", "one-time-pass-1", "ivan-own-password-5")
+    ivan = Session(store, writer, store.authenticate("ivan", "ivan-own-password-5"), store.studies()[0])
+    screen = WorksheetsScreen(ivan, settings=settings)
+    qtbot.addWidget(screen)
+    screen.refresh()
+    assert "Dr. Pia Principal (pi)" in screen.info.text()
+    assert "Alex Admin" not in screen.info.text()
 
 
-def test_the_first_sign_in_names_who_will_check_the_new_key(qtbot: QtBot, tmp_path: Path) -> None:
+def test_the_first_sign_in_names_who_will_check_the_new_key(
+    qtbot: QtBot, walk_study: tuple[Store, DbWriter]
+) -> None:
     """After choosing a password the investigator read "The CA custodian checks this number
     with you": not who, in a study whose custodian the first run named."""
-    from core.store.firstrun import Custodian, create_study_with_administrator
-    from core.store.store import Store
     from desktop.dialogs.session_dialogs import LoginDialog
-    from desktop.tasks import DbWriter
 
-    store = Store.open(tmp_path / "study.sqlite3", backup_daily=False)
-    writer = DbWriter()
-    try:
-        keeper = Custodian("pi", "Dr. Pia Principal", "pia-own-password-7", "clinic-north-ca-phrase")
-        create_study_with_administrator(
-            store, username="admin", full_name="Alex Admin", password="admin-password-2026",
-            protocol_id="IMM-1", title="Walk", site="Clinic North", custodian=keeper,
-        )  # fmt: skip
-        admin = store.authenticate("admin", "admin-password-2026")
-        store.create_user(admin, "ivan", "Dr. Ivan Investigator", Role.INVESTIGATOR, "one-time-pass-1")
-        dialog = LoginDialog(store, writer, username="ivan")
-        qtbot.addWidget(dialog)
-        dialog.show()
-        QTest.keyClicks(dialog.password, "one-time-pass-1")
-        dialog.submit()
-        qtbot.waitUntil(lambda: dialog.changing, timeout=10000)
-        QTest.keyClicks(dialog.new_password, "ivan-own-password-5")
-        QTest.keyClicks(dialog.new_repeat, "ivan-own-password-5")
-        dialog.submit()
-        qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
-        assert "The CA custodian, Dr. Pia Principal (pi), checks this number with you" in dialog.review
-    finally:
-        writer.shutdown()
-        store.close()
+    store, writer = walk_study
+    dialog = LoginDialog(store, writer, username="ivan")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QTest.keyClicks(dialog.password, "one-time-pass-1")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.changing, timeout=10000)
+    QTest.keyClicks(dialog.new_password, "ivan-own-password-5")
+    QTest.keyClicks(dialog.new_repeat, "ivan-own-password-5")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.actor is not None, timeout=20000)
+    assert "The CA custodian, Dr. Pia Principal (pi), checks this number with you" in dialog.review
