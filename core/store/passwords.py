@@ -218,7 +218,7 @@ def reset_password(store: Store, actor: Actor, username: str, reason: str) -> st
                 "private_key_pem": None,
                 "public_key_pem": None,
             },
-            reason=f"password reset: {reason}",
+            reason=f"{RESET_REASON}{reason}",
         )
     return temporary
 
@@ -255,6 +255,7 @@ def _reason(reason: str) -> str:
 
 
 REVIEW_LIST_LIMIT = 50
+RESET_REASON = "password reset: "  # what an administrator's reset writes before their reason
 
 
 def account_review(store: Store, username: str) -> str:
@@ -283,7 +284,7 @@ def account_review(store: Store, username: str) -> str:
                 .order_by(col(m.AuditEvent.id))
             )
         )
-        resets = [r for r in rows if _is_reset(r, username)]
+        resets = [r for r in rows if is_reset(r, username)]
         if not resets:
             return ""
         latest = resets[-1]
@@ -302,17 +303,18 @@ def account_review(store: Store, username: str) -> str:
         )
     created = next((r for r in rows if r.action == "insert"), None)
     since = "since the account was created" + (f" on {created.at_utc[:10]}" if created is not None else "")
-    lines = [f"Your password was reset by {latest.user} on {latest.at_utc[:16].replace('T', ' ')} UTC."]
+    lines = [f"Your password was reset by {latest.user} on {_when(latest)} UTC."]
     lines.append(f"What your account did before that reset ({since}):")
     sign_ins = [r for r in window if r.action == "login"]
     changes = [r for r in window if r.field == "password_hash" and r.user == username]
-    certs = [
-        r for r in window if r.field == "certificate_pem" and r.reason == "certificate issued by the site CA"
-    ]
+    certs = [r for r in window if is_certified(r)]
     lines.append(
         f"  sign-ins: {len(sign_ins)}" + (f", the last on {sign_ins[-1].at_utc[:10]}" if sign_ins else "")
     )
-    events = [(r.id or 0, f"  password reset by {r.user} on {_when(r)} UTC ({_why(r)})") for r in resets[:-1]]
+    events = [
+        (r.id or 0, f"  password reset by {r.user} on {_when(r)} UTC ({reset_reason(r)})")
+        for r in resets[:-1]
+    ]
     events += [(r.id or 0, f"  password chosen on {_when(r)} UTC") for r in changes]
     events += [(r.id or 0, f"  signing certificate issued on {r.at_utc[:10]} (by {r.user})") for r in certs]
     lines += [line for _, line in sorted(events)[-REVIEW_LIST_LIMIT:]]
@@ -336,9 +338,19 @@ def _when(row: m.AuditEvent) -> str:
     return row.at_utc[:16].replace("T", " ")
 
 
-def _why(row: m.AuditEvent) -> str:
-    return row.reason.removeprefix("password reset: ")
+def reset_reason(row: m.AuditEvent) -> str:
+    """The reason an administrator gave for a reset, from its audit row."""
+    return row.reason.removeprefix(RESET_REASON)
 
 
-def _is_reset(row: m.AuditEvent, username: str) -> bool:
+def is_reset(row: m.AuditEvent, username: str) -> bool:
+    """Is this audit row another person's reset of ``username``'s password (or a one-time
+    password they set)?"""
     return row.field == "must_change_password" and row.new_value == "true" and row.user != username
+
+
+def is_certified(row: m.AuditEvent) -> bool:
+    """Is this audit row the site CA issuing the account a certificate?"""
+    from core.store.site_keys import CERTIFIED_REASON
+
+    return row.field == "certificate_pem" and row.reason == CERTIFIED_REASON

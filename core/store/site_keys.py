@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from core.store.store import Store
 
 CA_CERT_KEY = "site_ca_certificate"
+CERTIFIED_REASON = "certificate issued by the site CA"  # the audit reason of a certificate issued
 CA_SEALED_KEY = "site_ca_sealed_key"
 CRL_KEY = "site_ca_crl"
 RETIRED_CA_KEY = "retired_site_ca_certificate"
@@ -393,6 +394,8 @@ def certificate_queue(store: Store) -> list[QueueEntry]:
 
 def _caution(store: Store, user: m.UserAccount, users: list[m.UserAccount]) -> str:
     """Why the custodian must confirm ``user``'s waiting key with them in person, in words."""
+    from core.store.passwords import is_certified, is_reset, reset_reason
+
     with store.reading() as s:
         rows = s.exec(
             select(m.AuditEvent)
@@ -402,11 +405,11 @@ def _caution(store: Store, user: m.UserAccount, users: list[m.UserAccount]) -> s
     reset = role = created = new_key = None
     certified = False
     for row in rows:  # newest first, back to the last certificate issued
-        if row.field == "certificate_pem" and row.reason == "certificate issued by the site CA":
+        if is_certified(row):
             certified = True
             break
         by_other = row.user != user.username
-        if reset is None and by_other and row.field == "must_change_password" and row.new_value == "true":
+        if reset is None and is_reset(row, user.username):
             reset = row
         elif role is None and row.field == "role":  # also an administrator's own account
             role = row
@@ -416,7 +419,7 @@ def _caution(store: Store, user: m.UserAccount, users: list[m.UserAccount]) -> s
             new_key = row
     reasons: list[str] = []
     if reset is not None:
-        why = reset.reason.removeprefix("password reset: ")
+        why = reset_reason(reset)
         when = f"password reset by {reset.user} on {reset.at_utc[:10]}"
         reasons.append(when + (f" ({why})" if why else ""))
     elif role is not None:
@@ -500,7 +503,7 @@ def certify(
         m.Certificate(user_id=user.id, serial=serial, certificate_pem=pem, issued_at=now),
         reason=f"certificate issued to {user.username}",
     )
-    tx.update(user, {"certificate_pem": pem}, reason="certificate issued by the site CA")
+    tx.update(user, {"certificate_pem": pem}, reason=CERTIFIED_REASON)
 
 
 def publish_crl(store: Store, actor: Actor, passphrase: str) -> None:
