@@ -36,15 +36,14 @@ def cmd_user_passwd(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         new = PASSWORDS.new(f"New password for {args.user}: ")
         store.change_password(args.user, old, new)
         from core.store.passwords import account_review
+        from core.store.site_keys import own_key_id
 
         review = account_review(store, args.user)
-        key = next((u.public_key_pem for u in store.users() if u.username == args.user), None)
-    from core.store.site_keys import key_fingerprint
-
+        key = own_key_id(store, args.user)
     out.write(f"password of {args.user} changed; your signing key is sealed under it\n")
     if key:
         out.write(
-            f"your signing key: {key_fingerprint(key)[:16]} (the CA custodian checks it with you, in "
+            f"your signing key: {key} (the CA custodian checks it with you, in "
             "person, before certifying a new key)\n"
         )
     if review:

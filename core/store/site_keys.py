@@ -319,11 +319,6 @@ def certificate_matches(user: m.UserAccount, certificate_pem: str) -> bool:
     )
 
 
-def pending_certificates(store: Store) -> list[str]:
-    """User ids of investigators whose key awaits a certificate."""
-    return [u.username for u in store.users() if _needs_certificate(u)]
-
-
 def crl_outdated(store: Store) -> bool:
     """A revocation is recorded that the published CRL does not hold yet."""
     crl_pem = site_crl_pem(store)
@@ -357,11 +352,20 @@ class QueueEntry:
     @property
     def key_id(self) -> str:
         """The key's short fingerprint, as `ca status` shows it and `user passwd` tells its owner."""
-        return self.key_sha256[:16]
+        return self.key_sha256[:KEY_ID_DIGITS]
 
 
 KEY_PENDING = "key awaiting a certificate"
 FIRST_SIGN_IN = "waiting for the investigator to choose a password (first sign-in)"
+
+
+KEY_ID_DIGITS = 16
+
+
+def own_key_id(store: Store, username: str) -> str | None:
+    """The short fingerprint of ``username``'s current key (what the custodian checks with them)."""
+    key = next((u.public_key_pem for u in store.users() if u.username == username), None)
+    return key_fingerprint(key)[:KEY_ID_DIGITS] if key else None
 
 
 def key_fingerprint(public_key_pem: str) -> str:
