@@ -611,3 +611,10 @@ def ca_custodians(store: Store) -> list[tuple[str, str]]:
         if user is not None and user.active and user.role != Role.ADMINISTRATOR.value:
             out.append((user.username, user.full_name))
     return out
+
+
+def custodian_names(store: Store, *, besides: str = "") -> str:
+    """The CA's custodians to name to a person, "Dr. Pia Principal (pi) or …" (at most two, the
+    most recent first, never ``besides``, who is the one reading); "" when none is known."""
+    people = [f"{name} ({user})" for user, name in ca_custodians(store) if user != besides]
+    return " or ".join(people[:2])

@@ -102,9 +102,9 @@ class SiteCADialog(QDialog):
         self.act.setEnabled(not admin)
         self.passphrase.setEnabled(not admin)
         if admin:
-            from core.store.site_keys import ca_custodians
+            from core.store.site_keys import custodian_names
 
-            keepers = " or ".join(f"{name} ({user})" for user, name in ca_custodians(store)[:2])
+            keepers = custodian_names(store)
             self.error.show_error(
                 None,
                 "An administrator cannot run the site certificate authority: its custodian"

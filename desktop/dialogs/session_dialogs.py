@@ -160,15 +160,15 @@ class LoginDialog(QDialog):
 
             def change() -> tuple[Actor, str]:
                 from core.store.passwords import account_review
-                from core.store.site_keys import ca_custodians, own_key_id
+                from core.store.site_keys import custodian_names, own_key_id
                 from core.store.users import Role
 
                 actor = store.change_password(user, password, new)
                 review = account_review(store, user)
                 key = own_key_id(store, user)
                 if key and actor.role is Role.INVESTIGATOR:  # what the custodian checks with them
-                    keepers = [f"{n} ({u})" for u, n in ca_custodians(store) if u != user][:2]
-                    who = "The CA custodian" + (f", {' or '.join(keepers)}," if keepers else "")
+                    keepers = custodian_names(store, besides=user)
+                    who = "The CA custodian" + (f", {keepers}," if keepers else "")
                     review = (
                         f"Your new signing key is {key}. {who} "
                         "checks this number with you, in person, before certifying it; tell them "

@@ -187,13 +187,10 @@ class WorksheetsScreen(QWidget):
     def _custodian_words(self) -> str:
         """Whom an investigator asks for a certificate, by name: "the CA's custodian" alone
         left a new investigator looking for a menu they cannot use."""
-        from core.store.site_keys import ca_custodians
+        from core.store.site_keys import custodian_names
 
-        me = self.session.actor.username
-        people = [f"{name} ({user})" for user, name in ca_custodians(self.session.store) if user != me]
-        if not people:
-            return "the site CA's custodian"
-        return "the site CA's custodian, " + " or ".join(people[:2])
+        people = custodian_names(self.session.store, besides=self.session.actor.username)
+        return "the site CA's custodian" + (f", {people}" if people else "")
 
     # ------------------------------------------------------------------
     def refresh(self) -> None:
