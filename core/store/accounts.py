@@ -8,15 +8,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.errors import InputError
-from core.limits import MAX_NAME_CHARS, check_text
 from core.store import models as m
 from core.store.base import BOOTSTRAP, Actor, StoreCore, _require_reason
 from core.store.errors import AuthError, NotFoundError
 from core.store.users import (
     Role,
-    check_password_policy,
-    check_printed_name_script,
-    check_username,
+    check_account,
     hash_password,
     same_printed_name,
 )
@@ -49,13 +46,8 @@ class Accounts(StoreCore):
         """Create an account. Administrators do this, with a one-time password the user must change
         at the first sign-in; the very first account needs no actor, must be an administrator, and
         keeps the password its owner typed (and gets its key pair at once)."""
-        name = check_username(username)
+        name = check_account(username, full_name, password)
         role = _role(role)
-        if not full_name.strip():
-            raise InputError("full_name", "the printed name is required (it appears on signatures)")
-        check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
-        check_printed_name_script(full_name)
-        check_password_policy(password, name, full_name)
         first = not self.has_users()
         if first:
             if role is not Role.ADMINISTRATOR:

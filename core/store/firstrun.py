@@ -14,6 +14,7 @@ from core.limits import MAX_NAME_CHARS, check_text
 from core.store import models as m
 from core.store.users import (
     Role,
+    check_account,
     check_password_policy,
     check_printed_name_script,
     check_username,
@@ -60,7 +61,7 @@ def create_study_with_administrator(
     """
     from core.store.studies import _study_values
 
-    name = _check_administrator(username, full_name, password)
+    name = check_account(username, full_name, password)
     values = _study_values(
         protocol_id=protocol_id,
         title=title,
@@ -90,20 +91,10 @@ def create_first_accounts(
 ) -> None:
     """``resistdesk init``: the first administrator and (given one) the CA's custodian and the
     site CA named for ``site`` and ``study``, in one transaction; studies are added later."""
-    name = _check_administrator(username, full_name, password)
+    name = check_account(username, full_name, password)
     check_text(site, "site", MAX_NAME_CHARS, formula=False)
     check_text(study, "study", MAX_NAME_CHARS, formula=False)
     _first_run(store, name, full_name, password, custodian, None, site.strip(), study.strip())
-
-
-def _check_administrator(username: str, full_name: str, password: str) -> str:
-    name = check_username(username)
-    if not full_name.strip():
-        raise InputError("full_name", "the printed name is required (it appears on signatures)")
-    check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
-    check_printed_name_script(full_name)
-    check_password_policy(password, name, full_name)
-    return name
 
 
 def _first_run(

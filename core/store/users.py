@@ -160,3 +160,17 @@ def check_printed_name_script(name: str, field: str = "full_name") -> None:
             f"mixes letters of several writing systems ({', '.join(sorted(s.lower() for s in scripts))}): "
             "a look-alike letter would make it read as another person's name; write it in one",
         )
+
+
+def check_account(username: str, full_name: str, password: str) -> str:
+    """A new account's user id, printed name and password, each by its rules (InputError naming
+    the field); the user id as stored."""
+    from core.limits import MAX_NAME_CHARS, check_text
+
+    name = check_username(username)
+    if not full_name.strip():
+        raise InputError("full_name", "the printed name is required (it appears on signatures)")
+    check_text(full_name, "full_name", MAX_NAME_CHARS, formula=False)
+    check_printed_name_script(full_name)
+    check_password_policy(password, name, full_name)
+    return name
