@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -19,14 +17,6 @@ from core.store.users import (
 )
 
 UNKNOWN_USER = "(unknown user id)"
-_DUMMY: list[str] = []
-
-
-def _dummy_hash() -> str:
-    """A hash made with the current password scheme, checked when the account does not exist."""
-    if not _DUMMY:
-        _DUMMY.append(hash_password(secrets.token_urlsafe(24)))
-    return _DUMMY[0]
 
 
 class Accounts(StoreCore):

@@ -26,6 +26,7 @@ from core.store.users import (
     MAX_FAILED_ATTEMPTS,
     Role,
     check_password_policy,
+    decoy_hash,
     hash_password,
     temporary_password,
     verify_password,
@@ -76,12 +77,12 @@ def check_password(
     ``purpose`` names the place (login, unlock, sign, restore) in the audit trail. Unless
     ``allow_change``, an account that must choose a new password raises PasswordChangeRequired.
     """
-    from core.store.accounts import UNKNOWN_USER, _dummy_hash
+    from core.store.accounts import UNKNOWN_USER
 
     name = username.strip()
     now = store.now()
     failure = ""
-    dummy = _dummy_hash()
+    dummy = decoy_hash()
     if getattr(store, "readonly", False):
         return _check_read_only(store, name, password, dummy, allow_change)
     # Written as nobody in particular until the account is found: a password typed into the

@@ -31,7 +31,7 @@ from core.store.base import SYSTEM, SYSTEM_USER, Actor, StoreCore
 from core.store.checkpoint import key_id
 from core.store.errors import AuthError, StoreError
 from core.store.permissions import require
-from core.store.users import Role, verify_password
+from core.store.users import Role, decoy_hash, verify_password
 
 
 class Backups(StoreCore):
@@ -122,9 +122,7 @@ def _backup_administrator(source: Path, username: str, password: str) -> Actor:
         row = conn.execute(
             "SELECT password_hash, role, active, full_name FROM user_account WHERE username = ?", (username,)
         ).fetchone()
-    from core.store.accounts import _dummy_hash
-
-    ok = verify_password(password, row[0] if row is not None else _dummy_hash())
+    ok = verify_password(password, row[0] if row is not None else decoy_hash())
     if row is None or not ok or not row[2]:
         raise AuthError("wrong user id or password")
     try:

@@ -64,6 +64,16 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
 
 
+def decoy_hash() -> str:
+    """A hash in the current scheme that no password opens (a random salt and a random digest),
+    to check when the account does not exist: the check costs one scrypt at the current cost,
+    as a real account's does, so the time tells nothing; making it costs none (a real
+    ``hash_password`` here would add a second scrypt to the first sign-in of each start)."""
+    b64 = base64.b64encode
+    salt, digest = b64(secrets.token_bytes(16)).decode(), b64(secrets.token_bytes(32)).decode()
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt}${digest}"
+
+
 def verify_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,46 @@ def test_a_v1_database_upgrades_its_clear_ca_key_away(tmp_path: Path) -> None:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         keys = conn.execute("SELECT count(*) FROM meta WHERE value LIKE '%PRIVATE KEY%'").fetchone()[0]
     assert keys == 0
+
+
+def test_a_sign_in_costs_one_password_hash_whether_or_not_the_account_exists(db_path: Path) -> None:
+    """In a fresh process, as at a start: the time tells nothing of which user ids exist, and
+    the first sign-in is not slowed by a second scrypt (a decoy made with ``hash_password``
+    cost one more, on the way to the roster)."""
+    script = f"""
+import hashlib, pathlib
+from core.store import Store, AuthError
+real, calls = hashlib.scrypt, []
+def counted(*a, **k):
+    calls.append(k["n"])
+    return real(*a, **k)
+hashlib.scrypt = counted
+with Store.open(pathlib.Path({str(db_path)!r}), backup_daily=False) as store:
+    store.authenticate("coord", {PASSWORD!r})
+    known = list(calls)
+    calls.clear()
+    try:
+        store.authenticate("nobody-here", {PASSWORD!r})
+    except AuthError:
+        pass
+print(known, calls)
+"""
+    from core.store.users import SCRYPT_N
+
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[3],
+    )
+    assert out.stdout.split() == [f"[{SCRYPT_N}]", f"[{SCRYPT_N}]"]
+
+
+def test_no_password_opens_the_decoy_hash() -> None:
+    from core.store.users import SCRYPT_N, SCRYPT_P, SCRYPT_R, decoy_hash, verify_password
+
+    first, second = decoy_hash(), decoy_hash()
+    assert first != second
+    assert first.split("$")[:4] == ["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P)]
+    assert not any(verify_password(p, first) for p in ("", PASSWORD, "x" * 12))
