@@ -258,7 +258,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError("FILE", f"cannot read {args.file}: {exc.strerror}") from None
     report = verify_pdf(pdf, trust, crl_pem=crl, recorded_before=recorded, site_record=record)
     if args.db is not None:
-        from core.store.site_keys import site_ca_problem
+        from core.store.ca_pin import site_ca_problem
 
         problem = site_ca_problem(store)
         if problem is not None:

@@ -108,8 +108,9 @@ def _first_run(
     ca_study: str,
 ) -> m.Study | None:
     from core.store.base import BOOTSTRAP, Actor
+    from core.store.ca_pin import pin_site_ca
     from core.store.passwords import give_own_key
-    from core.store.site_keys import _publish, certify, pin_site_ca, record_site_ca
+    from core.store.site_keys import _publish, certify, record_site_ca
     from core.worksheet import pki
 
     keeper = _check_custodian(custodian, name, full_name, password) if custodian is not None else None

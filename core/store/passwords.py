@@ -31,7 +31,6 @@ from core.store.users import (
     temporary_password,
     verify_password,
 )
-from core.worksheet import pki
 
 if TYPE_CHECKING:
     from core.store.base import Tx as _Tx
@@ -159,6 +158,8 @@ def authenticate(store: Store, username: str, password: str, *, purpose: str = "
 
 def change_password(store: Store, username: str, old_password: str, new_password: str) -> Actor:
     """The user's own change (also the forced one after a reset); re-seals or makes the key."""
+    from core.worksheet import pki  # keys only where they are made: a sign-in needs no cryptography
+
     user = check_password(store, username, old_password, purpose="password_change", allow_change=True)
     check_password_policy(new_password, user.username, user.full_name)
     if new_password == old_password:
@@ -236,6 +237,8 @@ def unlock(store: Store, actor: Actor, username: str, reason: str) -> None:
 
 def give_own_key(tx: _Tx, user: m.UserAccount, password: str) -> None:
     """A key pair for a user who chose ``password`` themselves (the first administrator, demo users)."""
+    from core.worksheet import pki
+
     key = pki.new_user_key(user.username, password)
     tx.update(
         user,

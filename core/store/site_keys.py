@@ -31,6 +31,8 @@ from sqlmodel import Session, col, select
 
 from core.errors import InputError
 from core.store import models as m
+from core.store.ca_pin import CA_CERT_KEY, pin_site_ca
+from core.store.ca_pin import meta_value as _meta
 from core.store.errors import AuthError, NotFoundError
 from core.store.users import Role, check_password_policy, same_printed_name
 from core.worksheet import pki
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
     from core.store.base import Tx as _Tx
     from core.store.store import Store
 
-CA_CERT_KEY = "site_ca_certificate"
 CERTIFIED_REASON = "certificate issued by the site CA"  # the audit reason of a certificate issued
 CA_SEALED_KEY = "site_ca_sealed_key"
 CRL_KEY = "site_ca_crl"
@@ -58,12 +59,6 @@ NOT_FOR_ADMINISTRATORS = (
     "the site certificate authority, never an administrator: whoever can reset passwords must not "
     "also certify keys"
 )
-
-
-def _meta(store: Store, key: str) -> str | None:
-    with store.reading() as s:
-        row = s.get(m.Meta, key)
-    return row.value if row is not None else None
 
 
 def _set_meta(tx: _Tx, key: str, value: str) -> None:
@@ -93,49 +88,6 @@ def site_crl_pem(store: Store) -> str | None:
 
 def retired_certificate_pem(store: Store) -> str | None:
     return _meta(store, RETIRED_CA_KEY)
-
-
-def pin_site_ca(store: Store, *, force: bool = False) -> None:
-    """Have this workstation's anchor book remember the study's site CA fingerprint, the first
-    time it sees one (``force``: a CA an administrator just created, with its passphrase)."""
-    book, file_id, pem = store.anchor_book, store.study_file_id, _meta(store, CA_CERT_KEY)
-    if book is None or file_id is None or pem is None:
-        return
-    # an unreadable certificate is for verification to report; the book is a safeguard
-    with contextlib.suppress(OSError, ValueError):
-        book.pin_site_ca(file_id, pki.fingerprint(pem), force=force, created_at=store.path if force else None)
-
-
-def site_ca_problem(store: Store) -> str | None:
-    """Why the site CA certificate in the file is not to be trusted on this workstation (it is
-    not the one the workstation recorded for this study), or None."""
-    book, file_id = store.anchor_book, store.study_file_id
-    if book is None or file_id is None:
-        return None
-    pinned = book.site_ca(file_id)
-    pem = _meta(store, CA_CERT_KEY)
-    if pem is None:
-        return None
-    replaced = book.study_replaced(store.path, file_id)
-    if replaced is not None:
-        return (
-            f"this workstation knew another study file at {store.path.name} (study {replaced[0]}, its site "
-            f"CA SHA-256 {replaced[1][:16]}…, recorded on {replaced[2][:10]}); this file is another one "
-            f"(study {file_id}), so its site CA is not trusted here (a different study on purpose: open it "
-            "from another path)"
-        )
-    if pinned is None:
-        return None
-    try:
-        found = pki.fingerprint(pem)
-    except ValueError:
-        found = "(not a certificate)"
-    if found == pinned[0]:
-        return None
-    return (
-        f"the CA certificate in this file is not the one this workstation recorded for study "
-        f"{file_id} on {pinned[1][:10]} (recorded SHA-256 {pinned[0][:16]}…, in the file {found[:16]}…)"
-    )
 
 
 def tsa_url(store: Store) -> str:

@@ -158,7 +158,7 @@ class Store(Subjects, Accounts, AuditLog, Backups):
 
     def _check_site_ca(self) -> None:
         """Pin the study's site CA the first time this workstation sees it; warn if it changed."""
-        from core.store.site_keys import pin_site_ca, site_ca_problem
+        from core.store.ca_pin import pin_site_ca, site_ca_problem
 
         problem = site_ca_problem(self)
         if problem is not None:

@@ -320,9 +320,9 @@ class WorksheetsScreen(QWidget):
         return target
 
     def verify_file(self, path: Path | None = None) -> VerificationReport | None:
+        from core.store.ca_pin import site_ca_problem
         from core.store.site_keys import (
             recorded_before,
-            site_ca_problem,
             site_certificate_pem,
             site_crl_pem,
             site_record,

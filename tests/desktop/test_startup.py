@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -483,3 +484,32 @@ def test_the_selected_navigation_icons_come_after_the_first_paint(qtbot: QtBot, 
     window.finish_icons()
     assert selected() != before
     window.close()
+
+
+def test_the_way_to_the_roster_loads_no_signing_pdf_or_migration_code(
+    demo_template: Path, tmp_path: Path
+) -> None:
+    """From the start to the roster on screen, as a user signs in: nothing loads the signing
+    stack (``cryptography``: the site CA pin is checked with the standard library, the password
+    with scrypt), the PDF stack or Alembic (the file is at the current revision). A
+    deterministic check of part of the cold start timed in ``make bench``."""
+    db = _copy(demo_template, tmp_path / "site.sqlite3")
+    code = f"""
+import sys, json
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from desktop.app import application, open_window
+from desktop.selftest import sign_in_and_wait
+app = application()
+window = open_window(Path({str(db)!r}), QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat))
+sign_in_and_wait(window, "coordinator", {PASSWORD!r})
+assert window.attached and window.rows, "the roster is not on screen"
+print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {{'cryptography', 'reportlab', 'pyhanko',
+                         'pyhanko_certvalidator', 'alembic', 'asn1crypto'}})))
+window.close()
+"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True
+    )
+    assert json.loads(out.stdout.splitlines()[-1]) == []

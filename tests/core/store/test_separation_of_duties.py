@@ -335,8 +335,8 @@ def test_a_forced_restore_of_an_administrators_own_study_file_is_not_trusted(
 
 def test_a_new_study_created_in_the_place_of_an_old_one_is_trusted(tmp_path: Path) -> None:
     """Not a false alarm: the old file deleted, a new study created at the same path here."""
+    from core.store.ca_pin import site_ca_problem
     from core.store.firstrun import Custodian, create_first_accounts
-    from core.store.site_keys import site_ca_problem
 
     path = tmp_path / "site.sqlite3"
     create_demo(path, PASSWORD).close()

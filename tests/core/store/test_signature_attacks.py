@@ -240,7 +240,8 @@ def test_a_legitimate_ca_init_updates_the_recorded_ca(tmp_path: Path) -> None:
     where this workstation recorded the v1 CA that revision 0006 retired (any other recorded CA
     refuses it: see test_separation_of_duties)."""
     from core.store.anchors import AnchorBook
-    from core.store.site_keys import RETIRED_CA_KEY, create_site_ca, site_ca_problem
+    from core.store.ca_pin import site_ca_problem
+    from core.store.site_keys import RETIRED_CA_KEY, create_site_ca
 
     with Store.open(tmp_path / "s.sqlite3", backup_daily=False) as store:
         admin = store.create_user(None, "admin", "Ada Admin", Role.ADMINISTRATOR, PASSWORD)
@@ -794,3 +795,32 @@ def test_a_first_reset_reviews_the_account_since_its_creation(store: Store) -> N
     assert "since the account was created" in review
     assert "no worksheet was signed in your name" in review
     assert account_review(store, temporary) == ""  # not an account: nothing, no error
+
+
+def test_the_pin_checked_at_open_is_the_certificates_fingerprint(store: Store) -> None:
+    """Opening a file checks the pin without ``cryptography`` (core.store.ca_pin): its
+    fingerprint must be the one verification computes, and a PEM that is not a certificate
+    is not given one (an altered certificate is 'not the one recorded', never equal)."""
+    from core.store.ca_pin import certificate_fingerprint
+
+    pem = site_certificate_pem(store)
+    assert pem is not None
+    assert certificate_fingerprint(pem) == pki.fingerprint(pem)
+    body = pem.strip().splitlines()
+    line = body[3]  # a byte inside the certificate's body
+    flipped = "\n".join(
+        [*body[:3], ("B" if line[10] == "A" else "A").join((line[:10], line[11:])), *body[4:]]
+    )
+    assert certificate_fingerprint(flipped) != certificate_fingerprint(pem)
+    key_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    for not_a_certificate in (
+        key_pem.decode(),
+        "",
+        "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----",
+    ):
+        with pytest.raises(ValueError, match="not a certificate"):
+            certificate_fingerprint(not_a_certificate)
