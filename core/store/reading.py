@@ -19,6 +19,7 @@ from core.store import casemap
 from core.store import models as m
 from core.store.base import _get
 from core.store.categories import CategoryChange
+from core.store.engine import visit_texts
 from core.store.errors import NotFoundError
 from core.store.result_cache import RosterCache, digest
 from core.store.studies import Studies
@@ -159,23 +160,62 @@ class Reading(Studies):
         with bulk():
             return self._read_courses(study_id)
 
-    def _fetch_roster(self, study_id: int) -> tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]]]:
-        """Every subject (with its course) and every visit of a study, as plain tuples;
-        the visits grouped by subject pk, in date order."""
-        with self._read.connect() as conn:
+    def _fetch_roster(
+        self, study_id: int, cache: RosterCache | None = None
+    ) -> tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]], dict[int, bytes]]:
+        """In one read transaction: every subject (with its course) of a study as plain tuples;
+        the visits, as plain tuples grouped by subject pk in date order, of every subject the
+        roster must classify (all of them without ``cache``; with it, those whose content key
+        it lacks); and with ``cache``, each subject's content key (``result_cache.digest``).
+
+        The keys come from each subject's visits as one text made by the database
+        (``engine.visit_texts``): for the subjects whose rows are cached, no visit becomes
+        Python values (10,000 subjects: 0.06 s instead of 0.2). Subjects with lesion
+        measurements are read elsewhere (``course``): they have neither visits here nor a key."""
+        with self._read.connect() as conn, conn.begin():
             driver = conn.connection.driver_connection
             assert driver is not None
             cursor = driver.cursor()  # plain tuples, no Row objects
             subjects = cursor.execute(_SUBJECTS_SQL, (study_id,)).fetchall()
-            visits = cursor.execute(_VISITS_SQL, (study_id,)).fetchall()
+            texts = visit_texts(conn, study_id) if cache is not None else None
+            keys: dict[int, bytes] = {}
+            wanted: list[int] | None = None  # None: every subject's visits
+            if texts is not None and cache is not None:
+                wanted = []
+                for subject in subjects:
+                    sid = subject[0]
+                    if subject[15] is not None:  # lesion measurements: read by course()
+                        continue
+                    text = texts.get(sid, "")  # "": no visits
+                    if text is None:  # values a text cannot tell apart: keyed on the values below
+                        wanted.append(sid)
+                        continue
+                    keys[sid] = digest(subject, text)
+                    if keys[sid] not in cache:
+                        wanted.append(sid)
+            visits: defaultdict[int, list[tuple[Any, ...]]] = defaultdict(list)
+            if wanted is None or len(wanted) > len(subjects) // 2:
+                rows = cursor.execute(_VISITS_SQL, (study_id,)).fetchall()
+            else:
+                rows = []
+                for at in range(0, len(wanted), _IN_CHUNK):
+                    chunk = wanted[at : at + _IN_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    rows += cursor.execute(_VISITS_OF_SQL.format(marks), chunk).fetchall()
             cursor.close()
-        by_subject: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for visit in visits:
-            by_subject[visit[0]].append(visit)
-        return subjects, by_subject
+        for visit in rows:
+            visits[visit[0]].append(visit)
+        for sid in (subject[0] for subject in subjects) if wanted is None else wanted:
+            visits.setdefault(sid, [])  # read, and none: an entry all the same (see roster_rows)
+        if cache is not None:
+            for subject in subjects:
+                sid = subject[0]
+                if subject[15] is None and sid not in keys:
+                    keys[sid] = digest(subject, visits.get(sid, ()))
+        return subjects, dict(visits), keys
 
     def _read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
-        subjects, visits = self._fetch_roster(study_id)
+        subjects, visits, _keys = self._fetch_roster(study_id)
         out: list[tuple[int, str, Course]] = []
         for subject in subjects:
             sid, status, baseline = subject[0], subject[5], subject[15]
@@ -200,8 +240,8 @@ class Reading(Studies):
         study = self.study(study_id)
         ruleset = self.rules(study)
         with bulk():
-            subjects, visits = self._fetch_roster(study_id)
             cache = self._roster_cache(study_id, as_of, (study.rule_overrides, study.ici_chemo_overrides))
+            subjects, visits, keys = self._fetch_roster(study_id, cache)
             if cache is not None:
                 cache.begin()
             out = []
@@ -214,11 +254,10 @@ class Reading(Studies):
                     course = self.course(sid)
                     out.append(roster_row(sid, status, course, self._classified(course, as_of, ruleset)))
                 else:
-                    raw = visits.get(sid, ())
-                    key = digest(subject, raw) if cache is not None else b""
+                    key = keys.get(sid, b"")
                     row = cache.get(key) if cache is not None else None
-                    if row is None:
-                        course = _course(subject, raw)
+                    if row is None:  # its visits were read (_fetch_roster): no entry would be a bug
+                        course = _course(subject, visits[sid])
                         if cache is None:
                             row = roster_row(sid, status, course, self._classified(course, as_of, ruleset))
                         else:  # the cache remembers it (hashing the course for _results costs more)
@@ -343,6 +382,13 @@ _SUBJECTS_SQL = (
     "c.major_pathological_response, c.adjuvant_after_neoadjuvant, c.baseline_date, c.dosing_interval_days "
     "FROM subject s JOIN course c ON c.subject_id = s.id "
     "WHERE s.study_id = ? ORDER BY s.subject_code"
+)
+_IN_CHUNK = 500  # subject pks per "IN (...)" (SQLite allows 32,766 parameters; PostgreSQL more)
+_VISITS_OF_SQL = (
+    "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
+    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes, "
+    "a.rapid_progression "
+    "FROM assessment a WHERE a.subject_id IN ({}) ORDER BY a.subject_id, a.date, a.id"
 )
 _VISITS_SQL = (
     "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "

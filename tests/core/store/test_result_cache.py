@@ -100,6 +100,91 @@ def test_a_subject_changed_in_the_file_is_classified_again(db: Path, classified:
     assert list(after.values()) == fresh(db)
 
 
+def _edit(db: Path, sql: str, *params: object) -> None:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute(sql, params)
+
+
+def _first_visit(db: Path) -> tuple[int, str]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        vid, code = conn.execute(
+            "SELECT a.id, s.subject_code FROM assessment a JOIN subject s ON s.id = a.subject_id "
+            "ORDER BY s.subject_code, a.date LIMIT 1"
+        ).fetchone()
+    return vid, code
+
+
+@pytest.mark.parametrize(
+    ("column", "before", "after"),
+    [
+        # JSON prints a REAL to 15 digits: these two would be one text (the subject is keyed on values)
+        ("ecog", 1.0000000000000002, 1.0000000000000004),
+        ("progressing_sites", 2.5, 2.5000000000000004),
+        ("biopsy_confirms_progression", None, 0),  # NULL is not 0
+        ("ecog", 1, 2),
+        ("notes", 1, "1.0"),  # a number's text is not another's
+        ("notes", 'a","b', 'a\\","b'),  # text with the separators of the text the database makes
+        ("notes", "x", "x\u0000"),  # an invisible character
+        ("response", "SD", "PR"),
+    ],
+)
+def test_a_visit_changed_by_plain_sql_is_classified_again_whatever_the_value(
+    db: Path, classified: list[str], column: str, before: object, after: object
+) -> None:
+    """The roster reads the keys of cached subjects from a text the database makes of their
+    visits (core.store.engine.visit_texts): every stored difference must make another key."""
+    vid, code = _first_visit(db)
+    _edit(db, f"UPDATE assessment SET {column} = ? WHERE id = ?", before, vid)
+    start(db)
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == []
+    _edit(db, f"UPDATE assessment SET {column} = ? WHERE id = ?", after, vid)
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == [code]
+
+
+def test_visits_swapped_between_dates_or_moved_to_another_subject_are_classified_again(
+    db: Path, classified: list[str]
+) -> None:
+    start(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        visits = conn.execute(
+            "SELECT s.subject_code, a.subject_id, a.id, a.response FROM assessment a "
+            "JOIN subject s ON s.id = a.subject_id ORDER BY s.subject_code, a.date"
+        ).fetchall()
+        # a subject with two visits of different responses: the same values, on each other's dates
+        code, sid, first, response, second, other = next(
+            (*v, *w[2:])
+            for v in visits
+            for w in visits
+            if v[1] == w[1] and None is not v[3] != w[3] is not None
+        )
+        conn.execute("UPDATE assessment SET response = ? WHERE id = ?", (other, first))
+        conn.execute("UPDATE assessment SET response = ? WHERE id = ?", (response, second))
+        # and another subject's last visit given to it
+        other_code, _sid, last, _r = [v for v in visits if v[1] != sid][-1]
+        conn.execute("UPDATE assessment SET subject_id = ? WHERE id = ?", (sid, last))
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert sorted(classified) == sorted([code, other_code])
+
+
+def test_a_value_the_database_cannot_put_in_text_still_gives_the_truth(
+    db: Path, classified: list[str]
+) -> None:
+    """A BLOB written into a visit by another program: the keys are taken from the values."""
+    start(db)
+    vid, code = _first_visit(db)
+    _edit(db, "UPDATE assessment SET notes = ? WHERE id = ?", b"\x00\xff", vid)
+    classified.clear()
+    with Store.open(db, backup_daily=False) as store:
+        study = store.studies()[0].id or 0
+        assert store.roster_rows(study, AS_OF) == fresh(db)
+    assert code in classified
+
+
 def test_a_changed_or_forged_cache_file_is_not_used(
     db: Path, classified: list[str], workstation_state: Path
 ) -> None:
