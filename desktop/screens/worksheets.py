@@ -8,6 +8,7 @@ worksheet, the signature and the audit rows); the screen only shows results.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,15 @@ def _status(row: WorksheetRow) -> str:
     if row.superseded:  # in red; why is in the notice above the table (signed: see Signed by)
         return "superseded"
     return "signed" if row.status == "signed" else "draft"
+
+
+def file_name(row: WorksheetRow, *, signed: bool | None = None) -> str:
+    """The name offered for a worksheet's PDF: subject, document id, DRAFT or SIGNED (``signed``;
+    by default its status), so that a folder of worksheets sorts by subject. Anything but
+    letters, digits, ".", "-" and "_" (separators, ":", what some systems refuse) becomes "_"."""
+    subject = re.sub(r"[^\w.-]+", "_", row.subject_id).strip("._") or "subject"
+    done = row.status == "signed" if signed is None else signed
+    return f"{subject}_{row.document_id}-{'SIGNED' if done else 'DRAFT'}.pdf"
 
 
 class SignDialog(QDialog):
@@ -260,9 +270,7 @@ class WorksheetsScreen(QWidget):
             worksheet_id, pdf = result
             row = next(r for r in self.model.rows() if r.worksheet_id == worksheet_id)
             self.select_document(row.document_id)
-            target = path or self._ask_path(
-                "Save the draft worksheet", f"{row.document_id}-DRAFT.pdf", "PDF (*.pdf)"
-            )
+            target = path or self._ask_path("Save the draft worksheet", file_name(row), "PDF (*.pdf)")
             if target is not None:
                 target.write_bytes(pdf)
                 self.sig_saved.emit(str(target))
@@ -287,7 +295,7 @@ class WorksheetsScreen(QWidget):
                 dialog.accept()
                 self.refresh()
                 target = path or self._ask_path(
-                    "Save the signed worksheet", f"{row.document_id}-SIGNED.pdf", "PDF (*.pdf)"
+                    "Save the signed worksheet", file_name(row, signed=True), "PDF (*.pdf)"
                 )
                 if target is not None:
                     target.write_bytes(pdf)
@@ -312,8 +320,7 @@ class WorksheetsScreen(QWidget):
             return None
         from core.store.worksheets import worksheet_pdf
 
-        suffix = "SIGNED" if row.status == "signed" else "DRAFT"
-        target = path or self._ask_path("Save worksheet", f"{row.document_id}-{suffix}.pdf", "PDF (*.pdf)")
+        target = path or self._ask_path("Save worksheet", file_name(row), "PDF (*.pdf)")
         if target is not None:
             target.write_bytes(worksheet_pdf(self.session.store, row.worksheet_id))
             self.sig_saved.emit(str(target))

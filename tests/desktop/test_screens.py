@@ -409,11 +409,19 @@ def test_prepare_sign_and_verify_a_worksheet_from_the_gui(
     screen = w.worksheets_screen
     assert screen.subject_pk == pk
     assert screen.prepare_button.isEnabled()
-    screen.prepare(tmp_path / "draft.pdf")
+    offered: list[str] = []
+
+    def save_as(_parent: object, _settings: object, _kind: str, _title: str, name: str, _p: str) -> Path:
+        offered.append(name)  # the name the save dialog offers, as a coordinator files it
+        return tmp_path / "draft.pdf"
+
+    monkeypatch.setattr(ws_module, "save_path", save_as)
+    screen.prepare()
     qtbot.waitUntil(lambda: (tmp_path / "draft.pdf").exists(), timeout=20000)
     assert screen.model.rowCount() == 1
     row = screen.model.row_at(0)
     assert row.status == "draft"
+    assert offered == [f"MEL-001_{row.document_id}-DRAFT.pdf"]
     screen.view.selectRow(0)
     assert screen.sign_button.isEnabled()
     dialog = screen.sign(tmp_path / "signed.pdf")
@@ -426,6 +434,7 @@ def test_prepare_sign_and_verify_a_worksheet_from_the_gui(
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: (tmp_path / "signed.pdf").exists(), timeout=20000)
     assert screen.model.row_at(0).status == "signed"
+    assert ws_module.file_name(screen.model.row_at(0)) == f"MEL-001_{row.document_id}-SIGNED.pdf"
     report = screen.verify_file(tmp_path / "signed.pdf")
     assert report is not None
     assert report.ok, report.describe()
@@ -534,3 +543,20 @@ def test_users_screen_shows_printed_names_whole_and_labels_the_role_box(demo_des
             assert view.columnWidth(column) >= metrics.horizontalAdvance(text), (row, column, text)
     labels = [label.text() for label in screen.findChildren(QLabel)]
     assert "New role:" in labels
+
+
+def test_a_worksheet_file_name_holds_the_subject_in_characters_any_system_accepts() -> None:
+    import dataclasses
+    import datetime as dt
+
+    from core.store.worksheets import WorksheetRow
+    from desktop.screens.worksheets import file_name
+
+    now = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    row = WorksheetRow(1, "RD-20261201-0A1B2C3D4E", "MEL/029: Ünal", now, "coord", now.date(),
+                       "primary_resistance", None, "draft", None, None, False)  # fmt: skip
+    assert file_name(row) == "MEL_029_Ünal_RD-20261201-0A1B2C3D4E-DRAFT.pdf"
+    assert file_name(dataclasses.replace(row, status="signed")).endswith("-SIGNED.pdf")
+    assert (
+        file_name(dataclasses.replace(row, subject_id="../..")) == "subject_RD-20261201-0A1B2C3D4E-DRAFT.pdf"
+    )
