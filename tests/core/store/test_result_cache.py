@@ -423,3 +423,27 @@ def test_real_visit_ids_of_a_rebuilt_table_that_swap_two_visits_of_one_day(
     assert start(db) == fresh(db)
     assert classified == [code]
 
+
+def test_a_subject_given_a_second_course_by_plain_sql_shows_each(db: Path, classified: list[str]) -> None:
+    """One subject, two course rows (another program dropped the unique index and added one): the
+    roster has a row for each, and each must be its own course's."""
+    start(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP INDEX ix_course_subject_id")
+        code, sid = conn.execute(
+            "SELECT subject_code, id FROM subject ORDER BY subject_code LIMIT 1"
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO course (subject_id, agent, regimen, first_dose, intercurrent_therapy, "
+            "adjuvant_after_neoadjuvant) SELECT subject_id, 'another agent', regimen, "
+            "date(first_dose, '-400 days'), intercurrent_therapy, adjuvant_after_neoadjuvant "
+            "FROM course WHERE subject_id = ?",
+            (sid,),
+        )
+    classified.clear()
+    rows = start(db)
+    assert rows == fresh(db)
+    assert len([r for r in rows if r.subject_id == code]) == 2
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == []
