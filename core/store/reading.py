@@ -19,7 +19,7 @@ from core.store import casemap
 from core.store import models as m
 from core.store.base import _get
 from core.store.categories import CategoryChange
-from core.store.engine import visit_texts
+from core.store.engine import VISIT_COLUMNS, visit_texts
 from core.store.errors import NotFoundError
 from core.store.result_cache import RosterCache, digest
 from core.store.studies import Studies
@@ -385,16 +385,15 @@ _SUBJECTS_SQL = (
     "WHERE s.study_id = ? ORDER BY s.subject_code"
 )
 _IN_CHUNK = 500  # subject pks per "IN (...)" (SQLite allows 32,766 parameters; PostgreSQL more)
+# The columns of a visit that _course reads, in its order: the same as the text the cache keys on
+# (core.store.engine.visit_texts), so that the two cannot come to differ.
+_VISIT_VALUES = ", ".join(f"a.{c}" for c in VISIT_COLUMNS)
 _VISITS_OF_SQL = (
-    "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
-    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes, "
-    "a.rapid_progression "
+    f"SELECT a.subject_id, {_VISIT_VALUES} "
     "FROM assessment a WHERE a.subject_id IN ({}) ORDER BY a.subject_id, a.date, a.id"
 )
 _VISITS_SQL = (
-    "SELECT a.subject_id, a.date, a.response, a.clinical_progression, a.symptomatic, a.nodal_only, "
-    "a.multiple_metastases, a.progressing_sites, a.biopsy_confirms_progression, a.ecog, a.notes, "
-    "a.rapid_progression "
+    f"SELECT a.subject_id, {_VISIT_VALUES} "
     "FROM assessment a WHERE a.subject_id IN (SELECT id FROM subject WHERE study_id = ?) "
     "ORDER BY a.subject_id, a.date, a.id"  # IN, not a join: the index gives subject order, only dates sort
 )

@@ -447,3 +447,28 @@ def test_a_subject_given_a_second_course_by_plain_sql_shows_each(db: Path, class
     classified.clear()
     assert start(db) == fresh(db)
     assert classified == []
+
+
+def test_the_code_identity_covers_how_the_keys_are_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The visit texts are printed by SQL in core.store.engine and by the SQLite library: another
+    query or another SQLite may print other values as one text, so either is other code."""
+    result_cache.code_identity.cache_clear()
+    base = result_cache.code_identity()
+    assert base is not None
+    real = result_cache._module_bytes
+    try:
+        monkeypatch.setattr(
+            result_cache,
+            "_module_bytes",
+            lambda name: real(name) + (b"#" if name == "core.store.engine" else b""),
+        )
+        result_cache.code_identity.cache_clear()
+        assert result_cache.code_identity() != base
+        monkeypatch.undo()
+        monkeypatch.setattr(sqlite3, "sqlite_version", "3.99.0")
+        result_cache.code_identity.cache_clear()
+        assert result_cache.code_identity() != base
+    finally:
+        monkeypatch.undo()
+        result_cache.code_identity.cache_clear()
+    assert result_cache.code_identity() == base
