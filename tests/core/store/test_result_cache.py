@@ -472,3 +472,31 @@ def test_the_code_identity_covers_how_the_keys_are_made(monkeypatch: pytest.Monk
         monkeypatch.undo()
         result_cache.code_identity.cache_clear()
     assert result_cache.code_identity() == base
+
+
+def test_a_write_between_the_key_query_and_the_visit_query_is_not_stored_under_the_old_key(
+    db: Path, classified: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys and the visits of the subjects to classify are read in one transaction: another
+    program committing a change in between must not make the row of the new visits be stored
+    under the key of the old ones (the old ones, back, would then show the new row)."""
+    start(db)
+    vid, code = _first_visit(db)
+    _edit(db, "UPDATE assessment SET response = 'PD', clinical_progression = 1 WHERE id = ?", vid)
+    before = fresh(db)
+    real = reading_module.visit_texts
+
+    def then_another_program_writes(conn, study_id):  # type: ignore[no-untyped-def]
+        texts = real(conn, study_id)
+        _edit(db, "UPDATE assessment SET response = 'CR', clinical_progression = 0 WHERE id = ?", vid)
+        return texts
+
+    monkeypatch.setattr(reading_module, "visit_texts", then_another_program_writes)
+    classified.clear()
+    assert start(db) == before  # what the file held when the read began
+    assert classified == [code]
+    monkeypatch.undo()
+    assert start(db) == fresh(db)  # the write, at the next start
+    _edit(db, "UPDATE assessment SET response = 'PD', clinical_progression = 1 WHERE id = ?", vid)
+    classified.clear()
+    assert start(db) == fresh(db) == before
