@@ -200,6 +200,7 @@ class Reading(Studies):
                 rows = cursor.execute(_VISITS_SQL, (study_id,)).fetchall()
             else:
                 rows = []
+                wanted = list(dict.fromkeys(wanted))  # a pk twice (two course rows): its visits once
                 for at in range(0, len(wanted), _IN_CHUNK):
                     chunk = wanted[at : at + _IN_CHUNK]
                     marks = ",".join("?" * len(chunk))

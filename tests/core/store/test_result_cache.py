@@ -500,3 +500,26 @@ def test_a_write_between_the_key_query_and_the_visit_query_is_not_stored_under_t
     _edit(db, "UPDATE assessment SET response = 'PD', clinical_progression = 1 WHERE id = ?", vid)
     classified.clear()
     assert start(db) == fresh(db) == before
+
+
+def test_a_subject_with_two_rows_to_classify_has_its_visits_read_once(
+    db: Path, classified: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both rows of a subject with two courses missing the cache put its pk twice in the list of
+    subjects whose visits are read, in chunks: in two chunks, its visits were read twice."""
+    start(db)
+    monkeypatch.setattr(reading_module, "_IN_CHUNK", 1)
+    vid, code = _first_visit(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP INDEX ix_course_subject_id")
+        conn.execute(
+            "INSERT INTO course (subject_id, agent, regimen, first_dose, intercurrent_therapy, "
+            "adjuvant_after_neoadjuvant) SELECT subject_id, 'another agent', regimen, first_dose, "
+            "intercurrent_therapy, adjuvant_after_neoadjuvant FROM course "
+            "WHERE subject_id = (SELECT subject_id FROM assessment WHERE id = ?)",
+            (vid,),
+        )
+        conn.execute("UPDATE assessment SET response = 'PD' WHERE id = ?", (vid,))
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == [code, code]
