@@ -84,13 +84,20 @@ _VISIT_TEXTS_SQL = (
     "FROM assessment a WHERE a.subject_id IN (SELECT id FROM subject WHERE study_id = ?) "
     "GROUP BY a.subject_id"
 )
+# The text and the values classified come from two queries: equal only if both read stored values.
+# A view (another program can put one in a table's place) may give others at each query, even in
+# one transaction (random(), 'now'); a generated column cannot (SQLite allows only deterministic
+# functions in one).
+_PLAIN_TABLES_SQL = (
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('assessment', 'subject')"
+)
 
 
 def visit_texts(conn: Connection, study_id: int) -> dict[int, str | None] | None:
     """{subject pk: its visits as one text} for a study's subjects with visits (None for a
     subject whose values a text cannot tell apart exactly), read in ``conn``'s transaction;
-    None when this engine cannot make them (not SQLite, a SQLite without JSON, or a BLOB
-    JSON cannot hold in a subject that has a REAL too)."""
+    None when this engine cannot make them (not SQLite, a SQLite without JSON, a BLOB JSON
+    cannot hold, or a visit or subject table that is not a table)."""
     import sqlite3
 
     if conn.dialect.name != "sqlite":
@@ -99,6 +106,8 @@ def visit_texts(conn: Connection, study_id: int) -> dict[int, str | None] | None
     assert driver is not None
     cursor = driver.cursor()
     try:
+        if cursor.execute(_PLAIN_TABLES_SQL).fetchone()[0] != 2:
+            return None
         rows = cursor.execute(_VISIT_TEXTS_SQL, (study_id,)).fetchall()
     except sqlite3.Error:  # no JSON, or a value it cannot take (and not flagged): the caller reads values
         return None

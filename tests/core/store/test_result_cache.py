@@ -17,6 +17,7 @@ import pytest
 from core.roster import RosterRow, roster_row
 from core.rules import Category, classify
 from core.store import Store, result_cache
+from core.store import engine as engine_module
 from core.store import reading as reading_module
 from core.store.checkpoint import KEY_FILE
 from tests.bench.generator import bulk_load, synthetic_cases
@@ -523,3 +524,22 @@ def test_a_subject_with_two_rows_to_classify_has_its_visits_read_once(
     classified.clear()
     assert start(db) == fresh(db)
     assert classified == [code, code]
+
+
+@pytest.mark.parametrize("table", ["assessment", "subject"])
+def test_visits_read_through_a_view_are_keyed_on_the_values_classified(
+    db: Path, classified: list[str], table: str
+) -> None:
+    """A table replaced by a view (plain SQL; the application still reads it) may give other
+    values at each query, in one transaction too (random(), 'now'): the key must then come from
+    the values classified, not from a text made by another query of the view."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.isolation_level = None
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        conn.execute(f"ALTER TABLE {table} RENAME TO {table}_data")
+        conn.execute(f"CREATE VIEW {table} AS SELECT {', '.join(columns)} FROM {table}_data")
+    with Store.open(db, backup_daily=False) as store:
+        study = store.studies()[0].id or 0
+        with store._read.connect() as conn, conn.begin():
+            assert engine_module.visit_texts(conn, study) is None
+        assert store.roster_rows(study, AS_OF) == fresh(db)
