@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import pickle
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -363,16 +364,14 @@ def test_a_blob_that_reads_as_json_is_not_taken_for_the_value_it_encodes(
     assert code in classified  # (3.40 keys every subject on its values: its query fails)
 
 
-def _retype(db: Path, column: str, declared: str) -> None:
-    """Another program rebuilds the visit table with ``column`` declared ``declared`` (plain
-    SQL: a new table, the rows copied, the old one dropped)."""
+def _rebuild(db: Path, edit: Callable[[str, sqlite3.Connection], str]) -> None:
+    """Another program rebuilds the visit table from its SQL as ``edit`` changes it (plain SQL: a
+    new table, the rows copied, the old one dropped)."""
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.isolation_level = None
         conn.execute("PRAGMA foreign_keys = OFF")
         (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'assessment'").fetchone()
-        [old] = [t for _, name, t, *_ in conn.execute("PRAGMA table_info(assessment)") if name == column]
-        assert sql.count(f"\t{column} {old} ") == 1
-        sql = sql.replace(f"\t{column} {old} ", f"\t{column} {declared} ")
+        sql = edit(sql, conn)
         conn.execute("BEGIN")
         conn.execute(sql.replace("CREATE TABLE assessment", "CREATE TABLE assessment_new", 1))
         conn.execute("INSERT INTO assessment_new SELECT * FROM assessment")
@@ -380,6 +379,17 @@ def _retype(db: Path, column: str, declared: str) -> None:
         conn.execute("ALTER TABLE assessment_new RENAME TO assessment")
         conn.execute("CREATE INDEX ix_assessment_subject_id ON assessment (subject_id)")
         conn.execute("COMMIT")
+
+
+def _retype(db: Path, column: str, declared: str) -> None:
+    """The visit table rebuilt with ``column`` declared ``declared``."""
+
+    def edit(sql: str, conn: sqlite3.Connection) -> str:
+        [old] = [t for _, name, t, *_ in conn.execute("PRAGMA table_info(assessment)") if name == column]
+        assert sql.count(f"\t{column} {old} ") == 1
+        return sql.replace(f"\t{column} {old} ", f"\t{column} {declared} ")
+
+    _rebuild(db, edit)
 
 
 def test_a_real_in_a_text_column_of_a_rebuilt_table_is_told_apart(db: Path, classified: list[str]) -> None:
@@ -543,3 +553,34 @@ def test_visits_read_through_a_view_are_keyed_on_the_values_classified(
         with store._read.connect() as conn, conn.begin():
             assert engine_module.visit_texts(conn, study) is None
         assert store.roster_rows(study, AS_OF) == fresh(db)
+
+
+def test_two_visits_of_one_day_with_one_id_are_told_apart_whatever_order_the_scans_give(
+    db: Path, classified: list[str]
+) -> None:
+    """Visit ids that are not the table's row ids (a table rebuilt without its primary key) may
+    repeat: two visits of one day with one id are then put in the order of the rows, while the
+    text lists them in the order of whatever index its query scans (here by response)."""
+    _rebuild(db, lambda sql, _conn: sql.replace("PRIMARY KEY (id), ", ""))
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("CREATE INDEX ix_by_response ON assessment (subject_id, response)")
+        conn.execute("CREATE INDEX ix_by_date ON assessment (subject_id, date, id)")
+        code, first, second, date = next(
+            (code, v, w, d)
+            for code, v, w, d, rv, rw in conn.execute(
+                "SELECT s.subject_code, a.rowid, b.rowid, b.date, a.response, b.response FROM assessment a "
+                "JOIN assessment b ON b.subject_id = a.subject_id AND b.date > a.date "
+                "JOIN subject s ON s.id = a.subject_id ORDER BY s.subject_code, b.date DESC"
+            )
+            if rv != rw and rv is not None and rw is not None
+        )
+        conn.execute("UPDATE assessment SET id = 0, date = ? WHERE rowid IN (?, ?)", (date, first, second))
+        conn.execute("UPDATE assessment SET response = 'PD' WHERE rowid = ?", (first,))
+        conn.execute("UPDATE assessment SET response = 'CR' WHERE rowid = ?", (second,))
+    start(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE assessment SET response = 'CR' WHERE rowid = ?", (first,))
+        conn.execute("UPDATE assessment SET response = 'PD' WHERE rowid = ?", (second,))
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert code in classified
