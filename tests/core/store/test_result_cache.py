@@ -468,19 +468,19 @@ def test_the_code_identity_covers_how_the_keys_are_made(monkeypatch: pytest.Monk
     assert base is not None
     real = result_cache._module_bytes
     try:
-        monkeypatch.setattr(
-            result_cache,
-            "_module_bytes",
-            lambda name: real(name) + (b"#" if name == "core.store.engine" else b""),
-        )
-        result_cache.code_identity.cache_clear()
-        assert result_cache.code_identity() != base
-        monkeypatch.undo()
-        monkeypatch.setattr(sqlite3, "sqlite_version", "3.99.0")
-        result_cache.code_identity.cache_clear()
-        assert result_cache.code_identity() != base
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                result_cache,
+                "_module_bytes",
+                lambda name: real(name) + (b"#" if name == "core.store.engine" else b""),
+            )
+            result_cache.code_identity.cache_clear()
+            assert result_cache.code_identity() != base
+        with monkeypatch.context() as patch:
+            patch.setattr(sqlite3, "sqlite_version", "3.99.0")
+            result_cache.code_identity.cache_clear()
+            assert result_cache.code_identity() != base
     finally:
-        monkeypatch.undo()
         result_cache.code_identity.cache_clear()
     assert result_cache.code_identity() == base
 
