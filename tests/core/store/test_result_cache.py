@@ -502,15 +502,18 @@ def test_a_write_between_the_key_query_and_the_visit_query_is_not_stored_under_t
         _edit(db, "UPDATE assessment SET response = 'CR', clinical_progression = 0 WHERE id = ?", vid)
         return texts
 
-    monkeypatch.setattr(reading_module, "visit_texts", then_another_program_writes)
-    classified.clear()
-    assert start(db) == before  # what the file held when the read began
+    with monkeypatch.context() as patch:
+        patch.setattr(reading_module, "visit_texts", then_another_program_writes)
+        classified.clear()
+        shown = start(db)
     assert classified == [code]
-    monkeypatch.undo()
-    assert start(db) == fresh(db)  # the write, at the next start
+    assert shown == before  # what the file held when the read began
     _edit(db, "UPDATE assessment SET response = 'PD', clinical_progression = 1 WHERE id = ?", vid)
     classified.clear()
-    assert start(db) == fresh(db) == before
+    assert start(db) == fresh(db) == before  # its key's row is its own
+    assert classified == []
+    _edit(db, "UPDATE assessment SET response = 'CR', clinical_progression = 0 WHERE id = ?", vid)
+    assert start(db) == fresh(db) != before
 
 
 def test_a_subject_with_two_rows_to_classify_has_its_visits_read_once(
