@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from core.bulk import bulk
 from core.casefile import parse_stored_case
+from core.errors import CaseFormatError
 from core.roster import RosterRow, roster_row
 from core.rules import Assessment as RuleAssessment
 from core.rules import Classification, Course, Regimen, Response, Setting, StopReason, StudyRules, classify
@@ -20,7 +21,7 @@ from core.store import models as m
 from core.store.base import _get
 from core.store.categories import CategoryChange
 from core.store.engine import VISIT_COLUMNS, visit_texts
-from core.store.errors import NotFoundError
+from core.store.errors import NotFoundError, StoreError
 from core.store.result_cache import RosterCache, digest
 from core.store.studies import Studies
 
@@ -216,12 +217,41 @@ class Reading(Studies):
                     keys[at] = digest(subject, visits.get(subject[0], ()))
         return subjects, dict(visits), keys
 
+    def _row_course(self, subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> Course:
+        """The course from rows (``_course``); where a stored value is not one this program
+        writes (another program changed the file), the validated read's answer instead: the
+        course, or an error naming the subject and the field."""
+        try:
+            return _course(subject, visits)
+        except (KeyError, ValueError, TypeError):
+            return self._stored_course(subject)
+
+    def _stored_course(self, subject: tuple[Any, ...]) -> Course:
+        """The course by the validated read (``course``), its errors said of the subject."""
+        try:
+            return self.course(subject[0])
+        except (CaseFormatError, ValueError, TypeError) as exc:
+            what = (
+                str(exc)
+                if isinstance(exc, CaseFormatError)
+                else f"a stored date or number cannot be read ({exc})"
+            )
+            raise StoreError(
+                f"subject {subject[1]}: {what}. The study file holds a value ResistDesk does not write: "
+                "it was changed outside the application. Run `resistdesk audit verify` and restore a "
+                "backup if needed"
+            ) from None
+
     def _read_courses(self, study_id: int) -> list[tuple[int, str, Course]]:
         subjects, visits, _keys = self._fetch_roster(study_id)
         out: list[tuple[int, str, Course]] = []
         for subject in subjects:
             sid, status, baseline = subject[0], subject[5], subject[15]
-            course = self.course(sid) if baseline is not None else _course(subject, visits.get(sid, ()))
+            course = (
+                self._stored_course(subject)
+                if baseline is not None
+                else self._row_course(subject, visits.get(sid, ()))
+            )
             out.append((sid, status, course))
         return out
 
@@ -253,13 +283,13 @@ class Reading(Studies):
                     break
                 sid, status, baseline = subject[0], subject[5], subject[15]
                 if baseline is not None:  # lesion measurements: another table; never cached
-                    course = self.course(sid)
+                    course = self._stored_course(subject)
                     out.append(roster_row(sid, status, course, self._classified(course, as_of, ruleset)))
                 else:
                     key = keys[k] or b""
                     row = cache.get(key) if cache is not None else None
                     if row is None:  # its visits were read (_fetch_roster): no entry would be a bug
-                        course = _course(subject, visits[sid])
+                        course = self._row_course(subject, visits[sid])
                         if cache is None:
                             row = roster_row(sid, status, course, self._classified(course, as_of, ruleset))
                         else:  # the cache remembers it (hashing the course for _results costs more)

@@ -587,3 +587,33 @@ def test_two_visits_of_one_day_with_one_id_are_told_apart_whatever_order_the_sca
     classified.clear()
     assert start(db) == fresh(db)
     assert code in classified
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        ("UPDATE assessment SET response = 'SD ' WHERE id = ?", r"field 'assessments\[\d+\]\.response': unknown value 'SD '"),
+        ("UPDATE assessment SET date = 20250101 WHERE id = ?", r"a stored date or number cannot be read"),
+        ("UPDATE assessment SET date = '2025-13-01' WHERE id = ?", r"a stored date or number cannot be read"),
+        ("UPDATE course SET regimen = 'x' WHERE subject_id = (SELECT subject_id FROM assessment WHERE id = ?)",
+         r"field 'regimen': unknown value 'x'"),
+    ],
+)  # fmt: skip
+def test_a_value_the_application_never_writes_is_named_not_a_traceback(
+    db: Path, workstation_state: Path, sql: str, said: str
+) -> None:
+    """Written by another program: the roster (with or without cached rows) says which subject
+    and which field, and what to do, instead of a KeyError or a bare date error."""
+    from core.store.errors import StoreError
+
+    start(db)  # a cache in place: the changed subject misses it and is read again
+    vid, code = _first_visit(db)
+    _edit(db, sql, vid)
+    for keep in (True, False):
+        with Store.open(db, backup_daily=False) as store:
+            if not keep:
+                store.anchor_book = None  # no cache: the plain read path
+            with pytest.raises(StoreError, match=rf"subject {code}: {said}") as raised:
+                store.roster_rows(store.studies()[0].id or 0, AS_OF)
+        assert "changed outside the application" in str(raised.value)
+        assert "audit verify" in str(raised.value)
