@@ -74,9 +74,9 @@ def make_engine(
 # 100,000 visits.
 VISIT_COLUMNS = (
     "date", "response", "clinical_progression", "symptomatic", "nodal_only", "multiple_metastases",
-    "progressing_sites", "biopsy_confirms_progression", "ecog", "notes", "rapid_progression",
+    "progressing_sites", "biopsy_confirms_progression", "ecog", "notes", "rapid_progression", "new_lesions",
 )  # fmt: skip
-_TEXT_COLUMNS = ("date", "response", "notes")
+_TEXT_COLUMNS = ("date", "response", "notes", "new_lesions")
 _CHECKED = " + ".join(
     f"CASE WHEN coalesce(a.{c}, '') >= '' AND coalesce(a.{c}, '') < x'' THEN 0 ELSE 0.5 END"
     if c in _TEXT_COLUMNS

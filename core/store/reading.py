@@ -217,14 +217,15 @@ class Reading(Studies):
                     keys[at] = digest(subject, visits.get(subject[0], ()))
         return subjects, dict(visits), keys
 
-    def _row_course(self, subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> Course:
-        """The course from rows (``_course``); where a stored value is not one this program
-        writes (another program changed the file), the validated read's answer instead: the
-        course, or an error naming the subject and the field."""
+    def _row_course(self, subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> tuple[Course, bool]:
+        """The course from rows (``_course``), and True; where a visit holds lesion data or a
+        value this program does not write (another program changed the file), the validated
+        read's answer instead (the course, or an error naming the subject and the field), and
+        False: it read other tables than the rows, so its result is not to be cached."""
         try:
-            return _course(subject, visits)
+            return _course(subject, visits), True
         except (KeyError, ValueError, TypeError):
-            return self._stored_course(subject)
+            return self._stored_course(subject), False
 
     def _stored_course(self, subject: tuple[Any, ...]) -> Course:
         """The course by the validated read (``course``), its errors said of the subject."""
@@ -247,11 +248,10 @@ class Reading(Studies):
         out: list[tuple[int, str, Course]] = []
         for subject in subjects:
             sid, status, baseline = subject[0], subject[5], subject[15]
-            course = (
-                self._stored_course(subject)
-                if baseline is not None
-                else self._row_course(subject, visits.get(sid, ()))
-            )
+            if baseline is not None:
+                course = self._stored_course(subject)
+            else:
+                course, _from_rows = self._row_course(subject, visits.get(sid, ()))
             out.append((sid, status, course))
         return out
 
@@ -289,8 +289,8 @@ class Reading(Studies):
                     key = keys[k] or b""
                     row = cache.get(key) if cache is not None else None
                     if row is None:  # its visits were read (_fetch_roster): no entry would be a bug
-                        course = self._row_course(subject, visits[sid])
-                        if cache is None:
+                        course, from_rows = self._row_course(subject, visits[sid])
+                        if cache is None or not from_rows:
                             row = roster_row(sid, status, course, self._classified(course, as_of, ruleset))
                         else:  # the cache remembers it (hashing the course for _results costs more)
                             row = roster_row(sid, status, course, classify(course, as_of, ruleset))
@@ -431,7 +431,8 @@ _VISITS_SQL = (
 
 
 def _course(subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> Course:
-    """The classifier's course from a subject row and its visit rows (validated when written)."""
+    """The classifier's course from a subject row and its visit rows (validated when written), for
+    a subject without lesion measurements (ValueError if a visit holds lesion data)."""
     (_sid, code, tumor, indolent, setting, _status, agent, regimen, first, last, reason, intercurrent,
      surgery, mpr, adj_after, _baseline, interval) = subject  # fmt: skip
     date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
@@ -464,11 +465,18 @@ def _course(subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> Cour
                     notes=(notes,) if notes else (),
                     rapid_progression=bool(rapid),
                 )
-                for _, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid in visits
+                for _, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid, new in visits
+                if new is None or _lesion_data(code)
             ]
         ),
         dosing_interval_days=interval,
     )
+
+
+def _lesion_data(subject_code: str) -> bool:
+    """A visit of a subject without a baseline that holds lesion data (only another program writes
+    that): the rows alone cannot give its course (``_row_course`` reads it the validated way)."""
+    raise ValueError(f"subject {subject_code}: a visit holds lesion data without a baseline")
 
 
 def subject_rows_without(rows: casemap.SubjectRows, assessment_pk: int) -> casemap.SubjectRows:

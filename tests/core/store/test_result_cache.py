@@ -617,3 +617,27 @@ def test_a_value_the_application_never_writes_is_named_not_a_traceback(
                 store.roster_rows(store.studies()[0].id or 0, AS_OF)
         assert "changed outside the application" in str(raised.value)
         assert "audit verify" in str(raised.value)
+
+
+def test_lesion_data_on_a_subject_without_baseline_is_read_the_validated_way(
+    db: Path, classified: list[str], workstation_state: Path
+) -> None:
+    """The roster's fast read builds courses from visit rows alone; lesion data (which only another
+    program writes on a subject without a baseline) would be left out of it, while the subject
+    screen and the worksheet, which read every table, see it. Both must say the same."""
+    from core.errors import CaseFormatError
+    from core.store.errors import StoreError
+
+    start(db)
+    vid, code = _first_visit(db)
+    _edit(db, "UPDATE assessment SET new_lesions = 'unequivocal' WHERE id = ?", vid)
+    for keep in (True, False):
+        with Store.open(db, backup_daily=False) as store:
+            if not keep:
+                store.anchor_book = None
+            pk = store.subject_pk(store.studies()[0].id or 0, code)
+            with pytest.raises(CaseFormatError) as validated:
+                store.course(pk)
+            with pytest.raises(StoreError, match=rf"subject {code}: ") as roster:
+                store.roster_rows(store.studies()[0].id or 0, AS_OF)
+            assert str(validated.value) in str(roster.value)
