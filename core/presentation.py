@@ -102,6 +102,7 @@ FIELD_LABELS: dict[str, str] = {
     "full_name": "Printed name",
     "password": "Password",
     "new_password": "New password",
+    "new_repeat": "Repeat new password",
     "role": "Role",
     "subject_id": "Subject id",
     "tumor_type": "Tumor type",

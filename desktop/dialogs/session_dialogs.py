@@ -92,6 +92,10 @@ class LoginDialog(QDialog):
         self._change_rows = (self.new_password, self.new_repeat)
         self._form = change
         self.error = ErrorLabel()
+        self.error.watch({"username": self.username, "password": self.password,
+                          "new_password": self.new_password, "new_repeat": self.new_repeat,
+                          "sign_in": self.password})  # fmt: skip
+        self.error.unlabelled = {"sign_in"}  # "Wrong user id or password" names both itself
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -108,7 +112,17 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._show_change(False)
+        self.username.textEdited.connect(self._other_user)
         (self.password if username else self.username).setFocus()
+
+    def _other_user(self) -> None:
+        """Another user id typed after the new-password rows appeared: they were that account's,
+        and a password change must not be sent for the account typed now."""
+        if self.changing:
+            self._show_change(False)
+            self.new_password.clear()
+            self.new_repeat.clear()
+            self.error.show_errors([])
 
     def _show_change(self, on: bool) -> None:
         for w in self._change_rows:
@@ -131,7 +145,9 @@ class LoginDialog(QDialog):
         user, password = self.username.text().strip(), self.password.text()
         new, repeat = self.new_password.text(), self.new_repeat.text()
         if self.changing and new != repeat:
-            self.error.show_error("new_password", "the two new passwords differ")
+            self.error.show_error("new_repeat", "the two new passwords differ")
+            self.new_repeat.selectAll()
+            self.new_repeat.setFocus()
             return
         self.buttons.setEnabled(False)
 
@@ -142,18 +158,25 @@ class LoginDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self.buttons.setEnabled(True)
             if isinstance(exc, PasswordChangeRequired):
+                # The note above the new rows says why (in the window, not the command line the
+                # store's message also names); the same words in red under them said it twice.
+                self.error.show_errors([])
                 self._show_change(True)
                 self.new_password.setFocus()
-                # In the window, not the command line the store's message also names.
-                self.error.show_error(
-                    None, "your password was set by an administrator: choose a new one above"
-                )
                 return
-            self.new_password.clear()
-            self.new_repeat.clear()
-            if not self.changing:
+            field, message = self._fault(exc)
+            self.error.show_error(field, message)
+            at_fault = {"username": self.username, "new_password": self.new_password}.get(
+                field or "", self.password
+            )
+            if at_fault is self.password:
                 self.password.clear()
-            self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
+            elif at_fault is self.new_password:  # the new password is refused: type both again
+                self.new_password.clear()
+                self.new_repeat.clear()
+            else:
+                at_fault.selectAll()
+            at_fault.setFocus()
 
         store, purpose = self.store, self.purpose
         if self.changing:
@@ -179,6 +202,20 @@ class LoginDialog(QDialog):
             self.writer.submit(change, done, failed)
         else:
             self.writer.submit(lambda: store.authenticate(user, password, purpose=purpose), done, failed)
+
+    def _fault(self, exc: BaseException) -> tuple[str, str]:
+        """The field to outline for a refused sign-in, and the message, each said once. The store
+        does not say whether the user id or the password was wrong: the password is outlined
+        (typed again in any case); a locked or disabled account outlines the user id; a new
+        password the rules refuse outlines the new password (the store names it "password")."""
+        field, message = getattr(exc, "field", None), getattr(exc, "message", str(exc))
+        if field == "password" and self.changing:
+            return "new_password", message
+        if field in ("username", "password", "new_password"):
+            return field, message
+        if message.startswith(("account locked", "this account is disabled")):
+            return "username", message
+        return "sign_in", message  # "wrong user id or password" (AuthError names no field)
 
 
 class LockDialog(LoginDialog):
