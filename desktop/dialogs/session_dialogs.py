@@ -104,7 +104,9 @@ class LoginDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         if message:
-            layout.addWidget(QLabel(message))
+            self.message = QLabel(message)
+            self.message.setWordWrap(True)
+            layout.addWidget(self.message)
         layout.addWidget(QLabel(f"<small>Database: {store.path}</small>"))
         layout.addLayout(form)
         layout.addWidget(self.change_note)
@@ -247,6 +249,7 @@ class FirstRunDialog(QDialog):
         self.setMinimumWidth(860)  # the administrator and the custodian side by side
         self.store, self.writer, self.demo_path = store, writer, demo_path
         self.choice: str | None = None  # "study" or "demo"
+        self.created: object = None  # the study made (``choice == "study"``): see ``confirmation``
         self.new_study = QRadioButton("Create a new study, with its administrator and its CA custodian")
         self.demo = QRadioButton(
             "Open the demo study (40 example subjects; accounts admin, coordinator, investigator)"
@@ -353,8 +356,8 @@ class FirstRunDialog(QDialog):
     def _run(self, fn: Callable[[], object], choice: str) -> None:
         self.buttons.setEnabled(False)
 
-        def done(_result: object) -> None:
-            self.choice = choice
+        def done(result: object) -> None:
+            self.choice, self.created = choice, result
             self.accept()
 
         def failed(exc: BaseException) -> None:
@@ -362,6 +365,37 @@ class FirstRunDialog(QDialog):
             self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
 
         self.writer.submit(fn, done, failed)
+
+    def confirmation(self) -> str:
+        """What the first run made, for the sign-in that follows (rich text): the study file, the
+        study, the two accounts, and what to do next. Empty unless a study was created."""
+        from html import escape
+
+        from desktop.actions import menu_path
+
+        study = self.created
+        if self.choice != "study" or study is None:
+            return ""
+        protocol, title = escape(getattr(study, "protocol_id", "")), escape(getattr(study, "title", ""))
+        site = getattr(study, "site", "")
+        admin, admin_name = (
+            escape(self.admin.text().strip()),
+            escape(" ".join(self.admin_name.text().split())),
+        )
+        keeper, keeper_name = (
+            escape(self.custodian.text().strip()),
+            escape(" ".join(self.custodian_name.text().split())),
+        )
+        keeper_role = role_label(str(self.custodian_role.currentData())).lower()
+        return (
+            f"<b>The study is created.</b> Study file: {escape(str(self.store.path))}<br>"
+            f"Study <b>{protocol}</b>: {title}{f' ({escape(site)})' if site else ''}.<br>"
+            f"Accounts: <b>{admin}</b> ({admin_name}), administrator: adds the other accounts; "
+            f"<b>{keeper}</b> ({keeper_name}), {keeper_role} and keeper of the site certificate "
+            "authority.<br>"
+            "Next: sign in. Once each investigator has signed in and chosen a password, the "
+            f"custodian certifies their signing key with <i>{escape(menu_path('site_ca'))}</i>."
+        )
 
     def problems(self) -> list[Problem]:
         """Every problem of the new study's form at once (the store checks again)."""
