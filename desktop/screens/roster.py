@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStyle,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +53,7 @@ from core.rules import CATEGORY_LABELS, Category
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
 from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store.categories import CategoryChange
+from desktop.screens.simple_table import TableView
 from desktop.style import URGENCY_COLOURS, category_colour, readable
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
 from desktop.widgets.badge import PAD as BADGE_PAD
@@ -391,7 +391,7 @@ class RosterScreen(QWidget):
         top.addStretch(1)
         top.addWidget(add)
 
-        self.table = QTableView()
+        self.table = TableView()  # says why it is empty: no subject yet, or a filter hides them
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_SUBJECT, Qt.SortOrder.AscendingOrder)
@@ -417,6 +417,7 @@ class RosterScreen(QWidget):
         header.sectionResized.connect(self._section_resized)
         header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # room for the arrow
         self.table.viewport().installEventFilter(self)
+        self.search.installEventFilter(self)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(lambda pos: self.row_menu(pos).popup(
@@ -445,6 +446,15 @@ class RosterScreen(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self.fit_columns()
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.search.text()
+        ):
+            self.search.clear()  # Esc clears the search (the empty roster says so)
+            return True
         return super().eventFilter(watched, event)
 
     def _section_resized(self, *_: object) -> None:
@@ -576,6 +586,41 @@ class RosterScreen(QWidget):
 
     def _update_count(self) -> None:
         self.count.setText(f"{self.model.rowCount()} of {len(self.model.all_rows())} subjects")
+        self.table.set_placeholder(self.empty_text())
+
+    def empty_text(self) -> str:
+        """Why the roster shows no row, and what to do, in the menus' own words: a study with no
+        subject yet, or the search and filters that hide every subject (and how to undo them)."""
+        from desktop.actions import menu_path
+
+        total = len(self.model.all_rows())
+        if total == 0:
+            return (
+                f"No subjects yet. Add one with {menu_path('add_subject')} or the Add subject… "
+                f"button above, or bring a list in with {menu_path('import_roster')} or "
+                f"{menu_path('import_cases')}"
+            )  # no full stop after the menu's "…"
+        if self.model.rowCount() > 0:
+            return ""
+        hiding, undo = [], []
+        if self.search.text().strip():
+            hiding.append(f"the search “{self.search.text().strip()}”")
+            undo.append("clear the search box (the × at its right, or Esc)")
+        if self.category.currentIndex() > 0:
+            hiding.append(f"the category “{self.category.currentText()}”")
+            undo.append(f"choose “{self.category.itemText(0)}”")
+        if self.ruleset.currentIndex() > 0:
+            hiding.append(f"the rule set “{self.ruleset.currentText()}”")
+            undo.append(f"choose “{self.ruleset.itemText(0)}”")
+        if self.changed_only.isChecked():
+            hiding.append(f"“{self.changed_only.text()}”")
+            undo.append(f"untick “{self.changed_only.text()}”")
+        subjects = "the only subject" if total == 1 else f"all {total} subjects"
+        what = " and ".join(hiding) or "the filters"
+        todo = ", ".join(undo[:-1]) + (" and " if len(undo) > 1 else "") + undo[-1] if undo else ""
+        return f"{what[:1].upper()}{what[1:]} {'hides' if len(hiding) < 2 else 'hide'} {subjects}. " + (
+            f"To see them, {todo}." if todo else ""
+        )
 
     def _activated(self, index: QModelIndex) -> None:
         self.sig_open_subject.emit(self.model.row_at(index.row()).subject_pk)
