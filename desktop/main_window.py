@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.rows: list[RosterRow] = []
         self.screens: dict[str, QWidget] = {}
         self._task: Task | None = None
+        self._categories_pending = 0  # recordings of the categories shown, scheduled or running
         self.opening_task: Task | None = None
         """Opening the database (``desktop.bootstrap.start``), until it is open."""
         self.preparing_task: Task | None = None
@@ -373,6 +374,7 @@ class MainWindow(QMainWindow):
         # (at the next turn of the event loop it did: 15 ms later on screen, in ``make bench``).
         from PySide6.QtCore import QTimer
 
+        self._categories_pending += 1
         QTimer.singleShot(TRACK_CATEGORIES_AFTER_MS, self, self._track_categories)
         overdue, due = self.reminders_screen.counts()
         item = self.nav.item(1)
@@ -388,6 +390,7 @@ class MainWindow(QMainWindow):
         version this marks (and audits once) the subjects whose category it changed. Runs on
         the writer thread; announces no data change (the roster shown stays as it is)."""
         if self.closed or not self.attached:
+            self._categories_pending -= 1
             return
         store, study_id, as_of = self.session.store, self.session.study_id, self.session.as_of()
         rows = list(self.rows)
@@ -396,6 +399,7 @@ class MainWindow(QMainWindow):
             assert isinstance(changes, dict)
             if not shiboken6.isValid(self) or not shiboken6.isValid(self.roster_screen.model):
                 return  # the window closed while the writer worked
+            self._categories_pending -= 1
             self.roster_screen.set_changes(changes)
             if self.showing_subject():
                 self.subject_screen.refresh()
@@ -403,6 +407,7 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             if not shiboken6.isValid(self):
                 return
+            self._categories_pending -= 1
             self.statusBar().showMessage(f"Could not record the categories shown: {exc}", 10000)
 
         self.session.writer.submit(lambda: store.track_categories(study_id, as_of, rows), shown, failed)
@@ -417,6 +422,11 @@ class MainWindow(QMainWindow):
     @property
     def loading(self) -> bool:
         return self._task is not None
+
+    @property
+    def recording_categories(self) -> bool:
+        """The categories just shown are yet to be recorded (see _loaded)."""
+        return self._categories_pending > 0
 
     # ------------------------------------------------------------------
     # Handlers named in desktop.actions

@@ -6,8 +6,10 @@ workstation's state folder (beside the audit anchor book, readable by its owner 
 is built so that it can never change what the roster shows:
 
 - **keyed by content.** A row is used only when the digest (BLAKE2b-256) of the subject's
-  stored input, as just read from the study file (the subject and course row, every visit
-  row in order), equals the digest it was stored under. A subject changed in any way, by
+  stored input, as just read from the study file (the subject and course row, and every
+  stored value of its visits: one text the database makes of them, with their ids, in
+  ``core.store.engine.visit_texts``, or the visit rows in order), equals the digest it was
+  stored under. A subject changed in any way, by
   the application or by anything else writing the file, has another digest: it is
   classified again. The file as a whole is bound to the rule sets' overrides, the as-of
   date, this program's classifier code (a digest of the source of ``core.rules``,
@@ -50,11 +52,12 @@ MAGIC = b"RDROSTER\x01"
 FORMAT = 1
 _KEY_LABEL = b"resistdesk roster result cache v1"
 _MAC_BYTES = 32
-# The modules whose code decides a cached row: the rules (and what they import from core), the
-# roster row, the read path.
+# The modules whose code decides a cached row or its key: the rules (and what they import from
+# core), the roster row, the read path and the text the database makes of the visits.
 _RULE_PACKAGE = "core.rules"
 _OTHER_MODULES = (
-    "core.roster", "core.store.reading", "core.store.result_cache", "core.limits", "core.errors",
+    "core.roster", "core.store.reading", "core.store.result_cache", "core.store.engine", "core.limits",
+    "core.errors",
 )  # fmt: skip
 
 

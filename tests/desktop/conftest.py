@@ -78,7 +78,8 @@ def _open(qtbot: QtBot, path: Path, settings: QSettings, username: str) -> Itera
     window = MainWindow(settings, session)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: not window.loading, timeout=20000)
+    # the roster on screen, and the categories it shows recorded (which may audit a rules upgrade)
+    qtbot.waitUntil(lambda: not window.loading and not window.recording_categories, timeout=20000)
     yield Desk(window, store, writer, session)
     if shiboken6.isValid(window):  # pytest-qt may already have scheduled its deletion
         window.close()
