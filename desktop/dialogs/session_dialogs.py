@@ -107,6 +107,8 @@ class LoginDialog(QDialog):
             self.message = QLabel(message)
             self.message.setWordWrap(True)
             layout.addWidget(self.message)
+            if len(message) > 300:  # the first run's summary: wider, so that it is not a column
+                self.setMinimumWidth(560)
         layout.addWidget(QLabel(f"<small>Database: {store.path}</small>"))
         layout.addLayout(form)
         layout.addWidget(self.change_note)
@@ -387,14 +389,15 @@ class FirstRunDialog(QDialog):
             escape(" ".join(self.custodian_name.text().split())),
         )
         keeper_role = role_label(str(self.custodian_role.currentData())).lower()
-        return (
-            f"<b>The study is created.</b> Study file: {escape(str(self.store.path))}<br>"
-            f"Study <b>{protocol}</b>: {title}{f' ({escape(site)})' if site else ''}.<br>"
-            f"Accounts: <b>{admin}</b> ({admin_name}), administrator: adds the other accounts; "
-            f"<b>{keeper}</b> ({keeper_name}), {keeper_role} and keeper of the site certificate "
-            "authority.<br>"
+        return (  # the file by name: its whole path is on the "Database:" line below the note
+            f"<b>The study is created</b> in the study file {escape(Path(self.store.path).name)}:"
+            f"<ul style='margin-left:-20px'><li>Study <b>{protocol}</b>: {title}"
+            f"{f' ({escape(site)})' if site else ''}</li>"
+            f"<li><b>{admin}</b> ({admin_name}), administrator: adds the other accounts</li>"
+            f"<li><b>{keeper}</b> ({keeper_name}), {keeper_role} and keeper of the site "
+            "certificate authority</li></ul>"
             "Next: sign in. Once each investigator has signed in and chosen a password, the "
-            f"custodian certifies their signing key with <i>{escape(menu_path('site_ca'))}</i>."
+            f"custodian certifies their signing key with <i>{escape(menu_path('site_ca'))}</i>"
         )
 
     def problems(self) -> list[Problem]:

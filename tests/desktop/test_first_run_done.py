@@ -42,7 +42,7 @@ def test_the_sign_in_after_the_first_run_names_the_file_the_study_the_accounts_a
     def sign_in(dialog: QDialog) -> None:
         assert isinstance(dialog, LoginDialog)
         seen["note"] = (
-            html.unescape(re.sub(r"<[^>]+>", "", dialog.message.text().replace("<br>", " ")))
+            " ".join(html.unescape(re.sub(r"<[^>]+>", " ", dialog.message.text())).split()).replace(" ,", ",")
             if hasattr(dialog, "message")
             else ""
         )
@@ -63,12 +63,14 @@ def test_the_sign_in_after_the_first_run_names_the_file_the_study_the_accounts_a
     assert answers.seen == ["FirstRunDialog", "LoginDialog"]  # nothing else to answer in between
     note = seen["note"]
     assert "study is created" in note
-    assert str(db) in note  # the study file
+    assert f"study file {db.name}" in note  # by name: the whole path is on the line below
+    assert not note.rstrip().endswith("….")
     assert "NEW-7" in note
     assert "Rechallenge after PD-1" in note
     assert "Clinic North" in note
     assert "ann (Ann Admin), administrator" in note
     assert "pia (Dr. Pia Principal), investigator and keeper of the site certificate authority" in note
+    assert note.count(str(db.name)) == 1  # said once
     assert "sign in" in note.lower()
     assert "File > Site certificate authority…" in note  # the menu as the window names it
     assert seen["wraps"] == "True"  # a long path wraps instead of widening the dialog off the screen
