@@ -6,15 +6,16 @@ workstation's state folder (beside the audit anchor book, readable by its owner 
 is built so that it can never change what the roster shows:
 
 - **keyed by content.** A row is used only when the digest (BLAKE2b-256) of the subject's
-  stored input, as just read from the study file (the subject and course row, and every
-  stored value of its visits: one text the database makes of them, with their ids, in
-  ``core.store.engine.visit_texts``, or the visit rows in order), equals the digest it was
-  stored under. A subject changed in any way, by
-  the application or by anything else writing the file, has another digest: it is
-  classified again. The file as a whole is bound to the rule sets' overrides, the as-of
-  date, this program's classifier code (a digest of the source of ``core.rules``,
-  ``core.roster`` and the read path) and Python's version: any difference and none of it
-  is used. Subjects with lesion measurements (another table) are never cached.
+  stored input, as just read from the study file, equals the digest it was stored under:
+  the subject and course row, and its visits as one text the database makes of every
+  value the roster reads with each visit's id (``core.store.engine.visit_texts``), or, for
+  a subject with a value that text cannot print exactly (a REAL or a BLOB), its visit rows
+  in order. A subject changed in any way, by the application or by anything else writing
+  the file, has another digest: it is classified again. The file as a whole is bound to
+  the rule sets' overrides, the as-of date, this program's code (a digest of the source of
+  ``core.rules``, ``core.roster``, the read path and the query of the visit texts) and the
+  versions of Python and SQLite: any difference and none of it is used. Subjects with
+  lesion measurements (another table) are never cached.
 - **authenticated.** The file carries an HMAC-SHA256 under a key derived from this
   workstation's secret (``core.store.checkpoint.workstation_key``), checked before
   anything in it is read. A changed, truncated, forged or other workstation's file is
@@ -53,7 +54,7 @@ FORMAT = 1
 _KEY_LABEL = b"resistdesk roster result cache v1"
 _MAC_BYTES = 32
 # The modules whose code decides a cached row or its key: the rules (and what they import from
-# core), the roster row, the read path and the text the database makes of the visits.
+# core), the roster row, the read path, and the query that makes the visit texts keyed on.
 _RULE_PACKAGE = "core.rules"
 _OTHER_MODULES = (
     "core.roster", "core.store.reading", "core.store.result_cache", "core.store.engine", "core.limits",
@@ -87,14 +88,17 @@ def digest(subject: Sequence[Any], visits: Sequence[Sequence[Any]] | str) -> byt
 
 @functools.cache
 def code_identity() -> str | None:
-    """A digest of the code that computes a roster row (None: not determinable; no cache)."""
+    """A digest of the code that computes a roster row and its key, with the versions of Python
+    and of the SQLite that prints the visit texts (None: not determinable; no cache)."""
     try:
+        import sqlite3
+
         import core.rules
 
         names = sorted(
             [_RULE_PACKAGE] + [f"{_RULE_PACKAGE}.{m.name}" for m in pkgutil.iter_modules(core.rules.__path__)]
         ) + list(_OTHER_MODULES)
-        h = hashlib.sha256(sys.version.encode())
+        h = hashlib.sha256(f"{sys.version}\0{sqlite3.sqlite_version}".encode())
         for name in names:
             h.update(name.encode() + b"\0" + _module_bytes(name) + b"\0")
         return h.hexdigest()

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import pickle
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from core.roster import RosterRow, roster_row
 from core.rules import Category, classify
 from core.store import Store, result_cache
+from core.store import engine as engine_module
 from core.store import reading as reading_module
 from core.store.checkpoint import KEY_FILE
 from tests.bench.generator import bulk_load, synthetic_cases
@@ -336,3 +338,252 @@ def test_a_cache_prepared_but_not_used_is_kept_as_it_was(db: Path, classified: l
     classified.clear()
     start(db)
     assert classified == []
+
+
+# SQLite 3.45 and later put a BLOB that reads as JSONB (their binary JSON) into json_array() as the
+# value it encodes, where 3.40 raises an error: a BLOB would make the same text as a NULL, a 0 or
+# an empty text, yet Python reads it as bytes (which are true, and a note). Without the BLOB check
+# these fail on SQLite 3.45 or later (checked on 3.51 with pysqlite3-binary in place of sqlite3).
+@pytest.mark.parametrize(
+    ("column", "before", "after"),
+    [
+        ("biopsy_confirms_progression", None, b"\x00"),  # JSONB null
+        ("clinical_progression", 0, b"\x13\x30"),  # JSONB 0
+        ("notes", "", b"\x07"),  # JSONB ""
+    ],
+)
+def test_a_blob_that_reads_as_json_is_not_taken_for_the_value_it_encodes(
+    db: Path, classified: list[str], column: str, before: object, after: bytes
+) -> None:
+    vid, code = _first_visit(db)
+    _edit(db, f"UPDATE assessment SET {column} = ? WHERE id = ?", before, vid)
+    start(db)
+    _edit(db, f"UPDATE assessment SET {column} = ? WHERE id = ?", after, vid)
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert code in classified  # (3.40 keys every subject on its values: its query fails)
+
+
+def _rebuild(db: Path, edit: Callable[[str, sqlite3.Connection], str]) -> None:
+    """Another program rebuilds the visit table from its SQL as ``edit`` changes it (plain SQL: a
+    new table, the rows copied, the old one dropped)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.isolation_level = None
+        conn.execute("PRAGMA foreign_keys = OFF")
+        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'assessment'").fetchone()
+        sql = edit(sql, conn)
+        conn.execute("BEGIN")
+        conn.execute(sql.replace("CREATE TABLE assessment", "CREATE TABLE assessment_new", 1))
+        conn.execute("INSERT INTO assessment_new SELECT * FROM assessment")
+        conn.execute("DROP TABLE assessment")
+        conn.execute("ALTER TABLE assessment_new RENAME TO assessment")
+        conn.execute("CREATE INDEX ix_assessment_subject_id ON assessment (subject_id)")
+        conn.execute("COMMIT")
+
+
+def _retype(db: Path, column: str, declared: str) -> None:
+    """The visit table rebuilt with ``column`` declared ``declared``."""
+
+    def edit(sql: str, conn: sqlite3.Connection) -> str:
+        [old] = [t for _, name, t, *_ in conn.execute("PRAGMA table_info(assessment)") if name == column]
+        assert sql.count(f"\t{column} {old} ") == 1
+        return sql.replace(f"\t{column} {old} ", f"\t{column} {declared} ")
+
+    _rebuild(db, edit)
+
+
+def test_a_real_in_a_text_column_of_a_rebuilt_table_is_told_apart(db: Path, classified: list[str]) -> None:
+    """A note declared without a type holds a REAL: two that differ in the 16th digit are different
+    input (the classifier is given the number), so they must have different keys."""
+    _retype(db, "notes", "")
+    vid, code = _first_visit(db)
+    _edit(db, "UPDATE assessment SET notes = ? WHERE id = ?", 0.1, vid)
+    start(db)
+    _edit(db, "UPDATE assessment SET notes = ? WHERE id = ?", 0.1 + 2**-56, vid)
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == [code]
+
+
+def test_real_visit_ids_of_a_rebuilt_table_that_swap_two_visits_of_one_day(
+    db: Path, classified: list[str]
+) -> None:
+    """Visit ids declared REAL: two visits on one date are put in id order, and ids that differ
+    in the 16th digit swapped between them change that order."""
+    _retype(db, "id", "REAL")
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        code, first, second = next(
+            (code, v, w)
+            for code, v, w, rv, rw in conn.execute(
+                "SELECT s.subject_code, a.id, b.id, a.response, b.response FROM assessment a "
+                "JOIN assessment b ON b.subject_id = a.subject_id AND b.date > a.date "
+                "JOIN subject s ON s.id = a.subject_id ORDER BY s.subject_code, b.date DESC"
+            )
+            if rv != rw and rv is not None and rw is not None
+        )
+        low, high = 1e6 + 2**-33, 1e6 + 2**-32  # one text to 15 digits
+        date = conn.execute("SELECT date FROM assessment WHERE id = ?", (first,)).fetchone()[0]
+        conn.execute("UPDATE assessment SET id = ?, date = ? WHERE id = ?", (low, date, first))
+        conn.execute("UPDATE assessment SET id = ?, date = ? WHERE id = ?", (high, date, second))
+    start(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE assessment SET id = -1 WHERE id = ?", (low,))
+        conn.execute("UPDATE assessment SET id = ? WHERE id = ?", (low, high))
+        conn.execute("UPDATE assessment SET id = ? WHERE id = -1", (high,))
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == [code]
+
+
+def test_a_subject_given_a_second_course_by_plain_sql_shows_each(db: Path, classified: list[str]) -> None:
+    """One subject, two course rows (another program dropped the unique index and added one): the
+    roster has a row for each, and each must be its own course's."""
+    start(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP INDEX ix_course_subject_id")
+        code, sid = conn.execute(
+            "SELECT subject_code, id FROM subject ORDER BY subject_code LIMIT 1"
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO course (subject_id, agent, regimen, first_dose, intercurrent_therapy, "
+            "adjuvant_after_neoadjuvant) SELECT subject_id, 'another agent', regimen, "
+            "date(first_dose, '-400 days'), intercurrent_therapy, adjuvant_after_neoadjuvant "
+            "FROM course WHERE subject_id = ?",
+            (sid,),
+        )
+    classified.clear()
+    rows = start(db)
+    assert rows == fresh(db)
+    assert len([r for r in rows if r.subject_id == code]) == 2
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == []
+
+
+def test_the_code_identity_covers_how_the_keys_are_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The visit texts are printed by SQL in core.store.engine and by the SQLite library: another
+    query or another SQLite may print other values as one text, so either is other code."""
+    result_cache.code_identity.cache_clear()
+    base = result_cache.code_identity()
+    assert base is not None
+    real = result_cache._module_bytes
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                result_cache,
+                "_module_bytes",
+                lambda name: real(name) + (b"#" if name == "core.store.engine" else b""),
+            )
+            result_cache.code_identity.cache_clear()
+            assert result_cache.code_identity() != base
+        with monkeypatch.context() as patch:
+            patch.setattr(sqlite3, "sqlite_version", "3.99.0")
+            result_cache.code_identity.cache_clear()
+            assert result_cache.code_identity() != base
+    finally:
+        result_cache.code_identity.cache_clear()
+    assert result_cache.code_identity() == base
+
+
+def test_a_write_between_the_key_query_and_the_visit_query_is_not_stored_under_the_old_key(
+    db: Path, classified: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys and the visits of the subjects to classify are read in one transaction: another
+    program committing a change in between must not make the row of the new visits be stored
+    under the key of the old ones (the old ones, back, would then show the new row)."""
+    start(db)
+    vid, code = _first_visit(db)
+    _edit(db, "UPDATE assessment SET response = 'PD', clinical_progression = 1 WHERE id = ?", vid)
+    before = fresh(db)
+    real = reading_module.visit_texts
+
+    def then_another_program_writes(conn, study_id):  # type: ignore[no-untyped-def]
+        texts = real(conn, study_id)
+        _edit(db, "UPDATE assessment SET response = 'CR', clinical_progression = 0 WHERE id = ?", vid)
+        return texts
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reading_module, "visit_texts", then_another_program_writes)
+        classified.clear()
+        shown = start(db)
+    assert classified == [code]
+    assert shown == before  # what the file held when the read began
+    _edit(db, "UPDATE assessment SET response = 'PD', clinical_progression = 1 WHERE id = ?", vid)
+    classified.clear()
+    assert start(db) == fresh(db) == before  # its key's row is its own
+    assert classified == []
+    _edit(db, "UPDATE assessment SET response = 'CR', clinical_progression = 0 WHERE id = ?", vid)
+    assert start(db) == fresh(db) != before
+
+
+def test_a_subject_with_two_rows_to_classify_has_its_visits_read_once(
+    db: Path, classified: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both rows of a subject with two courses missing the cache put its pk twice in the list of
+    subjects whose visits are read, in chunks: in two chunks, its visits were read twice."""
+    start(db)
+    monkeypatch.setattr(reading_module, "_IN_CHUNK", 1)
+    vid, code = _first_visit(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("DROP INDEX ix_course_subject_id")
+        conn.execute(
+            "INSERT INTO course (subject_id, agent, regimen, first_dose, intercurrent_therapy, "
+            "adjuvant_after_neoadjuvant) SELECT subject_id, 'another agent', regimen, first_dose, "
+            "intercurrent_therapy, adjuvant_after_neoadjuvant FROM course "
+            "WHERE subject_id = (SELECT subject_id FROM assessment WHERE id = ?)",
+            (vid,),
+        )
+        conn.execute("UPDATE assessment SET response = 'PD' WHERE id = ?", (vid,))
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert classified == [code, code]
+
+
+@pytest.mark.parametrize("table", ["assessment", "subject"])
+def test_visits_read_through_a_view_are_keyed_on_the_values_classified(
+    db: Path, classified: list[str], table: str
+) -> None:
+    """A table replaced by a view (plain SQL; the application still reads it) may give other
+    values at each query, in one transaction too (random(), 'now'): the key must then come from
+    the values classified, not from a text made by another query of the view."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.isolation_level = None
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        conn.execute(f"ALTER TABLE {table} RENAME TO {table}_data")
+        conn.execute(f"CREATE VIEW {table} AS SELECT {', '.join(columns)} FROM {table}_data")
+    with Store.open(db, backup_daily=False) as store:
+        study = store.studies()[0].id or 0
+        with store._read.connect() as conn, conn.begin():
+            assert engine_module.visit_texts(conn, study) is None
+        assert store.roster_rows(study, AS_OF) == fresh(db)
+
+
+def test_two_visits_of_one_day_with_one_id_are_told_apart_whatever_order_the_scans_give(
+    db: Path, classified: list[str]
+) -> None:
+    """Visit ids that are not the table's row ids (a table rebuilt without its primary key) may
+    repeat: two visits of one day with one id are then put in the order of the rows, while the
+    text lists them in the order of whatever index its query scans (here by response)."""
+    _rebuild(db, lambda sql, _conn: sql.replace("PRIMARY KEY (id), ", ""))
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("CREATE INDEX ix_by_response ON assessment (subject_id, response)")
+        conn.execute("CREATE INDEX ix_by_date ON assessment (subject_id, date, id)")
+        code, first, second, date = next(
+            (code, v, w, d)
+            for code, v, w, d, rv, rw in conn.execute(
+                "SELECT s.subject_code, a.rowid, b.rowid, b.date, a.response, b.response FROM assessment a "
+                "JOIN assessment b ON b.subject_id = a.subject_id AND b.date > a.date "
+                "JOIN subject s ON s.id = a.subject_id ORDER BY s.subject_code, b.date DESC"
+            )
+            if rv != rw and rv is not None and rw is not None
+        )
+        conn.execute("UPDATE assessment SET id = 0, date = ? WHERE rowid IN (?, ?)", (date, first, second))
+        conn.execute("UPDATE assessment SET response = 'PD' WHERE rowid = ?", (first,))
+        conn.execute("UPDATE assessment SET response = 'CR' WHERE rowid = ?", (second,))
+    start(db)
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE assessment SET response = 'CR' WHERE rowid = ?", (first,))
+        conn.execute("UPDATE assessment SET response = 'PD' WHERE rowid = ?", (second,))
+    classified.clear()
+    assert start(db) == fresh(db)
+    assert code in classified
