@@ -102,6 +102,7 @@ FIELD_LABELS: dict[str, str] = {
     "full_name": "Printed name",
     "password": "Password",
     "new_password": "New password",
+    "new_repeat": "Repeat new password",
     "role": "Role",
     "subject_id": "Subject id",
     "tumor_type": "Tumor type",
@@ -168,6 +169,13 @@ def field_label(field: str | None) -> str:
         m = re.match(r"^baseline (target|non-target) ([^.]+)\.(\w+)$", path)
     if m is None:
         m = re.match(r"^lesions\.(targets|non_targets)\.([\w-]+)$", path)
+    new = re.match(r"^(?:lesions\.new_lesions\[(\d+)\]|new lesion ([^.]+))(?:\.(\w+))?$", path)
+    if new is not None:  # a new lesion recorded one by one: by its row, or by its id
+        which = str(int(new.group(1)) + 1) if new.group(1) is not None else new.group(2)
+        part = {"mm": "size (mm)", "id": "id", "organ": "organ", "measurable": "measurable"}.get(
+            new.group(3) or ""
+        )
+        return f"New lesion {which}" + (f", {part}" if part else "")
     if m is not None:
         kind = "Target lesion" if m.group(1) in ("targets", "target") else "Non-target lesion"
         groups = [g for g in m.groups()[1:] if g]

@@ -67,6 +67,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
 MENUS = ("&File", "&Subject", "&View", "&Help")
 
 
+def menu_path(key: str) -> str:
+    """Where an action is, as a person reads the menus: "File > Site certificate authority…",
+    with its shortcut when it has one ("Subject > Add subject… (Ctrl+N)")."""
+    spec = next(s for s in ACTIONS if s.key == key)
+    where = f"{spec.menu.replace('&', '')} > {spec.title.replace('&', '')}"
+    return f"{where} ({spec.shortcut})" if spec.shortcut else where
+
+
 def install_actions(window: QMainWindow) -> dict[str, QAction]:
     """Create the actions, their menus, and connect them to the window's handlers."""
     actions: dict[str, QAction] = {}

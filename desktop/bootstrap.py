@@ -114,10 +114,16 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
         return False
 
     window.show_opening("<h2>Sign in to open the study</h2>", busy=False)
+    created, username = "", str(settings.value("session/last_user", ""))
     if not store.has_users():
         first = FirstRunDialog(store, writer, path.parent / DEMO_FILENAME, window)
         if first.exec() != QDialog.DialogCode.Accepted:
             return give_up()
+        # Said in the sign-in that follows (nothing else to answer): the study, its file and the
+        # two accounts, and what comes next; nothing said that the first run had worked.
+        created = first.confirmation()
+        if created:
+            username = first.admin.text().strip()
         if first.choice == "demo":
             store.close()
             try:
@@ -126,7 +132,7 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
                 QMessageBox.critical(window, "Cannot open the demo database", str(exc))
                 return give_up()  # closing the closed store again is harmless
             store.on_write = forbid_gui_thread_writes
-    login = LoginDialog(store, writer, window, username=str(settings.value("session/last_user", "")))
+    login = LoginDialog(store, writer, window, username=username, message=created)
     last_study = str(settings.value("session/last_study", ""))
 
     def prepare() -> None:  # still waiting for the user: load the result cache meanwhile
@@ -165,6 +171,10 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
 
     window.when_closed(release)
     window.attach(Session(store, writer, login.actor, study))
+    if created:
+        window.statusBar().showMessage(
+            f"Study {study.protocol_id} created in {path.name}; signed in as {login.actor.username}", 10000
+        )
     if login.review:  # what the account did before the reset, for its owner to check
         box = QMessageBox(QMessageBox.Icon.Information, "Your account and your signing key", login.review,
                           QMessageBox.StandardButton.Ok, window)  # fmt: skip

@@ -92,6 +92,10 @@ class LoginDialog(QDialog):
         self._change_rows = (self.new_password, self.new_repeat)
         self._form = change
         self.error = ErrorLabel()
+        self.error.watch({"username": self.username, "password": self.password,
+                          "new_password": self.new_password, "new_repeat": self.new_repeat,
+                          "sign_in": self.password})  # fmt: skip
+        self.error.unlabelled = {"sign_in"}  # "Wrong user id or password" names both itself
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -100,7 +104,11 @@ class LoginDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         if message:
-            layout.addWidget(QLabel(message))
+            self.message = QLabel(message)
+            self.message.setWordWrap(True)
+            layout.addWidget(self.message)
+            if len(message) > 300:  # the first run's summary: wider, so that it is not a column
+                self.setMinimumWidth(560)
         layout.addWidget(QLabel(f"<small>Database: {store.path}</small>"))
         layout.addLayout(form)
         layout.addWidget(self.change_note)
@@ -108,7 +116,17 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._show_change(False)
+        self.username.textEdited.connect(self._other_user)
         (self.password if username else self.username).setFocus()
+
+    def _other_user(self) -> None:
+        """Another user id typed after the new-password rows appeared: they were that account's,
+        and a password change must not be sent for the account typed now."""
+        if self.changing:
+            self._show_change(False)
+            self.new_password.clear()
+            self.new_repeat.clear()
+            self.error.show_errors([])
 
     def _show_change(self, on: bool) -> None:
         for w in self._change_rows:
@@ -131,7 +149,9 @@ class LoginDialog(QDialog):
         user, password = self.username.text().strip(), self.password.text()
         new, repeat = self.new_password.text(), self.new_repeat.text()
         if self.changing and new != repeat:
-            self.error.show_error("new_password", "the two new passwords differ")
+            self.error.show_error("new_repeat", "the two new passwords differ")
+            self.new_repeat.selectAll()
+            self.new_repeat.setFocus()
             return
         self.buttons.setEnabled(False)
 
@@ -142,18 +162,25 @@ class LoginDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self.buttons.setEnabled(True)
             if isinstance(exc, PasswordChangeRequired):
+                # The note above the new rows says why (in the window, not the command line the
+                # store's message also names); the same words in red under them said it twice.
+                self.error.show_errors([])
                 self._show_change(True)
                 self.new_password.setFocus()
-                # In the window, not the command line the store's message also names.
-                self.error.show_error(
-                    None, "your password was set by an administrator: choose a new one above"
-                )
                 return
-            self.new_password.clear()
-            self.new_repeat.clear()
-            if not self.changing:
+            field, message = self._fault(exc)
+            self.error.show_error(field, message)
+            at_fault = {"username": self.username, "new_password": self.new_password}.get(
+                field or "", self.password
+            )
+            if at_fault is self.password:
                 self.password.clear()
-            self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
+            elif at_fault is self.new_password:  # the new password is refused: type both again
+                self.new_password.clear()
+                self.new_repeat.clear()
+            else:
+                at_fault.selectAll()
+            at_fault.setFocus()
 
         store, purpose = self.store, self.purpose
         if self.changing:
@@ -179,6 +206,20 @@ class LoginDialog(QDialog):
             self.writer.submit(change, done, failed)
         else:
             self.writer.submit(lambda: store.authenticate(user, password, purpose=purpose), done, failed)
+
+    def _fault(self, exc: BaseException) -> tuple[str, str]:
+        """The field to outline for a refused sign-in, and the message, each said once. The store
+        does not say whether the user id or the password was wrong: the password is outlined
+        (typed again in any case); a locked or disabled account outlines the user id; a new
+        password the rules refuse outlines the new password (the store names it "password")."""
+        field, message = getattr(exc, "field", None), getattr(exc, "message", str(exc))
+        if field == "password" and self.changing:
+            return "new_password", message
+        if field in ("username", "password", "new_password"):
+            return field, message
+        if message.startswith(("account locked", "this account is disabled")):
+            return "username", message
+        return "sign_in", message  # "wrong user id or password" (AuthError names no field)
 
 
 class LockDialog(LoginDialog):
@@ -210,6 +251,7 @@ class FirstRunDialog(QDialog):
         self.setMinimumWidth(860)  # the administrator and the custodian side by side
         self.store, self.writer, self.demo_path = store, writer, demo_path
         self.choice: str | None = None  # "study" or "demo"
+        self.created: object = None  # the study made (``choice == "study"``): see ``confirmation``
         self.new_study = QRadioButton("Create a new study, with its administrator and its CA custodian")
         self.demo = QRadioButton(
             "Open the demo study (40 example subjects; accounts admin, coordinator, investigator)"
@@ -316,8 +358,8 @@ class FirstRunDialog(QDialog):
     def _run(self, fn: Callable[[], object], choice: str) -> None:
         self.buttons.setEnabled(False)
 
-        def done(_result: object) -> None:
-            self.choice = choice
+        def done(result: object) -> None:
+            self.choice, self.created = choice, result
             self.accept()
 
         def failed(exc: BaseException) -> None:
@@ -325,6 +367,38 @@ class FirstRunDialog(QDialog):
             self.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
 
         self.writer.submit(fn, done, failed)
+
+    def confirmation(self) -> str:
+        """What the first run made, for the sign-in that follows (rich text): the study file, the
+        study, the two accounts, and what to do next. Empty unless a study was created."""
+        from html import escape
+
+        from desktop.actions import menu_path
+
+        study = self.created
+        if self.choice != "study" or study is None:
+            return ""
+        protocol, title = escape(getattr(study, "protocol_id", "")), escape(getattr(study, "title", ""))
+        site = getattr(study, "site", "")
+        admin, admin_name = (
+            escape(self.admin.text().strip()),
+            escape(" ".join(self.admin_name.text().split())),
+        )
+        keeper, keeper_name = (
+            escape(self.custodian.text().strip()),
+            escape(" ".join(self.custodian_name.text().split())),
+        )
+        keeper_role = role_label(str(self.custodian_role.currentData())).lower()
+        return (  # the file by name: its whole path is on the "Database:" line below the note
+            f"<b>The study is created</b> in the study file {escape(Path(self.store.path).name)}:"
+            f"<ul style='margin-left:-20px'><li>Study <b>{protocol}</b>: {title}"
+            f"{f' ({escape(site)})' if site else ''}</li>"
+            f"<li><b>{admin}</b> ({admin_name}), administrator: adds the other accounts</li>"
+            f"<li><b>{keeper}</b> ({keeper_name}), {keeper_role} and keeper of the site "
+            "certificate authority</li></ul>"
+            "Next: sign in. Once each investigator has signed in and chosen a password, the "
+            f"custodian certifies their signing key with <i>{escape(menu_path('site_ca'))}</i>"
+        )
 
     def problems(self) -> list[Problem]:
         """Every problem of the new study's form at once (the store checks again)."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,7 +40,16 @@ from core.rules.recist import display
 from core.store.store import MODALITIES
 from core.visits import VisitPreview, preview_visit
 from desktop.style import readable
-from desktop.widgets.forms import DateEdit, ErrorLabel, Problem, confirm_discard, date_problems
+from desktop.widgets.forms import (
+    DateEdit,
+    ErrorLabel,
+    FormScroll,
+    Problem,
+    confirm_discard,
+    date_problems,
+    keep_on_screen,
+)
+from desktop.widgets.lesion_table import LesionTable
 
 FROM_MEASUREMENTS = "— computed from measurements —"
 NOT_RECORDED = "— not recorded —"
@@ -148,11 +158,16 @@ class VisitDialog(QDialog):
         form.addRow("Biopsy", self.biopsy)
         form.addRow("Notes", self.notes)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        # The form and the lesions scroll where the screen is too short for them (an iRECIST
+        # visit with its new lesions is taller than a 768-pixel screen); errors and buttons stay.
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(form)
         self.target_inputs: dict[str, QLineEdit] = {}
         self.non_target_inputs: dict[str, QComboBox] = {}
         self.new_lesions = QComboBox()
+        self.new_table: LesionTable | None = None  # new lesions one by one (iRECIST)
         self.preview_label = QLabel()
         self.preview_label.setWordWrap(True)
         # Room for four lines from the start: a wrapped label's height is not in the dialog's
@@ -160,8 +175,12 @@ class VisitDialog(QDialog):
         self.preview_label.setMinimumHeight(4 * self.preview_label.fontMetrics().lineSpacing())
         self.preview_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         if baseline:
-            layout.addWidget(self._lesion_box(baseline, visit.get("lesions") or {}))
-        layout.addStretch(1)  # room to spare goes below the lesions, never between their rows
+            body.addWidget(self._lesion_box(baseline, visit.get("lesions") or {}))
+        body.addStretch(1)  # room to spare goes below the lesions, never between their rows
+        layout = QVBoxLayout(self)
+        layout.addWidget(FormScroll(content), 1)
+        if baseline:  # the live RECIST summary: under the form, never scrolled out of sight
+            layout.addWidget(self.preview_label)
         self.error = ErrorLabel()
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(
@@ -185,6 +204,10 @@ class VisitDialog(QDialog):
 
     def _state(self) -> tuple[dict[str, Any], str, str]:
         return self.fields(), self.modality.currentText(), self.date.edit.text()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        keep_on_screen(self)  # whole where it fits, never below the screen's bottom
 
     def reject(self) -> None:
         """Cancel, Esc or the close button: ask before discarding what was typed."""
@@ -230,11 +253,74 @@ class VisitDialog(QDialog):
             value = new_status.value
             self.new_lesions.addItem(NEW_LESION_LABELS.get(value, value), value)
         new = lesions.get("new_lesions", "none")
-        shown = new if isinstance(new, str) else NewLesionStatus.UNEQUIVOCAL.value
+        shown = new if isinstance(new, str) else NewLesionStatus.NONE.value  # a list: see below
         self.new_lesions.setCurrentIndex(max(0, self.new_lesions.findData(shown)))
         grid.addWidget(self.new_lesions, row, 2)
-        grid.addWidget(self.preview_label, row + 1, 0, 1, 3)
+        if self.case.get("criteria") == "iRECIST" or isinstance(new, list):
+            # iRECIST follows each new lesion (their sum NLT, more of them): recorded one by one.
+            # A visit saved with such a list also shows it (editing it used to save "unequivocal"
+            # in its place: the lesions were lost).
+            row += 1
+            self.new_table = LesionTable(
+                ("Id", "Organ", "Size (mm)", "Measurable"),
+                (("Add new lesion", self._add_new_clicked),),
+                noun="new lesion",
+                visible_rows=3,
+            )
+            self.new_table.changed.connect(self._new_rows_changed)
+            for n in new if isinstance(new, list) else []:
+                mm = n.get("mm")
+                self._add_new_row(str(n.get("id", "")), str(n.get("organ", "")),
+                                  "" if mm is None else str(mm), bool(n.get("measurable")))  # fmt: skip
+            grid.addWidget(QLabel("New lesions, one by one"), row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(self.new_table, row, 1, 1, 2)
+            self._new_rows_changed()
         return box
+
+    @property
+    def new_rows(self) -> list[tuple[QLineEdit, QLineEdit, QLineEdit, QCheckBox]]:
+        """The new lesions' rows: id, organ, size and the measurable tick (the widgets
+        ``_add_new_row`` made)."""
+        return cast(
+            list[tuple[QLineEdit, QLineEdit, QLineEdit, QCheckBox]],
+            self.new_table.rows if self.new_table else [],
+        )
+
+    def _add_new_clicked(self) -> None:
+        used = {r[0].text().strip() for r in self.new_rows}
+        number = 1
+        while f"N{number}" in used:
+            number += 1
+        self._add_new_row(f"N{number}", "", "", True, focus=True)
+
+    def _add_new_row(self, lid: str, organ: str, mm: str, measurable: bool, focus: bool = False) -> None:
+        assert self.new_table is not None
+        lid_edit, organ_edit, mm_edit, box = QLineEdit(lid), QLineEdit(organ), QLineEdit(mm), QCheckBox()
+        mm_edit.setPlaceholderText("not measured")
+        box.setChecked(measurable)
+        box.setToolTip(
+            "Measurable (at least 10 mm; 15 mm short axis for a node): counts in the new-lesion sum"
+        )
+        for edit in (lid_edit, organ_edit, mm_edit):
+            edit.textChanged.connect(self.refresh)
+        box.toggled.connect(self.refresh)
+        self.new_table.add_row((lid_edit, organ_edit, mm_edit, box), focus=focus)
+
+    def _new_rows_changed(self) -> None:
+        """New lesions listed make the visit's new lesions unequivocal: the list governs."""
+        listed = self.new_table is not None and bool(self.new_table.rows)
+        if listed and self.new_lesions.isEnabled():  # shows what the list means; kept for later
+            self._status_before = self.new_lesions.currentIndex()
+            self.new_lesions.setCurrentIndex(self.new_lesions.findData(NewLesionStatus.UNEQUIVOCAL.value))
+        elif not listed and not self.new_lesions.isEnabled():  # the last one removed: as it was
+            self.new_lesions.setCurrentIndex(getattr(self, "_status_before", 0))
+        self.new_lesions.setEnabled(not listed)
+        self.new_lesions.setToolTip(
+            "The new lesions listed below govern (a listed new lesion is unequivocal)" if listed else ""
+        )
+        if hasattr(self, "preview"):  # not while the dialog is built
+            self._watch()
+            self.refresh()
 
     # ------------------------------------------------------------------
     def _target_value(self, text: str) -> Any:
@@ -267,11 +353,21 @@ class VisitDialog(QDialog):
             visit["lesions"] = {
                 "targets": {k: self._target_value(e.text()) for k, e in self.target_inputs.items()},
                 "non_targets": {k: c.currentData() for k, c in self.non_target_inputs.items()},
-                "new_lesions": self.new_lesions.currentData(),
+                "new_lesions": self._new_list() or self.new_lesions.currentData(),
             }
         return visit
 
+    def _new_list(self) -> list[dict[str, Any]]:
+        """The new lesions listed one by one (none: the status chosen above governs)."""
+        return [
+            {"id": lid.text().strip(), "organ": organ.text().strip(), "mm": self._target_value(mm.text()),
+             "measurable": measurable.isChecked()}
+            for lid, organ, mm, measurable in self.new_rows
+        ]  # fmt: skip
+
     def refresh(self) -> None:
+        if self.new_table is not None:
+            self._watch()  # a new lesion's id is part of how the checks name it
         self.preview = preview_visit(self.case, self.fields(), self.today)
         p = self.preview
         found = self.problems()
@@ -305,6 +401,9 @@ class VisitDialog(QDialog):
             text = edit.text().strip()
             if text and text.upper() != TSTM and not isinstance(self._target_value(text), Decimal):
                 found.append((f"lesions.targets.{lid}", f"{text!r} is not a size in mm (or TSTM)"))
+        for k, new in enumerate(self._new_list()):
+            if new["mm"] is not None and not isinstance(new["mm"], Decimal):
+                found.append((f"lesions.new_lesions[{k}].mm", f"{new['mm']!r} is not a size in mm"))
         p = self.preview
         if not p.ok and p.error and all(field != p.error_field for field, _ in found):
             found.append((p.error_field, p.error))
@@ -319,6 +418,14 @@ class VisitDialog(QDialog):
         fields.update({f"lesions.targets.{k}": e for k, e in self.target_inputs.items()})
         fields.update({f"lesions.non_targets.{k}": c for k, c in self.non_target_inputs.items()})
         fields.update(self.flags)
+        if self.new_table is not None:  # by row, and by id as the checks name a new lesion
+            self.error.fields = {k: w for k, w in self.error.fields.items() if "new lesion" not in k
+                                 and not k.startswith("lesions.new_lesions[")}  # fmt: skip
+            for k, (lid, organ, mm, measurable) in enumerate(self.new_rows):
+                named = f"new lesion {lid.text().strip()}"
+                for prefix in (f"lesions.new_lesions[{k}]", named):
+                    fields.update({prefix: lid, f"{prefix}.id": lid, f"{prefix}.organ": organ,
+                                   f"{prefix}.mm": mm, f"{prefix}.measurable": measurable})  # fmt: skip
         self.error.watch(fields)
 
     def _save(self) -> None:
@@ -356,16 +463,21 @@ class BaselineDialog(QDialog):
         }
         self.date = DateEdit(dt.date.fromisoformat(baseline["date"]))
         self.date.set_reference(first_dose)
-        self.rows: list[tuple[QLineEdit, QComboBox, QLineEdit, QCheckBox, QLineEdit]] = []
-        self.grid = QGridLayout()
-        for col, title in enumerate(("Id", "Kind", "Organ", "Lymph node", "Size (mm)")):
-            self.grid.addWidget(QLabel(f"<b>{title}</b>"), 0, col)
+        # Rows are removed with the Remove button, the Delete key or the right-click menu (a row
+        # used to go only when its id was cleared, which nothing said); Cancel undoes it.
+        self.lesions = LesionTable(
+            ("Id", "Kind", "Organ", "Lymph node", "Size (mm)"),
+            (
+                ("Add target", lambda: self._add_clicked("t")),
+                ("Add non-target", lambda: self._add_clicked("n")),
+            ),
+            noun="lesion",
+            visible_rows=7,
+        )
         for t in baseline["targets"]:
             self._add_row(t["id"], "target", t.get("organ", ""), bool(t.get("nodal")), str(t["mm"]))
         for n in baseline["non_targets"]:
             self._add_row(n["id"], "non_target", n.get("organ", ""), False, "")
-        add_target = QLabel("<a href='t'>Add target</a> · <a href='n'>Add non-target</a>")
-        add_target.linkActivated.connect(self._add_clicked)
         self.error = ErrorLabel()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -380,11 +492,14 @@ class BaselineDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(QLabel("At most 5 targets, 2 per organ (all lymph nodes count as one organ); "
                                 "non-nodal ≥ 10 mm longest diameter, nodal ≥ 15 mm short axis."))  # fmt: skip
-        layout.addLayout(self.grid)
-        layout.addWidget(add_target)
+        layout.addWidget(self.lesions)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._initial = self._state()
+
+    @property
+    def rows(self) -> list[tuple[QLineEdit, QComboBox, QLineEdit, QCheckBox, QLineEdit]]:
+        return self.lesions.rows  # type: ignore[return-value]  # the widgets _add_row made
 
     def _state(self) -> tuple[object, ...]:
         return (self.date.edit.text(), *((w[0].text(), w[1].currentData(), w[2].text(), w[3].isChecked(),
@@ -397,19 +512,20 @@ class BaselineDialog(QDialog):
 
     def _add_clicked(self, which: str) -> None:
         kind = "target" if which == "t" else "non_target"
-        count = sum(1 for r in self.rows if r[1].currentData() == kind)
-        self._add_row(("T" if kind == "target" else "NT") + str(count + 1), kind, "", False, "")
+        prefix = "T" if kind == "target" else "NT"
+        used = {r[0].text().strip() for r in self.rows}
+        number = 1
+        while f"{prefix}{number}" in used:  # the first free number: after a removal, T1 may be
+            number += 1
+        self._add_row(f"{prefix}{number}", kind, "", False, "", focus=True)
 
-    def _add_row(self, lid: str, kind: str, organ: str, nodal: bool, mm: str) -> None:
+    def _add_row(self, lid: str, kind: str, organ: str, nodal: bool, mm: str, focus: bool = False) -> None:
         widgets = (QLineEdit(lid), QComboBox(), QLineEdit(organ), QCheckBox(), QLineEdit(mm))
         widgets[1].addItem("target", "target")
         widgets[1].addItem("non-target", "non_target")
         widgets[1].setCurrentIndex(max(0, widgets[1].findData(kind)))
         widgets[3].setChecked(nodal)
-        row = len(self.rows) + 1
-        for col, w in enumerate(widgets):
-            self.grid.addWidget(w, row, col)
-        self.rows.append(widgets)
+        self.lesions.add_row(widgets, focus=focus)
 
     def baseline(self) -> dict[str, Any]:
         targets: list[dict[str, Any]] = []

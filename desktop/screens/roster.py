@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStyle,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +53,7 @@ from core.rules import CATEGORY_LABELS, Category
 from core.rules.ici_chemo_ruleset import ICI_CHEMO_NAME
 from core.rules.parameters import RULESET_NAME, RULESET_VERSION
 from core.store.categories import CategoryChange
+from desktop.screens.simple_table import TableView
 from desktop.style import URGENCY_COLOURS, category_colour, readable
 from desktop.widgets.badge import BADGE_COLOUR_ROLE, BadgeDelegate
 from desktop.widgets.badge import PAD as BADGE_PAD
@@ -78,7 +78,7 @@ HEADERS = ("Subject", "Tumor type", "Setting", "Agent", "First dose", "Latest re
            "Rule set", "Confirmation", "Next due", CHANGED_HEADER)  # fmt: skip
 SUBJECT_PK_ROLE = Qt.ItemDataRole.UserRole + 1
 COL_TUMOR, COL_AGENT = HEADERS.index("Tumor type"), HEADERS.index("Agent")
-BASE_WIDTHS = (80, 165, 82, 115, 80, 110, 225, 132, 150, 100, 130)
+BASE_WIDTHS = (78, 165, 82, 115, 78, 101, 225, 132, 150, 100, 130)  # the first few: their text's width
 FIT_CAP = 360  # px: a column widened to show its text grows no wider than this
 
 # Category filter choices: (label, categories matched; empty means all)
@@ -123,17 +123,37 @@ def _confirmation_text(row: RosterRow) -> str:
     if c.status == "not_required":
         return "—"
     text = confirmation_text(c.required, c.status)
-    return re.sub(r"^Confirmatory (\w)", lambda m: m.group(1).upper(), text)
+    text = text.split(" (")[0]  # "waived (clinical progression)": why is in the tooltip
+    text = re.sub(r"^Confirmatory (\w)", lambda m: m.group(1).upper(), text)
+    return text.replace("Scan and biopsy", "Scan + biopsy")  # as Next due says it
+
+
+# What is due, as the roster's Next due cell says it: short, beside the Confirmation column that
+# already says scan or biopsy; the whole wording is in the cell's tooltip. Short enough that the
+# demo's longest tumor types and regimens are whole at 1920x1080 (the words took 60 px more).
+_DUE_WORDS = (
+    ("confirmatory ", ""),
+    ("; biopsy result needed too", " + biopsy"),
+    (" (window closed)", ""),
+    ("scan due by", "scan due"),
+    ("scan window opens", "window opens"),
+    ("scan and biopsy result needed", "scan + biopsy due"),
+    ("biopsy result needed", "biopsy due"),
+    ("6 weeks of exposure reached", "6-week mark"),
+    ("6 months from first dose", "6-month mark"),
+    ("12 weeks after last dose", "12 weeks off treatment"),
+)
 
 
 def _due_text(row: RosterRow) -> str:
-    """ "2026-11-20  scan overdue (window closed)": the date and what is due, without the
-    "confirmatory" the Confirmation column beside it already says."""
+    """ "2026-11-20 scan overdue": the date and what is due, in the fewest words (see
+    _DUE_WORDS); the tooltip has the whole "confirmatory scan overdue (window closed)"."""
     if row.next_due is None:
         return ""
-    what = row.next_due.what.replace("confirmatory ", "").replace("; biopsy result needed too", " + biopsy")
-    what = what.replace(" (window closed)", "").replace("scan due by", "scan due")
-    return f"{row.next_due.date}  {what}"
+    what = row.next_due.what
+    for long, short in _DUE_WORDS:
+        what = what.replace(long, short)
+    return f"{row.next_due.date} {what}"
 
 
 SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
@@ -276,7 +296,7 @@ class RosterModel(QAbstractTableModel):
             return r.first_dose.isoformat()
         if col == COL_RESPONSE:
             shown = response_text(r.latest_response) if r.latest_response != "—" else "—"
-            return f"{shown} ({r.latest_date})" if r.latest_date else shown
+            return f"{shown} {r.latest_date}" if r.latest_date else shown  # "PD 2026-10-02"
         if col == COL_CATEGORY:
             return _category_text(r)
         if col == COL_RULESET:
@@ -391,7 +411,7 @@ class RosterScreen(QWidget):
         top.addStretch(1)
         top.addWidget(add)
 
-        self.table = QTableView()
+        self.table = TableView()  # says why it is empty: no subject yet, or a filter hides them
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_SUBJECT, Qt.SortOrder.AscendingOrder)
@@ -417,6 +437,7 @@ class RosterScreen(QWidget):
         header.sectionResized.connect(self._section_resized)
         header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())  # room for the arrow
         self.table.viewport().installEventFilter(self)
+        self.search.installEventFilter(self)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(lambda pos: self.row_menu(pos).popup(
@@ -428,6 +449,10 @@ class RosterScreen(QWidget):
         header.setToolTip("Right-click to choose the columns shown")
 
         layout = QVBoxLayout(self)
+        # No side margins of its own: the window's layout already frames the screen, and the
+        # 20 px they took were what the demo's longest regimen lacked at 1920x1080.
+        margins = layout.contentsMargins()
+        layout.setContentsMargins(0, margins.top(), 0, margins.bottom())
         layout.addLayout(top)
         layout.addWidget(self.table)
         self._show_changes(False)
@@ -445,6 +470,15 @@ class RosterScreen(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self.fit_columns()
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self.search.text()
+        ):
+            self.search.clear()  # Esc clears the search (the empty roster says so)
+            return True
         return super().eventFilter(watched, event)
 
     def _section_resized(self, *_: object) -> None:
@@ -576,6 +610,41 @@ class RosterScreen(QWidget):
 
     def _update_count(self) -> None:
         self.count.setText(f"{self.model.rowCount()} of {len(self.model.all_rows())} subjects")
+        self.table.set_placeholder(self.empty_text())
+
+    def empty_text(self) -> str:
+        """Why the roster shows no row, and what to do, in the menus' own words: a study with no
+        subject yet, or the search and filters that hide every subject (and how to undo them)."""
+        from desktop.actions import menu_path
+
+        total = len(self.model.all_rows())
+        if total == 0:
+            return (
+                f"No subjects yet. Add one with {menu_path('add_subject')} or the Add subject… "
+                f"button above, or bring a list in with {menu_path('import_roster')} or "
+                f"{menu_path('import_cases')}"
+            )  # no full stop after the menu's "…"
+        if self.model.rowCount() > 0:
+            return ""
+        hiding, undo = [], []
+        if self.search.text().strip():
+            hiding.append(f"the search “{self.search.text().strip()}”")
+            undo.append("clear the search box (the × at its right, or Esc)")
+        if self.category.currentIndex() > 0:
+            hiding.append(f"the category “{self.category.currentText()}”")
+            undo.append(f"choose “{self.category.itemText(0)}”")
+        if self.ruleset.currentIndex() > 0:
+            hiding.append(f"the rule set “{self.ruleset.currentText()}”")
+            undo.append(f"choose “{self.ruleset.itemText(0)}”")
+        if self.changed_only.isChecked():
+            hiding.append(f"“{self.changed_only.text()}”")
+            undo.append(f"untick “{self.changed_only.text()}”")
+        subjects = "the only subject" if total == 1 else f"all {total} subjects"
+        what = " and ".join(hiding) or "the filters"
+        todo = ", ".join(undo[:-1]) + (" and " if len(undo) > 1 else "") + undo[-1] if undo else ""
+        return f"{what[:1].upper()}{what[1:]} {'hides' if len(hiding) < 2 else 'hide'} {subjects}. " + (
+            f"To see them, {todo}." if todo else ""
+        )
 
     def _activated(self, index: QModelIndex) -> None:
         self.sig_open_subject.emit(self.model.row_at(index.row()).subject_pk)

@@ -227,6 +227,7 @@ class ErrorLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed: never render it
         self.setStyleSheet(f"color: {readable(ERROR_RED)}; font-weight: bold;")
         self.fields: dict[str, QWidget] = {}
+        self.unlabelled: set[str] = set()  # fields whose messages name them already: no "Name: "
         self._marked: list[tuple[QWidget, str]] = []
         self.marked_fields: list[str] = []
         self.hide()
@@ -249,6 +250,8 @@ class ErrorLabel(QLabel):
         lines = []
         for field, message in problems:
             label, message = field_label(field), plain_message(message)
+            if field in self.unlabelled:
+                label, message = "", message[:1].upper() + message[1:]
             lines.append(f"{label}: {message}" if label else message)
             target = self._widget_for(field)
             if target is not None and all(target is not w for w, _ in self._marked):
