@@ -149,6 +149,9 @@ class MainWindow(QMainWindow):
         """Set once the window has closed: a write finishing later starts no new load."""
         self.setWindowIcon(icon("resistdesk"))
         self.setWindowTitle(APP_NAME)
+        from desktop.widgets.forms import guard_the_wheel
+
+        guard_the_wheel()  # the wheel scrolls forms; it never changes a list it passes over
 
         self.opening = _Opening()
         self.stack = QStackedWidget()
@@ -553,7 +556,15 @@ class MainWindow(QMainWindow):
         """Close the session; the same study opens again with the sign-in (switch user)."""
         if not self.attached:
             return None
-        return self._reopen(Path(self.session.store.path))
+        # The next person signs in: the user id starts empty. It used to hold the one who signed
+        # out, with the keyboard in the password: the next one's password, typed at once, was a
+        # failed sign-in of the previous account (counted towards its lockout).
+        last_user = self.settings.value("session/last_user")
+        self.settings.remove("session/last_user")
+        reopened = self._reopen(Path(self.session.store.path))
+        if reopened is None and last_user is not None:  # stayed open: nothing changes
+            self.settings.setValue("session/last_user", last_user)
+        return reopened
 
     def _reopen(self, path: Path) -> MainWindow | None:
         from desktop.app import open_window

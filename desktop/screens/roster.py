@@ -707,13 +707,19 @@ class RosterScreen(QWidget):
     def save_layout(self, settings: QSettings) -> None:
         settings.setValue("roster/header-12", self.table.horizontalHeader().saveState())
         settings.setValue("roster/columns-chosen", self._columns_chosen)
+        settings.setValue("roster/user-sized", self._user_sized)
 
     def restore_layout(self, settings: QSettings) -> None:
         state = settings.value("roster/header-12")
         if state is not None:
             changed_hidden = self.table.horizontalHeader().isSectionHidden(COL_CHANGED)
             self.table.horizontalHeader().restoreState(state)
-            self._user_sized = True  # the user's own widths, as left last time
+            # The widths are the user's only if a column was dragged: the saved state also holds
+            # the widths fitted to the rows and the screen of last time (walkthrough: an empty
+            # roster's, kept for good, so that a 1920 px roster cut "Pending → secondary
+            # resista…" beside 500 px of nothing). Fitted widths are fitted again.
+            self._user_sized = str(settings.value("roster/user-sized", "false")).lower() == "true"
             self._columns_chosen = str(settings.value("roster/columns-chosen", "false")).lower() == "true"
             if not self._columns_chosen:  # shown or not by whether a subject is marked, as now
                 self._set_hidden(COL_CHANGED, changed_hidden)
+            self.fit_columns()

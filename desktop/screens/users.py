@@ -22,7 +22,7 @@ from core.store import models as m
 from core.store.users import Role
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
-from desktop.widgets.forms import ErrorLabel, ask_reason
+from desktop.widgets.forms import ErrorLabel, Problem, ask_reason
 
 
 def role_combo() -> QComboBox:
@@ -51,14 +51,56 @@ class NewUserDialog(QDialog):
                          ("Password", self.password), ("Repeat password", self.repeat)):  # fmt: skip
             form.addRow(label, w)
         self.error = ErrorLabel()
+        self.error.watch({"username": self.username, "full_name": self.full_name, "role": self.role,
+                          "password": self.password})  # fmt: skip
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.rejected.connect(self.reject)
+        note = QLabel(
+            "The password you type is for one sign-in: hand it over in person; the user chooses "
+            "their own at the first sign-in."
+        )
+        note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+
+    def problems(self) -> list[Problem]:
+        """Every problem of the form at once, each naming its field (the store checks again).
+        Walkthrough: an empty user id and a short password said only "User id: use 1-64
+        letters…", with nothing outlined; the password's problem came after that was fixed."""
+        from core.limits import MAX_NAME_CHARS, check_text
+        from core.store.users import check_password_policy, check_printed_name_script, check_username
+
+        out: list[Problem] = []
+        user, name, password = self.username.text(), self.full_name.text(), self.password.text()
+        if not user.strip():
+            out.append(("username", "is required"))
+        else:
+            try:
+                check_username(user)
+            except InputError as exc:
+                out.append((exc.field, exc.message))
+        if not name.strip():
+            out.append(("full_name", "is required (it appears on signatures)"))
+        else:
+            try:
+                check_text(name, "full_name", MAX_NAME_CHARS, formula=False)
+                check_printed_name_script(name)
+            except InputError as exc:
+                out.append((exc.field, exc.message))
+        if password != self.repeat.text():
+            out.append(("password", "the two passwords differ"))
+        else:
+            try:
+                check_password_policy(password, user.strip(), name)
+            except InputError as exc:
+                out.append((exc.field, exc.message))
+        return out
 
 
 class UsersScreen(QWidget):
@@ -132,8 +174,9 @@ class UsersScreen(QWidget):
         s = self.session
 
         def save() -> None:
-            if dialog.password.text() != dialog.repeat.text():
-                dialog.error.show_error("password", "the two passwords differ")
+            found = dialog.problems()
+            if found:
+                dialog.error.show_errors(found)
                 return
             values = (
                 dialog.username.text(),
@@ -148,6 +191,13 @@ class UsersScreen(QWidget):
             def done(result: object) -> None:
                 dialog.accept()
                 self._done(result)
+                self.last_message = (
+                    f"Account {values[0].strip()} ({role_label(str(values[2]))}) added; it chooses "
+                    "its own password at its first sign-in."
+                )
+                window = self.window()
+                if hasattr(window, "tell"):
+                    window.tell(self.last_message)
 
             s.write(lambda: s.store.create_user(s.actor, *values), done, failed)
 

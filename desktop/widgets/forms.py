@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QCalendarWidget,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -404,3 +407,34 @@ def keep_on_screen(window: QWidget) -> None:
     overflow = frame.bottom() - room.bottom()
     if overflow > 0:
         window.move(window.x(), max(room.top(), window.y() - overflow))
+
+
+class WheelGuard(QObject):
+    """The mouse wheel scrolls a form; it changes a list or a number only in the field being
+    worked in (the one with the keyboard focus).
+
+    Walkthrough: scrolling the visit dialog with the wheel, the non-target's list passed under
+    the pointer and the next turns of the wheel changed it from "present" to "unequivocal
+    progression" without a word (Qt gives a list or a spin box the wheel, and the focus, as soon
+    as the pointer is over it). Here such a field without the focus lets the wheel go to the
+    form behind it, which scrolls; a click in the field first, and the wheel changes it."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if not isinstance(watched, (QComboBox, QAbstractSpinBox)):
+            return False
+        if kind == QEvent.Type.Polish and watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel gives no focus
+        elif kind == QEvent.Type.Wheel:
+            focus = QApplication.focusWidget()
+            if not (watched.hasFocus() or (focus is not None and watched.isAncestorOf(focus))):
+                event.ignore()  # Qt then offers it to the parents: the scroll area scrolls
+                return True
+        return False
+
+
+def guard_the_wheel() -> None:
+    """Install the ``WheelGuard`` on the application, once."""
+    app = QApplication.instance()
+    if app is not None and app.findChild(WheelGuard) is None:
+        app.installEventFilter(WheelGuard(app))

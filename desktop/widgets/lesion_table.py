@@ -67,6 +67,9 @@ class LesionTable(QWidget):
         self.table.verticalHeader().setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.verticalHeader().customContextMenuRequested.connect(self._header_menu)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        # A click on a row's number selects the row, and Qt puts the keyboard in its first field
+        # (the current cell's widget): Delete then deleted a character of the id, not the row.
+        self.table.verticalHeader().sectionClicked.connect(lambda _row: self.table.setFocus())
 
         self.remove_action = QAction(f"Remove selected {noun}s", self)
         self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))

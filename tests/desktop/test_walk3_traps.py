@@ -1,0 +1,182 @@
+"""Traps found using the real window by hand (a new study's day, walkthrough 3), each fed as a
+person does it: the wheel, clicks and keys, the sign-out, the saved window layout.
+
+- The mouse wheel scrolling the visit form changed the non-target list it passed over
+  ("present" became "unequivocal progression") without a word.
+- A click on a lesion row's number put the keyboard in the row's id: Delete then deleted a
+  character, not the row.
+- The roster's column widths were frozen after the first sign-out (the saved layout counted as
+  the user's own): at 1920 px, values were cut beside 500 px of nothing.
+- Sign out / switch user kept the previous user id, with the keyboard in the password: the next
+  person's password was a failed sign-in of the previous account.
+- Add user showed one problem at a time, with no field outlined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.desktop.conftest import Desk
+from tests.desktop.test_lesion_rows import _subject, click_row_number, ids, shown
+
+BASELINE = {"date": "2025-01-02", "targets": [{"id": "T1", "organ": "liver", "nodal": False, "mm": 40},
+            {"id": "T2", "organ": "lung", "nodal": False, "mm": 20}],
+            "non_targets": [{"id": "NT1", "organ": "bone"}]}  # fmt: skip
+
+
+def wheel(widget: QWidget, steps: int = -1) -> QWheelEvent:
+    """Turn the mouse wheel over the middle of ``widget`` (negative: towards the user, down)."""
+    where = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(
+        where, QPointF(widget.mapToGlobal(where.toPoint())), QPoint(0, 0), QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)
+    return event
+
+
+def test_the_wheel_over_a_list_it_passes_scrolls_the_form_and_changes_nothing(
+    empty_desk: Desk, qtbot: QtBot
+) -> None:
+    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
+    dialog = empty_desk.window.flows.add_visit(pk)
+    shown(qtbot, dialog)
+    dialog.date.set_value(dt.date(2025, 3, 3))
+    dialog.target_inputs["T1"].setText("36")
+    dialog.target_inputs["T2"].setText("18")
+    non_target = dialog.non_target_inputs["NT1"]
+    before, summary = non_target.currentData(), dialog.preview_label.text()
+    dialog.target_inputs["T1"].setFocus()  # the keyboard is in another field
+    for _ in range(3):
+        wheel(non_target)
+    assert non_target.currentData() == before
+    assert dialog.preview_label.text() == summary
+    assert not non_target.hasFocus()
+    for box in dialog.findChildren(QComboBox):  # not the list of the modality, nor ECOG, ...
+        assert box.focusPolicy() != Qt.FocusPolicy.WheelFocus
+
+    non_target.setFocus()  # the field worked in: the wheel changes it, as it always did
+    qtbot.waitUntil(non_target.hasFocus, timeout=5000)
+    wheel(non_target)
+    assert non_target.currentData() != before
+    dialog.done(0)
+
+
+def test_the_wheel_is_left_to_the_scrolling_form(empty_desk: Desk, qtbot: QtBot) -> None:
+    """The list does not take the turn of the wheel: Qt offers a wheel event nobody accepted to
+    the parents, and the form's scroll area scrolls (seen in the real window; offscreen, an
+    event sent by a test is not passed on, so this checks that the list refuses it)."""
+    from desktop.widgets.forms import FormScroll
+
+    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
+    dialog = empty_desk.window.flows.add_visit(pk)
+    shown(qtbot, dialog)
+    scroll = dialog.findChild(FormScroll)
+    assert scroll is not None
+    boxes = [b for b in dialog.findChildren(QComboBox) if scroll.isAncestorOf(b) and b.isEnabled()]
+    assert len(boxes) >= 4  # modality, response, ECOG, biopsy, the non-target, ...
+    for box in boxes:
+        chosen = box.currentIndex()
+        event = wheel(box)
+        assert not event.isAccepted(), box
+        assert box.currentIndex() == chosen
+    dialog.done(0)
+
+
+def test_a_click_on_a_lesion_rows_number_then_delete_removes_the_row(empty_desk: Desk, qtbot: QtBot) -> None:
+    pk = _subject(empty_desk, qtbot)
+    dialog = empty_desk.window.flows.edit_baseline(pk)
+    shown(qtbot, dialog)
+    table = dialog.lesions
+    for _ in range(3):
+        dialog._add_clicked("t")
+    dialog.rows[2][4].setFocus()  # typing T3's size, as one does before choosing a row to remove
+    click_row_number(qtbot, table, 1)
+    assert table.selected_rows() == [1]
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    qtbot.keyClick(focus, Qt.Key.Key_Delete)  # where the keyboard is, as a person presses it
+    assert ids(table) == ["T1", "T3"]
+    dialog.done(0)
+
+
+def test_the_roster_fits_its_columns_again_after_a_restart(
+    demo_desk: Desk, qtbot: QtBot, settings: QSettings
+) -> None:
+    window, roster = demo_desk.window, demo_desk.window.roster_screen
+    header, viewport = roster.table.horizontalHeader(), roster.table.viewport()
+
+    def total() -> int:
+        return sum(header.sectionSize(c) for c in range(header.count()) if not header.isSectionHidden(c))
+
+    roster.save_layout(settings)  # as at a sign-out, no column dragged, on a narrow window
+    roster.restore_layout(settings)  # the next window ...
+    assert not roster._user_sized
+    window.resize(1900, window.height())  # ... on a wide screen: the columns take its width
+    qtbot.waitUntil(lambda: viewport.width() > 1500 and total() >= viewport.width() - 12, timeout=5000)
+
+    header.resizeSection(1, header.sectionSize(1) + 40)  # a column dragged by hand stays
+    dragged = [header.sectionSize(c) for c in range(header.count())]
+    roster.save_layout(settings)
+    roster.restore_layout(settings)
+    assert roster._user_sized
+    window.resize(1500, window.height())
+    qtbot.waitUntil(lambda: viewport.width() < 1400, timeout=5000)
+    assert [header.sectionSize(c) for c in range(header.count())] == dragged
+
+
+def test_switch_user_asks_who_is_next(qtbot: QtBot, demo_desk: Desk) -> None:
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from tests.desktop.test_startup import Answers, sign_in_as
+
+    w = demo_desk.window
+    w.settings.setValue("session/last_user", "coord")  # who signed in last
+    offered: list[str] = []
+
+    def answer(dialog: QDialog) -> None:
+        assert isinstance(dialog, LoginDialog)
+        offered.append(dialog.username.text())
+        sign_in_as("investigator")(dialog)
+
+    answers = Answers()
+    answers.on(LoginDialog, answer)
+    try:
+        new = w.sign_out()
+        assert new is not None
+        qtbot.waitUntil(lambda: new.attached and not new.loading, timeout=20000)
+    finally:
+        answers.stop()
+    assert offered == [""]  # not "coord", with the keyboard in the password
+    assert new.session.actor.username == "investigator"
+    assert new.settings.value("session/last_user") == "investigator"  # a restart offers them
+    new.close()
+
+
+def test_add_user_names_every_problem_at_once_and_outlines_the_fields(
+    demo_desk: Desk, qtbot: QtBot, monkeypatch: Any
+) -> None:
+    from desktop.screens.users import NewUserDialog, UsersScreen
+
+    screen = demo_desk.window.users_screen
+    assert isinstance(screen, UsersScreen)
+    opened: list[NewUserDialog] = []
+    monkeypatch.setattr(NewUserDialog, "open", lambda self: opened.append(self))
+    screen.add_user()
+    dialog = opened[0]
+    qtbot.keyClicks(dialog.password, "short")
+    qtbot.keyClicks(dialog.repeat, "short")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    text = dialog.error.text()
+    assert "User id: is required" in text
+    assert "Printed name: is required" in text
+    assert "Password: must be at least 12 characters" in text
+    assert set(dialog.error.marked_fields) == {"username", "full_name", "password"}
+    assert "border" in dialog.username.styleSheet()
+    assert "one sign-in" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    dialog.reject()
