@@ -156,6 +156,22 @@ def _due_text(row: RosterRow) -> str:
     return f"{row.next_due.date} {what}"
 
 
+def _due_long(row: RosterRow) -> str:
+    """ "Confirmatory scan due by 2026-12-07": the whole wording, with the date where the words
+    want it, as the Reminders list says it (the cell's tooltip). It was "2026-12-07:
+    confirmatory scan due by", which ends on "by" and leaves the reader to find the date."""
+    if row.next_due is None:
+        return ""
+    what, day = row.next_due.what, row.next_due.date
+    for words in ("due by", "window closed", "window opens"):
+        if words in what:
+            what = what.replace(words, f"{words} {day}", 1)
+            break
+    else:
+        what = f"{what}: {day}"
+    return what[:1].upper() + what[1:]
+
+
 SORT_KEYS: dict[int, Callable[[RosterRow], object]] = {
     COL_SUBJECT: lambda r: r.subject_id,
     COL_TUMOR: lambda r: r.tumor_type.lower(),
@@ -360,7 +376,7 @@ class RosterModel(QAbstractTableModel):
             if col == COL_CONFIRM:
                 return _confirmation_long(r)
             if col == COL_DUE:
-                return f"{r.next_due.date}: {r.next_due.what}" if r.next_due else None
+                return _due_long(r) if r.next_due else None
             if col == COL_RULESET:
                 return f"{ruleset_label(r.result.ruleset)}: {ruleset_citation(r.result)}"
             return r.result.reason or (r.result.rule.value if r.result.rule else category_label(r.result))

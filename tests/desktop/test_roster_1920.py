@@ -34,9 +34,13 @@ def test_the_short_words_of_the_roster_keep_the_whole_wording_in_the_tooltip(dem
     due = {str(model.index(r, COL_DUE).data()): str(model.index(r, COL_DUE).data(Qt.ItemDataRole.ToolTipRole))
            for r in range(model.rowCount()) if model.index(r, COL_DUE).data()}  # fmt: skip
     mark = next(text for text in due if text.endswith("6-month mark"))
-    assert due[mark].endswith("6 months from first dose")
+    assert due[mark] == f"6 months from first dose: {mark.split()[0]}"
     opens = next(text for text in due if text.endswith("window opens"))
-    assert due[opens].endswith("confirmatory scan window opens")
+    assert due[opens] == f"Confirmatory scan window opens {opens.split()[0]}"
+    # The date where the words want it (it was "2026-12-07: confirmatory scan due by"; walkthrough 3)
+    by = next(text for text in due if text.endswith("scan due"))
+    assert due[by] == f"Confirmatory scan due by {by.split()[0]}"
+    assert not any(tip.rstrip().endswith((" by", ":")) for tip in due.values()), due
     confirm = {
         str(model.index(r, COL_CONFIRM).data()): str(
             model.index(r, COL_CONFIRM).data(Qt.ItemDataRole.ToolTipRole)
