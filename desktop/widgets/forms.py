@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 
@@ -233,6 +234,8 @@ class ErrorLabel(QLabel):
         self.unlabelled: set[str] = set()  # fields whose messages name them already: no "Name: "
         self._marked: list[tuple[QWidget, str]] = []
         self.marked_fields: list[str] = []
+        self._lines: list[tuple[QWidget | None, str]] = []  # each message, with its outlined field
+        self._edits: list[tuple[object, object]] = []  # (signal, slot): a marked field typed in
         self.hide()
 
     def watch(self, fields: dict[str, QWidget]) -> None:
@@ -245,24 +248,69 @@ class ErrorLabel(QLabel):
     def show_errors(self, problems: Sequence[Problem]) -> None:
         for widget, sheet in self._marked:
             widget.setStyleSheet(sheet)
-        self._marked, self.marked_fields = [], []
+        self._marked, self.marked_fields, self._lines = [], [], []
+        self._forget_edits()
         if not problems:
             self.clear()
             self.hide()
             return
-        lines = []
         for field, message in problems:
             label, message = field_label(field), plain_message(message)
             if field in self.unlabelled:
                 label, message = "", message[:1].upper() + message[1:]
-            lines.append(f"{label}: {message}" if label else message)
             target = self._widget_for(field)
+            self._lines.append((target, f"{label}: {message}" if label else message))
             if target is not None and all(target is not w for w, _ in self._marked):
                 self._marked.append((target, target.styleSheet()))
                 target.setStyleSheet(target.styleSheet() + INVALID_STYLE)
                 self.marked_fields.append(field or "")
+                self._watch_edit(target)
+        self._render()
+
+    def _render(self) -> None:
+        lines = [line for _, line in self._lines]
+        if not lines:
+            self.clear()
+            self.hide()
+            return
         self.setText(lines[0] if len(lines) == 1 else "\n".join(f"• {line}" for line in lines))
         self.show()
+
+    def _watch_edit(self, widget: QWidget) -> None:
+        """Once the user types in (or picks in) an outlined field, its outline and its messages
+        go: they were about what was there before (walkthrough: a first-run form corrected field
+        by field still listed, in red, every problem it no longer had)."""
+        signal = (
+            widget.textEdited if isinstance(widget, QLineEdit)
+            else widget.activated if isinstance(widget, QComboBox)
+            else None
+        )  # fmt: skip
+        if signal is None:
+            return
+
+        def edited(*_args: object) -> None:
+            self._fixed(widget)
+
+        signal.connect(edited)
+        self._edits.append((signal, edited))
+
+    def _forget_edits(self) -> None:
+        for signal, slot in self._edits:
+            with contextlib.suppress(RuntimeError, TypeError):  # the field went with its dialog
+                signal.disconnect(slot)  # type: ignore[attr-defined]
+        self._edits = []
+
+    def _fixed(self, widget: QWidget) -> None:
+        for k, (marked, sheet) in enumerate(self._marked):
+            if marked is widget:
+                widget.setStyleSheet(sheet)
+                del self._marked[k]
+                del self.marked_fields[k]
+                break
+        else:
+            return
+        self._lines = [(w, line) for w, line in self._lines if w is not widget]
+        self._render()
 
     def _widget_for(self, field: str | None) -> QWidget | None:
         if not field:

@@ -180,3 +180,40 @@ def test_add_user_names_every_problem_at_once_and_outlines_the_fields(
     assert "border" in dialog.username.styleSheet()
     assert "one sign-in" in " ".join(label.text() for label in dialog.findChildren(QLabel))
     dialog.reject()
+
+
+def test_a_corrected_field_loses_its_outline_and_its_message(first_run: Any, qtbot: QtBot) -> None:
+    """The first run listed, in red and outlined, every problem it no longer had while the
+    coordinator corrected the form field by field (they went only at the next OK)."""
+    _store, dialog = first_run
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.submit()  # all empty
+    assert {"protocol_id", "title", "full_name"} <= set(dialog.error.marked_fields)
+    assert "Protocol id: is required" in dialog.error.text()
+    qtbot.keyClicks(dialog.protocol, "WALK-301")
+    assert "protocol_id" not in dialog.error.marked_fields
+    assert "border" not in dialog.protocol.styleSheet()
+    assert "Protocol id" not in dialog.error.text()
+    assert "Study title: is required" in dialog.error.text()  # the others stay until fixed
+    assert "border" in dialog.title.styleSheet()
+    dialog.title.setText("Set by the program")  # not typed: nothing said about it changes
+    assert "Study title: is required" in dialog.error.text()
+
+
+def test_a_live_checked_field_still_wrong_after_a_keystroke_stays_outlined(
+    empty_desk: Desk, qtbot: QtBot
+) -> None:
+    pk = _subject(empty_desk, qtbot, BASELINE)
+    dialog = empty_desk.window.flows.add_visit(pk)
+    shown(qtbot, dialog)
+    size = dialog.target_inputs["T1"]
+    qtbot.keyClicks(size, "12x")
+    assert "border" in size.styleSheet()
+    qtbot.keyClicks(size, "y")  # still not a size: the check of this keystroke says so again
+    assert "border" in size.styleSheet()
+    assert "not a size" in dialog.error.text()
+    qtbot.keyClick(size, Qt.Key.Key_Backspace)
+    qtbot.keyClick(size, Qt.Key.Key_Backspace)
+    assert "border" not in size.styleSheet()
+    dialog.done(0)
