@@ -348,7 +348,7 @@ def confirm_discard(parent: QWidget, what: str) -> bool:
     answer = QMessageBox.question(
         parent,
         "Unsaved changes",
-        f"{what[:1].upper()}{what[1:]} has changes that are not saved. Discard them?",
+        f"Changes to {what} are not saved. Discard them?",  # "the baseline lesions" too
         QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )

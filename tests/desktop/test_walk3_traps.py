@@ -217,3 +217,28 @@ def test_a_live_checked_field_still_wrong_after_a_keystroke_stays_outlined(
     qtbot.keyClick(size, Qt.Key.Key_Backspace)
     assert "border" not in size.styleSheet()
     dialog.done(0)
+
+
+def test_the_unsaved_changes_question_reads_right_for_each_dialog(
+    empty_desk: Desk, qtbot: QtBot, monkeypatch: Any
+) -> None:
+    """It said "The baseline lesions has changes that are not saved"."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.desktop.helpers import Questions
+
+    asked = Questions(monkeypatch, QMessageBox.StandardButton.Discard)
+    pk = _subject(empty_desk, qtbot, BASELINE)
+    baseline = empty_desk.window.flows.edit_baseline(pk)
+    shown(qtbot, baseline)
+    baseline.lesions.table.selectRow(0)
+    baseline.lesions.remove_selected()
+    baseline.reject()
+    visit = empty_desk.window.flows.add_visit(pk)
+    shown(qtbot, visit)
+    visit.target_inputs["T1"].setText("30")
+    visit.reject()
+    assert asked.asked == [
+        "Changes to the baseline lesions are not saved. Discard them?",
+        "Changes to the visit of L-1 are not saved. Discard them?",
+    ]
