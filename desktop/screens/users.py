@@ -22,7 +22,7 @@ from core.store import models as m
 from core.store.users import Role
 from desktop.screens.simple_table import RowsModel, table_view
 from desktop.session import Session
-from desktop.widgets.forms import ErrorLabel, Problem, ask_reason
+from desktop.widgets.forms import ErrorLabel, Problem, ask_reason, keep_on_screen
 
 
 def role_combo() -> QComboBox:
@@ -177,6 +177,7 @@ class UsersScreen(QWidget):
             found = dialog.problems()
             if found:
                 dialog.error.show_errors(found)
+                keep_on_screen(dialog)  # taller for the list: the fields were squeezed flat
                 return
             values = (
                 dialog.username.text(),
@@ -187,6 +188,7 @@ class UsersScreen(QWidget):
 
             def failed(exc: BaseException) -> None:
                 dialog.error.show_error(getattr(exc, "field", None), getattr(exc, "message", str(exc)))
+                keep_on_screen(dialog)
 
             def done(result: object) -> None:
                 dialog.accept()

@@ -169,6 +169,8 @@ def test_add_user_names_every_problem_at_once_and_outlines_the_fields(
     monkeypatch.setattr(NewUserDialog, "open", lambda self: opened.append(self))
     screen.add_user()
     dialog = opened[0]
+    dialog.show()
+    qtbot.waitExposed(dialog)
     qtbot.keyClicks(dialog.password, "short")
     qtbot.keyClicks(dialog.repeat, "short")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
@@ -178,6 +180,9 @@ def test_add_user_names_every_problem_at_once_and_outlines_the_fields(
     assert "Password: must be at least 12 characters" in text
     assert set(dialog.error.marked_fields) == {"username", "full_name", "password"}
     assert "border" in dialog.username.styleSheet()
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.sizeHint().height(), timeout=5000)
+    for field in (dialog.username, dialog.full_name, dialog.password, dialog.repeat):  # not squeezed
+        assert field.height() >= field.sizeHint().height()
     assert "one sign-in" in " ".join(label.text() for label in dialog.findChildren(QLabel))
     dialog.reject()
 
