@@ -391,6 +391,13 @@ class VisitDialog(QDialog):
                     f"{response_label(p.computed.value)}; the recorded response governs.</span>"
                 )
             self.preview_label.setText("<br>".join(lines))
+        elif found and (self.target_inputs or self.non_target_inputs):
+            # Said, not a blank where the summary was (walkthrough: it vanished while a new lesion
+            # row waited for its size, and nothing said why or when it would come back).
+            self.preview_label.setText(
+                f"<span style='color:{readable('#7f8c8d')}'>The RECIST response is computed once the "
+                "problem below is fixed.</span>"
+            )
         elif self.target_inputs or self.non_target_inputs:
             self.preview_label.setText("")
 

@@ -247,3 +247,20 @@ def test_the_unsaved_changes_question_reads_right_for_each_dialog(
         "Changes to the baseline lesions are not saved. Discard them?",
         "Changes to the visit of L-1 are not saved. Discard them?",
     ]
+
+
+def test_the_recist_summary_says_why_it_waits_instead_of_vanishing(empty_desk: Desk, qtbot: QtBot) -> None:
+    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
+    dialog = empty_desk.window.flows.add_visit(pk)
+    shown(qtbot, dialog)
+    dialog.target_inputs["T1"].setText("36")
+    dialog.target_inputs["T2"].setText("18")
+    assert "<b>" in dialog.preview_label.text()  # the response, computed
+    rows = dialog.new_table
+    assert rows is not None
+    qtbot.mouseClick(rows.add_buttons[0], Qt.MouseButton.LeftButton)  # a new lesion, no size yet
+    assert "needs its size" in dialog.error.text()
+    assert "computed once the problem below is fixed" in dialog.preview_label.text()
+    qtbot.keyClicks(rows.rows[0][2], "12")  # type: ignore[arg-type]
+    assert "<b>iUPD</b>" in dialog.preview_label.text()
+    dialog.done(0)
