@@ -206,7 +206,10 @@ class WorksheetsScreen(QWidget):
     def refresh(self) -> None:
         from core.store.worksheets import worksheets
 
+        kept = self.selected()
         self.model.set_rows(worksheets(self.session.store, study_id=self.session.study_id))
+        if kept is not None:  # a refresh keeps the row chosen (the draft just prepared, to sign)
+            self.select_document(kept.document_id)
         who = "You can sign (investigator)." if self.session.can_sign else "Only an investigator can sign."
         if self.session.can_sign and not self._has_certificate():
             who = (

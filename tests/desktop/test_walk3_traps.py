@@ -264,3 +264,26 @@ def test_the_recist_summary_says_why_it_waits_instead_of_vanishing(empty_desk: D
     qtbot.keyClicks(rows.rows[0][2], "12")  # type: ignore[arg-type]
     assert "<b>iUPD</b>" in dialog.preview_label.text()
     dialog.done(0)
+
+
+def test_the_draft_just_prepared_stays_chosen_to_be_signed(
+    qtbot: QtBot, investigator_desk: Desk, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """After "Prepare worksheet for MEL-001…" and its save, the list was refreshed and the draft
+    no longer chosen: Sign… was greyed until the investigator clicked the row."""
+    from desktop.screens import worksheets as ws_module
+    from tests.desktop.test_traps import open_code
+
+    w = investigator_desk.window
+    open_code(investigator_desk, "MEL-001")
+    w.subject_screen.tools["worksheet"].trigger()
+    screen = w.worksheets_screen
+    monkeypatch.setattr(ws_module, "save_path", lambda *_a: tmp_path / "draft.pdf")
+    screen.prepare()
+    qtbot.waitUntil(lambda: (tmp_path / "draft.pdf").exists(), timeout=20000)
+    qtbot.waitUntil(lambda: not investigator_desk.writer.busy, timeout=10000)
+    qtbot.wait(100)  # the refresh that follows the write
+    w._data_changed(None)  # and any later one, as another save makes
+    row = screen.selected()
+    assert row is not None and row.status == "draft"
+    assert screen.sign_button.isEnabled()
