@@ -285,5 +285,6 @@ def test_the_draft_just_prepared_stays_chosen_to_be_signed(
     qtbot.wait(100)  # the refresh that follows the write
     w._data_changed(None)  # and any later one, as another save makes
     row = screen.selected()
-    assert row is not None and row.status == "draft"
+    assert row is not None
+    assert row.status == "draft"
     assert screen.sign_button.isEnabled()
