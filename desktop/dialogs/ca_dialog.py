@@ -162,7 +162,8 @@ class SiteCADialog(QDialog):
             "These keys follow a password an administrator set (a new account or a reset), or "
             "changed in ways the custodian must check, so someone else could have chosen them:\n\n"
             f"{people}\n\nHave you confirmed with each of them, in person, that they chose "
-            "their new password themselves?",
+            "their new password themselves, and that the key number above is the one ResistDesk "
+            "showed them when they did?",
         )
         return answer == QMessageBox.StandardButton.Yes
 
@@ -173,6 +174,8 @@ def _queue_html(queue: list[QueueEntry], me: str) -> str:
     rows = []
     for e in queue:
         line = f"<b>{_html(e.full_name)}</b> ({_html(e.username)}): {_html(e.state)}"
+        if e.pending and e.key_id:  # the number its owner was told to check with the custodian
+            line += f", key number <tt>{_html(e.key_id)}</tt>"
         if e.pending and e.username == me:
             line += ": your own key; another holder of the CA passphrase certifies it"
         if e.reset:

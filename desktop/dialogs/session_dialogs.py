@@ -331,6 +331,10 @@ class FirstRunDialog(QDialog):
             "custodian_role": self.custodian_role, "custodian_password": self.custodian_password,
             "ca_passphrase": self.ca_passphrase,
         })  # fmt: skip
+        # Two people fill the form: "Printed name: is required" did not say whose (the
+        # custodian's messages say "Custodian's ...").
+        self.error.labels = {"username": "Administrator's user id", "full_name": "Administrator's printed name",
+                             "password": "Administrator's password"}  # fmt: skip
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

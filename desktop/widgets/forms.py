@@ -232,6 +232,7 @@ class ErrorLabel(QLabel):
         self.setStyleSheet(f"color: {readable(ERROR_RED)}; font-weight: bold;")
         self.fields: dict[str, QWidget] = {}
         self.unlabelled: set[str] = set()  # fields whose messages name them already: no "Name: "
+        self.labels: dict[str, str] = {}  # a form's own name for a field, where the usual is ambiguous
         self._marked: list[tuple[QWidget, str]] = []
         self.marked_fields: list[str] = []
         self._lines: list[tuple[QWidget | None, str]] = []  # each message, with its outlined field
@@ -255,7 +256,7 @@ class ErrorLabel(QLabel):
             self.hide()
             return
         for field, message in problems:
-            label, message = field_label(field), plain_message(message)
+            label, message = self.labels.get(field or "") or field_label(field), plain_message(message)
             if field in self.unlabelled:
                 label, message = "", message[:1].upper() + message[1:]
             target = self._widget_for(field)

@@ -476,7 +476,7 @@ def test_all_problems_of_a_dialog_at_once_with_the_fields_outlined(
     dialog.repeat.setText("pw-2")
     dialog.submit()
     text = dialog.error.text()
-    for words in ("Protocol id", "Study title", "Printed name", "Password"):
+    for words in ("Protocol id", "Study title", "Administrator's printed name", "Administrator's password"):
         assert words in text, text
     assert "protocol_id" not in text
     assert set(dialog.error.marked_fields) == {

@@ -196,6 +196,7 @@ def test_a_corrected_field_loses_its_outline_and_its_message(first_run: Any, qtb
     dialog.submit()  # all empty
     assert {"protocol_id", "title", "full_name"} <= set(dialog.error.marked_fields)
     assert "Protocol id: is required" in dialog.error.text()
+    assert "Administrator's printed name: is required" in dialog.error.text()  # whose, of the two
     qtbot.keyClicks(dialog.protocol, "WALK-301")
     assert "protocol_id" not in dialog.error.marked_fields
     assert "border" not in dialog.protocol.styleSheet()
@@ -288,3 +289,32 @@ def test_the_draft_just_prepared_stays_chosen_to_be_signed(
     assert row is not None
     assert row.status == "draft"
     assert screen.sign_button.isEnabled()
+
+
+def test_the_custodian_sees_the_key_number_its_owner_was_told_to_check(
+    qtbot: QtBot, demo_template: Any, tmp_path: Any, settings: QSettings, monkeypatch: Any
+) -> None:
+    """The investigator is told "The CA custodian checks this number with you"; the custodian's
+    dialog listed "key awaiting a certificate" with no number, and asked only about the password."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.store.site_keys import own_key_id
+    from desktop.dialogs.ca_dialog import SiteCADialog
+    from tests.desktop.conftest import PASSWORD, _copy, _open
+    from tests.desktop.helpers import Questions
+    from tests.desktop.test_site_ca import _reset_investigator
+
+    desks = _open(qtbot, _copy(demo_template, tmp_path / "demo.sqlite3"), settings, "coordinator")
+    desk = next(desks)
+    _reset_investigator(desk)
+    key = own_key_id(desk.store, "investigator")
+    assert key
+    asked = Questions(monkeypatch, QMessageBox.StandardButton.No).asked
+    dialog = SiteCADialog(desk.session, desk.window)
+    qtbot.addWidget(dialog)
+    assert f"key number <tt>{key}</tt>" in dialog.queue_label.text()
+    dialog.passphrase.setText(PASSWORD)
+    dialog.act.click()
+    assert key in asked[0]
+    assert "key number" in asked[0]
+    next(desks, None)  # closes the desk
