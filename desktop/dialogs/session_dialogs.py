@@ -333,8 +333,11 @@ class FirstRunDialog(QDialog):
         })  # fmt: skip
         # Two people fill the form: "Printed name: is required" did not say whose (the
         # custodian's messages say "Custodian's ...").
-        self.error.labels = {"username": "Administrator's user id", "full_name": "Administrator's printed name",
-                             "password": "Administrator's password"}  # fmt: skip
+        self.error.labels = {
+            "username": "Administrator's user id",
+            "full_name": "Administrator's printed name",
+            "password": "Administrator's password",
+        }
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

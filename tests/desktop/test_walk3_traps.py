@@ -306,15 +306,17 @@ def test_the_custodian_sees_the_key_number_its_owner_was_told_to_check(
 
     desks = _open(qtbot, _copy(demo_template, tmp_path / "demo.sqlite3"), settings, "coordinator")
     desk = next(desks)
-    _reset_investigator(desk)
-    key = own_key_id(desk.store, "investigator")
-    assert key
-    asked = Questions(monkeypatch, QMessageBox.StandardButton.No).asked
-    dialog = SiteCADialog(desk.session, desk.window)
-    qtbot.addWidget(dialog)
-    assert f"key number <tt>{key}</tt>" in dialog.queue_label.text()
-    dialog.passphrase.setText(PASSWORD)
-    dialog.act.click()
-    assert key in asked[0]
-    assert "key number" in asked[0]
-    next(desks, None)  # closes the desk
+    try:
+        _reset_investigator(desk)
+        key = own_key_id(desk.store, "investigator")
+        assert key
+        asked = Questions(monkeypatch, QMessageBox.StandardButton.No).asked
+        dialog = SiteCADialog(desk.session, desk.window)
+        qtbot.addWidget(dialog)
+        assert f"key number <tt>{key}</tt>" in dialog.queue_label.text()
+        dialog.passphrase.setText(PASSWORD)
+        dialog.act.click()
+        assert key in asked[0]
+        assert "key number" in asked[0]
+    finally:
+        next(desks, None)  # closes the desk and its writer
