@@ -572,6 +572,7 @@ class BaselineDialog(QDialog):
         for k, t in enumerate(baseline["targets"]):
             if not isinstance(t["mm"], Decimal):
                 found.append((f"baseline.targets[{k}].mm", f"{t['mm']!r} is not a size in mm"))
+        found += self._dropped_input()
         ids = [x["id"] for x in baseline["targets"] + baseline["non_targets"]]
         for k, lid in enumerate(ids):
             if lid in ids[:k]:
@@ -579,6 +580,33 @@ class BaselineDialog(QDialog):
                 kind, n = ("targets", k) if k < n_targets else ("non_targets", k - n_targets)
                 found.append((f"baseline.{kind}[{n}].id", f"the id {lid} is used twice"))
         return found
+
+    def _dropped_input(self) -> list[Problem]:
+        """What a row holds that the baseline would not keep, said instead of dropped: a row
+        without an id (it was left out without a word), a size or a lymph-node mark on a
+        non-target (RECIST measures targets only; the baseline keeps a non-target's id and organ)."""
+        found: list[Problem] = []
+        for n, (lid, kind, organ, nodal, mm) in enumerate(self.rows, 1):
+            name = lid.text().strip()
+            if not name and (organ.text().strip() or mm.text().strip()):
+                why = "is required: a lesion without an id is not saved"
+                found.append(self._row_problem(f"row {n}.id", lid, f"Lesion on row {n}, id", why))
+            if kind.currentData() != "non_target" or not name:
+                continue
+            if mm.text().strip():
+                why = "a non-target lesion is not measured: clear the size, or make it a target"
+                label = f"Non-target lesion {name}, size (mm)"
+                found.append(self._row_problem(f"row {n}.mm", mm, label, why))
+            if nodal.isChecked():
+                why = "is kept for targets only: untick it, or make the lesion a target"
+                label = f"Non-target lesion {name}, lymph node"
+                found.append(self._row_problem(f"row {n}.nodal", nodal, label, why))
+        return found
+
+    def _row_problem(self, key: str, widget: QWidget, label: str, message: str) -> Problem:
+        self.error.watch({key: widget})
+        self.error.labels[key] = label
+        return key, message
 
     def _save(self) -> None:
         found = self.problems()

@@ -320,3 +320,36 @@ def test_the_custodian_sees_the_key_number_its_owner_was_told_to_check(
         assert "key number" in asked[0]
     finally:
         next(desks, None)  # closes the desk and its writer
+
+
+def test_the_baseline_says_what_it_would_not_keep_instead_of_dropping_it(empty_desk: Desk, qtbot: QtBot) -> None:
+    """A size typed for a non-target, or a row whose id was cleared, was saved as if never typed."""
+    pk = _subject(empty_desk, qtbot)
+    dialog = empty_desk.window.flows.edit_baseline(pk)
+    shown(qtbot, dialog)
+    dialog._add_clicked("t")
+    dialog._add_clicked("n")
+    dialog._add_clicked("t")
+    t1, nt1, t2 = dialog.rows
+    qtbot.keyClicks(t1[2], "liver")
+    qtbot.keyClicks(t1[4], "32")
+    qtbot.keyClicks(nt1[2], "bone")
+    qtbot.keyClicks(nt1[4], "14")  # a size for a non-target
+    t2[0].clear()  # its id cleared: the row used to vanish at Save
+    qtbot.keyClicks(t2[2], "lung")
+    qtbot.keyClicks(t2[4], "20")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    text = dialog.error.text()
+    assert "Non-target lesion NT1, size (mm): a non-target lesion is not measured" in text
+    assert "Lesion on row 3, id: is required" in text
+    assert "border" in nt1[4].styleSheet()
+    assert "border" in t2[0].styleSheet()
+    qtbot.waitUntil(lambda: not empty_desk.writer.busy, timeout=10000)
+    assert empty_desk.store.case(pk).get("baseline") is None  # nothing saved
+    nt1[4].clear()
+    qtbot.keyClicks(t2[0], "T2")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=10000)
+    saved = empty_desk.store.case(pk)["baseline"]
+    assert [t["id"] for t in saved["targets"]] == ["T1", "T2"]
+    assert saved["non_targets"] == [{"id": "NT1", "organ": "bone"}]
