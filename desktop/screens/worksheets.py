@@ -219,10 +219,19 @@ class WorksheetsScreen(QWidget):
             )
         subject = " Open a subject, or select one in the roster, to prepare its worksheet."
         self.prepare_button.setText("Prepare worksheet…")
+        self.view.set_placeholder(
+            "No worksheet yet. Open a subject (or select one in the Roster) and press "
+            "“Prepare worksheet…”: the draft appears here, for an investigator to read and sign."
+        )
         if self.subject_pk is not None:
             code = self.session.store.subject_rows(self.subject_pk).subject.subject_code
             subject = f" Prepares for subject {code}."
             self.prepare_button.setText(f"Prepare worksheet for {code}…")
+            # Coming from "Worksheet for MEL-001…", the list said to open a subject first.
+            self.view.set_placeholder(
+                f"No worksheet yet. Press “Prepare worksheet for {code}…” above: the draft "
+                "appears here, for an investigator to read and sign."
+            )
         self.info.setText(
             f"{who}{subject} Superseded worksheets (red): the subject's data or the study settings "
             "changed since; prepare them again before signing."

@@ -353,3 +353,18 @@ def test_the_baseline_says_what_it_would_not_keep_instead_of_dropping_it(empty_d
     saved = empty_desk.store.case(pk)["baseline"]
     assert [t["id"] for t in saved["targets"]] == ["T1", "T2"]
     assert saved["non_targets"] == [{"id": "NT1", "organ": "bone"}]
+
+
+def test_the_empty_worksheet_list_names_the_button_for_the_subject_on_screen(empty_desk: Desk, qtbot: QtBot) -> None:
+    """From "Worksheet for L-1…" the empty list said "Open a subject … and press Prepare
+    worksheet…", with the subject open and the button above saying "Prepare worksheet for L-1…"."""
+    w = empty_desk.window
+    pk = _subject(empty_desk, qtbot)
+    w.open_subject(pk)
+    w.subject_screen.tools["worksheet"].trigger()
+    screen = w.worksheets_screen
+    qtbot.waitUntil(lambda: screen.subject_pk == pk, timeout=5000)
+    assert screen.model.rowCount() == 0
+    assert screen.prepare_button.text() == "Prepare worksheet for L-1…"
+    assert "“Prepare worksheet for L-1…” above" in screen.view.placeholder
+    assert "Open a subject" not in screen.view.placeholder
