@@ -90,6 +90,13 @@ def _prepare_roster(store: Store, last_study: str, window: MainWindow) -> Task:
     return run_in_background(work, done, lambda _exc: None)
 
 
+def last_user_key(path: Path) -> str:
+    """The setting that holds who last signed in to the study file at ``path``."""
+    import hashlib
+
+    return "session/last_user_of/" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+
+
 def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -> bool:
     """The first-run choice, the sign-in and the study, over ``window``; attaches the
     session and returns True, or closes the window and returns False."""
@@ -114,7 +121,9 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
         return False
 
     window.show_opening("<h2>Sign in to open the study</h2>", busy=False)
-    created, username = "", str(settings.value("session/last_user", ""))
+    # The last user of this study file, not of any (walkthrough: another study's "admin" was
+    # offered here, with the keyboard in the password).
+    created, username = "", str(settings.value(last_user_key(path), ""))
     if not store.has_users():
         first = FirstRunDialog(store, writer, path.parent / DEMO_FILENAME, window)
         if first.exec() != QDialog.DialogCode.Accepted:
@@ -143,6 +152,7 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
         return give_up()
     settings.setValue("session/last_user", login.actor.username)
+    settings.setValue(last_user_key(path), login.actor.username)
     studies = store.studies()
     if not studies:
         from core.store.users import Role

@@ -559,11 +559,18 @@ class MainWindow(QMainWindow):
         # The next person signs in: the user id starts empty. It used to hold the one who signed
         # out, with the keyboard in the password: the next one's password, typed at once, was a
         # failed sign-in of the previous account (counted towards its lockout).
-        last_user = self.settings.value("session/last_user")
-        self.settings.remove("session/last_user")
-        reopened = self._reopen(Path(self.session.store.path))
-        if reopened is None and last_user is not None:  # stayed open: nothing changes
-            self.settings.setValue("session/last_user", last_user)
+        from desktop.bootstrap import last_user_key
+
+        path = Path(self.session.store.path)
+        keys = ("session/last_user", last_user_key(path))
+        kept = {key: self.settings.value(key) for key in keys}
+        for key in keys:
+            self.settings.remove(key)
+        reopened = self._reopen(path)
+        if reopened is None:  # stayed open (a dialog kept it): nothing changes
+            for key, value in kept.items():
+                if value is not None:
+                    self.settings.setValue(key, value)
         return reopened
 
     def _reopen(self, path: Path) -> MainWindow | None:

@@ -136,7 +136,12 @@ def test_switch_user_asks_who_is_next(qtbot: QtBot, demo_desk: Desk) -> None:
     from tests.desktop.test_startup import Answers, sign_in_as
 
     w = demo_desk.window
+    from pathlib import Path
+
+    from desktop.bootstrap import last_user_key
+
     w.settings.setValue("session/last_user", "coord")  # who signed in last
+    w.settings.setValue(last_user_key(Path(w.session.store.path)), "coord")  # to this study file
     offered: list[str] = []
 
     def answer(dialog: QDialog) -> None:
@@ -368,3 +373,41 @@ def test_the_empty_worksheet_list_names_the_button_for_the_subject_on_screen(emp
     assert screen.prepare_button.text() == "Prepare worksheet for L-1…"
     assert "“Prepare worksheet for L-1…” above" in screen.view.placeholder
     assert "Open a subject" not in screen.view.placeholder
+
+
+def test_the_sign_in_offers_the_last_user_of_this_study_file_only(
+    qtbot: QtBot, settings: QSettings, demo_template: Any, tmp_path: Any
+) -> None:
+    """After working in a second study file as its "admin", the first file's sign-in offered
+    "admin" (the last user of any file), with the keyboard in the password."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.bootstrap import start
+    from desktop.dialogs.session_dialogs import LoginDialog
+    from tests.desktop.conftest import _copy
+    from tests.desktop.test_startup import Answers, shell, sign_in_as
+
+    first = _copy(demo_template, tmp_path / "first.sqlite3")
+    second = _copy(demo_template, tmp_path / "second.sqlite3")
+    offered: list[str] = []
+
+    def sign_in(who: str) -> Any:
+        def answer(dialog: QDialog) -> None:
+            assert isinstance(dialog, LoginDialog)
+            offered.append(dialog.username.text())
+            sign_in_as(who)(dialog)
+
+        return answer
+
+    for db, who in ((first, "investigator"), (second, "admin"), (first, "investigator")):
+        answers = Answers()
+        answers.on(LoginDialog, sign_in(who))
+        answers.on(QMessageBox, lambda box: box.accept())  # a notice (the daily backup), read
+        try:
+            window = shell(qtbot, settings)
+            start(db, settings, window)
+            qtbot.waitUntil(lambda w=window: w.attached and not w.loading, timeout=20000)
+        finally:
+            answers.stop()
+        window.close()
+    assert offered == ["", "", "investigator"]  # never the other file's "admin"
