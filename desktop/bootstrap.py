@@ -106,6 +106,10 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
     from desktop.dialogs.session_dialogs import FirstRunDialog, LoginDialog
     from desktop.session import Session
     from desktop.tasks import DbWriter, forbid_gui_thread_writes
+    from desktop.widgets.forms import guard_the_wheel
+
+    # From the first dialog on (not before the window shows: the forms module is not loaded by then)
+    guard_the_wheel()
 
     window.opening_task = None
     store.on_write = forbid_gui_thread_writes

@@ -149,9 +149,6 @@ class MainWindow(QMainWindow):
         """Set once the window has closed: a write finishing later starts no new load."""
         self.setWindowIcon(icon("resistdesk"))
         self.setWindowTitle(APP_NAME)
-        from desktop.widgets.forms import guard_the_wheel
-
-        guard_the_wheel()  # the wheel scrolls forms; it never changes a list it passes over
 
         self.opening = _Opening()
         self.stack = QStackedWidget()
@@ -226,6 +223,9 @@ class MainWindow(QMainWindow):
         self.finish_icons()
         self.session, self.attached = session, True
         MainWindow.last_session = (Path(session.store.path), session.study_id)
+        from desktop.widgets.forms import guard_the_wheel
+
+        guard_the_wheel()  # the wheel scrolls forms; it never changes a list it passes over
         # The roster starts loading now, before the screens are built: its read is mostly SQLite's
         # own work, which runs beside this thread's (the rows arrive by the event loop, after this
         # method has built what they are shown in). 0.04 s sooner on screen, in ``make bench``.
