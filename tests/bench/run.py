@@ -149,7 +149,7 @@ class Bench:
         self.record("cold start to main window shown", f"{w:.3f} s", f"bare QMainWindow {f:.3f} s", w / f,
                     "≤ 1.5x", w / f <= 1.5)  # fmt: skip
         self.record(f"cold start to roster shown ({SUBJECTS:,} subjects)", f"{r:.2f} s", f"bare QMainWindow {f:.3f} s",
-                    r / f, "report; aim ≤ 1 s", None)  # fmt: skip
+                    r / f, "≤ 1 s", r <= 1.0)  # fmt: skip
         self.record("  the same, first start of the day (no cached results)", f"{r0:.2f} s",
                     f"bare QMainWindow {f:.3f} s", r0 / f, "report", None)  # fmt: skip
         fm = statistics.median(m for _, m in floor) / 1024
