@@ -165,6 +165,20 @@ def test_cancel_undoes_a_removal_nothing_is_saved_until_save(
 # A visit's new lesions, one by one (iRECIST), with the live RECIST summary
 
 
+def visit_dialog(
+    desk: Desk, qtbot: QtBot, baseline: dict[str, Any] | None = None, criteria: str = "", **sizes: str
+) -> VisitDialog:
+    """A new subject (with ``baseline``, under ``criteria``) and its Add visit dialog on screen;
+    with ``sizes``, the visit dated 2025-03-03 and those targets measured (T1="36", ...)."""
+    dialog = desk.window.flows.add_visit(_subject(desk, qtbot, baseline, criteria=criteria))
+    shown(qtbot, dialog)
+    if sizes:
+        dialog.date.set_value(dt.date(2025, 3, 3))
+        for code, mm in sizes.items():
+            dialog.target_inputs[code].setText(mm)
+    return dialog
+
+
 def _new_rows(dialog: VisitDialog) -> LesionTable:
     assert dialog.new_table is not None
     return dialog.new_table
@@ -173,12 +187,7 @@ def _new_rows(dialog: VisitDialog) -> LesionTable:
 def test_new_lesions_are_listed_and_removed_and_the_recist_summary_follows(
     empty_desk: Desk, qtbot: QtBot
 ) -> None:
-    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
-    dialog = empty_desk.window.flows.add_visit(pk)
-    shown(qtbot, dialog)
-    dialog.date.set_value(dt.date(2025, 3, 3))
-    dialog.target_inputs["T1"].setText("36")
-    dialog.target_inputs["T2"].setText("18")
+    dialog = visit_dialog(empty_desk, qtbot, BASELINE, "iRECIST", T1="36", T2="18")
     assert "new lesions none" in dialog.preview_label.text()
     assert "iSD" in dialog.preview_label.text() or "SD" in dialog.preview_label.text()
     rows = _new_rows(dialog)
@@ -244,9 +253,7 @@ def test_a_visit_saved_with_new_lesions_keeps_them_when_edited_and_loses_only_th
 
 
 def test_a_new_lesion_size_that_is_not_a_number_is_named_and_outlined(empty_desk: Desk, qtbot: QtBot) -> None:
-    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
-    dialog = empty_desk.window.flows.add_visit(pk)
-    shown(qtbot, dialog)
+    dialog = visit_dialog(empty_desk, qtbot, BASELINE, "iRECIST")
     dialog.target_inputs["T1"].setText("36")
     rows = _new_rows(dialog)
     qtbot.mouseClick(rows.add_buttons[0], Qt.MouseButton.LeftButton)
@@ -275,9 +282,7 @@ def test_the_irecist_visit_dialog_fits_the_screen_and_its_summary_never_scrolls_
     form the live summary must stay in sight, under it."""
     from desktop.widgets.forms import FormScroll
 
-    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
-    dialog = empty_desk.window.flows.add_visit(pk)
-    shown(qtbot, dialog)
+    dialog = visit_dialog(empty_desk, qtbot, BASELINE, "iRECIST")
     dialog.target_inputs["T1"].setText("36")
     for k, organ in enumerate(("lung", "bone", "skin")):
         qtbot.mouseClick(_new_rows(dialog).add_buttons[0], Qt.MouseButton.LeftButton)

@@ -14,7 +14,6 @@ person does it: the wheel, clicks and keys, the sign-out, the saved window layou
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.desktop.conftest import Desk
-from tests.desktop.test_lesion_rows import _subject, click_row_number, ids, shown
+from tests.desktop.test_lesion_rows import _subject, click_row_number, ids, shown, visit_dialog
 
 BASELINE = {"date": "2025-01-02", "targets": [{"id": "T1", "organ": "liver", "nodal": False, "mm": 40},
             {"id": "T2", "organ": "lung", "nodal": False, "mm": 20}],
@@ -44,12 +43,7 @@ def wheel(widget: QWidget, steps: int = -1) -> QWheelEvent:
 def test_the_wheel_over_a_list_it_passes_scrolls_the_form_and_changes_nothing(
     empty_desk: Desk, qtbot: QtBot
 ) -> None:
-    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
-    dialog = empty_desk.window.flows.add_visit(pk)
-    shown(qtbot, dialog)
-    dialog.date.set_value(dt.date(2025, 3, 3))
-    dialog.target_inputs["T1"].setText("36")
-    dialog.target_inputs["T2"].setText("18")
+    dialog = visit_dialog(empty_desk, qtbot, BASELINE, "iRECIST", T1="36", T2="18")
     non_target = dialog.non_target_inputs["NT1"]
     before, summary = non_target.currentData(), dialog.preview_label.text()
     dialog.target_inputs["T1"].setFocus()  # the keyboard is in another field
@@ -74,9 +68,7 @@ def test_the_wheel_is_left_to_the_scrolling_form(empty_desk: Desk, qtbot: QtBot)
     event sent by a test is not passed on, so this checks that the list refuses it)."""
     from desktop.widgets.forms import FormScroll
 
-    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
-    dialog = empty_desk.window.flows.add_visit(pk)
-    shown(qtbot, dialog)
+    dialog = visit_dialog(empty_desk, qtbot, BASELINE, "iRECIST")
     scroll = dialog.findChild(FormScroll)
     assert scroll is not None
     boxes = [b for b in dialog.findChildren(QComboBox) if scroll.isAncestorOf(b) and b.isEnabled()]
@@ -215,9 +207,7 @@ def test_a_corrected_field_loses_its_outline_and_its_message(first_run: Any, qtb
 def test_a_live_checked_field_still_wrong_after_a_keystroke_stays_outlined(
     empty_desk: Desk, qtbot: QtBot
 ) -> None:
-    pk = _subject(empty_desk, qtbot, BASELINE)
-    dialog = empty_desk.window.flows.add_visit(pk)
-    shown(qtbot, dialog)
+    dialog = visit_dialog(empty_desk, qtbot, BASELINE)
     size = dialog.target_inputs["T1"]
     qtbot.keyClicks(size, "12x")
     assert "border" in size.styleSheet()
@@ -256,9 +246,7 @@ def test_the_unsaved_changes_question_reads_right_for_each_dialog(
 
 
 def test_the_recist_summary_says_why_it_waits_instead_of_vanishing(empty_desk: Desk, qtbot: QtBot) -> None:
-    pk = _subject(empty_desk, qtbot, BASELINE, criteria="iRECIST")
-    dialog = empty_desk.window.flows.add_visit(pk)
-    shown(qtbot, dialog)
+    dialog = visit_dialog(empty_desk, qtbot, BASELINE, "iRECIST")
     dialog.target_inputs["T1"].setText("36")
     dialog.target_inputs["T2"].setText("18")
     assert "<b>" in dialog.preview_label.text()  # the response, computed
@@ -327,7 +315,9 @@ def test_the_custodian_sees_the_key_number_its_owner_was_told_to_check(
         next(desks, None)  # closes the desk and its writer
 
 
-def test_the_baseline_says_what_it_would_not_keep_instead_of_dropping_it(empty_desk: Desk, qtbot: QtBot) -> None:
+def test_the_baseline_says_what_it_would_not_keep_instead_of_dropping_it(
+    empty_desk: Desk, qtbot: QtBot
+) -> None:
     """A size typed for a non-target, or a row whose id was cleared, was saved as if never typed."""
     pk = _subject(empty_desk, qtbot)
     dialog = empty_desk.window.flows.edit_baseline(pk)
@@ -360,7 +350,9 @@ def test_the_baseline_says_what_it_would_not_keep_instead_of_dropping_it(empty_d
     assert saved["non_targets"] == [{"id": "NT1", "organ": "bone"}]
 
 
-def test_the_empty_worksheet_list_names_the_button_for_the_subject_on_screen(empty_desk: Desk, qtbot: QtBot) -> None:
+def test_the_empty_worksheet_list_names_the_button_for_the_subject_on_screen(
+    empty_desk: Desk, qtbot: QtBot
+) -> None:
     """From "Worksheet for L-1…" the empty list said "Open a subject … and press Prepare
     worksheet…", with the subject open and the button above saying "Prepare worksheet for L-1…"."""
     w = empty_desk.window
