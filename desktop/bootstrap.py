@@ -155,7 +155,6 @@ def sign_in(store: Store, path: Path, settings: QSettings, window: MainWindow) -
     QTimer.singleShot(PREPARE_AFTER_MS, login, prepare)
     if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
         return give_up()
-    settings.setValue("session/last_user", login.actor.username)
     settings.setValue(last_user_key(path), login.actor.username)
     studies = store.studies()
     if not studies:

@@ -562,15 +562,12 @@ class MainWindow(QMainWindow):
         from desktop.bootstrap import last_user_key
 
         path = Path(self.session.store.path)
-        keys = ("session/last_user", last_user_key(path))
-        kept = {key: self.settings.value(key) for key in keys}
-        for key in keys:
-            self.settings.remove(key)
+        key = last_user_key(path)
+        kept = self.settings.value(key)
+        self.settings.remove(key)
         reopened = self._reopen(path)
-        if reopened is None:  # stayed open (a dialog kept it): nothing changes
-            for key, value in kept.items():
-                if value is not None:
-                    self.settings.setValue(key, value)
+        if reopened is None and kept is not None:  # stayed open (a dialog kept it): nothing changes
+            self.settings.setValue(key, kept)
         return reopened
 
     def _reopen(self, path: Path) -> MainWindow | None:

@@ -68,7 +68,6 @@ class NewUserDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
-
     def problems(self) -> list[Problem]:
         """Every problem of the form at once, each naming its field (the store checks again).
         Walkthrough: an empty user id and a short password said only "User id: use 1-64

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop import icons
-from desktop.bootstrap import start
+from desktop.bootstrap import last_user_key, start
 from desktop.dialogs.session_dialogs import FirstRunDialog, LoginDialog
 from desktop.launcher import gui_arguments
 from desktop.main_window import MainWindow
@@ -112,7 +112,7 @@ def test_start_opens_the_database_then_signs_in_over_the_window(
     assert gc.get_freeze_count() > 0  # the loaded roster is out of the collector's way
     assert "DEMO-PD1-R" in window.windowTitle()
     assert window.nav.item(5).isHidden()  # the investigator is not an administrator
-    assert settings.value("session/last_user") == "investigator"
+    assert settings.value(last_user_key(db)) == "investigator"
     store, writer = window.session.store, window.session.writer
     assert store.on_write is not None  # the GUI thread may not write from here on
     window.when_closed(lambda: closed.append(True))

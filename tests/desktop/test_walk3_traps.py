@@ -132,8 +132,8 @@ def test_switch_user_asks_who_is_next(qtbot: QtBot, demo_desk: Desk) -> None:
 
     from desktop.bootstrap import last_user_key
 
-    w.settings.setValue("session/last_user", "coord")  # who signed in last
-    w.settings.setValue(last_user_key(Path(w.session.store.path)), "coord")  # to this study file
+    key = last_user_key(Path(w.session.store.path))
+    w.settings.setValue(key, "coord")  # who signed in last to this study file
     offered: list[str] = []
 
     def answer(dialog: QDialog) -> None:
@@ -151,7 +151,7 @@ def test_switch_user_asks_who_is_next(qtbot: QtBot, demo_desk: Desk) -> None:
         answers.stop()
     assert offered == [""]  # not "coord", with the keyboard in the password
     assert new.session.actor.username == "investigator"
-    assert new.settings.value("session/last_user") == "investigator"  # a restart offers them
+    assert new.settings.value(key) == "investigator"  # a restart offers them
     new.close()
 
 
