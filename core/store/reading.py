@@ -435,6 +435,8 @@ def _course(subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> Cour
     a subject without lesion measurements (ValueError if a visit holds lesion data)."""
     (_sid, code, tumor, indolent, setting, _status, agent, regimen, first, last, reason, intercurrent,
      surgery, mpr, adj_after, _baseline, interval) = subject  # fmt: skip
+    if any(visit[-1] is not None for visit in visits):  # only another program writes that here
+        raise ValueError(f"subject {code}: a visit holds lesion data without a baseline")
     date, response = dt.date.fromisoformat, _RESPONSES.__getitem__  # dict lookups: Enum() is slow
     return Course(
         subject_id=code,
@@ -465,18 +467,11 @@ def _course(subject: tuple[Any, ...], visits: Sequence[tuple[Any, ...]]) -> Cour
                     notes=(notes,) if notes else (),
                     rapid_progression=bool(rapid),
                 )
-                for _, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid, new in visits
-                if new is None or _lesion_data(code)
+                for _, day, resp, clin, symp, nodal, multi, sites, biopsy, ecog, notes, rapid, _new in visits
             ]
         ),
         dosing_interval_days=interval,
     )
-
-
-def _lesion_data(subject_code: str) -> bool:
-    """A visit of a subject without a baseline that holds lesion data (only another program writes
-    that): the rows alone cannot give its course (``_row_course`` reads it the validated way)."""
-    raise ValueError(f"subject {subject_code}: a visit holds lesion data without a baseline")
 
 
 def subject_rows_without(rows: casemap.SubjectRows, assessment_pk: int) -> casemap.SubjectRows:
